@@ -1,0 +1,72 @@
+"""Input checks shared by the Python API, the command line and the page.
+
+Every check raises ``ValueError`` with one sentence naming the problem; nothing is computed before it passes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+MAX_STEPS = 10_000  # longest sequence accepted anywhere in the project
+MAX_PARAMETERS = 10_000_000  # cap on a loaded or built model's parameter count
+MAX_LAYERS = 3
+MAX_HIDDEN = 1024
+
+RECURRENT_TYPES = (nn.LSTM, nn.GRU, nn.RNN)
+
+
+def cell_of(module: nn.Module) -> str:
+    """'lstm', 'gru' or 'rnn' for a supported module; ValueError otherwise."""
+    if isinstance(module, nn.LSTM):
+        return "lstm"
+    if isinstance(module, nn.GRU):
+        return "gru"
+    if isinstance(module, nn.RNN):
+        return "rnn"
+    raise ValueError(f"expected a torch.nn.RNN, LSTM or GRU module, got {type(module).__name__}")
+
+
+def check_module(module: nn.Module) -> str:
+    """Check that the engine can trace ``module``; return its cell name."""
+    cell = cell_of(module)
+    if module.bidirectional:
+        raise ValueError("bidirectional modules are not supported yet")
+    if getattr(module, "proj_size", 0):
+        raise ValueError("LSTMs with proj_size > 0 are not supported")
+    for name, p in module.named_parameters():
+        if not p.dtype.is_floating_point:
+            raise ValueError(f"parameter {name} is not a floating-point tensor")
+        if not torch.isfinite(p).all():
+            raise ValueError(f"parameter {name} contains NaN or inf")
+    return cell
+
+
+def as_inputs(inputs, input_size: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Validate a [T, input_size] sequence (tensor, array or nested list) and return it as a tensor."""
+    if isinstance(inputs, torch.Tensor):
+        x = inputs.detach()
+    else:
+        try:
+            arr = np.asarray(inputs)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"inputs are not a numeric array: {exc}") from None
+        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+            raise ValueError(f"inputs must be numeric, got dtype {arr.dtype}")
+        x = torch.from_numpy(np.ascontiguousarray(arr))
+    if x.ndim != 2:
+        raise ValueError(f"inputs must have shape [T, input_size] = [T, {input_size}], got {list(x.shape)}")
+    T, m = x.shape
+    if T == 0:
+        raise ValueError("the sequence is empty: give at least one step")
+    if T > MAX_STEPS:
+        raise ValueError(f"the sequence has {T} steps; the limit is {MAX_STEPS}")
+    if m != input_size:
+        raise ValueError(f"inputs have {m} features per step but the model expects input_size={input_size}")
+    if x.is_complex():
+        raise ValueError("inputs must be real numbers")
+    x = x.to(dtype)
+    if not torch.isfinite(x).all():
+        raise ValueError("inputs contain NaN or inf")
+    return x

@@ -1,0 +1,345 @@
+"""GradientFlow: how the loss gradient travels back through time in a recurrent module.
+
+Every quantity is defined as what autograd gives on the step-by-step graph of the cells.step loop
+(the ``.grad`` of a retained h_t or c_t, summed over the uses of that state), and computed faster:
+
+- no truncation, no clamps: the fused kernel's own backward. A zero "probe" input with identity input
+  weights is appended to each layer; its gradient is δ_t = ∂L/∂(input-side pre-activation) at every
+  step, from which ∂L/∂h_{t-1} = (recurrent part through step t) + (direct part through the output or
+  the layer above) follows with one batched matrix product (and, for the GRU and the LSTM cell state,
+  an elementwise reverse scan).
+- truncated BPTT or clamped gates: vector-Jacobian products of one batched step over all T, passed
+  back one step at a time for at most k steps (so the cost is k backward steps over the sequence).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import cells
+from .trace import LayerStates, _frozen, _shift, prepare, rebuild, rows, run_layers
+
+MAX_TRUNCATED_WORK = 4_000_000  # T · min(k, T) allowed on the step-by-step path (truncation, clamps)
+JACOBIAN_CHUNK = 256  # steps whose Jacobians are held at once before their spectral norms are taken
+
+LossFn = Callable[[torch.Tensor], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class GradientFlow:
+    """Gradient norms per step (read-only NumPy arrays). t indexes steps 0 .. T-1; L is the loss.
+
+    - ``dL_dh`` [num_layers, T]: ‖∂L/∂h_t‖₂, the gradient autograd gives a retained h_t on the
+      step-by-step graph (all its uses: the next step, the layer above, the loss).
+    - ``dL_dc`` [num_layers, T]: the same for the LSTM cell state c_t; None for the RNN and GRU.
+    - ``dL_dx`` [T]: ‖∂L/∂x_t‖₂, how much each input matters to the loss.
+    - ``dhT_dht`` [T]: spectral norm of ∂h_{T-1}/∂h_t in the top layer, h_t perturbed through its uses at
+      later steps (for the LSTM through both h and c); the last entry is 1. None if not computed.
+    - ``cell_path`` [T] (LSTM, else None): mean over units of ∏_{s=t+1}^{T-1} f_s in the top layer, the
+      cell-state path alone (the constant error carousel).
+    - ``dL_dW_hh`` [num_layers, T]: Frobenius norm of step t's term in ∂L/∂W_hh, i.e. ‖δ_t‖·‖h_{t-1}‖
+      with δ_t the gradient of the hidden-side pre-activation W_hh h_{t-1} + b_hh.
+    - ``loss``: the value of L; ``loss_name``: "probe" (sum of the top layer's final hidden state) or the
+      name of the callable.
+    - ``truncate``: k of truncated BPTT (each loss term at step s reaches steps s-k+1 .. s, in every
+      layer), or None. A callable loss is split into terms by output step: term s is ⟨∂L/∂y_s, y_s⟩.
+    - ``grad_norm``: global norm of the gradient of the recurrent module's parameters; with ``clip``,
+      ``grad_norm_clipped`` is the norm after torch.nn.utils.clip_grad_norm_ at that threshold.
+    """
+
+    cell: str
+    loss: float
+    loss_name: str
+    dL_dh: np.ndarray
+    dL_dc: np.ndarray | None
+    dL_dx: np.ndarray
+    dhT_dht: np.ndarray | None
+    cell_path: np.ndarray | None
+    dL_dW_hh: np.ndarray
+    truncate: int | None
+    grad_norm: float
+    clip: float | None = None
+    grad_norm_clipped: float | None = None
+    clamps: tuple = ()
+
+
+def probe_loss(y: torch.Tensor) -> torch.Tensor:
+    """L = sum of the top layer's final hidden state."""
+    return y[-1].sum()
+
+
+def _loss_fn(loss) -> tuple[LossFn, str]:
+    if loss is None or (isinstance(loss, str) and loss == "probe"):
+        return probe_loss, "probe"
+    if isinstance(loss, str):
+        raise ValueError(f"unknown loss {loss!r}: use 'probe' or a callable on the output sequence")
+    if not callable(loss):
+        raise ValueError("loss must be 'probe' or a callable mapping the [T, hidden_size] outputs to a scalar")
+    return loss, getattr(loss, "__name__", type(loss).__name__)
+
+
+def _evaluate(fn: LossFn, y: torch.Tensor) -> torch.Tensor:
+    L = fn(y)
+    if not isinstance(L, torch.Tensor) or L.numel() != 1:
+        raise ValueError("the loss callable must return a scalar tensor")
+    L = L.reshape(())
+    if not torch.isfinite(L):
+        raise ValueError("the loss is NaN or inf")
+    return L
+
+
+def _row_norms(t: torch.Tensor) -> torch.Tensor:
+    return torch.linalg.vector_norm(t, dim=-1)
+
+
+def _check_truncate(truncate, T: int):
+    if truncate is None:
+        return None
+    if isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1:
+        raise ValueError(f"truncate must be a whole number of steps >= 1, got {truncate!r}")
+    return int(truncate)
+
+
+def _check_clip(clip):
+    if clip is None:
+        return None
+    if not isinstance(clip, (int, float, np.floating, np.integer)) or not np.isfinite(clip) or clip <= 0:
+        raise ValueError(f"clip must be a positive finite number, got {clip!r}")
+    return float(clip)
+
+
+def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None = None, clip: float | None = None,
+                  jacobian: bool = True, clamps=()) -> GradientFlow:
+    """Backpropagation through time on one sequence; see GradientFlow for what each field means.
+
+    ``loss``: "probe" (L = Σ h_{T-1} of the top layer) or a callable on the top layer's outputs
+    [T, hidden_size] returning a scalar (a classifier head, a many-to-one or a next-token loss).
+    ``truncate=k``: truncated BPTT. ``clip=c``: also report the parameter-gradient norm after clipping.
+    ``jacobian=False`` skips dhT_dht (a sequential product of T Jacobians). ``clamps``: see Clamp.
+    The module is read, never modified. Raises ValueError on bad input.
+    """
+    spec, x, masks = prepare(module, inputs, clamps)
+    T = x.shape[0]
+    k = _check_truncate(truncate, T)
+    clip = _check_clip(clip)
+    fn, loss_name = _loss_fn(loss)
+    weights = cells.layer_weights(module, requires_grad=True)
+    if k is None and masks is None:
+        layers, grads = _fused_backward(spec, weights, x, fn)
+    else:
+        if T * min(k or T, T) > MAX_TRUNCATED_WORK:
+            raise ValueError(f"truncated BPTT and clamped gates run step by step: T·min(k, T) must stay under "
+                             f"{MAX_TRUNCATED_WORK:,} (T={T}, k={k or T})")
+        layers = run_layers(spec, cells.layer_weights(module), x, masks)
+        grads = _stepwise_backward(spec, weights, layers, fn, min(k or T, T), masks)
+    L_value, dh, dcf, dx, delta_hh = grads
+
+    params = [p for w in weights for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh) if p is not None]
+    gnorm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params])))
+    clipped = None
+    if clip is not None:
+        copies = [p.detach().clone().requires_grad_() for p in params]
+        for c_, p in zip(copies, params):
+            c_.grad = p.grad.detach().clone()
+        nn.utils.clip_grad_norm_(copies, clip)
+        clipped = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(c_.grad) for c_ in copies])))
+
+    with torch.no_grad():
+        dL_dc = None
+        if spec.cell == "lstm":
+            # ∂L/∂c_t = (future uses through c_{t+1}) + ∂L/∂h_t ⊙ o_t ⊙ tanh'(c_t)
+            dL_dc = torch.stack([dcf[i] + dh[i] * s.gates["o"] * (1 - torch.tanh(s.c) ** 2)
+                                 for i, s in enumerate(layers)])
+        dW = torch.stack([_row_norms(delta_hh[i]) * _row_norms(s.h_prev) for i, s in enumerate(layers)])
+        cell_path = None
+        if spec.cell == "lstm":
+            f = layers[-1].gates["f"].double().numpy()
+            # ∏_{s=t+1}^{T-1} f_s: reverse cumulative product, shifted so the last step's product is empty
+            prods = np.concatenate([np.cumprod(f[::-1], axis=0)[::-1][1:], np.ones((1, f.shape[1]))])
+            cell_path = prods.mean(axis=1)
+            cell_path.flags.writeable = False
+
+    jac = _jacobian_norms(spec, weights[-1], layers[-1], masks[-1] if masks else None) if jacobian else None
+    return GradientFlow(
+        cell=spec.cell, loss=float(L_value), loss_name=loss_name,
+        dL_dh=_frozen(_row_norms(torch.stack(dh))), dL_dc=_frozen(None if dL_dc is None else _row_norms(dL_dc)),
+        dL_dx=_frozen(_row_norms(dx)), dhT_dht=jac, cell_path=cell_path, dL_dW_hh=_frozen(dW),
+        truncate=k, grad_norm=gnorm, clip=clip, grad_norm_clipped=clipped, clamps=tuple(clamps),
+    )
+
+
+def _fused_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
+    """Forward and backward through the fused kernel with an identity probe on every layer."""
+    T, H = x.shape[0], spec.hidden_size
+    G = {"lstm": 4, "gru": 3, "rnn": 1}[spec.cell]
+    x = x.clone().requires_grad_()
+    eye = torch.eye(G * H, dtype=x.dtype)
+    inp, outs, probes = x, [], []
+    for w in weights:
+        probe = torch.zeros(T, G * H, dtype=x.dtype, requires_grad=True)
+        out = cells.fused_layer(spec, w, inp, probe, eye)
+        out.retain_grad()
+        outs.append(out)
+        probes.append(probe)
+        inp = out
+    L = _evaluate(fn, outs[-1])
+    L.backward()
+
+    layers, dh, dcf, delta_hh = [], [], [], []
+    with torch.no_grad():
+        for i, w in enumerate(weights):
+            layer_in = x.detach() if i == 0 else outs[i - 1].detach()
+            s = rebuild(spec, w, layer_in, outs[i].detach())
+            layers.append(s)
+            direct = outs[i].grad  # ∂L/∂h_t through the loss or the layer above
+            delta = probes[i].grad  # ∂L/∂(pre-activation) per step, from the kernel's backward
+            if spec.cell == "gru":
+                d_r, d_z, d_n = delta.chunk(3, dim=-1)
+                d_hh = torch.cat([d_r, d_z, s.gates["r"] * d_n], dim=-1)  # h_n enters as r ⊙ (W_hn h + b_hn)
+                through_w = _shift_back(d_hh @ w.w_hh)
+                # ∂L/∂h_t = direct + W_hh^T δ_{t+1} + z_{t+1} ⊙ ∂L/∂h_{t+1}: an elementwise reverse scan
+                z_next = _shift_back(s.gates["z"])
+                d_h = cells.linear_scan(z_next, direct + through_w, reverse=True)
+            else:
+                d_hh = delta
+                d_h = direct + _shift_back(delta @ w.w_hh)  # backprop through W_hh h_{t-1}
+            dh.append(d_h)
+            delta_hh.append(d_hh)
+            if spec.cell == "lstm":
+                # the part of ∂L/∂c_t that flows on through c_{t+1} = f_{t+1} ⊙ c_t + ...
+                f_next = _shift_back(s.gates["f"])
+                through_h = d_h * s.gates["o"] * (1 - torch.tanh(s.c) ** 2)
+                dc_total = cells.linear_scan(f_next, through_h, reverse=True)
+                dcf.append(dc_total - through_h)
+            else:
+                dcf.append(None)
+    return layers, (L.detach(), dh, dcf, x.grad, delta_hh)
+
+
+def _shift_back(s: torch.Tensor) -> torch.Tensor:
+    """[s_0 .. s_{T-1}] -> [s_1 .. s_{T-1}, 0]: the value at the next step (0 after the last)."""
+    return torch.cat([s[1:], torch.zeros_like(s[:1])])
+
+
+def _stepwise_backward(spec: cells.Spec, weights, layers: list[LayerStates], fn: LossFn, k: int, masks):
+    """Truncated BPTT by vector-Jacobian products of one batched step, at most k steps back per loss term.
+
+    A message is a gradient with respect to (h_t, c_t) that left its loss term j steps ago. At each j,
+    every message moves one step back (to t-1, within the layer) and every layer's messages also move
+    down to the layer below at the same step; only messages with j <= k-1 are kept.
+    """
+    L_top = len(layers)
+    y = layers[-1].h.detach().clone().requires_grad_()
+    L = _evaluate(fn, y)
+    (g,) = torch.autograd.grad(L, y)  # ∂L/∂y_s: the loss term of each output step
+
+    graphs = []
+    for i, (w, s) in enumerate(zip(weights, layers)):
+        xl = s.x.detach().clone().requires_grad_()
+        hp = s.h_prev.detach().clone().requires_grad_()
+        cp = s.c_prev.detach().clone().requires_grad_() if s.c is not None else None
+        st = cells.step(spec.cell, w, xl, hp, cp, spec.nonlinearity, masks[i] if masks else None)
+        graphs.append((xl, hp, cp, st))
+
+    def vjp(i, gh, gc):
+        xl, hp, cp, st = graphs[i]
+        outs = (st.h,) if cp is None else (st.h, st.c)
+        grads_out = (gh,) if cp is None else (gh, gc)
+        ins = (xl, hp) if cp is None else (xl, hp, cp)
+        res = torch.autograd.grad(outs, ins, grads_out, retain_graph=True, allow_unused=True)
+        res = [torch.zeros_like(t) if r is None else r for r, t in zip(res, ins)]
+        return res[0], res[1], (res[2] if cp is not None else None)
+
+    tot_h = [torch.zeros_like(s.h) for s in layers]
+    tot_c = [torch.zeros_like(s.h) if s.c is not None else None for s in layers]
+    dx = torch.zeros_like(layers[0].x)
+    back_h = [None] * L_top
+    back_c = [None] * L_top
+    for j in range(k):
+        down = None
+        for i in reversed(range(L_top)):
+            gh = torch.zeros_like(layers[i].h)
+            if i == L_top - 1 and j == 0:
+                gh = gh + g
+            if down is not None:
+                gh = gh + down
+            if back_h[i] is not None:
+                gh = gh + _shift_back(back_h[i])
+            gc = None
+            if spec.cell == "lstm":
+                gc = _shift_back(back_c[i]) if back_c[i] is not None else torch.zeros_like(gh)
+                tot_c[i] += gc
+            tot_h[i] += gh
+            d_x, back_h[i], back_c[i] = vjp(i, gh, gc)
+            if i == 0:
+                dx += d_x
+            down = d_x
+
+    # one more product with the summed messages gives δ of W_hh h_{t-1} + b_hh and the weight gradients
+    delta_hh = []
+    for i, w in enumerate(weights):
+        xl, hp, cp, st = graphs[i]
+        outs = (st.h,) if cp is None else (st.h, st.c)
+        grads_out = (tot_h[i],) if cp is None else (tot_h[i], tot_c[i])
+        params = [p for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh) if p is not None]
+        res = torch.autograd.grad(outs, [st.hh] + params, grads_out, retain_graph=True, allow_unused=True)
+        delta_hh.append(res[0])
+        for p, r in zip(params, res[1:]):
+            p.grad = torch.zeros_like(p) if r is None else r
+    return L.detach(), tot_h, tot_c, dx, delta_hh
+
+
+def _jacobian_norms(spec: cells.Spec, w: cells.LayerWeights, s: LayerStates, clamp) -> np.ndarray:
+    """‖∂h_{T-1}/∂h_t‖₂ for every t in one layer, by a backward product of step Jacobians.
+
+    G = ∂h_{T-1}/∂(h_u, c_u), H rows; each step back multiplies it by ∂(h_u, c_u)/∂(h_{u-1}, c_{u-1})
+    with one vector-Jacobian product of H copies of step u. Only h_t is perturbed, so the norm taken is
+    that of the h block of G.
+    """
+    T, H = s.h.shape
+    lstm = spec.cell == "lstm"
+    wd = cells.LayerWeights(*(None if p is None else p.detach() for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh)))
+    G_h = torch.eye(H, dtype=s.h.dtype)
+    G_c = torch.zeros(H, H, dtype=s.h.dtype) if lstm else None
+    norms = np.zeros(T)
+    norms[T - 1] = 1.0
+    h_prev, c_prev = s.h_prev, s.c_prev
+    pending: list[tuple[int, torch.Tensor]] = []
+
+    def flush():
+        if pending:
+            idx = [i for i, _ in pending]
+            norms[idx] = torch.linalg.matrix_norm(torch.stack([m for _, m in pending]), ord=2).double().numpy()
+            pending.clear()
+
+    for u in range(T - 1, 0, -1):
+        hp = h_prev[u].expand(H, H).clone().requires_grad_()
+        cp = c_prev[u].expand(H, H).clone().requires_grad_() if lstm else None
+        xu = s.x[u].expand(H, -1)
+        cl = rows(clamp, [u] * H)
+        st = cells.step(spec.cell, wd, xu, hp, cp, spec.nonlinearity, cl)
+        if lstm:
+            G_h, G_c = torch.autograd.grad((st.h, st.c), (hp, cp), (G_h, G_c))  # backprop one step
+        else:
+            (G_h,) = torch.autograd.grad(st.h, hp, G_h)
+        pending.append((u - 1, G_h))
+        if len(pending) >= JACOBIAN_CHUNK:
+            flush()
+    flush()
+    norms.flags.writeable = False
+    return norms
+
+
+def intervene(module: nn.Module, inputs, clamps, loss="probe", truncate=None, clip=None, jacobian=True):
+    """Re-run with clamped gates: returns (Trace, GradientFlow) to compare with the unclamped ones."""
+    from .trace import trace
+
+    if not clamps:
+        raise ValueError("give at least one Clamp")
+    return (trace(module, inputs, clamps=clamps),
+            gradient_flow(module, inputs, loss=loss, truncate=truncate, clip=clip, jacobian=jacobian, clamps=clamps))

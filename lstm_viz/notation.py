@@ -1,0 +1,84 @@
+"""One home for the notation: gate order, names, LaTeX, one-line meanings and colours.
+
+Gate order is PyTorch's chunk order in ``weight_ih_l{k}``:
+LSTM ``i, f, g, o`` (``g`` is the candidate c̃_t), GRU ``r, z, n``; the vanilla RNN has no gates.
+
+GRU convention (PyTorch's, used everywhere in this project):
+    h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}        (z near 1 keeps the past)
+Many textbooks write h_t = (1 - z_t) ⊙ h_{t-1} + z_t ⊙ h̃_t instead: the same model with z and 1 - z swapped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CELLS = ("rnn", "lstm", "gru")
+
+GATE_ORDER: dict[str, tuple[str, ...]] = {
+    "rnn": (),
+    "lstm": ("i", "f", "g", "o"),
+    "gru": ("r", "z", "n"),
+}
+
+# Number of stacked weight blocks per cell: weight_ih_l{k} has GATE_BLOCKS * hidden_size rows.
+GATE_BLOCKS: dict[str, int] = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+@dataclass(frozen=True)
+class GateInfo:
+    name: str  # the letter used in code and PyTorch's chunk order
+    latex: str  # symbol shown in figures
+    activation: str  # "sigmoid" or "tanh": fixes the colour range [0, 1] or [-1, 1]
+    colour: str  # one colour per gate, colour-blind-safe (Okabe–Ito palette)
+    meaning: dict[str, str]  # one line, per language
+
+
+GATES: dict[str, dict[str, GateInfo]] = {
+    "lstm": {
+        "i": GateInfo("i", r"i_t", "sigmoid", "#0072B2",
+                      {"en": "input gate: how much of the candidate is written to the cell",
+                       "zh": "输入门：候选值中有多少写入细胞状态"}),
+        "f": GateInfo("f", r"f_t", "sigmoid", "#D55E00",
+                      {"en": "forget gate: how much of each cell entry is kept (1 keep, 0 erase)",
+                       "zh": "遗忘门：细胞状态每一项保留多少（1 全部保留，0 清除）"}),
+        "g": GateInfo("g", r"\tilde{c}_t", "tanh", "#009E73",
+                      {"en": "candidate c̃: the new content proposed for the cell",
+                       "zh": "候选值 c̃：提议写入细胞的新内容"}),
+        "o": GateInfo("o", r"o_t", "sigmoid", "#CC79A7",
+                      {"en": "output gate: how much of tanh(c) is exposed as h",
+                       "zh": "输出门：tanh(c) 中有多少作为隐藏状态 h 输出"}),
+    },
+    "gru": {
+        "r": GateInfo("r", r"r_t", "sigmoid", "#E69F00",
+                      {"en": "reset gate: how much of the past state enters the candidate",
+                       "zh": "重置门：过去的状态有多少进入候选值"}),
+        "z": GateInfo("z", r"z_t", "sigmoid", "#56B4E9",
+                      {"en": "update gate (PyTorch): z near 1 keeps the past, z near 0 takes the candidate",
+                       "zh": "更新门（PyTorch 约定）：z 接近 1 保留过去，接近 0 采用候选值"}),
+        "n": GateInfo("n", r"n_t", "tanh", "#009E73",
+                      {"en": "candidate n (h̃ in many texts): the proposed new state",
+                       "zh": "候选状态 n（许多教材记作 h̃）：提议的新状态"}),
+    },
+    "rnn": {},
+}
+
+STATES: dict[str, dict[str, str]] = {
+    "h": {"latex": r"h_t", "colour": "#000000", "en": "hidden state", "zh": "隐藏状态"},
+    "c": {"latex": r"c_t", "colour": "#882255", "en": "cell state (long-term memory line)",
+          "zh": "细胞状态（长期记忆线）"},
+    "pre": {"latex": r"W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}", "colour": "#555555",
+            "en": "pre-activation of the vanilla RNN", "zh": "普通 RNN 的激活前值"},
+}
+
+GRU_CONVENTION = {
+    "en": "PyTorch's GRU: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} (z near 1 keeps the past). "
+          "Many texts write h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t: the same model with z and 1 − z swapped.",
+    "zh": "PyTorch 的 GRU：h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}（z 接近 1 时保留过去）。"
+          "许多教材写作 h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t：同一个模型，只是 z 与 1 − z 互换。",
+}
+
+
+def gate_range(cell: str, gate: str) -> tuple[float, float]:
+    """The value range of a gate's activation: [0, 1] for sigmoid gates, [-1, 1] for tanh ones."""
+    info = GATES[cell][gate]
+    return (0.0, 1.0) if info.activation == "sigmoid" else (-1.0, 1.0)

@@ -1,0 +1,215 @@
+"""Trace: every gate and state of a recurrent module on one sequence, as read-only NumPy arrays.
+
+Fast path: PyTorch's fused kernel computes the hidden states layer by layer; all gates are then rebuilt
+at once from the shifted states h_{t-1} with one batched step (cells.step), and the LSTM cell states
+with a vectorised scan of c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t. With clamped gates (interventions) the
+fused kernel cannot be used, and the layer runs step by step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import cells
+from .checks import as_inputs
+from .notation import GATE_ORDER, gate_range
+
+
+@dataclass(frozen=True)
+class Clamp:
+    """Fix one gate's activation to ``value`` for chosen units, steps and layers (None = all).
+
+    Examples: Clamp("f", 1.0) is the 1997 LSTM without a forget gate; Clamp("f", 0.0, steps=(5,))
+    erases the memory at step 5; Clamp("z", 1.0) freezes a GRU's state.
+    """
+
+    gate: str
+    value: float
+    units: tuple[int, ...] | None = None
+    steps: tuple[int, ...] | None = None
+    layers: tuple[int, ...] | None = None
+
+
+def clamp_masks(spec: cells.Spec, clamps, T: int, dtype: torch.dtype) -> list[dict | None]:
+    """Per layer, gate name -> (mask [T, H] bool, values [T, H]); None for a layer without clamps."""
+    H, L = spec.hidden_size, spec.num_layers
+    out: list[dict] = [{} for _ in range(L)]
+    for cl in clamps:
+        if not isinstance(cl, Clamp):
+            raise ValueError(f"expected a Clamp, got {type(cl).__name__}")
+        if cl.gate not in GATE_ORDER[spec.cell]:
+            names = ", ".join(GATE_ORDER[spec.cell]) or "none"
+            raise ValueError(f"a {spec.cell.upper()} has no gate {cl.gate!r} (its gates: {names})")
+        lo, hi = gate_range(spec.cell, cl.gate)
+        if not (np.isfinite(cl.value) and lo <= cl.value <= hi):
+            raise ValueError(f"gate {cl.gate} takes values in [{lo:g}, {hi:g}], got {cl.value}")
+
+        def pick(idx, n, what):
+            if idx is None:
+                return list(range(n))
+            idx = list(idx)
+            bad = [i for i in idx if not (0 <= int(i) < n)]
+            if bad:
+                raise ValueError(f"{what} {bad[0]} is out of range 0..{n - 1}")
+            return [int(i) for i in idx]
+
+        units, steps, layers = pick(cl.units, H, "unit"), pick(cl.steps, T, "step"), pick(cl.layers, L, "layer")
+        for k in layers:
+            mask, vals = out[k].get(cl.gate, (torch.zeros(T, H, dtype=torch.bool), torch.zeros(T, H, dtype=dtype)))
+            sel = torch.zeros(T, H, dtype=torch.bool)
+            sel[np.ix_(steps, units)] = True
+            out[k][cl.gate] = (mask | sel, torch.where(sel, torch.tensor(cl.value, dtype=dtype), vals))
+    return [d or None for d in out]
+
+
+def rows(clamp: dict | None, idx) -> dict | None:
+    """The clamp restricted to some steps (an index or slice along time)."""
+    if clamp is None:
+        return None
+    return {g: (m[idx], v[idx]) for g, (m, v) in clamp.items()}
+
+
+@dataclass(frozen=True)
+class LayerStates:
+    """One layer's inputs and states as torch tensors (internal to the engine)."""
+
+    x: torch.Tensor  # [T, in] the layer's input
+    h: torch.Tensor  # [T, H]
+    c: torch.Tensor | None  # [T, H] (LSTM)
+    gates: dict[str, torch.Tensor]
+    pre: torch.Tensor | None  # vanilla RNN pre-activation
+
+    @property
+    def h_prev(self) -> torch.Tensor:
+        return _shift(self.h)
+
+    @property
+    def c_prev(self) -> torch.Tensor | None:
+        return None if self.c is None else _shift(self.c)
+
+
+def _shift(s: torch.Tensor) -> torch.Tensor:
+    """[s_0 .. s_{T-1}] -> [0, s_0 .. s_{T-2}]: the previous state at each step (h_0 = 0)."""
+    return torch.cat([torch.zeros_like(s[:1]), s[:-1]])
+
+
+def rebuild(spec: cells.Spec, w: cells.LayerWeights, x: torch.Tensor, h: torch.Tensor) -> LayerStates:
+    """Given a layer's input and its hidden states from the fused kernel, rebuild all gates and c."""
+    h_prev = _shift(h)
+    c_prev = torch.zeros_like(h) if spec.cell == "lstm" else None
+    st = cells.step(spec.cell, w, x, h_prev, c_prev, spec.nonlinearity)
+    c = None
+    if spec.cell == "lstm":
+        c = cells.linear_scan(st.gates["f"], st.gates["i"] * st.gates["g"])  # c_t = f ⊙ c_{t-1} + i ⊙ g
+    return LayerStates(x, h, c, st.gates, st.pre)
+
+
+def run_layers(spec: cells.Spec, weights: list[cells.LayerWeights], x: torch.Tensor, masks=None) -> list[LayerStates]:
+    """All layers' states, without autograd: fused kernel, or a step loop when gates are clamped."""
+    out = []
+    inp = x
+    with torch.no_grad():
+        for k, w in enumerate(weights):
+            clamp = masks[k] if masks else None
+            if clamp is None:
+                states = rebuild(spec, w, inp, cells.fused_layer(spec, w, inp))
+            else:
+                states = _loop_layer(spec, w, inp, clamp)
+            out.append(states)
+            inp = states.h
+    return out
+
+
+def _loop_layer(spec: cells.Spec, w: cells.LayerWeights, x: torch.Tensor, clamp: dict) -> LayerStates:
+    T, H = x.shape[0], spec.hidden_size
+    h = torch.zeros(1, H, dtype=x.dtype)
+    c = torch.zeros(1, H, dtype=x.dtype) if spec.cell == "lstm" else None
+    steps = []
+    for t in range(T):
+        st = cells.step(spec.cell, w, x[t:t + 1], h, c, spec.nonlinearity, rows(clamp, slice(t, t + 1)))
+        h, c = st.h, st.c
+        steps.append(st)
+    cat = lambda key: torch.cat([getattr(s, key) for s in steps])  # noqa: E731
+    gates = {g: torch.cat([s.gates[g] for s in steps]) for g in GATE_ORDER[spec.cell]}
+    return LayerStates(x, cat("h"), cat("c") if spec.cell == "lstm" else None, gates,
+                       cat("pre") if spec.cell == "rnn" else None)
+
+
+def _frozen(t: torch.Tensor | None) -> np.ndarray | None:
+    if t is None:
+        return None
+    a = t.detach().cpu().numpy().copy()
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True)
+class Trace:
+    """What the model computed at every layer, step and unit. Arrays are read-only, [num_layers, T, hidden_size].
+
+    - ``h``: hidden states h_t; ``c``: LSTM cell states c_t (None for the RNN and the GRU).
+    - ``gates[name]``: activations in PyTorch's chunk order (LSTM i, f, g, o; GRU r, z, n); empty for the RNN.
+    - ``pre``: the vanilla RNN's pre-activation W_ih x_t + b_ih + W_hh h_{t-1} + b_hh (None otherwise).
+    - ``x``: the input sequence [T, input_size]. The initial state is zero.
+    """
+
+    cell: str
+    nonlinearity: str | None
+    x: np.ndarray
+    h: np.ndarray
+    c: np.ndarray | None
+    gates: MappingProxyType
+    pre: np.ndarray | None
+    clamps: tuple = field(default=())
+
+    @property
+    def num_layers(self) -> int:
+        return self.h.shape[0]
+
+    @property
+    def steps(self) -> int:
+        return self.h.shape[1]
+
+    @property
+    def hidden_size(self) -> int:
+        return self.h.shape[2]
+
+
+def to_trace(spec: cells.Spec, layers: list[LayerStates], x: torch.Tensor, clamps=()) -> Trace:
+    stack = lambda ts: _frozen(torch.stack(ts))  # noqa: E731
+    gates = {g: stack([s.gates[g] for s in layers]) for g in GATE_ORDER[spec.cell]}
+    return Trace(
+        cell=spec.cell,
+        nonlinearity=spec.nonlinearity,
+        x=_frozen(x),
+        h=stack([s.h for s in layers]),
+        c=stack([s.c for s in layers]) if spec.cell == "lstm" else None,
+        gates=MappingProxyType(gates),
+        pre=stack([s.pre for s in layers]) if spec.cell == "rnn" else None,
+        clamps=tuple(clamps),
+    )
+
+
+def prepare(module: nn.Module, inputs, clamps=()):
+    """Checks shared by trace and gradient_flow: (spec, input tensor, per-layer clamp masks)."""
+    spec = cells.spec_of(module)
+    dtype = next(module.parameters()).dtype
+    x = as_inputs(inputs, spec.input_size, dtype)
+    masks = clamp_masks(spec, tuple(clamps), x.shape[0], dtype) if clamps else None
+    return spec, x, masks
+
+
+def trace(module: nn.Module, inputs, clamps=()) -> Trace:
+    """Run ``module`` (nn.RNN / nn.LSTM / nn.GRU, 1+ layers) on one sequence ``inputs`` [T, input_size].
+
+    Equivalent to the step loops in ``lstm_viz.cells``; with ``clamps`` the named gates are fixed to
+    constants (see Clamp). The module is read, never modified. Raises ValueError on bad input.
+    """
+    spec, x, masks = prepare(module, inputs, clamps)
+    weights = cells.layer_weights(module)
+    return to_trace(spec, run_layers(spec, weights, x, masks), x, clamps)
