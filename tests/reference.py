@@ -1,0 +1,71 @@
+"""Reference computations for the tests, built from torch.nn's own cells and autograd only.
+
+An explicit step loop of nn.LSTMCell / nn.GRUCell / nn.RNNCell with the weights of one layer of the
+multi-layer module; every h_t and c_t is retained so autograd gives its .grad, and each step gets its
+own copy of W_hh so autograd also gives each step's contribution to ∂L/∂W_hh.
+"""
+
+import torch
+from torch import nn
+from torch.func import functional_call
+
+
+def make_cells(module):
+    kind = {nn.LSTM: nn.LSTMCell, nn.GRU: nn.GRUCell, nn.RNN: nn.RNNCell}[type(module)]
+    cells = []
+    for k in range(module.num_layers):
+        m = module.input_size if k == 0 else module.hidden_size
+        kw = {"nonlinearity": module.nonlinearity} if isinstance(module, nn.RNN) else {}
+        c = kind(m, module.hidden_size, bias=module.bias, **kw).to(next(module.parameters()).dtype)
+        with torch.no_grad():
+            c.weight_ih.copy_(getattr(module, f"weight_ih_l{k}"))
+            c.weight_hh.copy_(getattr(module, f"weight_hh_l{k}"))
+            if module.bias:
+                c.bias_ih.copy_(getattr(module, f"bias_ih_l{k}"))
+                c.bias_hh.copy_(getattr(module, f"bias_hh_l{k}"))
+        cells.append(c)
+    return cells
+
+
+def step_loop(module, x, start=0, stop=None, init=None):
+    """Run steps start..stop-1 of every layer; returns per-layer lists of h_t, c_t and W_hh copies.
+
+    ``init``: per layer (h, c) before ``start`` (zeros if None); detached there, as truncation does.
+    """
+    cells = make_cells(module)
+    T = x.shape[0]
+    stop = T if stop is None else stop
+    H = module.hidden_size
+    lstm = isinstance(module, nn.LSTM)
+    out = {"h": [], "c": [], "W": [], "x": None}
+    xs = x[start:stop].detach().clone().requires_grad_()
+    out["x"] = xs
+    inp = [xs[t - start:t - start + 1] for t in range(start, stop)]
+    for k, cell in enumerate(cells):
+        h0 = torch.zeros(1, H, dtype=x.dtype) if init is None else init[k][0].detach().reshape(1, H)
+        c0 = torch.zeros(1, H, dtype=x.dtype) if init is None else init[k][1].detach().reshape(1, H)
+        h, c = h0, c0
+        hs, cs, Ws = [], [], []
+        params = dict(cell.named_parameters())
+        for t in range(stop - start):
+            W = params["weight_hh"].detach().clone().requires_grad_()
+            p = dict(params, weight_hh=W)
+            if lstm:
+                h, c = functional_call(cell, p, (inp[t], (h, c)))
+                c.retain_grad()
+                cs.append(c)
+            else:
+                h = functional_call(cell, p, (inp[t], h))
+            h.retain_grad()
+            hs.append(h)
+            Ws.append(W)
+        out["h"].append(hs)
+        out["c"].append(cs)
+        out["W"].append(Ws)
+        inp = hs
+    return out
+
+
+def norms(ts):
+    return torch.stack([torch.linalg.vector_norm(t.grad) if t.grad is not None else torch.tensor(0.0, dtype=t.dtype)
+                        for t in ts]).double().numpy()

@@ -1,0 +1,310 @@
+"""The engine against references nobody here wrote: torch.nn modules, nn.*Cell loops with autograd,
+float64 finite differences, and an independent NumPy implementation of the textbook equations."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+import lstm_viz as lv
+from lstm_viz import cells, textbook
+from reference import norms, step_loop
+
+CASES = [("lstm", "tanh"), ("gru", "tanh"), ("rnn", "tanh"), ("rnn", "relu")]
+RTOL = 1e-5
+
+
+def make(cell, nonlin, layers, seed=0, m=4, H=6, scale=1.5, dtype=torch.float32):
+    torch.manual_seed(seed)
+    kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cell]
+    kw = {"nonlinearity": nonlin} if cell == "rnn" else {}
+    mod = kind(m, H, layers, **kw).to(dtype)
+    with torch.no_grad():
+        for p in mod.parameters():
+            p.mul_(scale)  # larger weights than the default init: gates away from 0.5
+    x = torch.randn(11, m, dtype=dtype)
+    return mod, x
+
+
+def rel_err(a, b):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return np.abs(a - b).max() / max(np.abs(b).max(), 1e-12)
+
+
+def head_loss(H, V=5, seed=3):
+    """A many-to-many classifier head with cross-entropy, as a callable loss on the outputs."""
+    g = torch.Generator().manual_seed(seed)
+    W = torch.randn(V, H, generator=g)
+    targets = torch.randint(0, V, (11,), generator=g)
+
+    def next_token_ce(y):
+        return nn.functional.cross_entropy(y @ W.T.to(y.dtype), targets[: y.shape[0]])
+    return next_token_ce
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("cell,nonlin", CASES)
+def test_trace_matches_torch_modules(cell, nonlin, layers):
+    mod, x = make(cell, nonlin, layers)
+    tr = lv.trace(mod, x)
+    out, hn = mod(x.unsqueeze(1))
+    assert tr.h.shape == (layers, 11, 6)
+    assert rel_err(tr.h[-1], out.squeeze(1).detach()) <= RTOL
+    if cell == "lstm":
+        hn, cn = hn
+        assert rel_err(tr.c[:, -1], cn.squeeze(1).detach()) <= RTOL
+    else:
+        assert tr.c is None
+    assert rel_err(tr.h[:, -1], hn.squeeze(1).detach()) <= RTOL
+    # every layer and step against a loop of torch's own cells
+    ref = step_loop(mod, x)
+    for k in range(layers):
+        assert rel_err(tr.h[k], torch.cat(ref["h"][k]).detach()) <= RTOL
+        if cell == "lstm":
+            assert rel_err(tr.c[k], torch.cat(ref["c"][k]).detach()) <= RTOL
+    assert set(tr.gates) == set({"lstm": "ifgo", "gru": "rzn", "rnn": ""}[cell])
+    assert (tr.pre is not None) == (cell == "rnn")
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("cell,nonlin", CASES)
+def test_gates_match_textbook_numpy(cell, nonlin, layers):
+    mod, x = make(cell, nonlin, layers, seed=1)
+    tr = lv.trace(mod, x)
+    ref = textbook.run(mod, x.numpy())
+    for k in range(layers):
+        for g in tr.gates:
+            assert rel_err(tr.gates[g][k], ref[k][g]) <= RTOL, g
+        assert rel_err(tr.h[k], ref[k]["h"]) <= RTOL
+        if cell == "lstm":
+            assert rel_err(tr.c[k], ref[k]["c"]) <= RTOL
+        if cell == "rnn":
+            assert rel_err(tr.pre[k], ref[k]["pre"]) <= RTOL
+
+
+def test_textbook_weights_have_course_shapes():
+    mod = lv.build_module("lstm", 3, 5, 2)
+    W = textbook.textbook_weights(mod, 0)
+    assert W["f"]["W_h"].shape == (5, 5) and W["f"]["W_x"].shape == (5, 3) and W["f"]["W"].shape == (5, 8)
+    assert textbook.textbook_weights(mod, 1)["f"]["W_x"].shape == (5, 5)
+    # W_hf is PyTorch's rows H:2H (chunk order i, f, g, o)
+    assert np.array_equal(W["f"]["W_h"], mod.weight_hh_l0[5:10].detach().double().numpy())
+
+
+def reference_flow(mod, x, loss_fn, truncate=None):
+    """Autograd on an explicit nn.*Cell loop; with truncate=k, each loss term at step s is backpropagated
+    on its own graph that starts from detached states at step s-k (the definition of truncated BPTT)."""
+    T, L, lstm = x.shape[0], mod.num_layers, isinstance(mod, nn.LSTM)
+    full = step_loop(mod, x)
+    y = torch.cat(full["h"][-1])
+    loss = loss_fn(y)
+    if truncate is None:
+        loss.backward()
+        return {
+            "loss": loss.item(),
+            "dh": np.stack([norms(full["h"][k]) for k in range(L)]),
+            "dc": np.stack([norms(full["c"][k]) for k in range(L)]) if lstm else None,
+            "dx": torch.linalg.vector_norm(full["x"].grad, dim=1).numpy(),
+            "dW": np.stack([norms(full["W"][k]) for k in range(L)]),
+        }
+    yl = y.detach().requires_grad_()
+    (g,) = torch.autograd.grad(loss_fn(yl), yl)
+    H = mod.hidden_size
+    acc = {key: torch.zeros(L, T, H, dtype=x.dtype) for key in ("h", "c")}
+    accW = torch.zeros(L, T, *mod.weight_hh_l0.shape, dtype=x.dtype)
+    accx = torch.zeros_like(x)
+    for s in range(T):
+        start = max(0, s - truncate + 1)
+        init = None
+        if start > 0:
+            init = [(full["h"][k][start - 1], full["c"][k][start - 1] if lstm else full["h"][k][start - 1])
+                    for k in range(L)]
+        part = step_loop(mod, x, start, s + 1, init)
+        (part["h"][-1][-1] * g[s]).sum().backward()
+        for k in range(L):
+            for j, t in enumerate(range(start, s + 1)):
+                acc["h"][k, t] += part["h"][k][j].grad[0]
+                if lstm:
+                    acc["c"][k, t] += part["c"][k][j].grad[0]
+                accW[k, t] += part["W"][k][j].grad
+        accx[start:s + 1] += part["x"].grad
+    vn = lambda a: torch.linalg.vector_norm(a, dim=-1).double().numpy()  # noqa: E731
+    return {"loss": loss.item(), "dh": vn(acc["h"]), "dc": vn(acc["c"]) if lstm else None, "dx": vn(accx),
+            "dW": torch.linalg.matrix_norm(accW).double().numpy()}
+
+
+@pytest.mark.parametrize("loss", ["probe", "head"])
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("cell,nonlin", CASES)
+def test_gradient_flow_matches_autograd_loop(cell, nonlin, layers, loss):
+    mod, x = make(cell, nonlin, layers, seed=2)
+    fn = lv.gradients.probe_loss if loss == "probe" else head_loss(6)
+    gf = lv.gradient_flow(mod, x, loss=loss if loss == "probe" else fn)
+    ref = reference_flow(mod, x, fn)
+    assert gf.loss == pytest.approx(ref["loss"], rel=RTOL)
+    assert rel_err(gf.dL_dh, ref["dh"]) <= RTOL
+    assert rel_err(gf.dL_dx, ref["dx"]) <= RTOL
+    assert rel_err(gf.dL_dW_hh, ref["dW"]) <= RTOL
+    if cell == "lstm":
+        assert rel_err(gf.dL_dc, ref["dc"]) <= RTOL
+    else:
+        assert gf.dL_dc is None and gf.cell_path is None
+
+
+@pytest.mark.parametrize("k", [1, 3, 7])
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("cell,nonlin", CASES[:3])
+def test_truncated_bptt_matches_windowed_autograd(cell, nonlin, layers, k):
+    mod, x = make(cell, nonlin, layers, seed=4)
+    fn = head_loss(6, seed=5)
+    gf = lv.gradient_flow(mod, x, loss=fn, truncate=k, jacobian=False)
+    ref = reference_flow(mod, x, fn, truncate=k)
+    assert gf.truncate == k
+    assert rel_err(gf.dL_dh, ref["dh"]) <= RTOL
+    assert rel_err(gf.dL_dx, ref["dx"]) <= RTOL
+    assert rel_err(gf.dL_dW_hh, ref["dW"]) <= RTOL
+    if cell == "lstm":
+        assert rel_err(gf.dL_dc, ref["dc"]) <= RTOL
+
+
+def test_probe_loss_truncation_cuts_old_steps():
+    mod, x = make("lstm", "tanh", 2, seed=6)
+    gf = lv.gradient_flow(mod, x, truncate=4)
+    assert np.all(gf.dL_dh[:, :-4] == 0) and np.all(gf.dL_dh[:, -4:] > 0)
+    assert np.all(gf.dL_dx[:-4] == 0) and np.all(gf.dL_dx[-4:] > 0)
+    full = lv.gradient_flow(mod, x, truncate=None)
+    assert rel_err(lv.gradient_flow(mod, x, truncate=11).dL_dh, full.dL_dh) <= RTOL
+
+
+@pytest.mark.parametrize("cell,nonlin", CASES)
+def test_dL_dx_matches_float64_finite_difference(cell, nonlin):
+    mod, x = make(cell, nonlin, 2, seed=7, dtype=torch.float64)
+    fn = head_loss(6, seed=8)
+    gf = lv.gradient_flow(mod, x, loss=fn, jacobian=False)
+    eps = 1e-6
+    grad = np.zeros(x.shape)
+    with torch.no_grad():
+        for t in range(x.shape[0]):
+            for j in range(x.shape[1]):
+                xp, xm = x.clone(), x.clone()
+                xp[t, j] += eps
+                xm[t, j] -= eps
+                yp = mod(xp.unsqueeze(1))[0].squeeze(1)
+                ym = mod(xm.unsqueeze(1))[0].squeeze(1)
+                grad[t, j] = (fn(yp) - fn(ym)).item() / (2 * eps)
+    assert rel_err(gf.dL_dx, np.linalg.norm(grad, axis=1)) <= 1e-6
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("cell,nonlin", CASES)
+def test_parameter_gradient_norm_and_clipping_match_torch(cell, nonlin, layers):
+    mod, x = make(cell, nonlin, layers, seed=9)
+    fn = head_loss(6, seed=10)
+    for truncate in (None, 11):
+        gf = lv.gradient_flow(mod, x, loss=fn, clip=0.1, truncate=truncate, jacobian=False)
+        ref = type(mod)(mod.input_size, mod.hidden_size, layers, **({"nonlinearity": nonlin} if cell == "rnn" else {}))
+        ref.load_state_dict(mod.state_dict())
+        fn(ref(x.unsqueeze(1))[0].squeeze(1)).backward()
+        total = nn.utils.clip_grad_norm_(ref.parameters(), 0.1)
+        after = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in ref.parameters()]))
+        assert gf.grad_norm == pytest.approx(total.item(), rel=RTOL)
+        assert gf.grad_norm_clipped == pytest.approx(after.item(), rel=RTOL)
+        assert gf.grad_norm_clipped <= 0.1 + 1e-6 < gf.grad_norm
+
+
+def jacobian_reference(mod, x, t):
+    """∂h_{T-1}/∂h_t of the top layer with torch.autograd.functional.jacobian on a cell loop from step t+1."""
+    full = step_loop(mod, x)
+    top = mod.num_layers - 1
+    cell = __import__("reference").make_cells(mod)[top]
+    lower = [h.detach() for h in full["h"][top - 1]] if top > 0 else [x[s:s + 1] for s in range(x.shape[0])]
+    c_t = full["c"][top][t].detach() if isinstance(mod, nn.LSTM) else None
+
+    def f(h):
+        c = c_t
+        for s in range(t + 1, x.shape[0]):
+            if c is not None:
+                h, c = cell(lower[s], (h, c))
+            else:
+                h = cell(lower[s], h)
+        return h
+
+    J = torch.autograd.functional.jacobian(f, full["h"][top][t].detach())
+    H = mod.hidden_size
+    return torch.linalg.matrix_norm(J.reshape(H, H), ord=2).item()
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("cell,nonlin", CASES)
+def test_jacobian_norms_match_autograd_jacobian(cell, nonlin, layers):
+    mod, x = make(cell, nonlin, layers, seed=11)
+    gf = lv.gradient_flow(mod, x)
+    assert gf.dhT_dht[-1] == 1.0
+    for t in (0, 4, 9):
+        assert gf.dhT_dht[t] == pytest.approx(jacobian_reference(mod, x, t), rel=1e-4)
+
+
+def test_cell_path_is_product_of_forget_gates():
+    mod, x = make("lstm", "tanh", 2, seed=12)
+    tr, gf = lv.trace(mod, x), lv.gradient_flow(mod, x, jacobian=False)
+    f = tr.gates["f"][-1].astype(np.float64)
+    for t in range(11):
+        assert gf.cell_path[t] == pytest.approx(np.prod(f[t + 1:], axis=0).mean(), rel=RTOL)
+    assert gf.cell_path[-1] == 1.0 and gf.dhT_dht is None
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), scale=st.floats(0.2, 3.0), T=st.integers(2, 20), H=st.integers(1, 8))
+def test_rnn_jacobian_bounded_by_largest_singular_value(seed, scale, T, H):
+    """Pascanu et al. 2013: with |tanh'| <= 1, ‖∂h_T/∂h_t‖ <= σ_max(W_hh)^(T-1-t)."""
+    mod = lv.build_module("rnn", 3, H, 1, seed=seed, weight_scale=scale)
+    x = torch.randn(T, 3, generator=torch.Generator().manual_seed(seed))
+    gf = lv.gradient_flow(mod, x)
+    sigma = torch.linalg.matrix_norm(mod.weight_hh_l0.double(), ord=2).item()
+    bound = sigma ** (T - 1 - np.arange(T))
+    assert np.all(gf.dhT_dht <= bound * (1 + 1e-4) + 1e-12)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_trace_is_fast_path_and_engine_never_modifies_module(cell):
+    mod, x = make(cell, "tanh", 2, seed=13)
+    before = {k: v.clone() for k, v in mod.state_dict().items()}
+    tr = lv.trace(mod, x)
+    lv.gradient_flow(mod, x, clip=0.5, truncate=3)
+    for k, v in mod.state_dict().items():
+        assert torch.equal(v, before[k])
+    assert all(p.grad is None for p in mod.parameters())
+    with pytest.raises(ValueError):
+        tr.h[0, 0, 0] = 1.0  # read-only arrays
+
+
+def test_build_module_is_seeded():
+    a, b = lv.build_module("gru", 3, 7, 2, seed=5), lv.build_module("gru", 3, 7, 2, seed=5)
+    c = lv.build_module("gru", 3, 7, 2, seed=6)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert not torch.equal(a.weight_hh_l0, c.weight_hh_l0)
+    lstm = lv.build_module("lstm", 3, 4, 1, forget_bias=1.0)
+    assert torch.all(lstm.bias_ih_l0[4:8] + lstm.bias_hh_l0[4:8] == 1.0)
+
+
+@pytest.mark.parametrize("cell,m,n,L", [("lstm", 3, 8, 2), ("gru", 10, 4, 1), ("rnn", 2, 16, 3)])
+def test_parameter_count_matches_torch(cell, m, n, L):
+    mod = lv.build_module(cell, m, n, L)
+    assert lv.parameter_count(cell, m, n, L) == sum(p.numel() for p in mod.parameters())
+
+
+def test_linear_scan_matches_sequential_loop():
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.rand(37, 5, generator=g, dtype=torch.float64), torch.randn(37, 5, generator=g, dtype=torch.float64)
+    y, ys = torch.zeros(5, dtype=torch.float64), []
+    for t in range(37):
+        y = a[t] * y + b[t]
+        ys.append(y)
+    assert torch.allclose(cells.linear_scan(a, b), torch.stack(ys))
+    y, ys = torch.zeros(5, dtype=torch.float64), []
+    for t in reversed(range(37)):
+        y = a[t] * y + b[t]
+        ys.append(y)
+    assert torch.allclose(cells.linear_scan(a, b, reverse=True), torch.stack(ys[::-1]))
