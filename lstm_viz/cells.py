@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch.func import functional_call
 
 from .checks import check_module
 from .notation import GATE_BLOCKS, GATE_ORDER
@@ -94,8 +93,7 @@ def layer_weights(module: nn.Module, dtype: torch.dtype | None = None, requires_
 
 
 def _affine(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None) -> torch.Tensor:
-    y = x @ w.T
-    return y if b is None else y + b
+    return x @ w.T if b is None else torch.addmm(b, x, w.T)
 
 
 @dataclass
@@ -104,7 +102,7 @@ class Step:
 
     gates: dict[str, torch.Tensor]
     hh: torch.Tensor  # the hidden-side pre-activation W_hh h_{t-1} + b_hh: its gradient gives ∂L/∂W_hh per step
-    h: torch.Tensor
+    h: torch.Tensor | None
     c: torch.Tensor | None = None
     pre: torch.Tensor | None = None  # vanilla RNN pre-activation
 
@@ -117,35 +115,47 @@ def _clamped(name: str, value: torch.Tensor, clamp: dict | None) -> torch.Tensor
     return torch.where(mask, torch.as_tensor(v, dtype=value.dtype), value)
 
 
-def step(cell: str, w: LayerWeights, x: torch.Tensor, h_prev: torch.Tensor, c_prev: torch.Tensor | None = None,
-         nonlinearity: str | None = "tanh", clamp: dict | None = None) -> Step:
-    """One step of ``cell`` for a batch: x [B, in], h_prev / c_prev [B, H].
+def gates(cell: str, w: LayerWeights, x: torch.Tensor, h_prev: torch.Tensor, nonlinearity: str | None = "tanh",
+          clamp: dict | None = None) -> Step:
+    """The gate activations of one batched step (no state update): x [B, in], h_prev [B, H].
 
-    ``clamp`` maps a gate name to (mask [B, H] bool, value): masked entries of that gate's activation
-    are replaced by ``value`` before the state update.
+    ``clamp`` maps a gate name to (mask [B, H] bool, values [B, H]): masked entries of that gate's
+    activation are replaced by the values before the state update.
     """
     xi = _affine(x, w.w_ih, w.b_ih)  # (B, G*H)
     hh = _affine(h_prev, w.w_hh, w.b_hh)  # (B, G*H)
     if cell == "lstm":
-        a_i, a_f, a_g, a_o = (xi + hh).chunk(4, dim=-1)
-        i = _clamped("i", torch.sigmoid(a_i), clamp)
-        f = _clamped("f", torch.sigmoid(a_f), clamp)
-        g = _clamped("g", torch.tanh(a_g), clamp)
-        o = _clamped("o", torch.sigmoid(a_o), clamp)
-        c = f * c_prev + i * g  # the cell line: scale, then add
-        h = o * torch.tanh(c)
-        return Step({"i": i, "f": f, "g": g, "o": o}, hh, h, c)
+        a = xi + hh
+        H = w.hidden_size
+        i, f = torch.sigmoid(a[:, :2 * H]).chunk(2, dim=-1)
+        g = torch.tanh(a[:, 2 * H:3 * H])
+        o = torch.sigmoid(a[:, 3 * H:])
+        out = {"i": i, "f": f, "g": g, "o": o}
+        return Step({k: _clamped(k, v, clamp) for k, v in out.items()}, hh, None)
     if cell == "gru":
         x_r, x_z, x_n = xi.chunk(3, dim=-1)
         h_r, h_z, h_n = hh.chunk(3, dim=-1)
         r = _clamped("r", torch.sigmoid(x_r + h_r), clamp)
         z = _clamped("z", torch.sigmoid(x_z + h_z), clamp)
-        n = _clamped("n", torch.tanh(x_n + r * h_n), clamp)
-        h = (1 - z) * n + z * h_prev  # PyTorch's convention: z near 1 keeps the past
-        return Step({"r": r, "z": z, "n": n}, hh, h)
+        n = _clamped("n", torch.tanh(x_n + r * h_n), clamp)  # the reset gate scales W_hn h + b_hn
+        return Step({"r": r, "z": z, "n": n}, hh, None)
     pre = xi + hh
     h = torch.relu(pre) if nonlinearity == "relu" else torch.tanh(pre)
     return Step({}, hh, h, pre=pre)
+
+
+def step(cell: str, w: LayerWeights, x: torch.Tensor, h_prev: torch.Tensor, c_prev: torch.Tensor | None = None,
+         nonlinearity: str | None = "tanh", clamp: dict | None = None) -> Step:
+    """One step of ``cell`` for a batch: x [B, in], h_prev / c_prev [B, H] -> gates and new state."""
+    st = gates(cell, w, x, h_prev, nonlinearity, clamp)
+    if cell == "lstm":
+        gt = st.gates
+        st.c = gt["f"] * c_prev + gt["i"] * gt["g"]  # the cell line: scale, then add
+        st.h = gt["o"] * torch.tanh(st.c)
+    elif cell == "gru":
+        z = st.gates["z"]
+        st.h = (1 - z) * st.gates["n"] + z * h_prev  # PyTorch's convention: z near 1 keeps the past
+    return st
 
 
 def fused_layer(spec: Spec, w: LayerWeights, x: torch.Tensor, probe: torch.Tensor | None = None,
@@ -154,19 +164,24 @@ def fused_layer(spec: Spec, w: LayerWeights, x: torch.Tensor, probe: torch.Tenso
 
     With ``probe`` [T, P] and ``probe_weight`` [G*H, P], the probe is appended to the input with those
     input weights. A zero probe leaves every state unchanged, and its gradient in the kernel's own
-    backward is probe_weight^T ∂L/∂(pre-activation input side) at each step.
+    backward is probe_weight^T ∂L/∂(input-side pre-activation) at each step.
     """
     w_ih = w.w_ih
     if probe is not None:
         x = torch.cat([x, probe], dim=1)
         w_ih = torch.cat([w_ih, probe_weight], dim=1)
-    kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[spec.cell]
-    kwargs = {"nonlinearity": spec.nonlinearity} if spec.cell == "rnn" else {}
-    template = kind(x.shape[1], spec.hidden_size, 1, bias=spec.bias, device="meta", **kwargs)
-    params = {"weight_ih_l0": w_ih, "weight_hh_l0": w.w_hh}
-    if spec.bias:
-        params.update(bias_ih_l0=w.b_ih, bias_hh_l0=w.b_hh)
-    out, _ = functional_call(template, params, (x.unsqueeze(1),))
+    params = [w_ih, w.w_hh] + ([w.b_ih, w.b_hh] if spec.bias else [])
+    h0 = torch.zeros(1, 1, spec.hidden_size, dtype=x.dtype)
+    # the kernels nn.LSTM / nn.GRU / nn.RNN call in forward(): (input, hx, params, has_biases,
+    # num_layers, dropout, train, bidirectional, batch_first)
+    args = (params, spec.bias, 1, 0.0, False, False, False)
+    if spec.cell == "lstm":
+        out = torch.lstm(x.unsqueeze(1), (h0, h0), *args)[0]
+    elif spec.cell == "gru":
+        out = torch.gru(x.unsqueeze(1), h0, *args)[0]
+    else:
+        kernel = torch.rnn_relu if spec.nonlinearity == "relu" else torch.rnn_tanh
+        out = kernel(x.unsqueeze(1), h0, *args)[0]
     return out.squeeze(1)
 
 
@@ -178,12 +193,19 @@ def linear_scan(a: torch.Tensor, b: torch.Tensor, reverse: bool = False) -> torc
     """
     if reverse:
         return linear_scan(a.flip(0), b.flip(0)).flip(0)
-    A, B = a, b
-    d = 1
     T = a.shape[0]
+    A, B = a.clone(), b.clone()
+    next_A, next_B = torch.empty_like(A), torch.empty_like(B)
+    d = 1
     while d < T:
-        B = torch.cat([B[:d], A[d:] * B[:-d] + B[d:]])  # compose with the map d steps earlier
-        A = torch.cat([A[:d], A[d:] * A[:-d]])
+        # compose each step's map with the one d steps earlier: (A, B)_t <- (A_t A_{t-d}, A_t B_{t-d} + B_t)
+        next_B[:d] = B[:d]
+        torch.addcmul(B[d:], A[d:], B[:-d], out=next_B[d:])
+        B, next_B = next_B, B
+        if 2 * d < T:
+            next_A[:d] = A[:d]
+            torch.mul(A[d:], A[:-d], out=next_A[d:])
+            A, next_A = next_A, A
         d *= 2
     return B
 

@@ -174,15 +174,21 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
 
 
 def _fused_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
-    """Forward and backward through the fused kernel with an identity probe on every layer."""
+    """Forward and backward through the fused kernel with a zero probe input on every layer.
+
+    LSTM: the probe has H columns with input weights W_hh, so its gradient at step t is W_hh^T δ_t,
+    the recurrent part of ∂L/∂h_{t-1}. GRU and RNN: the probe has G·H columns with identity weights, so
+    its gradient is δ_t itself (the GRU needs it: its reset gate acts between W_hn h_{t-1} and δ).
+    """
     T, H = x.shape[0], spec.hidden_size
     G = {"lstm": 4, "gru": 3, "rnn": 1}[spec.cell]
     x = x.clone().requires_grad_()
     eye = torch.eye(G * H, dtype=x.dtype)
     inp, outs, probes = x, [], []
     for w in weights:
-        probe = torch.zeros(T, G * H, dtype=x.dtype, requires_grad=True)
-        out = cells.fused_layer(spec, w, inp, probe, eye)
+        probe_w = w.w_hh.detach() if spec.cell == "lstm" else eye
+        probe = torch.zeros(T, probe_w.shape[1], dtype=x.dtype, requires_grad=True)
+        out = cells.fused_layer(spec, w, inp, probe, probe_w)
         out.retain_grad()
         outs.append(out)
         probes.append(probe)
@@ -197,27 +203,33 @@ def _fused_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
             s = rebuild(spec, w, layer_in, outs[i].detach())
             layers.append(s)
             direct = outs[i].grad  # ∂L/∂h_t through the loss or the layer above
-            delta = probes[i].grad  # ∂L/∂(pre-activation) per step, from the kernel's backward
-            if spec.cell == "gru":
-                d_r, d_z, d_n = delta.chunk(3, dim=-1)
-                d_hh = torch.cat([d_r, d_z, s.gates["r"] * d_n], dim=-1)  # h_n enters as r ⊙ (W_hn h + b_hn)
-                through_w = _shift_back(d_hh @ w.w_hh)
+            gt = s.gates
+            if spec.cell == "lstm":
+                d_h = direct + _shift_back(probes[i].grad)  # + W_hh^T δ_{t+1}, from the kernel's backward
+                # ∂L/∂c_t = ∂L/∂h_t ⊙ o_t ⊙ tanh'(c_t) + f_{t+1} ⊙ ∂L/∂c_{t+1}: an elementwise reverse scan
+                tanh_c = torch.tanh(s.c)
+                through_h = d_h * gt["o"] * (1 - tanh_c ** 2)
+                d_c = cells.linear_scan(_shift_back(gt["f"]), through_h, reverse=True)
+                dcf.append(d_c - through_h)
+                # backprop through the gate nonlinearities to the pre-activations (order i, f, g, o)
+                d_hh = torch.cat([
+                    d_c * gt["g"] * gt["i"] * (1 - gt["i"]),
+                    d_c * s.c_prev * gt["f"] * (1 - gt["f"]),
+                    d_c * gt["i"] * (1 - gt["g"] ** 2),
+                    d_h * tanh_c * gt["o"] * (1 - gt["o"]),
+                ], dim=-1)
+            elif spec.cell == "gru":
+                d_r, d_z, d_n = probes[i].grad.chunk(3, dim=-1)  # δ per step, from the kernel's backward
+                d_hh = torch.cat([d_r, d_z, gt["r"] * d_n], dim=-1)  # h_n enters as r ⊙ (W_hn h + b_hn)
                 # ∂L/∂h_t = direct + W_hh^T δ_{t+1} + z_{t+1} ⊙ ∂L/∂h_{t+1}: an elementwise reverse scan
-                z_next = _shift_back(s.gates["z"])
-                d_h = cells.linear_scan(z_next, direct + through_w, reverse=True)
+                d_h = cells.linear_scan(_shift_back(gt["z"]), direct + _shift_back(d_hh @ w.w_hh), reverse=True)
+                dcf.append(None)
             else:
-                d_hh = delta
-                d_h = direct + _shift_back(delta @ w.w_hh)  # backprop through W_hh h_{t-1}
+                d_hh = probes[i].grad
+                d_h = direct + _shift_back(d_hh @ w.w_hh)  # backprop through W_hh h_{t-1}
+                dcf.append(None)
             dh.append(d_h)
             delta_hh.append(d_hh)
-            if spec.cell == "lstm":
-                # the part of ∂L/∂c_t that flows on through c_{t+1} = f_{t+1} ⊙ c_t + ...
-                f_next = _shift_back(s.gates["f"])
-                through_h = d_h * s.gates["o"] * (1 - torch.tanh(s.c) ** 2)
-                dc_total = cells.linear_scan(f_next, through_h, reverse=True)
-                dcf.append(dc_total - through_h)
-            else:
-                dcf.append(None)
     return layers, (L.detach(), dh, dcf, x.grad, delta_hh)
 
 

@@ -100,9 +100,7 @@ def _shift(s: torch.Tensor) -> torch.Tensor:
 
 def rebuild(spec: cells.Spec, w: cells.LayerWeights, x: torch.Tensor, h: torch.Tensor) -> LayerStates:
     """Given a layer's input and its hidden states from the fused kernel, rebuild all gates and c."""
-    h_prev = _shift(h)
-    c_prev = torch.zeros_like(h) if spec.cell == "lstm" else None
-    st = cells.step(spec.cell, w, x, h_prev, c_prev, spec.nonlinearity)
+    st = cells.gates(spec.cell, w, x, _shift(h), spec.nonlinearity)
     c = None
     if spec.cell == "lstm":
         c = cells.linear_scan(st.gates["f"], st.gates["i"] * st.gates["g"])  # c_t = f ⊙ c_{t-1} + i ⊙ g
