@@ -92,16 +92,32 @@ def layer_weights(module: nn.Module, dtype: torch.dtype | None = None, requires_
     return out
 
 
-def _affine(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None) -> torch.Tensor:
-    return x @ w.T if b is None else torch.addmm(b, x, w.T)
+def _rows(t: torch.Tensor | None, k: int, H: int) -> torch.Tensor | None:
+    """Block k (rows k*H .. (k+1)*H) of a stacked weight or bias: one gate's part."""
+    return None if t is None else t[k * H:(k + 1) * H]
+
+
+def _hidden_side(w: "LayerWeights", h_prev: torch.Tensor, k: int) -> torch.Tensor:
+    """W_hh h_{t-1} + b_hh for gate block k: [B, H]."""
+    H = w.hidden_size
+    W, b = _rows(w.w_hh, k, H), _rows(w.b_hh, k, H)
+    return h_prev @ W.T if b is None else torch.addmm(b, h_prev, W.T)
+
+
+def _input_side(w: "LayerWeights", x: torch.Tensor, k: int, onto: torch.Tensor | None = None) -> torch.Tensor:
+    """W_ih x_t + b_ih for gate block k, added onto ``onto`` if given (one GEMM, no extra pass)."""
+    H = w.hidden_size
+    W, b = _rows(w.w_ih, k, H), _rows(w.b_ih, k, H)
+    y = x @ W.T if onto is None else torch.addmm(onto, x, W.T)
+    return y if b is None else y.add_(b)
 
 
 @dataclass
 class Step:
-    """Result of one batched step; every tensor is [B, H] except ``hh`` ([B, G*H])."""
+    """Result of one batched step; every tensor is [B, H]."""
 
     gates: dict[str, torch.Tensor]
-    hh: torch.Tensor  # the hidden-side pre-activation W_hh h_{t-1} + b_hh: its gradient gives ∂L/∂W_hh per step
+    hh: tuple[torch.Tensor, ...]  # per gate block, W_hh h_{t-1} + b_hh: its gradient gives ∂L/∂W_hh per step
     h: torch.Tensor | None
     c: torch.Tensor | None = None
     pre: torch.Tensor | None = None  # vanilla RNN pre-activation
@@ -122,26 +138,21 @@ def gates(cell: str, w: LayerWeights, x: torch.Tensor, h_prev: torch.Tensor, non
     ``clamp`` maps a gate name to (mask [B, H] bool, values [B, H]): masked entries of that gate's
     activation are replaced by the values before the state update.
     """
-    xi = _affine(x, w.w_ih, w.b_ih)  # (B, G*H)
-    hh = _affine(h_prev, w.w_hh, w.b_hh)  # (B, G*H)
+    # one GEMM per gate block keeps every gate contiguous (elementwise maths on column slices is slower)
+    G = {"lstm": 4, "gru": 3, "rnn": 1}[cell]
+    hh = [_hidden_side(w, h_prev, k) for k in range(G)]
     if cell == "lstm":
-        a = xi + hh
-        H = w.hidden_size
-        i, f = torch.sigmoid(a[:, :2 * H]).chunk(2, dim=-1)
-        g = torch.tanh(a[:, 2 * H:3 * H])
-        o = torch.sigmoid(a[:, 3 * H:])
-        out = {"i": i, "f": f, "g": g, "o": o}
-        return Step({k: _clamped(k, v, clamp) for k, v in out.items()}, hh, None)
+        i, f, g, o = (_input_side(w, x, k, onto=hh[k]) for k in range(4))
+        out = {"i": i.sigmoid_(), "f": f.sigmoid_(), "g": g.tanh_(), "o": o.sigmoid_()}
+        return Step({k: _clamped(k, v, clamp) for k, v in out.items()}, tuple(hh), None)
     if cell == "gru":
-        x_r, x_z, x_n = xi.chunk(3, dim=-1)
-        h_r, h_z, h_n = hh.chunk(3, dim=-1)
-        r = _clamped("r", torch.sigmoid(x_r + h_r), clamp)
-        z = _clamped("z", torch.sigmoid(x_z + h_z), clamp)
-        n = _clamped("n", torch.tanh(x_n + r * h_n), clamp)  # the reset gate scales W_hn h + b_hn
-        return Step({"r": r, "z": z, "n": n}, hh, None)
-    pre = xi + hh
+        r = _clamped("r", _input_side(w, x, 0, onto=hh[0]).sigmoid_(), clamp)
+        z = _clamped("z", _input_side(w, x, 1, onto=hh[1]).sigmoid_(), clamp)
+        n = _clamped("n", torch.tanh(_input_side(w, x, 2) + r * hh[2]), clamp)  # r scales W_hn h + b_hn
+        return Step({"r": r, "z": z, "n": n}, tuple(hh), None)
+    pre = _input_side(w, x, 0, onto=hh[0])
     h = torch.relu(pre) if nonlinearity == "relu" else torch.tanh(pre)
-    return Step({}, hh, h, pre=pre)
+    return Step({}, tuple(hh), h, pre=pre)
 
 
 def step(cell: str, w: LayerWeights, x: torch.Tensor, h_prev: torch.Tensor, c_prev: torch.Tensor | None = None,

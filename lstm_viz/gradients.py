@@ -299,9 +299,10 @@ def _stepwise_backward(spec: cells.Spec, weights, layers: list[LayerStates], fn:
         outs = (st.h,) if cp is None else (st.h, st.c)
         grads_out = (tot_h[i],) if cp is None else (tot_h[i], tot_c[i])
         params = [p for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh) if p is not None]
-        res = torch.autograd.grad(outs, [st.hh] + params, grads_out, retain_graph=True, allow_unused=True)
-        delta_hh.append(res[0])
-        for p, r in zip(params, res[1:]):
+        G = len(st.hh)
+        res = torch.autograd.grad(outs, list(st.hh) + params, grads_out, retain_graph=True, allow_unused=True)
+        delta_hh.append(torch.cat([torch.zeros_like(b) if r is None else r for r, b in zip(res[:G], st.hh)], dim=-1))
+        for p, r in zip(params, res[G:]):
             p.grad = torch.zeros_like(p) if r is None else r
     return L.detach(), tot_h, tot_c, dx, delta_hh
 
