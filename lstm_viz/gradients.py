@@ -155,14 +155,15 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
             # ∂L/∂c_t = (future uses through c_{t+1}) + ∂L/∂h_t ⊙ o_t ⊙ tanh'(c_t)
             dL_dc = torch.stack([dcf[i] + dh[i] * s.gates["o"] * (1 - torch.tanh(s.c) ** 2)
                                  for i, s in enumerate(layers)])
-        dW = torch.stack([_row_norms(delta_hh[i]) * _row_norms(s.h_prev) for i, s in enumerate(layers)])
+        # ‖δ_t ⊗ h_{t-1}‖_F = ‖δ_t‖ ‖h_{t-1}‖, with ‖δ_t‖² summed over the gate blocks
+        dW = torch.stack([torch.sqrt(sum(_row_norms(d) ** 2 for d in delta_hh[i])) * _row_norms(s.h_prev)
+                          for i, s in enumerate(layers)])
         cell_path = None
         if spec.cell == "lstm":
-            f = layers[-1].gates["f"].double().numpy()
             # ∏_{s=t+1}^{T-1} f_s: reverse cumulative product, shifted so the last step's product is empty
-            prods = np.concatenate([np.cumprod(f[::-1], axis=0)[::-1][1:], np.ones((1, f.shape[1]))])
-            cell_path = prods.mean(axis=1)
-            cell_path.flags.writeable = False
+            f_next = _shift_back(layers[-1].gates["f"].double())
+            f_next[-1] = 1.0
+            cell_path = _frozen(torch.cumprod(f_next.flip(0), dim=0).flip(0).mean(dim=1))
 
     jac = _jacobian_norms(spec, weights[-1], layers[-1], masks[-1] if masks else None) if jacobian else None
     return GradientFlow(
@@ -212,21 +213,22 @@ def _fused_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
                 d_c = cells.linear_scan(_shift_back(gt["f"]), through_h, reverse=True)
                 dcf.append(d_c - through_h)
                 # backprop through the gate nonlinearities to the pre-activations (order i, f, g, o)
-                d_hh = torch.cat([
+                d_hh = [
                     d_c * gt["g"] * gt["i"] * (1 - gt["i"]),
                     d_c * s.c_prev * gt["f"] * (1 - gt["f"]),
                     d_c * gt["i"] * (1 - gt["g"] ** 2),
                     d_h * tanh_c * gt["o"] * (1 - gt["o"]),
-                ], dim=-1)
+                ]
             elif spec.cell == "gru":
                 d_r, d_z, d_n = probes[i].grad.chunk(3, dim=-1)  # δ per step, from the kernel's backward
-                d_hh = torch.cat([d_r, d_z, gt["r"] * d_n], dim=-1)  # h_n enters as r ⊙ (W_hn h + b_hn)
+                d_hh = [d_r, d_z, gt["r"] * d_n]  # h_n enters as r ⊙ (W_hn h + b_hn)
                 # ∂L/∂h_t = direct + W_hh^T δ_{t+1} + z_{t+1} ⊙ ∂L/∂h_{t+1}: an elementwise reverse scan
-                d_h = cells.linear_scan(_shift_back(gt["z"]), direct + _shift_back(d_hh @ w.w_hh), reverse=True)
+                through_w = torch.cat(d_hh, dim=-1) @ w.w_hh
+                d_h = cells.linear_scan(_shift_back(gt["z"]), direct + _shift_back(through_w), reverse=True)
                 dcf.append(None)
             else:
-                d_hh = probes[i].grad
-                d_h = direct + _shift_back(d_hh @ w.w_hh)  # backprop through W_hh h_{t-1}
+                d_hh = [probes[i].grad]
+                d_h = direct + _shift_back(d_hh[0] @ w.w_hh)  # backprop through W_hh h_{t-1}
                 dcf.append(None)
             dh.append(d_h)
             delta_hh.append(d_hh)
@@ -301,7 +303,7 @@ def _stepwise_backward(spec: cells.Spec, weights, layers: list[LayerStates], fn:
         params = [p for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh) if p is not None]
         G = len(st.hh)
         res = torch.autograd.grad(outs, list(st.hh) + params, grads_out, retain_graph=True, allow_unused=True)
-        delta_hh.append(torch.cat([torch.zeros_like(b) if r is None else r for r, b in zip(res[:G], st.hh)], dim=-1))
+        delta_hh.append([torch.zeros_like(b) if r is None else r for r, b in zip(res[:G], st.hh)])
         for p, r in zip(params, res[G:]):
             p.grad = torch.zeros_like(p) if r is None else r
     return L.detach(), tot_h, tot_c, dx, delta_hh

@@ -1,0 +1,131 @@
+"""Command line: ``python -m lstm_viz trace ...``. Errors print one line and exit with status 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="python -m lstm_viz", description="See inside an RNN, LSTM or GRU, step by step.")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    tr = sub.add_parser("trace", help="write every gate, state and gradient norm of one sequence")
+    src = tr.add_mutually_exclusive_group(required=True)
+    src.add_argument("--weights", help="state_dict of nn.RNN/LSTM/GRU: .safetensors or .pt")
+    src.add_argument("--cell", choices=["rnn", "lstm", "gru"], help="build a fresh seeded module instead")
+    tr.add_argument("--input-size", type=int, help="with --cell")
+    tr.add_argument("--hidden-size", type=int, help="with --cell")
+    tr.add_argument("--layers", type=int, default=1, help="with --cell (default 1)")
+    tr.add_argument("--seed", type=int, default=0, help="with --cell (default 0)")
+    tr.add_argument("--nonlinearity", choices=["tanh", "relu"], help="vanilla RNN only (default tanh)")
+    tr.add_argument("--inputs", required=True, help="[T, input_size] array as .npy")
+    tr.add_argument("--out", required=True, help="OUT.npz or OUT.json")
+    tr.add_argument("--loss", default="probe", choices=["probe"], help="L = sum of the top layer's final h")
+    tr.add_argument("--truncate", type=int, help="truncated BPTT window k")
+    tr.add_argument("--clip", type=float, help="also report the gradient norm after clipping at this value")
+    tr.add_argument("--no-jacobian", action="store_true", help="skip dhT_dht")
+    return ap
+
+
+def _module(args):
+    import lstm_viz as lv
+    from lstm_viz.checks import MAX_HIDDEN, MAX_LAYERS
+    from lstm_viz.model_io import load_module
+
+    if args.weights:
+        if args.input_size is not None or args.hidden_size is not None:
+            raise UsageError("--input-size and --hidden-size go with --cell; --weights carries its own sizes")
+        return load_module(args.weights, args.nonlinearity)[0]
+    if args.input_size is None or args.hidden_size is None:
+        raise UsageError("--cell needs --input-size and --hidden-size")
+    for name, v, hi in (("--input-size", args.input_size, 100_000), ("--hidden-size", args.hidden_size, MAX_HIDDEN),
+                        ("--layers", args.layers, MAX_LAYERS)):
+        if not 1 <= v <= hi:
+            raise UsageError(f"{name} must be between 1 and {hi}, got {v}")
+    if args.nonlinearity and args.cell != "rnn":
+        raise UsageError("--nonlinearity applies to --cell rnn only")
+    return lv.build_module(args.cell, args.input_size, args.hidden_size, args.layers, seed=args.seed,
+                           nonlinearity=args.nonlinearity or "tanh")
+
+
+def _load_inputs(path: str) -> np.ndarray:
+    p = Path(path)
+    if not p.is_file():
+        raise ValueError(f"no such file: {p}")
+    if p.suffix.lower() != ".npy":
+        raise ValueError(f"{p.name}: inputs must be a .npy array")
+    try:
+        return np.load(p, allow_pickle=False)
+    except Exception as exc:  # a pickled or broken .npy is refused, never run
+        raise ValueError(f"{p.name} is not a plain numeric .npy array ({str(exc).splitlines()[0][:200]})") from None
+
+
+def trace_fields(tr, gf) -> dict:
+    """Every Trace and GradientFlow field under a flat name (gates as gate_<name>)."""
+    fields = {"x": tr.x, "h": tr.h, "c": tr.c, "pre": tr.pre}
+    fields.update({f"gate_{g}": v for g, v in tr.gates.items()})
+    for name in ("dL_dh", "dL_dc", "dL_dx", "dhT_dht", "cell_path", "dL_dW_hh", "loss", "grad_norm",
+                 "grad_norm_clipped", "truncate", "clip"):
+        fields[name] = getattr(gf, name)
+    fields.update(cell=tr.cell, nonlinearity=tr.nonlinearity, loss_name=gf.loss_name)
+    return fields
+
+
+def write_fields(fields: dict, out: str) -> None:
+    p = Path(out)
+    suffix = p.suffix.lower()
+    if suffix not in (".npz", ".json"):
+        raise ValueError(f"{p.name}: output must end in .npz or .json")
+    if not p.parent.is_dir():
+        raise ValueError(f"no such folder: {p.parent}")
+    present = {k: v for k, v in fields.items() if v is not None}
+    if suffix == ".npz":
+        np.savez(p, **{k: np.asarray(v) for k, v in present.items()})
+    else:
+        p.write_text(json.dumps({k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in fields.items()}))
+
+
+def cmd_trace(args) -> None:
+    import lstm_viz as lv
+
+    module = _module(args)
+    x = _load_inputs(args.inputs)
+    tr = lv.trace(module, x)
+    gf = lv.gradient_flow(module, x, loss=args.loss, truncate=args.truncate, clip=args.clip,
+                          jacobian=not args.no_jacobian)
+    write_fields(trace_fields(tr, gf), args.out)
+    print(f"wrote {args.out}: {tr.cell} {tr.num_layers}×{tr.hidden_size}, T={tr.steps}, loss={gf.loss:.6g}")
+
+
+COMMANDS = {"trace": cmd_trace}
+
+
+def main(argv=None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        COMMANDS[args.command](args)
+        return 0
+    except (UsageError, ValueError, OSError) as exc:
+        print(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
