@@ -64,13 +64,13 @@ def main() -> None:
         for cell in ("rnn", "lstm", "gru"):
             mod = lv.build_module(cell, V, H, 1, seed=0)
             fns = {
-                "fwd": lambda: bare_forward(mod, x),
-                "bwd": lambda: bare_backward(mod, x),
-                "trace": lambda: lv.trace(mod, x),
-                "gf": lambda: lv.gradient_flow(mod, x, jacobian=False),
+                "fwd": lambda mod=mod, x=x: bare_forward(mod, x),
+                "bwd": lambda mod=mod, x=x: bare_backward(mod, x),
+                "trace": lambda mod=mod, x=x: lv.trace(mod, x),
+                "gf": lambda mod=mod, x=x: lv.gradient_flow(mod, x, jacobian=False),
             }
             if (T, H) == sizes[0]:
-                fns["gf_jac"] = lambda: lv.gradient_flow(mod, x, jacobian=True)
+                fns["gf_jac"] = lambda mod=mod, x=x: lv.gradient_flow(mod, x, jacobian=True)
             m = interleaved_medians(fns, repeats if T < 5000 else max(3, repeats // 2))
             print(f"| trace / nn forward (no_grad) | {cell} | {T} | {H} | {m['trace'] / m['fwd']:.2f} | ≤ 2.0 |")
             goal = "≤ 2.0" if cell == "gru" else "≤ 1.3"

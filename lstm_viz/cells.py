@@ -76,20 +76,19 @@ def spec_of(module: nn.Module) -> Spec:
     )
 
 
-def layer_weights(module: nn.Module, dtype: torch.dtype | None = None, requires_grad: bool = False) -> list[LayerWeights]:
+def layer_weights(module: nn.Module, dtype: torch.dtype | None = None,
+                  requires_grad: bool = False) -> list[LayerWeights]:
     """Detached copies of each layer's weights: the module itself is never touched."""
-    out = []
-    for k in range(module.num_layers):
-        def get(name):
-            p = getattr(module, f"{name}_l{k}", None)
-            if p is None:
-                return None
-            t = p.detach().clone()
-            if dtype is not None:
-                t = t.to(dtype)
-            return t.requires_grad_(requires_grad)
-        out.append(LayerWeights(get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")))
-    return out
+
+    def copy(name: str) -> torch.Tensor | None:
+        p = getattr(module, name, None)
+        if p is None:
+            return None
+        t = p.detach().clone()
+        return (t if dtype is None else t.to(dtype)).requires_grad_(requires_grad)
+
+    return [LayerWeights(*(copy(f"{n}_l{k}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
+            for k in range(module.num_layers)]
 
 
 def _rows(t: torch.Tensor | None, k: int, H: int) -> torch.Tensor | None:

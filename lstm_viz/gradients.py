@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from . import cells
-from .trace import LayerStates, _frozen, _shift, prepare, rebuild, rows, run_layers
+from .trace import LayerStates, _frozen, prepare, rebuild, rows, run_layers
 
 MAX_TRUNCATED_WORK = 4_000_000  # T · min(k, T) allowed on the step-by-step path (truncation, clamps)
 JACOBIAN_CHUNK = 256  # steps whose Jacobians are held at once before their spectral norms are taken

@@ -69,7 +69,7 @@ def run(module: nn.Module, x, clamps=()) -> list[dict[str, np.ndarray]]:
         W = textbook_weights(module, k)
         fixed = [c for c in clamps if c.layers is None or k in c.layers]
 
-        def clamp(name, t, v):
+        def clamp(name, t, v, fixed=fixed):
             for c in fixed:
                 if c.gate == name and (c.steps is None or t in c.steps):
                     v = v.copy()

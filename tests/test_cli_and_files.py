@@ -66,7 +66,8 @@ def test_cli_trace_writes_every_field(tmp_path, x_npy, out):
     if out.endswith(".npz"):
         data = dict(np.load(tmp_path / out))
     else:
-        data = {k: np.asarray(v) if isinstance(v, list) else v for k, v in json.loads((tmp_path / out).read_text()).items()}
+        loaded = json.loads((tmp_path / out).read_text())
+        data = {k: np.asarray(v) if isinstance(v, list) else v for k, v in loaded.items()}
     x = np.load(x_npy)
     tr = lv.trace(mod, x)
     gf = lv.gradient_flow(mod, x, truncate=3, clip=0.5)
