@@ -38,6 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--truncate", type=int, help="truncated BPTT window k")
     tr.add_argument("--clip", type=float, help="also report the gradient norm after clipping at this value")
     tr.add_argument("--no-jacobian", action="store_true", help="skip dhT_dht")
+
+    trn = sub.add_parser("train", help="train a model on a teaching task and save it with its card")
+    trn.add_argument("--task", required=True, choices=["next_char", "brackets", "recall", "adding", "sentiment"])
+    trn.add_argument("--cell", required=True, choices=["rnn", "lstm", "gru"])
+    trn.add_argument("--out", required=True, help="assets/models/NAME (writes NAME.safetensors and NAME.json)")
+    for flag, kind in (("--hidden-size", int), ("--layers", int), ("--steps", int), ("--batch", int),
+                       ("--lr", float), ("--clip", float), ("--truncate", int), ("--seed", int),
+                       ("--forget-bias", float), ("--lag", int), ("--seq-len", int)):
+        trn.add_argument(flag, type=kind)
+
+    ev = sub.add_parser("evaluate", help="accuracy of a saved model on fresh seeded samples")
+    ev.add_argument("model", help="assets/models/NAME")
+    ev.add_argument("--samples", type=int, default=2000)
     return ap
 
 
@@ -111,7 +124,44 @@ def cmd_trace(args) -> None:
     print(f"wrote {args.out}: {tr.cell} {tr.num_layers}×{tr.hidden_size}, T={tr.steps}, loss={gf.loss:.6g}")
 
 
-COMMANDS = {"trace": cmd_trace}
+def cmd_train(args) -> None:
+    from lstm_viz.train import default_config, evaluate, save_model, train
+
+    cfg = default_config(args.task, args.cell, hidden_size=args.hidden_size, num_layers=args.layers,
+                         steps=args.steps, batch=args.batch, lr=args.lr, clip=args.clip, truncate=args.truncate,
+                         seed=args.seed, forget_bias=args.forget_bias, lag=args.lag, seq_len=args.seq_len)
+    every = max(1, cfg.steps // 10)
+
+    def progress(step, loss, acc):
+        if step % every == 0:
+            print(f"step {step:>6}  loss {loss:.4f}  batch accuracy {acc:.3f}", flush=True)
+
+    result = train(cfg, progress=progress)
+    acc = evaluate(result.model, result.task)
+    command = "python -m lstm_viz " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("__main__.py") else ""
+    save_model(result, args.out, acc, command or _command(args))
+    print(f"trained in {result.seconds:.1f} s; wrote {args.out}.safetensors and {args.out}.json")
+    print(f"accuracy: {acc:.3f}")
+
+
+def _command(args) -> str:
+    parts = ["python -m lstm_viz train"]
+    for k, v in vars(args).items():
+        if k != "command" and v is not None:
+            parts.append(f"--{k.replace('_', '-')} {v}")
+    return " ".join(parts)
+
+
+def cmd_evaluate(args) -> None:
+    from lstm_viz.train import evaluate, load_model
+
+    if not 1 <= args.samples <= 100_000:
+        raise UsageError(f"--samples must be between 1 and 100000, got {args.samples}")
+    model, task, card = load_model(args.model)
+    print(f"accuracy: {evaluate(model, task, n=args.samples):.3f}")
+
+
+COMMANDS = {"trace": cmd_trace, "train": cmd_train, "evaluate": cmd_evaluate}
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,90 @@
+"""Train every shipped model with the task defaults, save it with its card, and print the comparison table.
+
+    python benchmarks/build_models.py [--jobs 2]
+
+Each model is what `python -m lstm_viz train ... --out assets/models/NAME` makes (the card records that
+command); accuracy is measured on fresh seeded samples. One thread per job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CELLS = ("rnn", "gru", "lstm")
+LAGS = (5, 20, 50, 100)
+OTHER_TASKS = ("next_char", "brackets", "sentiment", "adding")
+
+
+def model_list() -> list[tuple[str, str, int | None]]:
+    jobs = [("recall", cell, lag) for lag in LAGS for cell in CELLS]
+    return jobs + [(task, cell, None) for task in OTHER_TASKS for cell in CELLS]
+
+
+def name_of(task: str, cell: str, lag: int | None) -> str:
+    return f"{task}_lag{lag}_{cell}" if lag else f"{task}_{cell}"
+
+
+def build(job) -> dict:
+    import torch
+
+    from lstm_viz.train import default_config, evaluate, save_model, train
+
+    torch.set_num_threads(1)
+    task, cell, lag = job
+    name = name_of(task, cell, lag)
+    cfg = default_config(task, cell, lag=lag)
+    result = train(cfg)
+    acc = evaluate(result.model, result.task)
+    command = f"python -m lstm_viz train --task {task} --cell {cell}" + (f" --lag {lag}" if lag else "") \
+        + f" --out assets/models/{name}"
+    return save_model(result, ROOT / "assets" / "models" / name, acc, command)
+
+
+def table(cards: list[dict]) -> str:
+    by = {(c["task"], c["cell"], c["lag"]): c for c in cards}
+    rows = ["| task | RNN | GRU | LSTM | training budget (each cell) |", "|---|---|---|---|---|"]
+    for lag in LAGS:
+        cs = [by.get(("recall", cell, lag)) for cell in CELLS]
+        if all(cs):
+            cfg = cs[0]["config"]
+            rows.append(f"| delayed recall, lag {lag} | " + " | ".join(f"{c['accuracy']:.3f}" for c in cs)
+                        + f" | {cfg['steps']} Adam steps × batch {cfg['batch']}, H={cfg['hidden_size']}, "
+                          f"lr {cfg['lr']} |")
+    for task in OTHER_TASKS:
+        cs = [by.get((task, cell, None)) for cell in CELLS]
+        if all(cs):
+            cfg = cs[0]["config"]
+            rows.append(f"| {task} | " + " | ".join(f"{c['accuracy']:.3f}" for c in cs)
+                        + f" | {cfg['steps']} Adam steps × batch {cfg['batch']}, H={cfg['hidden_size']}, "
+                          f"lr {cfg['lr']} |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--table-only", action="store_true", help="print the table from the cards on disk")
+    args = ap.parse_args()
+    if args.table_only:
+        cards = [json.loads(p.read_text()) for p in sorted((ROOT / "assets" / "models").glob("*.json"))]
+    else:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            cards = []
+            for card in pool.map(build, model_list()):
+                print(f"{card['task']:>10} {card['cell']:>5} lag={card['lag']}: accuracy {card['accuracy']:.3f} "
+                      f"in {card['train_seconds']} s", flush=True)
+                cards.append(card)
+    print(table(cards))
+    longest = max(c["train_seconds"] for c in cards)
+    print(f"\nlongest training run: {longest:.1f} s on one thread")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""Train a small recurrent model on a task: Adam, optional clipping and truncated BPTT, seeded.
+
+The model is an nn.RNN/LSTM/GRU (what the engine traces) plus a linear readout ``head`` from the top
+layer's hidden state to the task's outputs. Training is deterministic on the CPU for the same settings.
+A project model file is NAME.safetensors (keys rnn.* and head.*) with a JSON card NAME.json beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .cells import build_module, parameter_count
+from .model_io import load_module, save_module
+from .tasks import Task, make_task
+
+EVAL_SEED = 1_000_003  # evaluation samples come from a seed no training run uses
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    task: str = "recall"
+    cell: str = "lstm"
+    hidden_size: int = 32
+    num_layers: int = 1
+    steps: int = 400  # optimizer updates
+    batch: int = 32
+    lr: float = 1e-2  # Adam
+    clip: float | None = 1.0  # global gradient-norm clipping threshold (None: off)
+    truncate: int | None = None  # truncated BPTT: gradients reach at most this many steps back (chunks)
+    seed: int = 0
+    forget_bias: float | None = 1.0  # LSTM forget-gate bias at initialisation (a known good practice)
+    lag: int | None = None  # recall only
+    seq_len: int | None = None  # next_char, brackets, adding
+
+    def make_task(self) -> Task:
+        return make_task(self.task, lag=self.lag, seq_len=self.seq_len)
+
+
+# Per-task training budgets: each trains in well under 30 s on one CPU core (measured in the model cards).
+TASK_DEFAULTS = {
+    "recall": {"hidden_size": 16, "steps": 1000, "batch": 64, "lr": 3e-3},
+    "brackets": {"hidden_size": 32, "steps": 700, "batch": 32, "lr": 1e-2},
+    "sentiment": {"hidden_size": 32, "steps": 400, "batch": 32, "lr": 1e-2},
+    "adding": {"hidden_size": 32, "steps": 1500, "batch": 64, "lr": 3e-3},
+    "next_char": {"hidden_size": 64, "steps": 1200, "batch": 32, "lr": 5e-3},
+}
+
+
+def default_config(task: str, cell: str, **overrides) -> TrainConfig:
+    """The task's default budget; long recall lags get a chrono-style LSTM forget bias (≈ log lag)."""
+    if task not in TASK_DEFAULTS:
+        raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASK_DEFAULTS)}")
+    kw = dict(TASK_DEFAULTS[task], task=task, cell=cell)
+    lag = overrides.get("lag")
+    if task == "recall" and lag is not None and lag > 20:
+        kw["forget_bias"] = 5.0
+    kw.update({k: v for k, v in overrides.items() if v is not None})
+    return TrainConfig(**kw)
+
+
+class SeqModel(nn.Module):
+    """rnn: nn.RNN/LSTM/GRU; head: linear readout of the top layer's h_t."""
+
+    def __init__(self, rnn: nn.Module, out_size: int):
+        super().__init__()
+        self.rnn = rnn
+        self.head = nn.Linear(rnn.hidden_size, out_size)
+
+    def forward(self, x: torch.Tensor, truncate: int | None = None) -> torch.Tensor:
+        """x [T, B, in] -> logits [T, B, out]; with ``truncate`` the state is detached every k steps."""
+        if truncate is None or truncate >= x.shape[0]:
+            return self.head(self.rnn(x)[0])
+        outs, state = [], None
+        for chunk in torch.split(x, truncate):
+            if state is not None:  # cut the gradient path here
+                state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+            out, state = self.rnn(chunk, state)
+            outs.append(out)
+        return self.head(torch.cat(outs))
+
+
+@dataclass
+class TrainResult:
+    model: SeqModel
+    task: Task
+    config: TrainConfig
+    history: list = field(default_factory=list)  # (step, loss, accuracy)
+    snapshots: dict = field(default_factory=dict)  # step -> state_dict copy
+    seconds: float = 0.0
+
+
+def new_model(cfg: TrainConfig, task: Task) -> SeqModel:
+    torch.manual_seed(cfg.seed)
+    rnn = build_module(cfg.cell, task.input_size, cfg.hidden_size, cfg.num_layers, seed=cfg.seed,
+                       forget_bias=cfg.forget_bias if cfg.cell == "lstm" else None)
+    return SeqModel(rnn, task.output_size)
+
+
+def train(cfg: TrainConfig, progress: Callable[[int, float, float], None] | None = None,
+          snapshot_steps=(), model: SeqModel | None = None) -> TrainResult:
+    """Train from scratch (or go on training a copy of ``model``). ``progress(step, loss, accuracy)`` is
+    called after every update; the weights are copied at each step in ``snapshot_steps`` (0 = before)."""
+    _check_config(cfg)
+    task = cfg.make_task()
+    if model is None:
+        model = new_model(cfg, task)
+    else:
+        model = _copy(model)
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    result = TrainResult(model, task, cfg)
+    wanted = set(int(s) for s in snapshot_steps)
+    if 0 in wanted:
+        result.snapshots[0] = _state(model)
+    t0 = time.perf_counter()
+    model.train()
+    for step in range(1, cfg.steps + 1):
+        batch = task.make_batch(rng, cfg.batch)
+        logits = model(batch.x, cfg.truncate)
+        loss = task.loss(logits, batch.y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+        opt.step()
+        right, total = task.correct(logits.detach(), batch.y)
+        result.history.append((step, loss.item(), right / max(total, 1)))
+        if progress is not None:
+            progress(step, loss.item(), right / max(total, 1))
+        if step in wanted:
+            result.snapshots[step] = _state(model)
+    model.eval()
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _state(model: nn.Module) -> dict:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def _copy(model: SeqModel) -> SeqModel:
+    twin = SeqModel(type(model.rnn)(model.rnn.input_size, model.rnn.hidden_size, model.rnn.num_layers,
+                                    **({"nonlinearity": model.rnn.nonlinearity}
+                                       if isinstance(model.rnn, nn.RNN) else {})), model.head.out_features)
+    twin.load_state_dict(_state(model))
+    return twin
+
+
+def _check_config(cfg: TrainConfig) -> None:
+    if cfg.cell not in ("rnn", "lstm", "gru"):
+        raise ValueError(f"unknown cell {cfg.cell!r}")
+    for name, lo, hi in (("hidden_size", 1, 256), ("num_layers", 1, 3), ("steps", 1, 100_000), ("batch", 1, 1024)):
+        v = getattr(cfg, name)
+        if not isinstance(v, int) or not lo <= v <= hi:
+            raise ValueError(f"{name} must be a whole number from {lo} to {hi}, got {v!r}")
+    if not (np.isfinite(cfg.lr) and 0 < cfg.lr <= 1):
+        raise ValueError(f"lr must be in (0, 1], got {cfg.lr}")
+    if cfg.clip is not None and not (np.isfinite(cfg.clip) and cfg.clip > 0):
+        raise ValueError(f"clip must be positive, got {cfg.clip}")
+    if cfg.truncate is not None and (not isinstance(cfg.truncate, int) or cfg.truncate < 1):
+        raise ValueError(f"truncate must be a whole number >= 1, got {cfg.truncate!r}")
+
+
+@torch.no_grad()
+def evaluate(model: SeqModel, task: Task, n: int = 2000, seed: int = EVAL_SEED) -> float:
+    """Accuracy on ``n`` fresh sequences from a seed that training does not use."""
+    rng = np.random.default_rng(seed)
+    right = total = 0
+    model.eval()
+    while total < n * (task.seq_len if task.loss_at == "every" else 1):
+        batch = task.make_batch(rng, 250)
+        r, t = task.correct(model(batch.x), batch.y)
+        right, total = right + r, total + t
+    return right / total
+
+
+def card_for(result: TrainResult, accuracy: float, command: str) -> dict:
+    cfg, task, rnn = result.config, result.task, result.model.rnn
+    return {
+        "task": cfg.task, "cell": cfg.cell, "input_size": task.input_size, "hidden_size": cfg.hidden_size,
+        "num_layers": cfg.num_layers, "output_size": task.output_size, "vocab": list(task.vocab or []),
+        "classes": list(task.classes or []), "mode": task.mode, "loss_at": task.loss_at, "lag": task.lag,
+        "seq_len": task.seq_len, "seed": cfg.seed, "steps": cfg.steps, "config": asdict(cfg),
+        "parameters": parameter_count(cfg.cell, task.input_size, cfg.hidden_size, cfg.num_layers)
+        + sum(p.numel() for p in result.model.head.parameters()),
+        "accuracy": round(float(accuracy), 4), "train_seconds": round(result.seconds, 1),
+        "torch": torch.__version__, "command": command, "nonlinearity": getattr(rnn, "nonlinearity", None),
+    }
+
+
+def save_model(result: TrainResult, stem, accuracy: float, command: str) -> dict:
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    save_module(result.model.rnn, stem.with_suffix(".safetensors"), head=result.model.head.state_dict())
+    card = card_for(result, accuracy, command)
+    stem.with_suffix(".json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return card
+
+
+def load_model(stem) -> tuple[SeqModel, Task, dict]:
+    """A project model (NAME.safetensors + NAME.json); every file check runs before anything is built."""
+    stem = Path(stem)
+    if stem.suffix in (".json", ".safetensors"):
+        stem = stem.with_suffix("")
+    card_path = stem.with_suffix(".json")
+    if not card_path.is_file():
+        raise ValueError(f"no model card {card_path.name} beside the weights")
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{card_path.name} is not valid JSON ({exc})") from None
+    cfg = TrainConfig(**{k: v for k, v in card.get("config", {}).items() if k in TrainConfig.__dataclass_fields__})
+    task = cfg.make_task()
+    rnn, head = load_module(stem.with_suffix(".safetensors"), card.get("nonlinearity"))
+    if rnn.input_size != task.input_size or set(head) != {"weight", "bias"} \
+            or tuple(head["weight"].shape) != (task.output_size, rnn.hidden_size):
+        raise ValueError(f"{stem.name}: the weights do not fit the card's task {card.get('task')!r}")
+    model = SeqModel(rnn, task.output_size)
+    model.head.load_state_dict({k: v.float() for k, v in head.items()})
+    return model.eval(), task, card
