@@ -1,0 +1,235 @@
+"""Plotly figures: pure functions of a Trace / GradientFlow (and labels); nothing here runs a model.
+
+Colour ranges are fixed so pictures compare across steps and models: sigmoid gates [0, 1] (Cividis),
+tanh values and h [-1, 1] and c symmetric about 0 (RdBu, reversed); both scales are colour-blind-safe.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .notation import GATE_ORDER, GATES, STATES
+
+MAX_COLUMNS = 400  # heatmap columns drawn at most; longer sequences are shown as bin means
+SEQ_SCALE = "Cividis"
+DIV_SCALE = "RdBu_r"
+
+
+def field_values(trace, name: str) -> np.ndarray:
+    """[L, T, H] array of a gate ('i', 'f', ...) or state ('h', 'c', 'pre')."""
+    return trace.gates[name] if name in trace.gates else getattr(trace, name)
+
+
+def field_range(trace, name: str) -> tuple[float, float, str]:
+    """(zmin, zmax, colour scale) for a field: fixed ranges, c symmetric about 0."""
+    if name in trace.gates:
+        info = GATES[trace.cell][name]
+        return (0.0, 1.0, SEQ_SCALE) if info.activation == "sigmoid" else (-1.0, 1.0, DIV_SCALE)
+    if name == "h" and trace.nonlinearity != "relu":
+        return -1.0, 1.0, DIV_SCALE
+    v = float(np.abs(field_values(trace, name)).max()) or 1.0
+    return -v, v, DIV_SCALE
+
+
+def field_title(cell: str, name: str, lang: str = "en") -> str:
+    if name in GATES.get(cell, {}):
+        info = GATES[cell][name]
+        return f"{name}: {info.meaning[lang].split('：')[0].split(':')[0]}"
+    return f"{name}: {STATES[name][lang]}"
+
+
+def downsample(values: np.ndarray, labels: list[str], window: tuple[int, int] | None = None,
+               max_cols: int = MAX_COLUMNS) -> tuple[np.ndarray, list[str], int, int]:
+    """Cut a [T, H] array to a window, then average bins of steps so at most ``max_cols`` remain.
+
+    Returns (values [cols, H], column labels, first step, bin size)."""
+    lo, hi = window if window else (0, values.shape[0])
+    v, lab = values[lo:hi], labels[lo:hi]
+    b = max(1, int(np.ceil(v.shape[0] / max_cols)))
+    if b == 1:
+        return v, lab, lo, 1
+    n = v.shape[0] // b * b
+    head = v[:n].reshape(-1, b, v.shape[1]).mean(axis=1)
+    if n < v.shape[0]:
+        head = np.concatenate([head, v[n:].mean(axis=0, keepdims=True)])
+    return head, [f"{lo + i * b}–{min(lo + (i + 1) * b, hi) - 1}" for i in range(head.shape[0])], lo, b
+
+
+def heatmaps(trace, layer: int, labels: list[str], step: int | None = None, window=None, lang: str = "en",
+             fields: list[str] | None = None) -> go.Figure:
+    """Unit × time heatmaps of every gate and state of one layer, stacked, aligned on the tokens."""
+    fields = fields or [*GATE_ORDER[trace.cell], *(["pre"] if trace.cell == "rnn" else []),
+                        *(["c"] if trace.cell == "lstm" else []), "h"]
+    fig = make_subplots(rows=len(fields), cols=1, shared_xaxes=True, vertical_spacing=0.03,
+                        subplot_titles=[field_title(trace.cell, f, lang) for f in fields])
+    bin_size = 1
+    for r, name in enumerate(fields, start=1):
+        vals, cols, lo, bin_size = downsample(field_values(trace, name)[layer], labels, window)
+        zmin, zmax, scale = field_range(trace, name)
+        fig.add_trace(go.Heatmap(
+            z=vals.T, x=list(range(len(cols))), zmin=zmin, zmax=zmax, colorscale=scale, customdata=_tile(cols, vals),
+            hovertemplate="step %{customdata}<br>unit %{y}<br>" + name + " = %{z:.4f}<extra></extra>",
+            colorbar=dict(len=1 / len(fields) * 0.9, y=1 - (r - 0.5) / len(fields), thickness=10),
+            name=name), row=r, col=1)
+        fig.update_yaxes(title_text="unit", row=r, col=1)
+    _token_axis(fig, cols, rows=len(fields))
+    if step is not None and bin_size == 1 and (window is None or window[0] <= step < window[1]):
+        x = step - (window[0] if window else 0)
+        fig.add_vline(x=x, line=dict(color="#E69F00", width=2))
+    fig.update_layout(height=170 * len(fields) + 60, margin=dict(l=50, r=20, t=40, b=40), showlegend=False)
+    return fig
+
+
+def _tile(cols: list[str], vals: np.ndarray) -> np.ndarray:
+    return np.tile(np.array(cols, dtype=object)[:, None], (1, vals.shape[1])).T
+
+
+def _token_axis(fig: go.Figure, cols: list[str], rows: int = 1) -> None:
+    n = len(cols)
+    every = max(1, n // 60)
+    ticks = list(range(0, n, every))
+    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=[_show(cols[i]) for i in ticks], row=rows, col=1)
+
+
+def _show(tok: str) -> str:
+    return {" ": "␣", "\n": "⏎", "\t": "⇥"}.get(tok, tok)
+
+
+def unit_lines(trace, layer: int, units: list[int], labels: list[str], step: int | None = None,
+               lang: str = "en") -> go.Figure:
+    """Chosen units over time, one panel per gate and state."""
+    fields = [*GATE_ORDER[trace.cell], *(["c"] if trace.cell == "lstm" else []), "h"]
+    fig = make_subplots(rows=len(fields), cols=1, shared_xaxes=True, vertical_spacing=0.04,
+                        subplot_titles=[field_title(trace.cell, f, lang) for f in fields])
+    palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+    x = list(range(trace.steps))
+    for r, name in enumerate(fields, start=1):
+        v = field_values(trace, name)[layer]
+        for k, u in enumerate(units):
+            fig.add_trace(go.Scatter(x=x, y=v[:, u], mode="lines", name=f"unit {u}", legendgroup=str(u),
+                                     showlegend=r == 1, line=dict(color=palette[k % len(palette)]),
+                                     customdata=labels, hovertemplate="%{customdata}: %{y:.4f}"), row=r, col=1)
+        lo, hi, _ = field_range(trace, name)
+        fig.update_yaxes(range=[lo * 1.05, hi * 1.05] if lo < 0 else [-0.05, 1.05], row=r, col=1)
+    _token_axis(fig, labels, rows=len(fields))
+    if step is not None:
+        fig.add_vline(x=step, line=dict(color="#E69F00", width=2))
+    fig.update_layout(height=140 * len(fields) + 60, margin=dict(l=50, r=20, t=40, b=40))
+    return fig
+
+
+def text_colouring(trace, layer: int, unit: int, tokens: list[str], field: str = "h", width: int = 40) -> go.Figure:
+    """The typed text, each token on a cell coloured by one unit's activation (Karpathy-style)."""
+    v = field_values(trace, field)[layer][:, unit]
+    n = len(tokens)
+    rows = int(np.ceil(n / width))
+    z = np.full((rows, width), np.nan)
+    text = np.full((rows, width), "", dtype=object)
+    z.flat[:n] = v
+    text.flat[:n] = [_show(t) for t in tokens]
+    zmin, zmax, scale = field_range(trace, field)
+    fig = go.Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", textfont=dict(size=15),
+                               zmin=zmin, zmax=zmax, colorscale=scale, xgap=1, ygap=3,
+                               hovertemplate="%{text}: %{z:.4f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", showticklabels=False)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_layout(height=36 * rows + 80, margin=dict(l=10, r=10, t=30, b=10),
+                      title=f"{field}[unit {unit}], layer {layer}")
+    return fig
+
+
+def saturation(trace, layer: int | None = None) -> go.Figure:
+    """Share of each gate's values below 0.1 (nearly shut) and above 0.9 (nearly open)."""
+    names = [g for g in GATE_ORDER[trace.cell] if GATES[trace.cell][g].activation == "sigmoid"]
+    low, high = [], []
+    for g in names:
+        v = trace.gates[g] if layer is None else trace.gates[g][layer]
+        low.append(float((v < 0.1).mean()))
+        high.append(float((v > 0.9).mean()))
+    fig = go.Figure([go.Bar(name="< 0.1", x=names, y=low, marker_color="#0072B2"),
+                     go.Bar(name="> 0.9", x=names, y=high, marker_color="#E69F00")])
+    fig.update_layout(barmode="group", yaxis=dict(range=[0, 1], title="share of values"), height=300,
+                      margin=dict(l=50, r=20, t=40, b=40), title="gate saturation")
+    return fig
+
+
+def gradients(gf, labels: list[str] | None = None, title: str = "") -> go.Figure:
+    """Gradient norms on a log scale against steps back from the end (0 = the last step)."""
+    T = gf.dL_dx.shape[0]
+    back = np.arange(T)[::-1]
+    fig = go.Figure()
+
+    def add(y, name, color, dash=None):
+        y = np.asarray(y, dtype=float)
+        fig.add_trace(go.Scatter(x=back, y=np.where(y > 0, y, np.nan), mode="lines", name=name,
+                                 line=dict(color=color, dash=dash), customdata=labels,
+                                 hovertemplate="%{x} steps back" + (" (%{customdata})" if labels else "")
+                                 + "<br>%{y:.3e}"))
+
+    for k in range(gf.dL_dh.shape[0]):
+        add(gf.dL_dh[k], f"‖∂L/∂h_t‖ layer {k}", "#000000", None if k == gf.dL_dh.shape[0] - 1 else "dot")
+    if gf.dL_dc is not None:
+        add(gf.dL_dc[-1], "‖∂L/∂c_t‖", "#882255")
+    add(gf.dL_dx, "‖∂L/∂x_t‖", "#009E73")
+    if gf.dhT_dht is not None:
+        add(gf.dhT_dht, "‖∂h_T/∂h_t‖", "#0072B2")
+    if gf.cell_path is not None:
+        add(gf.cell_path, "cell path mean ∏f", "#D55E00", "dash")
+    fig.update_yaxes(type="log", title="norm (log scale)", exponentformat="power")
+    fig.update_xaxes(title="steps back from the end", autorange="reversed")
+    fig.update_layout(height=380, margin=dict(l=60, r=20, t=40, b=40), title=title or f"loss: {gf.loss_name}",
+                      legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def compare_jacobians(flows: dict) -> go.Figure:
+    """‖∂h_T/∂h_t‖ of several models (e.g. RNN, GRU, LSTM) on the same input, log scale."""
+    colours = {"rnn": "#D55E00", "gru": "#009E73", "lstm": "#0072B2"}
+    fig = go.Figure()
+    for name, gf in flows.items():
+        T = gf.dhT_dht.shape[0]
+        y = np.where(gf.dhT_dht > 0, gf.dhT_dht, np.nan)
+        fig.add_trace(go.Scatter(x=np.arange(T)[::-1], y=y, mode="lines", name=name.upper(),
+                                 line=dict(color=colours.get(name, "#000000"))))
+    fig.update_yaxes(type="log", title="‖∂h_T/∂h_t‖ (log)", exponentformat="power")
+    fig.update_xaxes(title="steps back from the end", autorange="reversed")
+    fig.update_layout(height=340, margin=dict(l=60, r=20, t=40, b=40))
+    return fig
+
+
+def compare_traces(original, clamped, layer: int, unit: int, labels: list[str]) -> go.Figure:
+    """h (and c) of one unit with and without the intervention."""
+    fields = ["h"] + (["c"] if original.cell == "lstm" else [])
+    fig = make_subplots(rows=len(fields), cols=1, shared_xaxes=True, subplot_titles=fields)
+    x = list(range(original.steps))
+    for r, f in enumerate(fields, start=1):
+        for tr_, name, dash in ((original, "original", None), (clamped, "clamped", "dash")):
+            fig.add_trace(go.Scatter(x=x, y=getattr(tr_, f)[layer][:, unit], name=name, showlegend=r == 1,
+                                     line=dict(dash=dash, color="#0072B2" if dash is None else "#D55E00")),
+                          row=r, col=1)
+    _token_axis(fig, labels, rows=len(fields))
+    fig.update_layout(height=200 * len(fields) + 60, margin=dict(l=50, r=20, t=40, b=40))
+    return fig
+
+
+def loss_curve(history: list) -> go.Figure:
+    steps = [h[0] for h in history]
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Scatter(x=steps, y=[h[1] for h in history], name="loss", line=dict(color="#0072B2")))
+    fig.add_trace(go.Scatter(x=steps, y=[h[2] for h in history], name="batch accuracy",
+                             line=dict(color="#E69F00")), secondary_y=True)
+    fig.update_yaxes(type="log", title="loss", secondary_y=False)
+    fig.update_yaxes(range=[0, 1.02], title="accuracy", secondary_y=True)
+    fig.update_layout(height=300, margin=dict(l=50, r=50, t=30, b=40))
+    return fig
+
+
+def prediction_bars(probs: np.ndarray, classes: list[str], title: str = "") -> go.Figure:
+    order = np.argsort(probs)[::-1][:10]
+    fig = go.Figure(go.Bar(x=[float(probs[i]) for i in order], y=[_show(classes[i]) for i in order],
+                           orientation="h", marker_color="#0072B2"))
+    fig.update_layout(height=40 + 24 * len(order), margin=dict(l=60, r=20, t=30, b=30), title=title,
+                      xaxis=dict(range=[0, 1]), yaxis=dict(autorange="reversed"))
+    return fig
