@@ -233,3 +233,127 @@ def prediction_bars(probs: np.ndarray, classes: list[str], title: str = "") -> g
     fig.update_layout(height=40 + 24 * len(order), margin=dict(l=60, r=20, t=30, b=30), title=title,
                       xaxis=dict(range=[0, 1]), yaxis=dict(autorange="reversed"))
     return fig
+
+
+# --- the cell diagram -----------------------------------------------------------------------------------
+
+def _colour(v: float, lo: float, hi: float) -> str:
+    """Fill colour for a value on the fixed scale of its kind."""
+    import plotly.colors as pc
+
+    scale = SEQ_SCALE if lo == 0 else DIV_SCALE
+    frac = float(np.clip((v - lo) / (hi - lo), 0, 1))
+    return pc.sample_colorscale(scale, [frac])[0]
+
+
+def _layout_lstm(tr, k, t, u):
+    g = {n: float(tr.gates[n][k, t, u]) for n in "ifgo"}
+    c_prev = float(tr.c[k, t - 1, u]) if t > 0 else 0.0
+    h_prev = float(tr.h[k, t - 1, u]) if t > 0 else 0.0
+    c, h = float(tr.c[k, t, u]), float(tr.h[k, t, u])
+    boxes = [  # (x, y, label, value, range)
+        (2, 1, "f = σ", g["f"], (0, 1)), (4, 1, "i = σ", g["i"], (0, 1)),
+        (5.6, 1, "c̃ = tanh", g["g"], (-1, 1)), (7.6, 1, "o = σ", g["o"], (0, 1)),
+    ]
+    ops = [(2, 3, "×", f"f·c₍ₜ₋₁₎ = {g['f'] * c_prev:+.3f}"), (5.6, 3, "+", f"i·c̃ = {g['i'] * g['g']:+.3f}"),
+           (5.6, 2, "×", ""), (8.8, 2.2, "tanh", f"{np.tanh(c):+.3f}"), (8.8, 1, "×", "")]
+    wires = [((0, 3), (10, 3)), ((0, -0.5), (8, -0.5)), ((1, -1.4), (1, -0.5)), ((2, -0.5), (2, 0.6)),
+             ((4, -0.5), (4, 0.6)), ((5.6, -0.5), (5.6, 0.6)), ((7.6, -0.5), (7.6, 0.6)), ((2, 1.4), (2, 2.8)),
+             ((4, 1.4), (5.4, 2)), ((5.6, 1.4), (5.6, 1.8)), ((5.6, 2.2), (5.6, 2.8)), ((8.8, 3), (8.8, 2.5)),
+             ((8.8, 1.9), (8.8, 1.2)), ((7.6, 1.4), (8.6, 1)), ((8.8, 0.8), (8.8, -0.5)), ((8.8, -0.5), (10, -0.5)),
+             ((9.4, -0.5), (9.4, 4))]
+    labels = [(0, 3.35, f"c₍ₜ₋₁₎ = {c_prev:+.3f}"), (10, 3.35, f"cₜ = {c:+.3f}"),
+              (0, -0.85, f"h₍ₜ₋₁₎ = {h_prev:+.3f}"), (1, -1.75, "xₜ"), (10, -0.85, f"hₜ = {h:+.3f}"),
+              (9.4, 4.25, "hₜ ↑")]
+    return boxes, ops, wires, labels
+
+
+def _layout_gru(tr, k, t, u):
+    g = {n: float(tr.gates[n][k, t, u]) for n in "rzn"}
+    h_prev = float(tr.h[k, t - 1, u]) if t > 0 else 0.0
+    h = float(tr.h[k, t, u])
+    boxes = [(2.5, 1, "r = σ", g["r"], (0, 1)), (5, 1, "z = σ", g["z"], (0, 1)),
+             (7.5, 1, "n = tanh", g["n"], (-1, 1))]
+    ops = [(5, 3, "×", f"z·h₍ₜ₋₁₎ = {g['z'] * h_prev:+.3f}"), (7.5, 2.2, "×", f"(1−z)·n = {(1 - g['z']) * g['n']:+.3f}"),
+           (8.6, 3, "+", ""), (3.6, 1.9, "×", "r ⊙ (W_hn h + b_hn)")]
+    wires = [((0, 3), (10, 3)), ((0, 3), (0, -0.5)), ((0, -0.5), (7.5, -0.5)), ((1, -1.4), (1, -0.5)),
+             ((2.5, -0.5), (2.5, 0.6)), ((5, -0.5), (5, 0.6)), ((7.5, -0.5), (7.5, 0.6)), ((5, 1.4), (5, 2.8)),
+             ((5, 1.4), (7.3, 2.2)), ((7.5, 1.4), (7.5, 2)), ((7.5, 2.4), (8.4, 3)), ((2.5, 1.4), (3.5, 1.8)),
+             ((3.7, 1.8), (7.3, 1.1))]
+    labels = [(0, 3.35, f"h₍ₜ₋₁₎ = {h_prev:+.3f}"), (10, 3.35, f"hₜ = {h:+.3f}"), (1, -1.75, "xₜ"),
+              (5, 4.0, "PyTorch: hₜ = (1 − z) ⊙ n + z ⊙ h₍ₜ₋₁₎   (z ≈ 1 keeps the past)")]
+    return boxes, ops, wires, labels
+
+
+def _layout_rnn(tr, k, t, u):
+    h_prev = float(tr.h[k, t - 1, u]) if t > 0 else 0.0
+    h, pre = float(tr.h[k, t, u]), float(tr.pre[k, t, u])
+    act = "relu" if tr.nonlinearity == "relu" else "tanh"
+    boxes = [(5, 1.5, f"h = {act}", h, (-1, 1))]
+    ops = [(5, -0.2, "+", f"W_ih x + W_hh h₍ₜ₋₁₎ + b = {pre:+.3f}")]
+    wires = [((0, -0.2), (4.8, -0.2)), ((3, -1.4), (3, -0.2)), ((5, 0), (5, 1.1)), ((5, 1.9), (5, 3)),
+             ((5, 3), (10, 3)), ((8, 3), (8, -0.2)), ((8, -0.2), (10, -0.2))]
+    labels = [(0, 0.15, f"h₍ₜ₋₁₎ = {h_prev:+.3f}"), (3, -1.75, "xₜ"), (10, 3.35, f"hₜ = {h:+.3f}")]
+    return boxes, ops, wires, labels
+
+
+def _diagram_parts(tr, layer: int, t: int, unit: int):
+    make = {"lstm": _layout_lstm, "gru": _layout_gru, "rnn": _layout_rnn}[tr.cell]
+    boxes, ops, wires, labels = make(tr, layer, t, unit)
+    shapes, notes = [], []
+    for (x0, y0), (x1, y1) in wires:
+        shapes.append(dict(type="line", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color="#777777", width=2)))
+    for x, y, name, v, (lo, hi) in boxes:
+        shapes.append(dict(type="rect", x0=x - 0.7, y0=y - 0.4, x1=x + 0.7, y1=y + 0.4, line=dict(color="#333333"),
+                           fillcolor=_colour(v, lo, hi)))
+        dark = (v - lo) / (hi - lo) < 0.55 if lo == 0 else abs(v) > 0.5
+        notes.append(dict(x=x, y=y, text=f"{name}<br><b>{v:.3f}</b>", showarrow=False,
+                          font=dict(color="white" if dark else "black", size=13)))
+    for x, y, sym, text in ops:
+        shapes.append(dict(type="circle", x0=x - 0.22, y0=y - 0.2, x1=x + 0.22, y1=y + 0.2, fillcolor="#FFFFFF",
+                           line=dict(color="#333333")))
+        notes.append(dict(x=x, y=y, text=sym, showarrow=False, font=dict(size=12)))
+        if text:
+            notes.append(dict(x=x, y=y - 0.45, text=text, showarrow=False, font=dict(size=11, color="#333333")))
+    for x, y, text in labels:
+        notes.append(dict(x=x, y=y, text=text, showarrow=False, font=dict(size=13)))
+    return shapes, notes
+
+
+MAX_FRAMES = 300
+
+
+def cell_diagram(tr, layer: int, unit: int, step: int, tokens: list[str] | None = None) -> go.Figure:
+    """The cell with this model's values for one unit at step t; the play button animates the steps in
+    the browser (Plotly frames: no server round trip per frame)."""
+    lo = max(0, min(step - MAX_FRAMES // 2, tr.steps - MAX_FRAMES))
+    frames_steps = range(lo, min(tr.steps, lo + MAX_FRAMES))
+
+    def title(t):
+        tok = f" — “{_show(tokens[t])}”" if tokens else ""
+        return f"{tr.cell.upper()} layer {layer}, unit {unit}, step t = {t}{tok}"
+
+    shapes, notes = _diagram_parts(tr, layer, step, unit)
+    fig = go.Figure(go.Scatter(x=[-1, 11], y=[-2.2, 4.6], mode="markers", marker=dict(opacity=0),
+                               hoverinfo="skip", showlegend=False))
+    frames = []
+    for t in frames_steps:
+        s, n = _diagram_parts(tr, layer, t, unit)
+        frames.append(go.Frame(name=str(t), layout=dict(shapes=s, annotations=n, title=dict(text=title(t)))))
+    fig.frames = frames
+    fig.update_layout(
+        shapes=shapes, annotations=notes, title=dict(text=title(step)), height=430,
+        xaxis=dict(visible=False, range=[-1.3, 11.3]), yaxis=dict(visible=False, range=[-2.3, 4.7]),
+        margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white",
+        updatemenus=[dict(type="buttons", x=0, y=-0.02, xanchor="left", yanchor="top", direction="left", buttons=[
+            dict(label="▶ play", method="animate",
+                 args=[None, dict(frame=dict(duration=500, redraw=True), fromcurrent=True, transition=dict(duration=0))]),
+            dict(label="❚❚ pause", method="animate",
+                 args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
+        ])],
+        sliders=[dict(active=step - lo, x=0.18, len=0.8, y=-0.02, currentvalue=dict(prefix="t = "),
+                      steps=[dict(method="animate", label=str(t),
+                                  args=[[str(t)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
+                             for t in frames_steps])],
+    )
+    return fig

@@ -1,0 +1,167 @@
+"""What the page needs beyond trace and gradient_flow, without Streamlit: the loss of a typed sequence,
+predictions, knob-derived models, vocabularies for fresh models, and export tables."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .checks import check_module
+from .tasks import Task
+from .tokenize import UNK, Encoded, encode, tokenize
+
+MAX_VOCAB = 512  # a fresh model's vocabulary is built from the typed text, capped here
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A model as the page sees it: the recurrent module, an optional readout head and task."""
+
+    rnn: nn.Module
+    head: nn.Linear | None = None
+    task: Task | None = None
+    vocab: tuple[str, ...] | None = None
+    mode: str = "chars"
+
+    def encode(self, text: str) -> Encoded:
+        if self.task is not None:
+            return self.task.encode(text)
+        tokens = tokenize(text, self.mode)
+        if self.mode == "numbers":
+            from .tokenize import parse_numbers
+            x = np.repeat(parse_numbers(tokens), self.rnn.input_size, axis=1)
+            T = len(tokens)
+            return Encoded(tuple(tokens), np.zeros(T, dtype=np.int64), np.zeros(T, dtype=bool), x)
+        return encode(tokens, list(self.vocab))
+
+
+def vocab_from_text(text: str, mode: str) -> tuple[str, ...]:
+    """<unk> plus the distinct tokens of the text, in order of first appearance (capped at MAX_VOCAB)."""
+    seen: dict[str, None] = {}
+    for t in tokenize(text, mode):
+        seen.setdefault(t, None)
+    return (UNK, *list(seen)[: MAX_VOCAB - 1])
+
+
+def upload_vocab(input_size: int, text: str, mode: str) -> tuple[str, ...]:
+    """For an uploaded state_dict: one-hot slots for the first input_size-1 distinct typed symbols."""
+    return vocab_from_text(text, mode)[:input_size]
+
+
+def derive(module: nn.Module, radius: float | None = None, forget_bias: float | None = None) -> nn.Module:
+    """A changed copy of ``module`` for the knobs (the original is never touched).
+
+    ``radius``: every W_hh is scaled so that the spectral radius of its candidate block (W_hh itself for
+    the RNN, W_hg for the LSTM, W_hn for the GRU) equals it. ``forget_bias``: LSTM b_if + b_hf.
+    """
+    cell = check_module(module)
+    twin = type(module)(module.input_size, module.hidden_size, module.num_layers, bias=module.bias,
+                        **({"nonlinearity": module.nonlinearity} if cell == "rnn" else {}))
+    twin.load_state_dict({k: v.detach().clone() for k, v in module.state_dict().items()})
+    H = module.hidden_size
+    block = {"rnn": 0, "lstm": 2, "gru": 2}[cell]
+    with torch.no_grad():
+        for k in range(module.num_layers):
+            w = getattr(twin, f"weight_hh_l{k}")
+            if radius is not None:
+                rho = float(torch.linalg.eigvals(w[block * H:(block + 1) * H].double()).abs().max())
+                if rho > 0:
+                    w.mul_(radius / rho)
+            if forget_bias is not None and cell == "lstm" and module.bias:
+                getattr(twin, f"bias_ih_l{k}")[H:2 * H] = forget_bias
+                getattr(twin, f"bias_hh_l{k}")[H:2 * H] = 0.0
+    return twin.eval()
+
+
+def tile(enc: Encoded, length: int) -> Encoded:
+    """The typed sequence repeated or cut to ``length`` steps (for the sequence-length knob)."""
+    idx = np.arange(length) % len(enc.tokens)
+    return Encoded(tuple(enc.tokens[i] for i in idx), enc.ids[idx], enc.unknown[idx], enc.x[idx])
+
+
+def loss_for(bundle: Bundle, enc: Encoded):
+    """(loss for gradient_flow, description) of a typed sequence under the model's task.
+
+    Without a task or a head the loss is the probe L = Σ h_T. Classification tasks use cross-entropy on
+    the targets the text itself defines (next character, expected closer, the recalled symbol); where the
+    text defines none (sentiment), the model's own prediction at the last step is the target."""
+    task, head = bundle.task, bundle.head
+    if task is None or head is None:
+        return "probe", "probe: L = Σ h_T (sum of the top layer's last hidden state)"
+    W, b = head.weight.detach(), head.bias.detach()
+    y = task.text_targets(enc) if task.text_targets else None
+    if task.kind == "regress":
+        target = float(y) if y is not None else 0.0
+
+        def mse_last_step(out):
+            return ((out[-1] @ W.T + b)[0] - target) ** 2
+        return mse_last_step, f"(ŷ_T − {target:.3f})², squared error at the last step"
+    if task.loss_at == "every" and y is not None and bool((y >= 0).any()):
+        def cross_entropy_every_step(out):
+            return F.cross_entropy(out @ W.T + b, y, ignore_index=-1)
+        return cross_entropy_every_step, "cross-entropy at every step against the targets the text defines"
+    if y is None:
+        with torch.no_grad():
+            from .trace import trace
+            h_last = torch.from_numpy(trace(bundle.rnn, enc.x).h[-1, -1])
+            y = (h_last @ W.T + b).argmax()
+        how = "the model's own prediction"
+    else:
+        how = f"“{task.classes[int(y)]}”"
+
+    def cross_entropy_last_step(out):
+        return F.cross_entropy((out[-1] @ W.T + b)[None], y.reshape(1))
+    return cross_entropy_last_step, f"cross-entropy at the last step against {how}"
+
+
+def predictions(bundle: Bundle, h_top: np.ndarray) -> np.ndarray | None:
+    """[T, out]: softmax probabilities per step (or the regression output) from the readout head."""
+    if bundle.head is None:
+        return None
+    with torch.no_grad():
+        z = torch.from_numpy(np.ascontiguousarray(h_top)) @ bundle.head.weight.T + bundle.head.bias
+    if bundle.task is not None and bundle.task.kind == "regress":
+        return z.numpy()
+    return torch.softmax(z, dim=-1).numpy()
+
+
+def trace_table(trace, tokens) -> str:
+    """Trace as CSV: one row per (layer, step, unit) with every gate and state."""
+    cols = [*trace.gates, *(["pre"] if trace.pre is not None else []), *(["c"] if trace.c is not None else []), "h"]
+    buf = io.StringIO()
+    buf.write("layer,step,token,unit," + ",".join(cols) + "\n")
+    arrays = [trace.gates[c] if c in trace.gates else getattr(trace, c) for c in cols]
+    for k in range(trace.num_layers):
+        for t in range(trace.steps):
+            tok = '"' + str(tokens[t]).replace('"', '""') + '"'
+            for u in range(trace.hidden_size):
+                buf.write(f"{k},{t},{tok},{u}," + ",".join(f"{a[k, t, u]:.7g}" for a in arrays) + "\n")
+    return buf.getvalue()
+
+
+def flow_table(flow, tokens) -> str:
+    """GradientFlow as CSV: one row per (layer, step)."""
+    buf = io.StringIO()
+    buf.write("layer,step,token,dL_dh,dL_dc,dL_dW_hh,dL_dx,dhT_dht,cell_path\n")
+    L, T = flow.dL_dh.shape
+    for k in range(L):
+        for t in range(T):
+            tok = '"' + str(tokens[t]).replace('"', '""') + '"'
+            top = k == L - 1
+            vals = [flow.dL_dh[k, t], None if flow.dL_dc is None else flow.dL_dc[k, t], flow.dL_dW_hh[k, t],
+                    flow.dL_dx[t] if k == 0 else None, flow.dhT_dht[t] if top and flow.dhT_dht is not None else None,
+                    flow.cell_path[t] if top and flow.cell_path is not None else None]
+            buf.write(f"{k},{t},{tok}," + ",".join("" if v is None else f"{v:.7g}" for v in vals) + "\n")
+    return buf.getvalue()
+
+
+def npz_bytes(trace, flow) -> bytes:
+    from .cli import trace_fields
+    buf = io.BytesIO()
+    np.savez(buf, **{k: np.asarray(v) for k, v in trace_fields(trace, flow).items() if v is not None})
+    return buf.getvalue()
