@@ -124,7 +124,7 @@ def predictions(bundle: Bundle, h_top: np.ndarray) -> np.ndarray | None:
     if bundle.head is None:
         return None
     with torch.no_grad():
-        z = torch.from_numpy(np.ascontiguousarray(h_top)) @ bundle.head.weight.T + bundle.head.bias
+        z = torch.from_numpy(np.array(h_top)) @ bundle.head.weight.T + bundle.head.bias
     if bundle.task is not None and bundle.task.kind == "regress":
         return z.numpy()
     return torch.softmax(z, dim=-1).numpy()

@@ -73,7 +73,8 @@ def step_equations(module, trace, flow, layer: int, t: int, unit: int) -> dict[s
         out["textbook"] += [r"C_t = f_t \odot C_{t-1} + i_t \odot \tilde C_t", r"h_t = o_t \odot \tanh(C_t)"]
         tc = np.tanh(c)
         out["backward"] += [
-            rf"\partial c_t/\partial c_{{t-1}} = f_t = {g['f']:.4f}\quad\text{{(the cell path: no matrix, no squashing)}}",
+            rf"\partial c_t/\partial c_{{t-1}} = f_t = {g['f']:.4f}"
+            r"\quad\text{(the cell path: no matrix, no squashing)}",
             rf"\partial h_t/\partial c_t = o_t(1-\tanh^2 c_t) = {g['o'] * (1 - tc ** 2):.4f}",
             rf"\partial c_t/\partial i_t = \tilde c_t = {_f(g['g'])},\quad \partial c_t/\partial f_t = c_{{t-1}} = "
             rf"{_f(c_prev)},\quad \partial h_t/\partial o_t = \tanh c_t = {_f(tc)}"]

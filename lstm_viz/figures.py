@@ -274,7 +274,8 @@ def _layout_gru(tr, k, t, u):
     h = float(tr.h[k, t, u])
     boxes = [(2.5, 1, "r = σ", g["r"], (0, 1)), (5, 1, "z = σ", g["z"], (0, 1)),
              (7.5, 1, "n = tanh", g["n"], (-1, 1))]
-    ops = [(5, 3, "×", f"z·h₍ₜ₋₁₎ = {g['z'] * h_prev:+.3f}"), (7.5, 2.2, "×", f"(1−z)·n = {(1 - g['z']) * g['n']:+.3f}"),
+    ops = [(5, 3, "×", f"z·h₍ₜ₋₁₎ = {g['z'] * h_prev:+.3f}"),
+           (7.5, 2.2, "×", f"(1−z)·n = {(1 - g['z']) * g['n']:+.3f}"),
            (8.6, 3, "+", ""), (3.6, 1.9, "×", "r ⊙ (W_hn h + b_hn)")]
     wires = [((0, 3), (10, 3)), ((0, 3), (0, -0.5)), ((0, -0.5), (7.5, -0.5)), ((1, -1.4), (1, -0.5)),
              ((2.5, -0.5), (2.5, 0.6)), ((5, -0.5), (5, 0.6)), ((7.5, -0.5), (7.5, 0.6)), ((5, 1.4), (5, 2.8)),
@@ -347,7 +348,8 @@ def cell_diagram(tr, layer: int, unit: int, step: int, tokens: list[str] | None 
         margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white",
         updatemenus=[dict(type="buttons", x=0, y=-0.02, xanchor="left", yanchor="top", direction="left", buttons=[
             dict(label="▶ play", method="animate",
-                 args=[None, dict(frame=dict(duration=500, redraw=True), fromcurrent=True, transition=dict(duration=0))]),
+                 args=[None, dict(frame=dict(duration=500, redraw=True), fromcurrent=True,
+                                  transition=dict(duration=0))]),
             dict(label="❚❚ pause", method="animate",
                  args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
         ])],

@@ -14,7 +14,7 @@ Every quantity is defined as what autograd gives on the step-by-step graph of th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Callable
 
 import numpy as np
@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from . import cells
-from .trace import LayerStates, _frozen, prepare, rebuild, rows, run_layers
+from .trace import LayerStates, _frozen, prepare, read_only, rebuild, rows, run_layers
 
 MAX_TRUNCATED_WORK = 4_000_000  # T · min(k, T) allowed on the step-by-step path (truncation, clamps)
 JACOBIAN_CHUNK = 256  # steps whose Jacobians are held at once before their spectral norms are taken
@@ -66,6 +66,13 @@ class GradientFlow:
     clip: float | None = None
     grad_norm_clipped: float | None = None
     clamps: tuple = ()
+
+    def __reduce__(self):  # read-only arrays again after unpickling (st.cache_data copies by pickle)
+        return (_make_flow, tuple(getattr(self, f.name) for f in fields(self)))
+
+
+def _make_flow(*values) -> GradientFlow:
+    return GradientFlow(*(read_only(v) for v in values))
 
 
 def probe_loss(y: torch.Tensor) -> torch.Tensor:

@@ -165,6 +165,10 @@ class Trace:
     pre: np.ndarray | None
     clamps: tuple = field(default=())
 
+    def __reduce__(self):  # picklable (for st.cache_data), and read-only again after unpickling
+        return (_make_trace, (self.cell, self.nonlinearity, self.x, self.h, self.c, dict(self.gates), self.pre,
+                              self.clamps))
+
     @property
     def num_layers(self) -> int:
         return self.h.shape[0]
@@ -176,6 +180,18 @@ class Trace:
     @property
     def hidden_size(self) -> int:
         return self.h.shape[2]
+
+
+def read_only(a):
+    """Mark a NumPy array read-only (None passes through)."""
+    if isinstance(a, np.ndarray):
+        a.flags.writeable = False
+    return a
+
+
+def _make_trace(cell, nonlinearity, x, h, c, gates, pre, clamps) -> Trace:
+    return Trace(cell, nonlinearity, read_only(x), read_only(h), read_only(c),
+                 MappingProxyType({k: read_only(v) for k, v in gates.items()}), read_only(pre), clamps)
 
 
 def to_trace(spec: cells.Spec, layers: list[LayerStates], x: torch.Tensor, clamps=()) -> Trace:

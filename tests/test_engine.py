@@ -308,3 +308,17 @@ def test_linear_scan_matches_sequential_loop():
         y = a[t] * y + b[t]
         ys.append(y)
     assert torch.allclose(cells.linear_scan(a, b, reverse=True), torch.stack(ys[::-1]))
+
+
+def test_trace_and_flow_pickle_and_stay_read_only():
+    import pickle
+    mod, x = make("lstm", "tanh", 2, seed=14)
+    tr, gf = lv.trace(mod, x), lv.gradient_flow(mod, x, clip=1.0)
+    tr2, gf2 = pickle.loads(pickle.dumps(tr)), pickle.loads(pickle.dumps(gf))
+    assert np.array_equal(tr2.gates["f"], tr.gates["f"]) and np.array_equal(gf2.dL_dh, gf.dL_dh)
+    assert gf2.grad_norm_clipped == gf.grad_norm_clipped
+    for a in (tr2.h, tr2.c, tr2.gates["i"], gf2.dL_dc, gf2.cell_path):
+        with pytest.raises(ValueError):
+            a[0] = 0
+    with pytest.raises(TypeError):
+        tr2.gates["f"] = None

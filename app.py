@@ -1,0 +1,403 @@
+"""The lstm_viz page: widgets -> lstm_viz calls -> st.plotly_chart. Every st.cache_* lives here.
+
+Shared between sessions: only read-only objects (shipped models and seeded fresh models, through
+st.cache_resource; the engine copies weights and never modifies a module) and immutable results
+(Trace / GradientFlow through st.cache_data, which hands each session its own copy).
+Everything a person changes lives in their own session and in the page address (bind="query-params").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+import torch
+
+import lstm_viz as lv
+from lstm_viz import analysis, explain, figures, lessons
+from lstm_viz.cells import parameter_count, spec_of
+from lstm_viz.i18n import LANGS, tr
+from lstm_viz.model_io import MAX_FILE_BYTES, load_module
+from lstm_viz.notation import GATE_ORDER, GRU_CONVENTION, gate_range
+from lstm_viz.tasks import TASKS
+from lstm_viz.train import TrainConfig, evaluate, load_model, train
+
+MODELS = Path(__file__).resolve().parent / "assets" / "models"
+LAGS = (5, 20, 50, 100)
+VIEWS = ("step", "time", "grad", "intervene", "train", "params", "export")
+MAX_GRAD_STEPS = 2000  # the gradient view's sequence-length knob goes up to this
+
+torch.set_num_threads(1)
+st.set_page_config(page_title="lstm_viz", layout="wide")
+
+
+# ---- cached, read-only or immutable -------------------------------------------------------------------
+
+@st.cache_resource(max_entries=64)
+def shipped(stem: str):
+    """A shipped model, shared read-only by every session."""
+    return load_model(MODELS / stem)
+
+
+@st.cache_resource(max_entries=32)
+def fresh(cell: str, input_size: int, hidden: int, layers: int, seed: int, scale: float):
+    return lv.build_module(cell, input_size, hidden, layers, seed=seed, weight_scale=scale)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def analyse(key: str, _module, x: np.ndarray):
+    """Trace of one model on one input: cached on (model key, input), so moving the step slider never
+    reruns the model."""
+    return lv.trace(_module, x)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def flow(key: str, _module, x: np.ndarray, _loss, loss_key: str, truncate, clip, jacobian: bool = True,
+         _clamps=(), clamps_key: str = ""):
+    return lv.gradient_flow(_module, x, loss=_loss, truncate=truncate, clip=clip, jacobian=jacobian,
+                            clamps=_clamps)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def intervention(key: str, _module, x: np.ndarray, _loss, loss_key: str, clamps_key: str, _clamps):
+    return lv.intervene(_module, x, _clamps, loss=_loss, jacobian=False)
+
+
+# ---- settings ----------------------------------------------------------------------------------------
+
+def example_for(source: str, task: str, lag: int) -> str:
+    if source == "trained":
+        return shipped(_stem(task, st.session_state.get("cell", "lstm"), lag))[1].example
+    return "hello world, 你好 😀"
+
+
+def _stem(task: str, cell: str, lag: int) -> str:
+    return f"recall_lag{lag}_{cell}" if task == "recall" else f"{task}_{cell}"
+
+
+def reset_text():
+    st.session_state["text"] = example_for(st.session_state.get("source", "trained"),
+                                           st.session_state.get("task", "brackets"),
+                                           st.session_state.get("lag", 20))
+    st.session_state["t"] = 0
+
+
+def move(delta: int, T: int):
+    st.session_state["t"] = int(np.clip(st.session_state.get("t", 0) + delta, 0, T - 1))
+
+
+def apply_scene(scene):
+    """Set the page up as the scene says (settings the scene names; others keep their values)."""
+    for k, v in scene.settings.items():
+        st.session_state[k] = v
+
+
+lang = st.session_state.get("lang", "en")
+lesson_list = lessons.load_lessons()
+scene_ids = ["", *[s.id for s in lesson_list]]
+
+with st.sidebar:
+    lang = st.segmented_control(tr("language", lang), LANGS, key="lang", bind="query-params", default="en",
+                                format_func=lambda v: {"en": "English", "zh": "中文"}[v]) or "en"
+    present = st.toggle(tr("presenter", lang), key="present", bind="query-params")
+    scene_id = st.selectbox(tr("lesson", lang), scene_ids, key="scene", bind="query-params",
+                            format_func=lambda i: f"{lessons.number(lesson_list, i)}. "
+                            f"{lessons.by_id(lesson_list, i).title[lang]}" if i else tr("no_lesson", lang))
+    st.header(tr("model", lang))
+    source = st.selectbox(tr("source", lang), ["trained", "random", "upload"], key="source", bind="query-params",
+                          format_func=lambda s: tr(s, lang), on_change=reset_text)
+    if source == "trained":
+        task_name = st.selectbox(tr("task", lang), TASKS, key="task", bind="query-params",
+                                 index=TASKS.index("brackets"), on_change=reset_text,
+                                 format_func=lambda n: shipped(_stem(n, "lstm", 20))[1].title[lang])
+        cell = st.segmented_control(tr("cell", lang), ["rnn", "gru", "lstm"], key="cell", bind="query-params",
+                                    default="lstm", format_func=str.upper) or "lstm"
+        lag = st.select_slider(tr("lag", lang), LAGS, value=20, key="lag", bind="query-params",
+                               on_change=reset_text) if task_name == "recall" else 20
+    else:
+        cell = st.segmented_control(tr("cell", lang), ["rnn", "gru", "lstm"], key="cell", bind="query-params",
+                                    default="lstm", format_func=str.upper) or "lstm"
+        if source == "random":
+            hidden = st.slider(tr("hidden", lang), 1, 256, 8, key="hidden", bind="query-params")
+            layers = st.slider(tr("layers", lang), 1, 3, 1, key="layers", bind="query-params")
+            seed = st.number_input(tr("seed", lang), 0, 2**31 - 1, 0, key="seed", bind="query-params")
+            scale = st.slider(tr("scale", lang), 0.1, 5.0, 1.0, 0.1, key="scale", bind="query-params")
+        upload = st.file_uploader(tr("upload_file", lang), type=["safetensors", "pt"]) if source == "upload" else None
+        mode = st.segmented_control(tr("mode", lang), ["chars", "words", "numbers"], key="mode",
+                                    bind="query-params", default="chars", format_func=lambda m: tr(m, lang)) or "chars"
+    st.caption(tr("share", lang))
+
+if present:  # static CSS only: no user text ever reaches unsafe_allow_html
+    st.markdown("<style>[data-testid='stSidebar'],[data-testid='stSidebarCollapsedControl'],"
+                "header{display:none !important}</style>", unsafe_allow_html=True)
+
+scene = lessons.by_id(lesson_list, scene_id) if scene_id else None
+if scene is not None and st.session_state.get("_applied_scene") != scene.id:
+    st.session_state["_applied_scene"] = scene.id
+    apply_scene(scene)
+    st.rerun()
+
+st.title(tr("title", lang))
+if scene is not None:
+    n = lessons.number(lesson_list, scene.id)
+    st.subheader(f"{tr('scene', lang)} {n}/{len(lesson_list)}: {scene.title[lang]}")
+    st.markdown(scene.text[lang])
+    st.info(f"**{tr('try_this', lang)}:** {scene.question[lang]}")
+    c1, c2, _ = st.columns([1, 1, 4])
+    i = scene_ids.index(scene.id)
+    c1.button(tr("prev_scene", lang), disabled=i <= 1, key="prev_scene", shortcut="PageUp",
+              on_click=lambda: st.session_state.update(scene=scene_ids[i - 1]))
+    c2.button(tr("next_scene", lang), disabled=i >= len(scene_ids) - 1, key="next_scene", shortcut="PageDown",
+              on_click=lambda: st.session_state.update(scene=scene_ids[i + 1]))
+elif not present:
+    st.caption(tr("pitch", lang))
+
+
+# ---- the model ---------------------------------------------------------------------------------------
+
+if "text" not in st.session_state:
+    st.session_state["text"] = example_for(source, st.session_state.get("task", "brackets"),
+                                           st.session_state.get("lag", 20))
+text = st.text_area(tr("sequence", lang), key="text", bind="query-params", height=80,
+                    help=tr("sequence_help", lang), max_chars=lv.MAX_STEPS * 8)
+
+try:
+    if source == "trained":
+        stem = _stem(task_name, cell, lag)
+        model, task, card = shipped(stem)
+        bundle = analysis.Bundle(model.rnn, model.head, task, task.vocab, task.mode)
+        model_key = f"shipped:{stem}"
+        if st.session_state.get("trained_key", "").startswith(f"train:{stem}:"):
+            tm = st.session_state["trained_model"]
+            bundle = analysis.Bundle(tm.rnn, tm.head, task, task.vocab, task.mode)
+            model_key = st.session_state["trained_key"]
+    elif source == "random":
+        vocab = analysis.vocab_from_text(text, mode) if mode != "numbers" else None
+        m_in = 1 if mode == "numbers" else len(vocab)
+        module = fresh(cell, m_in, int(hidden), int(layers), int(seed), float(scale))
+        bundle = analysis.Bundle(module, None, None, vocab, mode)
+        model_key = f"fresh:{cell}:{m_in}:{hidden}:{layers}:{seed}:{scale}"
+    else:
+        if upload is None:
+            st.info(tr("upload_first", lang))
+            st.stop()
+        data = upload.getvalue()
+        if len(data) > MAX_FILE_BYTES:
+            raise ValueError(f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
+        digest = hashlib.sha256(data).hexdigest()
+        if st.session_state.get("upload_digest") != digest:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / ("model" + Path(upload.name).suffix.lower())
+                path.write_bytes(data)
+                st.session_state["upload_module"] = load_module(path)[0]
+                st.session_state["upload_digest"] = digest
+        module = st.session_state["upload_module"]
+        cell = spec_of(module).cell
+        vocab = analysis.upload_vocab(module.input_size, text, mode) if mode != "numbers" else None
+        bundle = analysis.Bundle(module, None, None, vocab, mode)
+        model_key = f"upload:{digest}"
+        if mode != "numbers" and len(vocab) < module.input_size:
+            vocab = vocab + tuple(f"<slot {i}>" for i in range(len(vocab), module.input_size))
+            bundle = analysis.Bundle(module, None, None, vocab, mode)
+    enc = bundle.encode(text)
+    x = enc.x
+    if x.shape[1] != bundle.rnn.input_size:
+        raise ValueError(f"this model reads {bundle.rnn.input_size} features per step; the text gives {x.shape[1]}")
+    trace = analyse(model_key, bundle.rnn, x)
+    loss_fn, loss_text = analysis.loss_for(bundle, enc)
+    loss_key = f"{model_key}:{hashlib.sha256(x.tobytes()).hexdigest()}"
+except ValueError as exc:
+    st.error(str(exc))
+    st.stop()
+
+T, L, H = trace.steps, trace.num_layers, trace.hidden_size
+labels = enc.labels
+if enc.unknown.any():
+    st.warning(tr("unk_steps", lang, n=int(enc.unknown.sum())))
+
+
+# ---- stepping ----------------------------------------------------------------------------------------
+
+if st.session_state.get("t", 0) > T - 1:
+    st.session_state["t"] = T - 1
+c1, c2, c3 = st.columns([1, 1, 8])
+c1.button(tr("prev", lang), key="prev", shortcut="Left", on_click=move, args=(-1, T))
+c2.button(tr("next", lang), key="next", shortcut="Right", on_click=move, args=(1, T))
+t = c3.slider(tr("step", lang), 0, max(T - 1, 1), key="t", bind="query-params", disabled=T == 1) if T > 1 else 0
+t = min(int(t), T - 1)
+
+view = st.segmented_control(tr("view", lang), VIEWS, key="view", bind="query-params", default="step",
+                            format_func=lambda v: tr(f"v_{v}", lang)) or "step"
+cl, cu = st.columns(2)
+layer = cl.number_input(tr("layer", lang), 0, L - 1, L - 1, key="layer", bind="query-params") if L > 1 else 0
+unit = cu.number_input(tr("unit", lang), 0, H - 1, 0, key="unit", bind="query-params")
+layer, unit = min(int(layer), L - 1), min(int(unit), H - 1)
+
+probs = analysis.predictions(bundle, trace.h[-1])
+
+
+def show_prediction(step: int):
+    if probs is None:
+        return
+    if bundle.task.kind == "regress":
+        st.metric(tr("prediction", lang), f"{float(probs[step, 0]):.3f}")
+    else:
+        st.plotly_chart(figures.prediction_bars(probs[step], list(bundle.task.classes),
+                                                f"{tr('prediction', lang)} (t = {step})"), key="pred")
+
+
+# ---- views --------------------------------------------------------------------------------------------
+
+if view == "step":
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(figures.cell_diagram(trace, layer, unit, t, list(enc.tokens)), key="diagram")
+        if cell == "gru":
+            st.caption(GRU_CONVENTION[lang])
+    with right:
+        show_prediction(t)
+    gf = flow(model_key, bundle.rnn, x, loss_fn, loss_key, None, None, T <= 1000)
+    eq = explain.step_equations(bundle.rnn, trace, gf, layer, t, unit)
+    for part in ("pytorch", "textbook", "backward"):
+        st.markdown(f"**{tr({'pytorch': 'forward', 'textbook': 'textbook', 'backward': 'backward'}[part], lang)}**")
+        for line in eq[part]:
+            st.latex(line)
+    st.caption(f"{tr('loss_used', lang)}: {loss_text}")
+
+elif view == "time":
+    window = None
+    if T > figures.MAX_COLUMNS:
+        bin_size = int(np.ceil(T / figures.MAX_COLUMNS))
+        st.info(tr("downsampled", lang, bin=bin_size))
+        lo = st.slider(tr("window", lang), 0, T - 1, (0, T - 1), key="win")
+        window = (lo[0], lo[1] + 1) if lo != (0, T - 1) else None
+    st.plotly_chart(figures.heatmaps(trace, layer, labels, t, window, lang), key="heatmaps")
+    units = st.multiselect(tr("units_to_plot", lang), list(range(H)), default=list(range(min(3, H))), key="units")
+    if units and T <= 4 * figures.MAX_COLUMNS:
+        st.plotly_chart(figures.unit_lines(trace, layer, units, labels, t, lang), key="lines")
+    if T <= 2000:
+        st.plotly_chart(figures.text_colouring(trace, layer, unit, list(enc.tokens)), key="text_colour")
+    if trace.gates:
+        st.plotly_chart(figures.saturation(trace, layer), key="saturation")
+
+elif view == "grad":
+    st.caption(f"{tr('loss_used', lang)}: {loss_text}")
+    k1, k2, k3, k4, k5 = st.columns(5)
+    radius = k1.number_input(tr("whh_radius", lang), 0.0, 10.0, 0.0, 0.1, key="radius", bind="query-params")
+    fbias = k2.number_input(tr("forget_bias", lang), -10.0, 10.0, value=None, key="fbias", bind="query-params",
+                            disabled=cell != "lstm")
+    seq_len = k3.number_input(tr("seq_len", lang), 0, MAX_GRAD_STEPS, 0, key="seqlen", bind="query-params")
+    trunc = k4.number_input(tr("truncate", lang), 0, lv.MAX_STEPS, 0, key="trunc", bind="query-params")
+    clip = k5.number_input(tr("clip", lang), 0.0, 1000.0, 0.0, key="clip", bind="query-params")
+    try:
+        module = bundle.rnn
+        key = model_key
+        if radius or fbias is not None:
+            module = analysis.derive(module, radius or None, fbias if cell == "lstm" else None)
+            key = f"{model_key}:r{radius}:f{fbias}"
+        genc = analysis.tile(enc, int(seq_len)) if seq_len else enc
+        gb = analysis.Bundle(module, bundle.head, bundle.task, bundle.vocab, bundle.mode)
+        g_loss, g_text = analysis.loss_for(gb, genc) if seq_len else (loss_fn, loss_text)
+        gkey = f"{key}:{hashlib.sha256(genc.x.tobytes()).hexdigest()}"
+        gf = flow(key, module, genc.x, g_loss, gkey, int(trunc) or None, float(clip) or None,
+                  genc.x.shape[0] <= 2000)
+    except ValueError as exc:
+        st.error(str(exc))
+        st.stop()
+    st.plotly_chart(figures.gradients(gf, genc.labels, g_text), key="gradients")
+    if gf.clip is not None:
+        st.write(tr("grad_norm", lang, a=gf.grad_norm, b=gf.grad_norm_clipped, c=gf.clip))
+    st.subheader(tr("compare_cells", lang))
+    flows = {}
+    for c in ("rnn", "gru", "lstm"):
+        if source == "trained":
+            other, otask, _ = shipped(_stem(task_name, c, lag))
+            om = other.rnn
+        else:
+            om = fresh(c, bundle.rnn.input_size, H, L, int(st.session_state.get("seed", 0)), 1.0)
+        if radius or (fbias is not None and c == "lstm"):
+            om = analysis.derive(om, radius or None, fbias if c == "lstm" else None)
+        ck = f"cmp:{c}:{model_key}:{radius}:{fbias}"
+        flows[c] = flow(ck, om, genc.x, "probe", f"{ck}:{gkey}", None, None, True)
+    st.plotly_chart(figures.compare_jacobians(flows), key="compare")
+    st.caption("‖∂h_T/∂h_t‖, same input, same knobs; trained models of the same task where shipped.")
+
+elif view == "intervene":
+    if not trace.gates:
+        st.info(tr("no_gates", lang))
+    else:
+        g1, g2, g3, g4 = st.columns(4)
+        gate = g1.selectbox(tr("gate", lang), GATE_ORDER[cell], key="igate", bind="query-params")
+        lo, hi = gate_range(cell, gate)
+        value = g2.slider(tr("value", lang), lo, hi, hi, 0.05, key="ival")
+        units = g3.multiselect(tr("units", lang), list(range(H)), key="iunits")
+        steps = g4.slider(tr("steps", lang), 0, max(T - 1, 1), (0, max(T - 1, 0)), key="isteps") if T > 1 else (0, 0)
+        clamp = lv.Clamp(gate, float(value), tuple(units) or None, tuple(range(steps[0], steps[1] + 1)))
+        ckey = repr(clamp)
+        try:
+            tr2, gf2 = intervention(model_key, bundle.rnn, x, loss_fn, loss_key, ckey, (clamp,))
+        except ValueError as exc:
+            st.error(str(exc))
+            st.stop()
+        gf1 = flow(model_key, bundle.rnn, x, loss_fn, loss_key, None, None, False)
+        st.plotly_chart(figures.compare_traces(trace, tr2, layer, unit, labels), key="cmp_trace")
+        a, b = st.columns(2)
+        a.plotly_chart(figures.gradients(gf1, labels, tr("original", lang)), key="g_orig")
+        b.plotly_chart(figures.gradients(gf2, labels, tr("clamped", lang)), key="g_clamp")
+        probs2 = analysis.predictions(bundle, tr2.h[-1])
+        if probs is not None and bundle.task.kind == "classify":
+            cls = list(bundle.task.classes)
+            st.write(f"{tr('prediction', lang)} (t = {T - 1}): {tr('original', lang)} “{cls[int(probs[-1].argmax())]}” "
+                     f"({probs[-1].max():.3f}) → {tr('clamped', lang)} “{cls[int(probs2[-1].argmax())]}” "
+                     f"({probs2[-1].max():.3f})")
+
+elif view == "train":
+    if source != "trained":
+        st.info(tr("v_train", lang) + ": " + tr("trained", lang))
+    else:
+        steps = st.slider(tr("train_steps", lang), 10, 2000, min(card["steps"], 400), 10, key="tsteps")
+        if st.button(tr("train_button", lang), key="train_go"):
+            cfg = TrainConfig(**dict(card["config"], steps=int(steps)))
+            bar, chart = st.progress(0.0), st.empty()
+            hist = []
+
+            def progress(step, loss, acc):
+                hist.append((step, loss, acc))
+                bar.progress(step / steps)
+                if step % max(1, steps // 20) == 0 or step == steps:
+                    chart.plotly_chart(figures.loss_curve(hist), key=f"live_{step}")
+
+            snaps = sorted({0, *[int(s) for s in np.linspace(0, steps, 6)]})
+            result = train(cfg, progress=progress, snapshot_steps=snaps)
+            st.session_state.update(trained_model=result.model, trained_history=result.history,
+                                    trained_snaps=result.snapshots, trained_key=f"train:{stem}:{steps}",
+                                    trained_acc=evaluate(result.model, result.task, n=500))
+            st.rerun()
+        if st.session_state.get("trained_key", "").startswith(f"train:{stem}:"):
+            st.write(tr("trained_acc", lang, a=st.session_state["trained_acc"]))
+            st.plotly_chart(figures.loss_curve(st.session_state["trained_history"]), key="loss_curve")
+            snaps = st.session_state["trained_snaps"]
+            s = st.select_slider(tr("snapshot", lang), sorted(snaps), value=max(snaps), key="snap")
+            sd = snaps[s]
+            snap_mod = type(bundle.rnn)(bundle.rnn.input_size, H, L)
+            snap_mod.load_state_dict({k[4:]: v for k, v in sd.items() if k.startswith("rnn.")})
+            st.plotly_chart(figures.heatmaps(lv.trace(snap_mod, x), layer, labels, t, lang=lang), key="snap_heat")
+
+elif view == "params":
+    m_in, hid, nl = bundle.rnn.input_size, H, L
+    st.markdown(f"**{tr('params_table', lang)}** — input_size m = {m_in}, hidden_size n = {hid}, num_layers = {nl}")
+    rows = [{"cell": c.upper(), "formula": f"{g}(nm + n² + 2n) per layer",
+             "parameters": parameter_count(c, m_in, hid, nl)} for c, g in (("lstm", 4), ("gru", 3), ("rnn", 1))]
+    st.dataframe(rows, hide_index=True)
+
+elif view == "export":
+    gf = flow(model_key, bundle.rnn, x, loss_fn, loss_key, None, None, T <= 1000)
+    st.caption(tr("figures_hint", lang))
+    st.download_button(tr("download_trace", lang), analysis.trace_table(trace, enc.tokens), "trace.csv", "text/csv")
+    st.download_button(tr("download_grad", lang), analysis.flow_table(gf, enc.tokens), "gradient_flow.csv",
+                       "text/csv")
+    st.download_button(tr("download_npz", lang), analysis.npz_bytes(trace, gf), "trace.npz",
+                       "application/octet-stream")

@@ -1,0 +1,57 @@
+"""Guided lessons: an ordered set of scenes, each a TOML file under assets/lessons/ (data, not code).
+
+A scene file holds ``id``, ``title``, ``text`` and ``question`` (each with ``en`` and ``zh``), a
+``[settings]`` table of page settings (the same names as the page's URL parameters: source, task, cell,
+lag, text, view, t, unit, layer, radius, trunc, clip, seqlen, igate, ...), and optionally a ``[check]``
+table that a test uses to verify the scene's claim on its own numbers. Files are read in name order.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LESSONS = Path(__file__).resolve().parent.parent / "assets" / "lessons"
+SETTING_KEYS = {"source", "task", "cell", "lag", "text", "view", "t", "unit", "layer", "radius", "fbias", "seqlen",
+                "trunc", "clip", "igate", "mode", "hidden", "layers", "seed", "scale"}
+
+
+@dataclass(frozen=True)
+class Scene:
+    id: str
+    title: dict
+    text: dict
+    question: dict
+    settings: dict
+    check: dict = field(default_factory=dict)
+
+
+def load_scene(path: Path) -> Scene:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    for key in ("id", "title", "text", "question", "settings"):
+        if key not in data:
+            raise ValueError(f"{path.name}: missing {key!r}")
+    for key in ("title", "text", "question"):
+        if set(data[key]) != {"en", "zh"}:
+            raise ValueError(f"{path.name}: {key} needs exactly en and zh")
+    unknown = set(data["settings"]) - SETTING_KEYS
+    if unknown:
+        raise ValueError(f"{path.name}: unknown setting {sorted(unknown)[0]!r}")
+    return Scene(data["id"], data["title"], data["text"], data["question"], data["settings"], data.get("check", {}))
+
+
+def load_lessons(folder: Path = LESSONS) -> list[Scene]:
+    scenes = [load_scene(p) for p in sorted(folder.glob("*.toml"))]
+    ids = [s.id for s in scenes]
+    if len(set(ids)) != len(ids):
+        raise ValueError("two scenes share an id")
+    return scenes
+
+
+def by_id(scenes: list[Scene], scene_id: str) -> Scene | None:
+    return next((s for s in scenes if s.id == scene_id), None)
+
+
+def number(scenes: list[Scene], scene_id: str) -> int:
+    return [s.id for s in scenes].index(scene_id) + 1
