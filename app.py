@@ -74,8 +74,7 @@ def example_for(source: str, task: str, lag: int) -> str:
     return "hello world, 你好 😀"
 
 
-def _stem(task: str, cell: str, lag: int) -> str:
-    return f"recall_lag{lag}_{cell}" if task == "recall" else f"{task}_{cell}"
+_stem = analysis.stem_for
 
 
 def reset_text():
@@ -165,21 +164,20 @@ text = st.text_area(tr("sequence", lang), key="text", bind="query-params", heigh
                     help=tr("sequence_help", lang), max_chars=lv.MAX_STEPS * 8)
 
 try:
-    if source == "trained":
-        stem = _stem(task_name, cell, lag)
-        model, task, card = shipped(stem)
-        bundle = analysis.Bundle(model.rnn, model.head, task, task.vocab, task.mode)
-        model_key = f"shipped:{stem}"
-        if st.session_state.get("trained_key", "").startswith(f"train:{stem}:"):
-            tm = st.session_state["trained_model"]
-            bundle = analysis.Bundle(tm.rnn, tm.head, task, task.vocab, task.mode)
-            model_key = st.session_state["trained_key"]
-    elif source == "random":
-        vocab = analysis.vocab_from_text(text, mode) if mode != "numbers" else None
-        m_in = 1 if mode == "numbers" else len(vocab)
-        module = fresh(cell, m_in, int(hidden), int(layers), int(seed), float(scale))
-        bundle = analysis.Bundle(module, None, None, vocab, mode)
-        model_key = f"fresh:{cell}:{m_in}:{hidden}:{layers}:{seed}:{scale}"
+    if source in ("trained", "random"):
+        settings = {"source": source, "cell": cell, "text": text}
+        if source == "trained":
+            settings.update(task=task_name, lag=lag)
+        else:
+            settings.update(mode=mode, hidden=hidden, layers=layers, seed=seed, scale=scale)
+        bundle, model_key = analysis.make_bundle(settings, shipped, fresh)
+        if source == "trained":
+            stem = _stem(task_name, cell, lag)
+            card = shipped(stem)[2]
+            if st.session_state.get("trained_key", "").startswith(f"train:{stem}:"):
+                tm = st.session_state["trained_model"]
+                bundle = analysis.Bundle(tm.rnn, tm.head, bundle.task, bundle.vocab, bundle.mode)
+                model_key = st.session_state["trained_key"]
     else:
         if upload is None:
             st.info(tr("upload_first", lang))
@@ -223,7 +221,7 @@ if enc.unknown.any():
 
 if st.session_state.get("t", 0) > T - 1:
     st.session_state["t"] = T - 1
-c1, c2, c3 = st.columns([1, 1, 8])
+c1, c2, c3 = st.columns([1.3, 1.2, 7])
 c1.button(tr("prev", lang), key="prev", shortcut="Left", on_click=move, args=(-1, T))
 c2.button(tr("next", lang), key="next", shortcut="Right", on_click=move, args=(1, T))
 t = c3.slider(tr("step", lang), 0, max(T - 1, 1), key="t", bind="query-params", disabled=T == 1) if T > 1 else 0

@@ -165,3 +165,29 @@ def npz_bytes(trace, flow) -> bytes:
     buf = io.BytesIO()
     np.savez(buf, **{k: np.asarray(v) for k, v in trace_fields(trace, flow).items() if v is not None})
     return buf.getvalue()
+
+
+def stem_for(task: str, cell: str, lag: int | None) -> str:
+    """File stem of a shipped model."""
+    return f"recall_lag{lag}_{cell}" if task == "recall" else f"{task}_{cell}"
+
+
+def make_bundle(settings: dict, load_shipped, build_fresh) -> tuple[Bundle, str]:
+    """(Bundle, cache key) for page settings with source "trained" or "random".
+
+    ``load_shipped(stem) -> (SeqModel, Task, card)`` and ``build_fresh(cell, m, H, L, seed, scale)`` are
+    passed in so the page can hand its cached loaders and a test the plain ones."""
+    source = settings.get("source", "trained")
+    cell = settings.get("cell", "lstm")
+    if source == "trained":
+        stem = stem_for(settings.get("task", "brackets"), cell, int(settings.get("lag", 20)))
+        model, task, _ = load_shipped(stem)
+        return Bundle(model.rnn, model.head, task, task.vocab, task.mode), f"shipped:{stem}"
+    if source != "random":
+        raise ValueError(f"unknown model source {source!r}")
+    mode = settings.get("mode", "chars")
+    vocab = vocab_from_text(settings.get("text", ""), mode) if mode != "numbers" else None
+    m = 1 if mode == "numbers" else len(vocab)
+    args = (cell, m, int(settings.get("hidden", 8)), int(settings.get("layers", 1)), int(settings.get("seed", 0)),
+            float(settings.get("scale", 1.0)))
+    return Bundle(build_fresh(*args), None, None, vocab, mode), "fresh:" + ":".join(map(str, args))
