@@ -88,45 +88,72 @@ def move(delta: int, T: int):
     st.session_state["t"] = int(np.clip(st.session_state.get("t", 0) + delta, 0, T - 1))
 
 
-def apply_scene(scene):
-    """Set the page up as the scene says (settings the scene names; others keep their values)."""
-    for k, v in scene.settings.items():
-        st.session_state[k] = v
+DEFAULTS = {"lang": "en", "source": "trained", "task": "brackets", "cell": "lstm", "lag": 20, "mode": "chars",
+            "hidden": 8, "layers": 1, "seed": 0, "scale": 1.0, "view": "step", "unit": 0}
 
 
-lang = st.session_state.get("lang", "en")
+# Choices shown with translated labels: a bound widget would put the label in the URL, so these are synced
+# by hand with their raw ids.
+URL_CHOICES = {"scene": None, "source": ("trained", "random", "upload"), "task": TASKS, "view": VIEWS,
+               "mode": ("chars", "words", "numbers")}
+
+
+def start_of_run(lesson_list) -> None:
+    """Before any widget exists in this run: read the URL once, fill defaults, apply a newly chosen scene."""
+    if not st.session_state.get("_url_read"):
+        st.session_state["_url_read"] = True
+        for k, options in URL_CHOICES.items():
+            v = st.query_params.get(k)
+            if v is not None and v in (options or [s.id for s in lesson_list]):
+                st.session_state[k] = v
+    for k, v in DEFAULTS.items():
+        if k not in st.session_state and k not in st.query_params:
+            st.session_state[k] = v
+    sid = st.session_state.get("scene", "")
+    scene = lessons.by_id(lesson_list, sid) if sid else None
+    if scene is None or st.session_state.get("_applied_scene") == sid:
+        return
+    st.session_state["_applied_scene"] = sid
+    st.session_state.update({k: v for k, v in DEFAULTS.items() if k not in ("lang",)})
+    st.session_state.update(scene.settings)
+    if "text" not in scene.settings:
+        reset_text()
+    st.session_state["t"] = scene.settings.get("t", 0)
+
+
 lesson_list = lessons.load_lessons()
 scene_ids = ["", *[s.id for s in lesson_list]]
+start_of_run(lesson_list)
+lang = st.session_state.get("lang") or st.query_params.get("lang", "en")
 
 with st.sidebar:
-    lang = st.segmented_control(tr("language", lang), LANGS, key="lang", bind="query-params", default="en",
+    lang = st.segmented_control(tr("language", lang), LANGS, key="lang", bind="query-params",
                                 format_func=lambda v: {"en": "English", "zh": "中文"}[v]) or "en"
     present = st.toggle(tr("presenter", lang), key="present", bind="query-params")
-    scene_id = st.selectbox(tr("lesson", lang), scene_ids, key="scene", bind="query-params",
+    scene_id = st.selectbox(tr("lesson", lang), scene_ids, key="scene",
                             format_func=lambda i: f"{lessons.number(lesson_list, i)}. "
                             f"{lessons.by_id(lesson_list, i).title[lang]}" if i else tr("no_lesson", lang))
     st.header(tr("model", lang))
-    source = st.selectbox(tr("source", lang), ["trained", "random", "upload"], key="source", bind="query-params",
+    source = st.selectbox(tr("source", lang), URL_CHOICES["source"], key="source",
                           format_func=lambda s: tr(s, lang), on_change=reset_text)
     if source == "trained":
-        task_name = st.selectbox(tr("task", lang), TASKS, key="task", bind="query-params",
-                                 index=TASKS.index("brackets"), on_change=reset_text,
+        task_name = st.selectbox(tr("task", lang), TASKS, key="task", on_change=reset_text,
                                  format_func=lambda n: shipped(_stem(n, "lstm", 20))[1].title[lang])
         cell = st.segmented_control(tr("cell", lang), ["rnn", "gru", "lstm"], key="cell", bind="query-params",
-                                    default="lstm", format_func=str.upper) or "lstm"
-        lag = st.select_slider(tr("lag", lang), LAGS, value=20, key="lag", bind="query-params",
+                                    format_func=str.upper, on_change=reset_text) or "lstm"
+        lag = st.select_slider(tr("lag", lang), LAGS, key="lag", bind="query-params",
                                on_change=reset_text) if task_name == "recall" else 20
     else:
         cell = st.segmented_control(tr("cell", lang), ["rnn", "gru", "lstm"], key="cell", bind="query-params",
-                                    default="lstm", format_func=str.upper) or "lstm"
+                                    format_func=str.upper) or "lstm"
         if source == "random":
-            hidden = st.slider(tr("hidden", lang), 1, 256, 8, key="hidden", bind="query-params")
-            layers = st.slider(tr("layers", lang), 1, 3, 1, key="layers", bind="query-params")
-            seed = st.number_input(tr("seed", lang), 0, 2**31 - 1, 0, key="seed", bind="query-params")
-            scale = st.slider(tr("scale", lang), 0.1, 5.0, 1.0, 0.1, key="scale", bind="query-params")
+            hidden = st.slider(tr("hidden", lang), 1, 256, key="hidden", bind="query-params")
+            layers = st.slider(tr("layers", lang), 1, 3, key="layers", bind="query-params")
+            seed = st.number_input(tr("seed", lang), 0, 2**31 - 1, key="seed", bind="query-params")
+            scale = st.slider(tr("scale", lang), 0.1, 5.0, step=0.1, key="scale", bind="query-params")
         upload = st.file_uploader(tr("upload_file", lang), type=["safetensors", "pt"]) if source == "upload" else None
-        mode = st.segmented_control(tr("mode", lang), ["chars", "words", "numbers"], key="mode",
-                                    bind="query-params", default="chars", format_func=lambda m: tr(m, lang)) or "chars"
+        mode = st.segmented_control(tr("mode", lang), URL_CHOICES["mode"], key="mode",
+                                    format_func=lambda m: tr(m, lang)) or "chars"
     st.caption(tr("share", lang))
 
 if present:  # static CSS only: no user text ever reaches unsafe_allow_html
@@ -134,10 +161,6 @@ if present:  # static CSS only: no user text ever reaches unsafe_allow_html
                 "header{display:none !important}</style>", unsafe_allow_html=True)
 
 scene = lessons.by_id(lesson_list, scene_id) if scene_id else None
-if scene is not None and st.session_state.get("_applied_scene") != scene.id:
-    st.session_state["_applied_scene"] = scene.id
-    apply_scene(scene)
-    st.rerun()
 
 st.title(tr("title", lang))
 if scene is not None:
@@ -227,11 +250,21 @@ c2.button(tr("next", lang), key="next", shortcut="Right", on_click=move, args=(1
 t = c3.slider(tr("step", lang), 0, max(T - 1, 1), key="t", bind="query-params", disabled=T == 1) if T > 1 else 0
 t = min(int(t), T - 1)
 
-view = st.segmented_control(tr("view", lang), VIEWS, key="view", bind="query-params", default="step",
+view = st.segmented_control(tr("view", lang), VIEWS, key="view",
                             format_func=lambda v: tr(f"v_{v}", lang)) or "step"
+for _k in URL_CHOICES:  # the hand-synced choices, as raw ids, in the page address
+    _v = st.session_state.get(_k)
+    if _v and _v != DEFAULTS.get(_k):
+        st.query_params[_k] = _v
+    elif _k in st.query_params:
+        del st.query_params[_k]
 cl, cu = st.columns(2)
-layer = cl.number_input(tr("layer", lang), 0, L - 1, L - 1, key="layer", bind="query-params") if L > 1 else 0
-unit = cu.number_input(tr("unit", lang), 0, H - 1, 0, key="unit", bind="query-params")
+if st.session_state.get("layer") is None or st.session_state["layer"] > L - 1:
+    st.session_state["layer"] = L - 1
+if st.session_state.get("unit", 0) > H - 1:
+    st.session_state["unit"] = 0
+layer = cl.number_input(tr("layer", lang), 0, L - 1, key="layer", bind="query-params") if L > 1 else 0
+unit = cu.number_input(tr("unit", lang), 0, H - 1, key="unit", bind="query-params")
 layer, unit = min(int(layer), L - 1), min(int(unit), H - 1)
 
 probs = analysis.predictions(bundle, trace.h[-1])
