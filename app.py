@@ -43,8 +43,8 @@ def shipped(stem: str):
 
 
 @st.cache_resource(max_entries=32)
-def fresh(cell: str, input_size: int, hidden: int, layers: int, seed: int, scale: float):
-    return lv.build_module(cell, input_size, hidden, layers, seed=seed, weight_scale=scale)
+def fresh(cell: str, input_size: int, hidden: int, layers: int, seed: int = 0, weight_scale: float = 1.0):
+    return lv.build_module(cell, input_size, hidden, layers, seed=seed, weight_scale=weight_scale)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -348,7 +348,7 @@ elif view == "grad":
             other, otask, _ = shipped(_stem(task_name, c, lag))
             om = other.rnn
         else:
-            om = fresh(c, bundle.rnn.input_size, H, L, int(st.session_state.get("seed", 0)), 1.0)
+            om = fresh(c, bundle.rnn.input_size, H, L, seed=int(st.session_state.get("seed", 0)))
         if radius or (fbias is not None and c == "lstm"):
             om = analysis.derive(om, radius or None, fbias if c == "lstm" else None)
         ck = f"cmp:{c}:{model_key}:{radius}:{fbias}"

@@ -108,7 +108,7 @@ def loss_for(bundle: Bundle, enc: Encoded):
     if y is None:
         with torch.no_grad():
             from .trace import trace
-            h_last = torch.from_numpy(trace(bundle.rnn, enc.x).h[-1, -1])
+            h_last = torch.from_numpy(np.array(trace(bundle.rnn, enc.x).h[-1, -1]))
             y = (h_last @ W.T + b).argmax()
         how = "the model's own prediction"
     else:
@@ -175,7 +175,7 @@ def stem_for(task: str, cell: str, lag: int | None) -> str:
 def make_bundle(settings: dict, load_shipped, build_fresh) -> tuple[Bundle, str]:
     """(Bundle, cache key) for page settings with source "trained" or "random".
 
-    ``load_shipped(stem) -> (SeqModel, Task, card)`` and ``build_fresh(cell, m, H, L, seed, scale)`` are
+    ``load_shipped(stem) -> (SeqModel, Task, card)`` and ``build_fresh(cell, m, H, L, seed=, weight_scale=)`` are
     passed in so the page can hand its cached loaders and a test the plain ones."""
     source = settings.get("source", "trained")
     cell = settings.get("cell", "lstm")
@@ -188,6 +188,7 @@ def make_bundle(settings: dict, load_shipped, build_fresh) -> tuple[Bundle, str]
     mode = settings.get("mode", "chars")
     vocab = vocab_from_text(settings.get("text", ""), mode) if mode != "numbers" else None
     m = 1 if mode == "numbers" else len(vocab)
-    args = (cell, m, int(settings.get("hidden", 8)), int(settings.get("layers", 1)), int(settings.get("seed", 0)),
-            float(settings.get("scale", 1.0)))
-    return Bundle(build_fresh(*args), None, None, vocab, mode), "fresh:" + ":".join(map(str, args))
+    args = (cell, m, int(settings.get("hidden", 8)), int(settings.get("layers", 1)))
+    seed, scale = int(settings.get("seed", 0)), float(settings.get("scale", 1.0))
+    module = build_fresh(*args, seed=seed, weight_scale=scale)
+    return Bundle(module, None, None, vocab, mode), "fresh:" + ":".join(map(str, (*args, seed, scale)))
