@@ -94,8 +94,8 @@ DEFAULTS = {"lang": "en", "source": "trained", "task": "brackets", "cell": "lstm
 
 # Choices shown with translated labels: a bound widget would put the label in the URL, so these are synced
 # by hand with their raw ids.
-URL_CHOICES = {"scene": None, "source": ("trained", "random", "upload"), "task": TASKS, "view": VIEWS,
-               "mode": ("chars", "words", "numbers")}
+URL_CHOICES = {"scene": None, "lang": LANGS, "source": ("trained", "random", "upload"), "task": TASKS,
+               "cell": ("rnn", "gru", "lstm"), "view": VIEWS, "mode": ("chars", "words", "numbers")}
 
 
 def start_of_run(lesson_list) -> None:
@@ -124,10 +124,10 @@ def start_of_run(lesson_list) -> None:
 lesson_list = lessons.load_lessons()
 scene_ids = ["", *[s.id for s in lesson_list]]
 start_of_run(lesson_list)
-lang = st.session_state.get("lang") or st.query_params.get("lang", "en")
+lang = st.session_state.get("lang") or "en"
 
 with st.sidebar:
-    lang = st.segmented_control(tr("language", lang), LANGS, key="lang", bind="query-params",
+    lang = st.segmented_control(tr("language", lang), LANGS, key="lang",
                                 format_func=lambda v: {"en": "English", "zh": "中文"}[v]) or "en"
     present = st.toggle(tr("presenter", lang), key="present", bind="query-params")
     scene_id = st.selectbox(tr("lesson", lang), scene_ids, key="scene",
@@ -139,12 +139,12 @@ with st.sidebar:
     if source == "trained":
         task_name = st.selectbox(tr("task", lang), TASKS, key="task", on_change=reset_text,
                                  format_func=lambda n: shipped(_stem(n, "lstm", 20))[1].title[lang])
-        cell = st.segmented_control(tr("cell", lang), ["rnn", "gru", "lstm"], key="cell", bind="query-params",
+        cell = st.segmented_control(tr("cell", lang), URL_CHOICES["cell"], key="cell",
                                     format_func=str.upper, on_change=reset_text) or "lstm"
         lag = st.select_slider(tr("lag", lang), LAGS, key="lag", bind="query-params",
                                on_change=reset_text) if task_name == "recall" else 20
     else:
-        cell = st.segmented_control(tr("cell", lang), ["rnn", "gru", "lstm"], key="cell", bind="query-params",
+        cell = st.segmented_control(tr("cell", lang), URL_CHOICES["cell"], key="cell",
                                     format_func=str.upper) or "lstm"
         if source == "random":
             hidden = st.slider(tr("hidden", lang), 1, 256, key="hidden", bind="query-params")
@@ -285,7 +285,7 @@ def show_prediction(step: int):
 if view == "step":
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(figures.cell_diagram(trace, layer, unit, t, list(enc.tokens)), key="diagram")
+        st.plotly_chart(figures.cell_diagram(trace, layer, unit, t, labels), key="diagram")
         if cell == "gru":
             st.caption(GRU_CONVENTION[lang])
     with right:
