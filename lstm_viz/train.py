@@ -75,11 +75,14 @@ class SeqModel(nn.Module):
         self.head = nn.Linear(rnn.hidden_size, out_size)
 
     def forward(self, x: torch.Tensor, truncate: int | None = None) -> torch.Tensor:
-        """x [T, B, in] -> logits [T, B, out]; with ``truncate`` the state is detached every k steps."""
+        """x [T, B, in] -> logits [T, B, out]; with ``truncate`` the state is detached every k steps, counted
+        from the end, so a loss at the last step reaches back exactly k steps."""
         if truncate is None or truncate >= x.shape[0]:
             return self.head(self.rnn(x)[0])
         outs, state = [], None
-        for chunk in torch.split(x, truncate):
+        T = x.shape[0]
+        sizes = ([T % truncate] if T % truncate else []) + [truncate] * (T // truncate)  # the last chunk is full
+        for chunk in torch.split(x, sizes):
             if state is not None:  # cut the gradient path here
                 state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
             out, state = self.rnn(chunk, state)

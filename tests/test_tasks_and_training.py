@@ -1,0 +1,130 @@
+"""Typed input, task generators, training and the shipped models."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import lstm_viz as lv
+from lstm_viz import tasks
+from lstm_viz.tokenize import UNK, encode, encode_text, parse_numbers, tokenize
+from lstm_viz.train import TrainConfig, default_config, evaluate, load_model, save_model, train
+
+MODELS = Path(__file__).resolve().parent.parent / "assets" / "models"
+CARDS = sorted(MODELS.glob("*.json"))
+
+
+def test_tokenize_modes():
+    assert tokenize("héllo 世界😀", "chars") == ["h", "é", "l", "l", "o", " ", "世", "界", "😀"]
+    assert tokenize("The movie was NOT bad. 这部电影很好看！", "words") == [
+        "the", "movie", "was", "not", "bad", ".", "这", "部", "电", "影", "很", "好", "看", "！"]
+    assert parse_numbers(tokenize("0.5, 1, -2 3", "numbers")).ravel().tolist() == [0.5, 1, -2, 3]
+    for bad, mode, msg in [("", "chars", "empty"), ("   ", "words", "empty"), (" ,, ", "numbers", "empty"),
+                           ("a" * (lv.MAX_STEPS + 1), "chars", "limit is 10,000")]:
+        with pytest.raises(ValueError, match=msg):
+            tokenize(bad, mode)
+    assert tokenize("  ", "chars") == [" ", " "]  # a space is a character
+    with pytest.raises(ValueError, match="'abc' is not a number"):
+        encode_text("1 abc", None, "numbers")
+    with pytest.raises(ValueError, match="not a finite number"):
+        encode_text("1 inf", None, "numbers")
+    assert len(tokenize("a" * lv.MAX_STEPS, "chars")) == lv.MAX_STEPS >= 10_000
+
+
+def test_unknown_symbols_become_unk_steps():
+    enc = encode(list("abz"), [UNK, "a", "b"])
+    assert enc.ids.tolist() == [1, 2, 0] and enc.unknown.tolist() == [False, False, True]
+    assert enc.labels == ["a", "b", "<unk>:z"] and enc.x.sum() == 3 and enc.x[2, 0] == 1
+    with pytest.raises(ValueError, match="starts with <unk>"):
+        encode(["a"], ["a"])
+
+
+@pytest.mark.parametrize("name", tasks.TASKS)
+def test_generators_are_seeded_and_shaped(name):
+    task = tasks.make_task(name)
+    a, b = task.make_batch(np.random.default_rng(3), 5), task.make_batch(np.random.default_rng(3), 5)
+    assert torch.equal(a.x, b.x) and torch.equal(a.y, b.y)
+    assert a.x.shape[1:] == (5, task.input_size)
+    enc = task.encode(task.example)
+    assert not enc.unknown.any() and enc.x.shape[1] == task.input_size
+
+
+def test_task_generators_mean_what_they_say():
+    rng = np.random.default_rng(0)
+    recall = tasks.make_task("recall", lag=7)
+    batch = recall.make_batch(rng, 50)
+    assert batch.x.shape[0] == 9 and torch.equal(batch.x[0].argmax(-1) - 1, batch.y)
+    adding = tasks.make_task("adding", seq_len=20).make_batch(rng, 50)
+    assert torch.all(adding.x[:, :, 1].sum(0) == 2)
+    assert torch.allclose((adding.x[:, :, 0] * adding.x[:, :, 1]).sum(0), adding.y)
+    text = tasks.bracket_text(rng, 500)
+    target, depth, inside = tasks.bracket_state(text)
+    assert depth.min() >= 0 and inside.any() and (depth > 1).any()
+    assert all(tasks.BRACKET_CLASSES[t] == '"' for t, q in zip(target, inside) if q)
+    phrase, label = tasks.sentiment_phrase(rng, zh=False, negated=True, intens=False)
+    assert " not " in phrase and label == int(any(w in phrase for w in tasks.EN_NEG))
+    with pytest.raises(ValueError, match="unknown task"):
+        tasks.make_task("poetry")
+    with pytest.raises(ValueError, match="lag must be"):
+        tasks.make_task("recall", lag=0)
+
+
+def test_training_is_deterministic_with_snapshots_and_progress(tmp_path):
+    cfg = TrainConfig(task="recall", cell="gru", lag=5, steps=30, hidden_size=8, batch=16, seed=4, truncate=3)
+    seen = []
+    a = train(cfg, progress=lambda s, loss, acc: seen.append((s, loss, acc)), snapshot_steps=(0, 10, 30))
+    b = train(cfg)
+    assert [h[1] for h in a.history] == [h[1] for h in b.history]  # same settings, same run
+    assert seen == a.history and len(seen) == 30 and sorted(a.snapshots) == [0, 10, 30]
+    assert not torch.equal(a.snapshots[0]["rnn.weight_hh_l0"], a.snapshots[30]["rnn.weight_hh_l0"])
+    card = save_model(a, tmp_path / "m", evaluate(a.model, a.task, n=200), "test")
+    model, task, card2 = load_model(tmp_path / "m")
+    assert card2 == card and card["task"] == "recall" and card["lag"] == 5
+    assert evaluate(model, task, n=200) == pytest.approx(card["accuracy"], abs=1e-4)
+    with pytest.raises(ValueError, match="hidden_size"):
+        train(TrainConfig(hidden_size=0))
+
+
+def test_truncated_bptt_in_training_cuts_the_gradient():
+    cfg = TrainConfig(task="recall", cell="lstm", lag=12, steps=1, hidden_size=8, batch=4, clip=None)
+    from lstm_viz.train import new_model
+    task = cfg.make_task()
+    model = new_model(cfg, task)
+    batch = task.make_batch(np.random.default_rng(0), 4)
+    x = batch.x.clone().requires_grad_()
+    task.loss(model(x, truncate=5), batch.y).backward()
+    g = x.grad.abs().sum(dim=(1, 2))
+    assert torch.all(g[:-5] == 0) and torch.all(g[-5:] > 0)  # the last chunk of 5 steps only (T = 14)
+
+
+@pytest.mark.parametrize("card_path", CARDS, ids=[p.stem for p in CARDS])
+def test_every_shipped_card_re_evaluates(card_path):
+    card = json.loads(card_path.read_text())
+    for key in ("task", "cell", "input_size", "hidden_size", "vocab", "seed", "steps", "accuracy", "command"):
+        assert key in card
+    assert card["command"].startswith("python -m lstm_viz train") and card_path.stem in card["command"]
+    model, task, _ = load_model(card_path.with_suffix(""))
+    assert evaluate(model, task) == pytest.approx(card["accuracy"], abs=1e-3)
+
+
+def test_shipped_models_make_the_point():
+    sizes = sum(p.stat().st_size for p in MODELS.iterdir())
+    assert sizes < 5 * 2**20
+    acc = {p.stem: json.loads(p.read_text())["accuracy"] for p in CARDS}
+    assert {f"{t}_{c}" for t in ("next_char", "brackets", "sentiment", "adding") for c in ("rnn", "gru", "lstm")} \
+        | {f"recall_lag{lag}_{c}" for lag in (5, 20, 50, 100) for c in ("rnn", "gru", "lstm")} == set(acc)
+    assert acc["recall_lag50_lstm"] >= 0.9 and acc["recall_lag50_rnn"] <= 0.5
+    assert max(json.loads(p.read_text())["train_seconds"] for p in CARDS) < 30
+
+
+def test_default_configs_and_cli_evaluate():
+    import subprocess
+    import sys
+    cfg = default_config("recall", "lstm", lag=100)
+    assert cfg.forget_bias == 5.0 and cfg.lag == 100
+    out = subprocess.run([sys.executable, "-m", "lstm_viz", "evaluate", str(MODELS / "sentiment_lstm")],
+                         capture_output=True, text=True, cwd=MODELS.parent.parent, timeout=120)
+    card = json.loads((MODELS / "sentiment_lstm.json").read_text())
+    assert out.returncode == 0 and out.stdout.strip() == f"accuracy: {card['accuracy']:.3f}"
