@@ -163,7 +163,8 @@ def test_params_export_language_presenter():
     assert any("display:none" in m.value for m in at.markdown)
 
 
-@pytest.mark.parametrize("mode,text", [("chars", "héllo 世界 😀"), ("words", "the cat, 猫!"), ("numbers", "0.5, 1, -2 3")])
+@pytest.mark.parametrize("mode,text", [("chars", "héllo 世界 😀"), ("words", "the cat, 猫!"),
+                                       ("numbers", "0.5, 1, -2 3")])
 def test_fresh_random_models_on_typed_text(mode, text):
     at = ok(new(source="random", mode=mode))
     at.text_area(key="text").set_value(text).run()
