@@ -29,6 +29,7 @@ MODELS = Path(__file__).resolve().parent / "assets" / "models"
 LAGS = (5, 20, 50, 100)
 VIEWS = ("step", "time", "grad", "intervene", "train", "params", "export")
 MAX_GRAD_STEPS = 2000  # the gradient view's sequence-length knob goes up to this
+MAX_COMPARE_STEPS = 2000  # ‖∂h_T/∂h_t‖ is a sequential product: compared across cells up to this length
 
 torch.set_num_threads(1)
 st.set_page_config(page_title="lstm_viz", layout="wide")
@@ -168,7 +169,7 @@ if scene is not None:
     st.subheader(f"{tr('scene', lang)} {n}/{len(lesson_list)}: {scene.title[lang]}")
     st.markdown(scene.text[lang])
     st.info(f"**{tr('try_this', lang)}:** {scene.question[lang]}")
-    c1, c2, _ = st.columns([1, 1, 4])
+    c1, c2, _ = st.columns([1.4, 1.4, 3])
     i = scene_ids.index(scene.id)
     c1.button(tr("prev_scene", lang), disabled=i <= 1, key="prev_scene", shortcut="PageUp",
               on_click=lambda: st.session_state.update(scene=scene_ids[i - 1]))
@@ -228,7 +229,8 @@ try:
     if x.shape[1] != bundle.rnn.input_size:
         raise ValueError(f"this model reads {bundle.rnn.input_size} features per step; the text gives {x.shape[1]}")
     trace = analyse(model_key, bundle.rnn, x)
-    loss_fn, loss_text = analysis.loss_for(bundle, enc)
+    loss_fn, loss_desc = analysis.loss_for(bundle, enc)
+    loss_text = loss_desc[lang]
     loss_key = f"{model_key}:{hashlib.sha256(x.tobytes()).hexdigest()}"
 except ValueError as exc:
     st.error(str(exc))
@@ -331,10 +333,11 @@ elif view == "grad":
             key = f"{model_key}:r{radius}:f{fbias}"
         genc = analysis.tile(enc, int(seq_len)) if seq_len else enc
         gb = analysis.Bundle(module, bundle.head, bundle.task, bundle.vocab, bundle.mode)
-        g_loss, g_text = analysis.loss_for(gb, genc) if seq_len else (loss_fn, loss_text)
+        g_loss, g_desc = analysis.loss_for(gb, genc) if seq_len else (loss_fn, loss_desc)
+        g_text = g_desc[lang]
         gkey = f"{key}:{hashlib.sha256(genc.x.tobytes()).hexdigest()}"
         gf = flow(key, module, genc.x, g_loss, gkey, int(trunc) or None, float(clip) or None,
-                  genc.x.shape[0] <= 2000)
+                  genc.x.shape[0] <= MAX_COMPARE_STEPS)
     except ValueError as exc:
         st.error(str(exc))
         st.stop()
@@ -343,7 +346,9 @@ elif view == "grad":
         st.write(tr("grad_norm", lang, a=gf.grad_norm, b=gf.grad_norm_clipped, c=gf.clip))
     st.subheader(tr("compare_cells", lang))
     flows = {}
-    for c in ("rnn", "gru", "lstm"):
+    if genc.x.shape[0] > MAX_COMPARE_STEPS:
+        st.info(tr("compare_limit", lang, n=MAX_COMPARE_STEPS))
+    for c in ("rnn", "gru", "lstm") if genc.x.shape[0] <= MAX_COMPARE_STEPS else ():
         if source == "trained":
             other, otask, _ = shipped(_stem(task_name, c, lag))
             om = other.rnn
@@ -353,8 +358,9 @@ elif view == "grad":
             om = analysis.derive(om, radius or None, fbias if c == "lstm" else None)
         ck = f"cmp:{c}:{model_key}:{radius}:{fbias}"
         flows[c] = flow(ck, om, genc.x, "probe", f"{ck}:{gkey}", None, None, True)
-    st.plotly_chart(figures.compare_jacobians(flows), key="compare")
-    st.caption("‖∂h_T/∂h_t‖, same input, same knobs; trained models of the same task where shipped.")
+    if flows:
+        st.plotly_chart(figures.compare_jacobians(flows), key="compare")
+        st.caption(tr("compare_caption", lang))
 
 elif view == "intervene":
     if not trace.gates:

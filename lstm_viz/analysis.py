@@ -85,14 +85,15 @@ def tile(enc: Encoded, length: int) -> Encoded:
 
 
 def loss_for(bundle: Bundle, enc: Encoded):
-    """(loss for gradient_flow, description) of a typed sequence under the model's task.
+    """(loss for gradient_flow, description {"en": ..., "zh": ...}) of a typed sequence under the model's task.
 
     Without a task or a head the loss is the probe L = Σ h_T. Classification tasks use cross-entropy on
     the targets the text itself defines (next character, expected closer, the recalled symbol); where the
     text defines none (sentiment), the model's own prediction at the last step is the target."""
     task, head = bundle.task, bundle.head
     if task is None or head is None:
-        return "probe", "probe: L = Σ h_T (sum of the top layer's last hidden state)"
+        return "probe", {"en": "probe: L = Σ h_T (sum of the top layer's last hidden state)",
+                         "zh": "探针损失：L = Σ h_T（顶层最后一步隐藏状态之和）"}
     W, b = head.weight.detach(), head.bias.detach()
     y = task.text_targets(enc) if task.text_targets else None
     if task.kind == "regress":
@@ -100,23 +101,26 @@ def loss_for(bundle: Bundle, enc: Encoded):
 
         def mse_last_step(out):
             return ((out[-1] @ W.T + b)[0] - target) ** 2
-        return mse_last_step, f"(ŷ_T − {target:.3f})², squared error at the last step"
+        return mse_last_step, {"en": f"(ŷ_T − {target:.3f})², squared error at the last step",
+                               "zh": f"(ŷ_T − {target:.3f})²，最后一步的平方误差"}
     if task.loss_at == "every" and y is not None and bool((y >= 0).any()):
         def cross_entropy_every_step(out):
             return F.cross_entropy(out @ W.T + b, y, ignore_index=-1)
-        return cross_entropy_every_step, "cross-entropy at every step against the targets the text defines"
+        return cross_entropy_every_step, {"en": "cross-entropy at every step against the targets the text defines",
+                                          "zh": "每一步的交叉熵，目标由文本本身给出"}
     if y is None:
         with torch.no_grad():
             from .trace import trace
             h_last = torch.from_numpy(np.array(trace(bundle.rnn, enc.x).h[-1, -1]))
             y = (h_last @ W.T + b).argmax()
-        how = "the model's own prediction"
+        how = {"en": "the model's own prediction", "zh": "模型自己的预测"}
     else:
-        how = f"“{task.classes[int(y)]}”"
+        how = {"en": f"“{task.classes[int(y)]}”", "zh": f"“{task.classes[int(y)]}”"}
 
     def cross_entropy_last_step(out):
         return F.cross_entropy((out[-1] @ W.T + b)[None], y.reshape(1))
-    return cross_entropy_last_step, f"cross-entropy at the last step against {how}"
+    return cross_entropy_last_step, {"en": f"cross-entropy at the last step against {how['en']}",
+                                     "zh": f"最后一步的交叉熵，目标为{how['zh']}"}
 
 
 def predictions(bundle: Bundle, h_top: np.ndarray) -> np.ndarray | None:

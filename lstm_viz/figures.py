@@ -237,13 +237,18 @@ def prediction_bars(probs: np.ndarray, classes: list[str], title: str = "") -> g
 
 # --- the cell diagram -----------------------------------------------------------------------------------
 
+_LOOKUP: dict[str, list[str]] = {}
+
+
 def _colour(v: float, lo: float, hi: float) -> str:
-    """Fill colour for a value on the fixed scale of its kind."""
+    """Fill colour for a value on the fixed scale of its kind (a 256-level table of the Plotly scale)."""
     import plotly.colors as pc
 
     scale = SEQ_SCALE if lo == 0 else DIV_SCALE
+    if scale not in _LOOKUP:
+        _LOOKUP[scale] = pc.sample_colorscale(scale, list(np.linspace(0, 1, 256)))
     frac = float(np.clip((v - lo) / (hi - lo), 0, 1))
-    return pc.sample_colorscale(scale, [frac])[0]
+    return _LOOKUP[scale][int(round(frac * 255))]
 
 
 def _layout_lstm(tr, k, t, u):
@@ -299,34 +304,51 @@ def _layout_rnn(tr, k, t, u):
 
 
 def _diagram_parts(tr, layer: int, t: int, unit: int):
+    """Static drawing (shapes, annotations) and the per-step values (box fills, texts) of the diagram."""
     make = {"lstm": _layout_lstm, "gru": _layout_gru, "rnn": _layout_rnn}[tr.cell]
     boxes, ops, wires, labels = make(tr, layer, t, unit)
     shapes, notes = [], []
     for (x0, y0), (x1, y1) in wires:
-        shapes.append(dict(type="line", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color="#777777", width=2)))
-    for x, y, name, v, (lo, hi) in boxes:
-        shapes.append(dict(type="rect", x0=x - 0.7, y0=y - 0.4, x1=x + 0.7, y1=y + 0.4, line=dict(color="#333333"),
-                           fillcolor=_colour(v, lo, hi)))
-        dark = (v - lo) / (hi - lo) < 0.55 if lo == 0 else abs(v) > 0.5
-        notes.append(dict(x=x, y=y, text=f"{name}<br><b>{v:.3f}</b>", showarrow=False,
-                          font=dict(color="white" if dark else "black", size=13)))
-    for x, y, sym, text in ops:
+        shapes.append(dict(type="line", x0=x0, y0=y0, x1=x1, y1=y1, layer="below",
+                           line=dict(color="#777777", width=2)))
+    for x, y, sym, _ in ops:
         shapes.append(dict(type="circle", x0=x - 0.22, y0=y - 0.2, x1=x + 0.22, y1=y + 0.2, fillcolor="#FFFFFF",
                            line=dict(color="#333333")))
         notes.append(dict(x=x, y=y, text=sym, showarrow=False, font=dict(size=12)))
-        if text:
-            notes.append(dict(x=x, y=y - 0.45, text=text, showarrow=False, font=dict(size=11, color="#333333")))
+    fills = [_colour(v, lo, hi) for _, _, _, v, (lo, hi) in boxes]
+    tx, ty, texts, ink = [], [], [], []
+    for x, y, name, v, (lo, hi) in boxes:
+        tx.append(x)
+        ty.append(y)
+        texts.append(f"{name}<br><b>{v:.3f}</b>")
+        dark = (v - lo) / (hi - lo) < 0.55 if lo == 0 else abs(v) > 0.6  # white numbers on dark fills
+        ink.append("#FFFFFF" if dark else "#000000")
+    for x, y, _, text in ops:
+        tx.append(x)
+        ty.append(y - 0.45)
+        texts.append(text)
+        ink.append("#333333")
     for x, y, text in labels:
-        notes.append(dict(x=x, y=y, text=text, showarrow=False, font=dict(size=13)))
-    return shapes, notes
+        tx.append(x)
+        ty.append(y)
+        texts.append(text)
+        ink.append("#000000")
+    return shapes, notes, [(x, y) for x, y, *_ in boxes], fills, (tx, ty, texts, ink)
 
 
-MAX_FRAMES = 300
+def _box_trace(x: float, y: float, fill: str) -> go.Scatter:
+    return go.Scatter(x=[x - 0.7, x + 0.7, x + 0.7, x - 0.7, x - 0.7], y=[y - 0.4, y - 0.4, y + 0.4, y + 0.4, y - 0.4],
+                      mode="lines", fill="toself", fillcolor=fill, line=dict(color="#333333", width=1),
+                      hoverinfo="skip", showlegend=False)
+
+
+MAX_FRAMES = 300  # steps the diagram can play in the browser around the current one
 
 
 def cell_diagram(tr, layer: int, unit: int, step: int, tokens: list[str] | None = None) -> go.Figure:
     """The cell with this model's values for one unit at step t; the play button animates the steps in
-    the browser (Plotly frames: no server round trip per frame)."""
+    the browser (Plotly frames: no server round trip per frame). Frames change only the box colours and
+    the numbers, so even hundreds of steps stay light."""
     lo = max(0, min(step - MAX_FRAMES // 2, tr.steps - MAX_FRAMES))
     frames_steps = range(lo, min(tr.steps, lo + MAX_FRAMES))
 
@@ -334,14 +356,19 @@ def cell_diagram(tr, layer: int, unit: int, step: int, tokens: list[str] | None 
         tok = f" — “{_show(tokens[t])}”" if tokens else ""
         return f"{tr.cell.upper()} layer {layer}, unit {unit}, step t = {t}{tok}"
 
-    shapes, notes = _diagram_parts(tr, layer, step, unit)
-    fig = go.Figure(go.Scatter(x=[-1, 11], y=[-2.2, 4.6], mode="markers", marker=dict(opacity=0),
-                               hoverinfo="skip", showlegend=False))
+    shapes, notes, centres, fills, (tx, ty, texts, ink) = _diagram_parts(tr, layer, step, unit)
+    fig = go.Figure([go.Scatter(x=[-1, 11], y=[-2.2, 4.6], mode="markers", marker=dict(opacity=0),
+                                hoverinfo="skip", showlegend=False)]
+                    + [_box_trace(x, y, f) for (x, y), f in zip(centres, fills)]
+                    + [go.Scatter(x=tx, y=ty, text=texts, mode="text", textfont=dict(size=12, color=ink),
+                                  hoverinfo="skip", showlegend=False)])
+    n = len(centres)
     frames = []
     for t in frames_steps:
-        s, n = _diagram_parts(tr, layer, t, unit)
-        frames.append(go.Frame(name=str(t), layout=dict(shapes=s, annotations=n, title=dict(text=title(t)))))
-    fig.frames = frames
+        _, _, _, f_t, (_, _, text_t, ink_t) = _diagram_parts(tr, layer, t, unit)
+        frames.append(dict(name=str(t), traces=list(range(1, n + 2)),
+                           data=[dict(fillcolor=f) for f in f_t] + [dict(text=text_t, textfont=dict(color=ink_t))],
+                           layout=dict(title=dict(text=title(t)))))
     fig.update_layout(
         shapes=shapes, annotations=notes, title=dict(text=title(step)), height=430,
         xaxis=dict(visible=False, range=[-1.3, 11.3]), yaxis=dict(visible=False, range=[-2.3, 4.7]),
@@ -358,4 +385,15 @@ def cell_diagram(tr, layer: int, unit: int, step: int, tokens: list[str] | None 
                                   args=[[str(t)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
                              for t in frames_steps])],
     )
+    fig.frames = [go.Frame(f) for f in frames] if len(frames) <= 1 else _fast_frames(frames)
     return fig
+
+
+def _fast_frames(frames: list[dict]) -> tuple:
+    """Frames built without Plotly's per-property validation (their keys are fixed above and few)."""
+    out = []
+    for f in frames:
+        fr = go.Frame()
+        fr._props.update(f)  # noqa: SLF001 - plain dict, as Plotly would store it after validation
+        out.append(fr)
+    return tuple(out)

@@ -68,6 +68,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "compare_cells": {"en": "RNN vs GRU vs LSTM on the same input", "zh": "同一输入下 RNN、GRU、LSTM 的对比"},
     "grad_norm": {"en": "Parameter-gradient norm {a:.4g}; after clipping at {c:g}: {b:.4g}",
                   "zh": "参数梯度范数 {a:.4g}；按 {c:g} 裁剪后：{b:.4g}"},
+    "compare_limit": {"en": "The cell comparison runs on sequences up to {n:,} steps.",
+                      "zh": "单元对比只在不超过 {n:,} 步的序列上运行。"},
+    "compare_caption": {"en": "‖∂h_T/∂h_t‖ on the same input with the same knobs; trained models of the same task "
+                              "where they are shipped, else fresh seeded ones.",
+                        "zh": "同一输入、同样旋钮下的 ‖∂h_T/∂h_t‖；有内置模型时用同一任务的训练模型，"
+                              "否则用固定种子的随机模型。"},
     "gate": {"en": "Gate", "zh": "门"},
     "value": {"en": "Value", "zh": "值"},
     "units": {"en": "Units (empty = all)", "zh": "单元（留空表示全部）"},
@@ -97,7 +103,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "no_lesson": {"en": "(free exploration)", "zh": "（自由探索）"},
     "prev_scene": {"en": "◀ Previous scene", "zh": "◀ 上一个场景"},
     "next_scene": {"en": "Next scene ▶", "zh": "下一个场景 ▶"},
-    "gru_convention": {"en": "", "zh": ""},
 }
 
 

@@ -52,7 +52,7 @@ def test_first_page_shows_a_trained_model_on_a_meaningful_example():
     at = ok(new())
     assert at.session_state["source"] == "trained" and at.session_state["task"] == "brackets"
     diagram = chart_with(at, "LSTM layer 0, unit 0, step t = 0")
-    notes = json.dumps(diagram["layout"]["annotations"], ensure_ascii=False)
+    notes = json.dumps(diagram["data"], ensure_ascii=False)
     assert "f = σ" in notes and "cₜ =" in notes
     assert len(diagram["frames"]) == len(at.session_state["text"])  # play animates every step in the browser
     pred = chart_with(at, "Prediction (t = 0)")
