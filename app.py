@@ -22,7 +22,7 @@ from lstm_viz.cells import parameter_count, spec_of
 from lstm_viz.i18n import LANGS, tr
 from lstm_viz.model_io import MAX_FILE_BYTES, load_module
 from lstm_viz.notation import GATE_ORDER, GRU_CONVENTION, gate_range
-from lstm_viz.tasks import TASKS
+from lstm_viz.tasks import TASK_NAMES, TASKS
 from lstm_viz.train import TrainConfig, evaluate, load_model, train
 
 MODELS = Path(__file__).resolve().parent / "assets" / "models"
@@ -139,7 +139,7 @@ with st.sidebar:
                           format_func=lambda s: tr(s, lang), on_change=reset_text)
     if source == "trained":
         task_name = st.selectbox(tr("task", lang), TASKS, key="task", on_change=reset_text,
-                                 format_func=lambda n: shipped(_stem(n, "lstm", 20))[1].title[lang])
+                                 format_func=lambda n: TASK_NAMES[n][lang])
         cell = st.segmented_control(tr("cell", lang), URL_CHOICES["cell"], key="cell",
                                     format_func=str.upper, on_change=reset_text) or "lstm"
         lag = st.select_slider(tr("lag", lang), LAGS, key="lag", bind="query-params",

@@ -25,6 +25,7 @@ h_{t-1}), or H copies of one step (for Jacobians). Reference loops these steps a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -198,11 +199,14 @@ def fused_layer(spec: Spec, w: LayerWeights, x: torch.Tensor, probe: torch.Tenso
 def linear_scan(a: torch.Tensor, b: torch.Tensor, reverse: bool = False) -> torch.Tensor:
     """y_t = a_t ⊙ y_{t-1} + b_t with y_{-1} = 0 along dim 0 (or y_t = a_t ⊙ y_{t+1} + b_t if reverse).
 
-    A Hillis–Steele prefix scan over affine maps: log2(T) vectorised passes, no division, so products of
-    gates that underflow to 0 stay exact zeros.
+    No division anywhere, so products of gates that underflow to 0 stay exact zeros. Short sequences use a
+    Hillis–Steele prefix scan (log2 T vectorised passes); long ones a blocked scan: the recurrence runs
+    inside √T blocks at once, then once over the block ends, and a last pass adds each block's carry.
     """
     if reverse:
         return linear_scan(a.flip(0), b.flip(0)).flip(0)
+    if a.shape[0] >= BLOCKED_SCAN_FROM:
+        return _blocked_scan(a, b)
     T = a.shape[0]
     A, B = a.clone(), b.clone()
     next_A, next_B = torch.empty_like(A), torch.empty_like(B)
@@ -218,6 +222,28 @@ def linear_scan(a: torch.Tensor, b: torch.Tensor, reverse: bool = False) -> torc
             A, next_A = next_A, A
         d *= 2
     return B
+
+
+BLOCKED_SCAN_FROM = 1024  # steps from which the blocked scan is faster than the prefix scan
+
+
+def _blocked_scan(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    T, rest = a.shape[0], a.shape[1:]
+    size = int(math.ceil(math.sqrt(T)))
+    n = -(-T // size)
+    pad = n * size - T  # padding after the end (a = 1, b = 0) changes no earlier value
+    A = torch.cat([a, a.new_ones((pad, *rest))]).view(n, size, *rest)
+    B = torch.cat([b, b.new_zeros((pad, *rest))]).view(n, size, *rest)
+    local, prod = torch.empty_like(A), torch.empty_like(A)
+    y, p = a.new_zeros((n, *rest)), a.new_ones((n, *rest))
+    for j in range(size):  # the recurrence inside every block at once, each block starting from 0
+        y = torch.addcmul(B[:, j], A[:, j], y)
+        p = p * A[:, j]
+        local[:, j], prod[:, j] = y, p
+    carry = a.new_zeros((n, *rest))
+    for k in range(1, n):  # the state entering block k
+        carry[k] = torch.addcmul(local[k - 1, -1], prod[k - 1, -1], carry[k - 1])
+    return torch.addcmul(local, prod, carry.unsqueeze(1)).reshape(n * size, *rest)[:T]
 
 
 def parameter_count(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True) -> int:

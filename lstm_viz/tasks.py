@@ -306,3 +306,10 @@ def _check_len(v, what, lo, hi) -> int:
 
 
 TASKS = ("next_char", "brackets", "recall", "adding", "sentiment")
+TASK_NAMES = {  # for menus; a task's own title adds its lag or length
+    "next_char": {"en": "Next character (char-rnn)", "zh": "预测下一个字符（char-rnn）"},
+    "brackets": {"en": "Brackets and quotes", "zh": "括号与引号"},
+    "recall": {"en": "Delayed recall", "zh": "延迟回忆"},
+    "adding": {"en": "Adding problem", "zh": "加法问题"},
+    "sentiment": {"en": "Sentiment (many-to-one)", "zh": "情感分类（多对一）"},
+}

@@ -138,10 +138,13 @@ def _loop_layer(spec: cells.Spec, w: cells.LayerWeights, x: torch.Tensor, clamp:
                        cat("pre") if spec.cell == "rnn" else None)
 
 
-def _frozen(t: torch.Tensor | None) -> np.ndarray | None:
+def _frozen(t: torch.Tensor | None, copy: bool = True) -> np.ndarray | None:
+    """A read-only NumPy array of ``t``; ``copy=False`` only for a tensor made here and used nowhere else."""
     if t is None:
         return None
-    a = t.detach().cpu().numpy().copy()
+    a = t.detach().cpu().numpy()
+    if copy:
+        a = a.copy()
     a.flags.writeable = False
     return a
 
@@ -195,7 +198,7 @@ def _make_trace(cell, nonlinearity, x, h, c, gates, pre, clamps) -> Trace:
 
 
 def to_trace(spec: cells.Spec, layers: list[LayerStates], x: torch.Tensor, clamps=()) -> Trace:
-    stack = lambda ts: _frozen(torch.stack(ts))  # noqa: E731
+    stack = lambda ts: _frozen(torch.stack(ts), copy=False)  # noqa: E731  (stack makes a new tensor)
     gates = {g: stack([s.gates[g] for s in layers]) for g in GATE_ORDER[spec.cell]}
     return Trace(
         cell=spec.cell,

@@ -46,7 +46,7 @@ def head_loss(H, V=5, seed=3):
 
 @pytest.mark.parametrize("layers", [1, 2])
 @pytest.mark.parametrize("cell,nonlin", CASES)
-def test_trace_matches_torch_modules(cell, nonlin, layers):
+def test_trace_matches_torch_modules(cell, nonlin, layers):  # noqa: D103
     mod, x = make(cell, nonlin, layers)
     tr = lv.trace(mod, x)
     out, hn = mod(x.unsqueeze(1))
@@ -295,19 +295,21 @@ def test_parameter_count_matches_torch(cell, m, n, L):
     assert lv.parameter_count(cell, m, n, L) == sum(p.numel() for p in mod.parameters())
 
 
-def test_linear_scan_matches_sequential_loop():
-    g = torch.Generator().manual_seed(0)
-    a, b = torch.rand(37, 5, generator=g, dtype=torch.float64), torch.randn(37, 5, generator=g, dtype=torch.float64)
+@pytest.mark.parametrize("T", [1, 2, 37, cells.BLOCKED_SCAN_FROM - 1, cells.BLOCKED_SCAN_FROM, 3001])
+def test_linear_scan_matches_sequential_loop(T):
+    g = torch.Generator().manual_seed(T)
+    a, b = torch.rand(T, 5, generator=g, dtype=torch.float64), torch.randn(T, 5, generator=g, dtype=torch.float64)
+    a[T // 2] = 0.0  # a gate that erases: products through it must be exactly 0
     y, ys = torch.zeros(5, dtype=torch.float64), []
-    for t in range(37):
+    for t in range(T):
         y = a[t] * y + b[t]
         ys.append(y)
-    assert torch.allclose(cells.linear_scan(a, b), torch.stack(ys))
+    assert torch.allclose(cells.linear_scan(a, b), torch.stack(ys), rtol=1e-12, atol=1e-12)
     y, ys = torch.zeros(5, dtype=torch.float64), []
-    for t in reversed(range(37)):
+    for t in reversed(range(T)):
         y = a[t] * y + b[t]
         ys.append(y)
-    assert torch.allclose(cells.linear_scan(a, b, reverse=True), torch.stack(ys[::-1]))
+    assert torch.allclose(cells.linear_scan(a, b, reverse=True), torch.stack(ys[::-1]), rtol=1e-12, atol=1e-12)
 
 
 def test_trace_and_flow_pickle_and_stay_read_only():
@@ -322,3 +324,19 @@ def test_trace_and_flow_pickle_and_stay_read_only():
             a[0] = 0
     with pytest.raises(TypeError):
         tr2.gates["f"] = None
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_long_sequence_uses_blocked_scan_and_stays_exact(cell):
+    torch.manual_seed(15)
+    mod = {"lstm": nn.LSTM, "gru": nn.GRU}[cell](3, 5, 1)
+    x = torch.randn(cells.BLOCKED_SCAN_FROM + 300, 3)
+    tr, gf = lv.trace(mod, x), lv.gradient_flow(mod, x, loss=lambda y: y.pow(2).mean(), jacobian=False)
+    ref = step_loop(mod, x)
+    assert rel_err(tr.h[0], torch.cat(ref["h"][0]).detach()) <= RTOL
+    y = torch.cat(ref["h"][0])
+    y.pow(2).mean().backward()
+    assert rel_err(gf.dL_dh, norms(ref["h"][0])[None]) <= RTOL
+    if cell == "lstm":
+        assert rel_err(tr.c[0], torch.cat(ref["c"][0]).detach()) <= RTOL
+        assert rel_err(gf.dL_dc, norms(ref["c"][0])[None]) <= RTOL
