@@ -122,6 +122,12 @@ def start_of_run(lesson_list) -> None:
     st.session_state["t"] = scene.settings.get("t", 0)
 
 
+def chart(fig, key: str, where=st):
+    """st.plotly_chart with the toolbar's download in the chosen format (PNG or SVG)."""
+    where.plotly_chart(fig, key=key, config={"displaylogo": False, "toImageButtonOptions": {
+        "format": st.session_state.get("imgfmt") or "png", "filename": f"lstm_viz_{key}"}})
+
+
 lesson_list = lessons.load_lessons()
 scene_ids = ["", *[s.id for s in lesson_list]]
 start_of_run(lesson_list)
@@ -155,11 +161,14 @@ with st.sidebar:
         upload = st.file_uploader(tr("upload_file", lang), type=["safetensors", "pt"]) if source == "upload" else None
         mode = st.segmented_control(tr("mode", lang), URL_CHOICES["mode"], key="mode",
                                     format_func=lambda m: tr(m, lang)) or "chars"
+    imgfmt = st.selectbox(tr("chart_format", lang), ["png", "svg"], key="imgfmt", bind="query-params")
     st.caption(tr("share", lang))
 
 if present:  # static CSS only: no user text ever reaches unsafe_allow_html
-    st.markdown("<style>[data-testid='stSidebar'],[data-testid='stSidebarCollapsedControl'],"
-                "header{display:none !important}</style>", unsafe_allow_html=True)
+    hidden = ["[data-testid='stSidebar']", "[data-testid='stSidebarCollapsedControl']", "header"] + [
+        f"[data-testid='stMain'] [data-testid='{w}']" for w in ("stTextArea", "stButtonGroup", "stNumberInput",
+                                                               "stMultiSelect")]
+    st.markdown("<style>" + ",".join(hidden) + "{display:none !important}</style>", unsafe_allow_html=True)
 
 scene = lessons.by_id(lesson_list, scene_id) if scene_id else None
 
@@ -278,8 +287,8 @@ def show_prediction(step: int):
     if bundle.task.kind == "regress":
         st.metric(tr("prediction", lang), f"{float(probs[step, 0]):.3f}")
     else:
-        st.plotly_chart(figures.prediction_bars(probs[step], list(bundle.task.classes),
-                                                f"{tr('prediction', lang)} (t = {step})"), key="pred")
+        chart(figures.prediction_bars(probs[step], list(bundle.task.classes),
+                                      f"{tr('prediction', lang)} (t = {step})"), "pred")
 
 
 # ---- views --------------------------------------------------------------------------------------------
@@ -287,7 +296,7 @@ def show_prediction(step: int):
 if view == "step":
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(figures.cell_diagram(trace, layer, unit, t, labels), key="diagram")
+        chart(figures.cell_diagram(trace, layer, unit, t, labels), "diagram")
         if cell == "gru":
             st.caption(GRU_CONVENTION[lang])
     with right:
@@ -305,16 +314,17 @@ elif view == "time":
     if T > figures.MAX_COLUMNS:
         bin_size = int(np.ceil(T / figures.MAX_COLUMNS))
         st.info(tr("downsampled", lang, bin=bin_size))
-        lo = st.slider(tr("window", lang), 0, T - 1, (0, T - 1), key="win")
+        lo = st.slider(tr("window", lang), 0, T - 1, (0, T - 1), key="win", bind="query-params")
         window = (lo[0], lo[1] + 1) if lo != (0, T - 1) else None
-    st.plotly_chart(figures.heatmaps(trace, layer, labels, t, window, lang), key="heatmaps")
-    units = st.multiselect(tr("units_to_plot", lang), list(range(H)), default=list(range(min(3, H))), key="units")
+    chart(figures.heatmaps(trace, layer, labels, t, window, lang), "heatmaps")
+    units = st.multiselect(tr("units_to_plot", lang), list(range(H)), default=list(range(min(3, H))), key="units",
+                           bind="query-params")
     if units and T <= 4 * figures.MAX_COLUMNS:
-        st.plotly_chart(figures.unit_lines(trace, layer, units, labels, t, lang), key="lines")
+        chart(figures.unit_lines(trace, layer, units, labels, t, lang), "lines")
     if T <= 2000:
-        st.plotly_chart(figures.text_colouring(trace, layer, unit, list(enc.tokens)), key="text_colour")
+        chart(figures.text_colouring(trace, layer, unit, list(enc.tokens), lang=lang), "text_colour")
     if trace.gates:
-        st.plotly_chart(figures.saturation(trace, layer), key="saturation")
+        chart(figures.saturation(trace, layer, lang), "saturation")
 
 elif view == "grad":
     st.caption(f"{tr('loss_used', lang)}: {loss_text}")
@@ -341,7 +351,7 @@ elif view == "grad":
     except ValueError as exc:
         st.error(str(exc))
         st.stop()
-    st.plotly_chart(figures.gradients(gf, genc.labels, g_text), key="gradients")
+    chart(figures.gradients(gf, genc.labels, g_text, lang), "gradients")
     if gf.clip is not None:
         st.write(tr("grad_norm", lang, a=gf.grad_norm, b=gf.grad_norm_clipped, c=gf.clip))
     st.subheader(tr("compare_cells", lang))
@@ -359,7 +369,7 @@ elif view == "grad":
         ck = f"cmp:{c}:{model_key}:{radius}:{fbias}"
         flows[c] = flow(ck, om, genc.x, "probe", f"{ck}:{gkey}", None, None, True)
     if flows:
-        st.plotly_chart(figures.compare_jacobians(flows), key="compare")
+        chart(figures.compare_jacobians(flows, lang), "compare")
         st.caption(tr("compare_caption", lang))
 
 elif view == "intervene":
@@ -369,9 +379,10 @@ elif view == "intervene":
         g1, g2, g3, g4 = st.columns(4)
         gate = g1.selectbox(tr("gate", lang), GATE_ORDER[cell], key="igate", bind="query-params")
         lo, hi = gate_range(cell, gate)
-        value = g2.slider(tr("value", lang), lo, hi, hi, 0.05, key="ival")
-        units = g3.multiselect(tr("units", lang), list(range(H)), key="iunits")
-        steps = g4.slider(tr("steps", lang), 0, max(T - 1, 1), (0, max(T - 1, 0)), key="isteps") if T > 1 else (0, 0)
+        value = g2.slider(tr("value", lang), lo, hi, hi, 0.05, key="ival", bind="query-params")
+        units = g3.multiselect(tr("units", lang), list(range(H)), key="iunits", bind="query-params")
+        steps = g4.slider(tr("steps", lang), 0, max(T - 1, 1), (0, max(T - 1, 0)), key="isteps",
+                          bind="query-params") if T > 1 else (0, 0)
         clamp = lv.Clamp(gate, float(value), tuple(units) or None, tuple(range(steps[0], steps[1] + 1)))
         ckey = repr(clamp)
         try:
@@ -380,10 +391,10 @@ elif view == "intervene":
             st.error(str(exc))
             st.stop()
         gf1 = flow(model_key, bundle.rnn, x, loss_fn, loss_key, None, None, False)
-        st.plotly_chart(figures.compare_traces(trace, tr2, layer, unit, labels), key="cmp_trace")
+        chart(figures.compare_traces(trace, tr2, layer, unit, labels, lang), "cmp_trace")
         a, b = st.columns(2)
-        a.plotly_chart(figures.gradients(gf1, labels, tr("original", lang)), key="g_orig")
-        b.plotly_chart(figures.gradients(gf2, labels, tr("clamped", lang)), key="g_clamp")
+        chart(figures.gradients(gf1, labels, tr("original", lang), lang), "g_orig", where=a)
+        chart(figures.gradients(gf2, labels, tr("clamped", lang), lang), "g_clamp", where=b)
         probs2 = analysis.predictions(bundle, tr2.h[-1])
         if probs is not None and bundle.task.kind == "classify":
             cls = list(bundle.task.classes)
@@ -395,17 +406,18 @@ elif view == "train":
     if source != "trained":
         st.info(tr("v_train", lang) + ": " + tr("trained", lang))
     else:
-        steps = st.slider(tr("train_steps", lang), 10, 2000, min(card["steps"], 400), 10, key="tsteps")
+        steps = st.slider(tr("train_steps", lang), 10, 2000, min(card["steps"], 400), 10, key="tsteps",
+                          bind="query-params")
         if st.button(tr("train_button", lang), key="train_go"):
             cfg = TrainConfig(**dict(card["config"], steps=int(steps)))
-            bar, chart = st.progress(0.0), st.empty()
+            bar, live = st.progress(0.0), st.empty()
             hist = []
 
             def progress(step, loss, acc):
                 hist.append((step, loss, acc))
                 bar.progress(step / steps)
                 if step % max(1, steps // 20) == 0 or step == steps:
-                    chart.plotly_chart(figures.loss_curve(hist), key=f"live_{step}")
+                    chart(figures.loss_curve(hist, lang), f"live_{step}", where=live)
 
             snaps = sorted({0, *[int(s) for s in np.linspace(0, steps, 6)]})
             result = train(cfg, progress=progress, snapshot_steps=snaps)
@@ -415,13 +427,13 @@ elif view == "train":
             st.rerun()
         if st.session_state.get("trained_key", "").startswith(f"train:{stem}:"):
             st.write(tr("trained_acc", lang, a=st.session_state["trained_acc"]))
-            st.plotly_chart(figures.loss_curve(st.session_state["trained_history"]), key="loss_curve")
+            chart(figures.loss_curve(st.session_state["trained_history"], lang), "loss_curve")
             snaps = st.session_state["trained_snaps"]
             s = st.select_slider(tr("snapshot", lang), sorted(snaps), value=max(snaps), key="snap")
             sd = snaps[s]
             snap_mod = type(bundle.rnn)(bundle.rnn.input_size, H, L)
             snap_mod.load_state_dict({k[4:]: v for k, v in sd.items() if k.startswith("rnn.")})
-            st.plotly_chart(figures.heatmaps(lv.trace(snap_mod, x), layer, labels, t, lang=lang), key="snap_heat")
+            chart(figures.heatmaps(lv.trace(snap_mod, x), layer, labels, t, lang=lang), "snap_heat")
 
 elif view == "params":
     m_in, hid, nl = bundle.rnn.input_size, H, L

@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .i18n import tr as _tr
 from .notation import GATE_ORDER, GATES, STATES
 
 MAX_COLUMNS = 400  # heatmap columns drawn at most; longer sequences are shown as bin means
@@ -73,7 +74,7 @@ def heatmaps(trace, layer: int, labels: list[str], step: int | None = None, wind
             hovertemplate="step %{customdata}<br>unit %{y}<br>" + name + " = %{z:.4f}<extra></extra>",
             colorbar=dict(len=1 / len(fields) * 0.9, y=1 - (r - 0.5) / len(fields), thickness=10),
             name=name), row=r, col=1)
-        fig.update_yaxes(title_text="unit", row=r, col=1)
+        fig.update_yaxes(title_text=_tr("f_unit", lang), row=r, col=1)
     _token_axis(fig, cols, rows=len(fields))
     if step is not None and bin_size == 1 and (window is None or window[0] <= step < window[1]):
         x = step - (window[0] if window else 0)
@@ -120,7 +121,8 @@ def unit_lines(trace, layer: int, units: list[int], labels: list[str], step: int
     return fig
 
 
-def text_colouring(trace, layer: int, unit: int, tokens: list[str], field: str = "h", width: int = 40) -> go.Figure:
+def text_colouring(trace, layer: int, unit: int, tokens: list[str], field: str = "h", width: int = 40,
+                   lang: str = "en") -> go.Figure:
     """The typed text, each token on a cell coloured by one unit's activation (Karpathy-style)."""
     v = field_values(trace, field)[layer][:, unit]
     n = len(tokens)
@@ -136,11 +138,11 @@ def text_colouring(trace, layer: int, unit: int, tokens: list[str], field: str =
     fig.update_yaxes(autorange="reversed", showticklabels=False)
     fig.update_xaxes(showticklabels=False)
     fig.update_layout(height=36 * rows + 80, margin=dict(l=10, r=10, t=30, b=10),
-                      title=f"{field}[unit {unit}], layer {layer}")
+                      title=f"{field}[{_tr('f_unit', lang)} {unit}], {_tr('f_layer', lang)} {layer}")
     return fig
 
 
-def saturation(trace, layer: int | None = None) -> go.Figure:
+def saturation(trace, layer: int | None = None, lang: str = "en") -> go.Figure:
     """Share of each gate's values below 0.1 (nearly shut) and above 0.9 (nearly open)."""
     names = [g for g in GATE_ORDER[trace.cell] if GATES[trace.cell][g].activation == "sigmoid"]
     low, high = [], []
@@ -150,12 +152,12 @@ def saturation(trace, layer: int | None = None) -> go.Figure:
         high.append(float((v > 0.9).mean()))
     fig = go.Figure([go.Bar(name="< 0.1", x=names, y=low, marker_color="#0072B2"),
                      go.Bar(name="> 0.9", x=names, y=high, marker_color="#E69F00")])
-    fig.update_layout(barmode="group", yaxis=dict(range=[0, 1], title="share of values"), height=300,
-                      margin=dict(l=50, r=20, t=40, b=40), title="gate saturation")
+    fig.update_layout(barmode="group", yaxis=dict(range=[0, 1], title=_tr("f_share", lang)), height=300,
+                      margin=dict(l=50, r=20, t=40, b=40), title=_tr("f_saturation", lang))
     return fig
 
 
-def gradients(gf, labels: list[str] | None = None, title: str = "") -> go.Figure:
+def gradients(gf, labels: list[str] | None = None, title: str = "", lang: str = "en") -> go.Figure:
     """Gradient norms on a log scale against steps back from the end (0 = the last step)."""
     T = gf.dL_dx.shape[0]
     back = np.arange(T)[::-1]
@@ -169,22 +171,23 @@ def gradients(gf, labels: list[str] | None = None, title: str = "") -> go.Figure
                                  + "<br>%{y:.3e}"))
 
     for k in range(gf.dL_dh.shape[0]):
-        add(gf.dL_dh[k], f"‖∂L/∂h_t‖ layer {k}", "#000000", None if k == gf.dL_dh.shape[0] - 1 else "dot")
+        add(gf.dL_dh[k], f"‖∂L/∂h_t‖ {_tr('f_layer', lang)} {k}", "#000000",
+            None if k == gf.dL_dh.shape[0] - 1 else "dot")
     if gf.dL_dc is not None:
         add(gf.dL_dc[-1], "‖∂L/∂c_t‖", "#882255")
     add(gf.dL_dx, "‖∂L/∂x_t‖", "#009E73")
     if gf.dhT_dht is not None:
         add(gf.dhT_dht, "‖∂h_T/∂h_t‖", "#0072B2")
     if gf.cell_path is not None:
-        add(gf.cell_path, "cell path mean ∏f", "#D55E00", "dash")
-    fig.update_yaxes(type="log", title="norm (log scale)", exponentformat="power")
-    fig.update_xaxes(title="steps back from the end", autorange="reversed")
+        add(gf.cell_path, _tr("f_cell_path", lang), "#D55E00", "dash")
+    fig.update_yaxes(type="log", title=_tr("f_norm", lang), exponentformat="power")
+    fig.update_xaxes(title=_tr("f_steps_back", lang), autorange="reversed")
     fig.update_layout(height=380, margin=dict(l=60, r=20, t=40, b=40), title=title or f"loss: {gf.loss_name}",
                       legend=dict(orientation="h", y=-0.25))
     return fig
 
 
-def compare_jacobians(flows: dict) -> go.Figure:
+def compare_jacobians(flows: dict, lang: str = "en") -> go.Figure:
     """‖∂h_T/∂h_t‖ of several models (e.g. RNN, GRU, LSTM) on the same input, log scale."""
     colours = {"rnn": "#D55E00", "gru": "#009E73", "lstm": "#0072B2"}
     fig = go.Figure()
@@ -194,18 +197,18 @@ def compare_jacobians(flows: dict) -> go.Figure:
         fig.add_trace(go.Scatter(x=np.arange(T)[::-1], y=y, mode="lines", name=name.upper(),
                                  line=dict(color=colours.get(name, "#000000"))))
     fig.update_yaxes(type="log", title="‖∂h_T/∂h_t‖ (log)", exponentformat="power")
-    fig.update_xaxes(title="steps back from the end", autorange="reversed")
+    fig.update_xaxes(title=_tr("f_steps_back", lang), autorange="reversed")
     fig.update_layout(height=340, margin=dict(l=60, r=20, t=40, b=40))
     return fig
 
 
-def compare_traces(original, clamped, layer: int, unit: int, labels: list[str]) -> go.Figure:
+def compare_traces(original, clamped, layer: int, unit: int, labels: list[str], lang: str = "en") -> go.Figure:
     """h (and c) of one unit with and without the intervention."""
     fields = ["h"] + (["c"] if original.cell == "lstm" else [])
     fig = make_subplots(rows=len(fields), cols=1, shared_xaxes=True, subplot_titles=fields)
     x = list(range(original.steps))
     for r, f in enumerate(fields, start=1):
-        for tr_, name, dash in ((original, "original", None), (clamped, "clamped", "dash")):
+        for tr_, name, dash in ((original, _tr("f_original", lang), None), (clamped, _tr("f_clamped", lang), "dash")):
             fig.add_trace(go.Scatter(x=x, y=getattr(tr_, f)[layer][:, unit], name=name, showlegend=r == 1,
                                      line=dict(dash=dash, color="#0072B2" if dash is None else "#D55E00")),
                           row=r, col=1)
@@ -214,14 +217,15 @@ def compare_traces(original, clamped, layer: int, unit: int, labels: list[str]) 
     return fig
 
 
-def loss_curve(history: list) -> go.Figure:
+def loss_curve(history: list, lang: str = "en") -> go.Figure:
     steps = [h[0] for h in history]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Scatter(x=steps, y=[h[1] for h in history], name="loss", line=dict(color="#0072B2")))
-    fig.add_trace(go.Scatter(x=steps, y=[h[2] for h in history], name="batch accuracy",
+    fig.add_trace(go.Scatter(x=steps, y=[h[1] for h in history], name=_tr("f_loss", lang),
+                             line=dict(color="#0072B2")))
+    fig.add_trace(go.Scatter(x=steps, y=[h[2] for h in history], name=_tr("f_batch_acc", lang),
                              line=dict(color="#E69F00")), secondary_y=True)
-    fig.update_yaxes(type="log", title="loss", secondary_y=False)
-    fig.update_yaxes(range=[0, 1.02], title="accuracy", secondary_y=True)
+    fig.update_yaxes(type="log", title=_tr("f_loss", lang), secondary_y=False)
+    fig.update_yaxes(range=[0, 1.02], title=_tr("f_batch_acc", lang), secondary_y=True)
     fig.update_layout(height=300, margin=dict(l=50, r=50, t=30, b=40))
     return fig
 

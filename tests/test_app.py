@@ -222,3 +222,23 @@ def test_every_scene_opens_in_both_languages(scene, lang):
     assert not at.error, [e.value for e in at.error]
     assert any(scene.title[lang] in h.value for h in at.subheader)
     assert any(scene.question[lang][:20] in i.value for i in at.info)
+
+
+def test_chinese_figure_labels_and_svg_downloads():
+    at = ok(new(lang="zh", view="grad", imgfmt="svg"))
+    assert chart_with(at, "距末尾的步数")
+    configs = [json.loads(c.proto.config) for c in at.get("plotly_chart")]
+    assert configs and all(c["toImageButtonOptions"]["format"] == "svg" for c in configs)
+    at = ok(new(view="intervene", ival="0.0", igate="f"))
+    assert at.slider(key="ival").value == 0.0  # intervention settings come from the address too
+
+
+def test_engine_package_never_imports_streamlit():
+    import subprocess
+    import sys
+    code = ("import sys, lstm_viz, lstm_viz.figures, lstm_viz.analysis, lstm_viz.lessons, lstm_viz.cli, "
+            "lstm_viz.train; print('streamlit' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(APP).parent)
+    assert out.stdout.strip() == "False", out.stderr
+    plotly_users = [p.name for p in (Path(APP).parent / "lstm_viz").glob("*.py") if "import plotly" in p.read_text()]
+    assert plotly_users == ["figures.py"]
