@@ -208,8 +208,8 @@ try:
             stem = _stem(task_name, cell, lag)
             card = shipped(stem)[2]
             if st.session_state.get("trained_key", "").startswith(f"train:{stem}:"):
-                tm = st.session_state["trained_model"]
-                bundle = analysis.Bundle(tm.rnn, tm.head, bundle.task, bundle.vocab, bundle.mode)
+                tm, tt = st.session_state["trained_model"], st.session_state["trained_task"]
+                bundle = analysis.Bundle(tm.rnn, tm.head, tt, tt.vocab, tt.mode)
                 model_key = st.session_state["trained_key"]
     else:
         if upload is None:
@@ -408,8 +408,14 @@ elif view == "train":
     else:
         steps = st.slider(tr("train_steps", lang), 10, 2000, min(card["steps"], 400), 10, key="tsteps",
                           bind="query-params")
+        own = task_name == "next_char" and st.checkbox(tr("own_text", lang), key="own_text", bind="query-params")
         if st.button(tr("train_button", lang), key="train_go"):
-            cfg = TrainConfig(**dict(card["config"], steps=int(steps)))
+            try:
+                cfg = TrainConfig(**dict(card["config"], steps=int(steps), text=text if own else None))
+                cfg.make_task()
+            except ValueError as exc:
+                st.error(str(exc))
+                st.stop()
             bar, live = st.progress(0.0), st.empty()
             hist = []
 
@@ -421,8 +427,10 @@ elif view == "train":
 
             snaps = sorted({0, *[int(s) for s in np.linspace(0, steps, 6)]})
             result = train(cfg, progress=progress, snapshot_steps=snaps)
+            digest = hashlib.sha256((text if own else "").encode()).hexdigest()[:16]
             st.session_state.update(trained_model=result.model, trained_history=result.history,
-                                    trained_snaps=result.snapshots, trained_key=f"train:{stem}:{steps}",
+                                    trained_task=result.task, trained_snaps=result.snapshots,
+                                    trained_key=f"train:{stem}:{steps}:{digest}",
                                     trained_acc=evaluate(result.model, result.task, n=500))
             st.rerun()
         if st.session_state.get("trained_key", "").startswith(f"train:{stem}:"):

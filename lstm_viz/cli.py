@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
                        ("--lr", float), ("--clip", float), ("--truncate", int), ("--seed", int),
                        ("--forget-bias", float), ("--lag", int), ("--seq-len", int)):
         trn.add_argument(flag, type=kind)
+    trn.add_argument("--text-file", help="next_char: train on this UTF-8 text instead of the bundled sample")
 
     ev = sub.add_parser("evaluate", help="accuracy of a saved model on fresh seeded samples")
     ev.add_argument("model", help="assets/models/NAME")
@@ -127,7 +128,18 @@ def cmd_trace(args) -> None:
 def cmd_train(args) -> None:
     from lstm_viz.train import default_config, evaluate, save_model, train
 
-    cfg = default_config(args.task, args.cell, hidden_size=args.hidden_size, num_layers=args.layers,
+    text = None
+    if args.text_file:
+        if args.task != "next_char":
+            raise UsageError("--text-file goes with --task next_char")
+        p = Path(args.text_file)
+        if not p.is_file():
+            raise ValueError(f"no such file: {p}")
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{p.name} is not UTF-8 text") from None
+    cfg = default_config(args.task, args.cell, text=text, hidden_size=args.hidden_size, num_layers=args.layers,
                          steps=args.steps, batch=args.batch, lr=args.lr, clip=args.clip, truncate=args.truncate,
                          seed=args.seed, forget_bias=args.forget_bias, lag=args.lag, seq_len=args.seq_len)
     every = max(1, cfg.steps // 10)

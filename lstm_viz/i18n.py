@@ -94,6 +94,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "no_gates": {"en": "A vanilla RNN has no gates to clamp.", "zh": "普通 RNN 没有可钳制的门。"},
     "original": {"en": "original", "zh": "原始"},
     "clamped": {"en": "clamped", "zh": "钳制后"},
+    "own_text": {"en": "Train on the typed text instead of the bundled sample",
+                 "zh": "用输入的文本训练（而不是内置样本）"},
     "train_steps": {"en": "Training steps", "zh": "训练步数"},
     "train_button": {"en": "Train", "zh": "开始训练"},
     "snapshot": {"en": "Snapshot (training step)", "zh": "快照（训练步）"},

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .checks import MAX_STEPS
 from .tokenize import UNK, Encoded, encode, parse_numbers, tokenize
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -85,10 +86,19 @@ def _one_hot(ids: np.ndarray, V: int) -> torch.Tensor:
 
 # --- next character (char-rnn) ---------------------------------------------------------------------------
 
-def _next_char(seq_len: int = 48) -> Task:
-    vocab = (UNK, *sorted(set(SAMPLE_TEXT)))
+MIN_OWN_TEXT = 12  # characters a person's own text needs before a model can train on it
+
+
+def _next_char(seq_len: int = 48, text: str | None = None) -> Task:
+    corpus = SAMPLE_TEXT if text is None else text
+    if len(corpus) < MIN_OWN_TEXT:
+        raise ValueError(f"the text to train on has {len(corpus)} characters; it needs at least {MIN_OWN_TEXT}")
+    if len(corpus) > MAX_STEPS:
+        raise ValueError(f"the text to train on has {len(corpus):,} characters; the limit is {MAX_STEPS:,}")
+    seq_len = min(seq_len, len(corpus) - 2)
+    vocab = (UNK, *sorted(set(corpus)))
     index = {c: i for i, c in enumerate(vocab)}
-    ids = np.array([index[c] for c in SAMPLE_TEXT], dtype=np.int64)
+    ids = np.array([index[c] for c in corpus], dtype=np.int64)
 
     def make_batch(rng, B):
         starts = rng.integers(0, len(ids) - seq_len - 1, size=B)
@@ -102,7 +112,8 @@ def _next_char(seq_len: int = 48) -> Task:
 
     return Task("next_char", {"en": "Next character (char-rnn)", "zh": "预测下一个字符（char-rnn）"}, "every",
                 "classify", "chars", vocab, vocab, len(vocab), seq_len, make_batch,
-                example="The forget gate says how much of the old memory to keep.", text_targets=text_targets)
+                example="The forget gate says how much of the old memory to keep." if text is None else corpus[:200],
+                text_targets=text_targets)
 
 
 # --- brackets and quotes ---------------------------------------------------------------------------------
@@ -287,10 +298,13 @@ def _sentiment() -> Task:
                 example="the movie was not very good")
 
 
-def make_task(name: str, lag: int | None = None, seq_len: int | None = None) -> Task:
-    """A task by name; ``lag`` for recall, ``seq_len`` for next_char / brackets / adding."""
+def make_task(name: str, lag: int | None = None, seq_len: int | None = None, text: str | None = None) -> Task:
+    """A task by name; ``lag`` for recall, ``seq_len`` for next_char / brackets / adding, ``text`` to train
+    next_char on a person's own text instead of the bundled sample."""
     if name == "recall":
         return _recall(20 if lag is None else _check_len(lag, "lag", 1, 1000))
+    if name == "next_char" and text is not None:
+        return _next_char(48 if seq_len is None else _check_len(seq_len, "seq_len", 2, 2000), text=text)
     makers = {"next_char": _next_char, "brackets": _brackets, "adding": _adding}
     if name == "sentiment":
         return _sentiment()

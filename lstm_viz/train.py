@@ -39,9 +39,10 @@ class TrainConfig:
     forget_bias: float | None = 1.0  # LSTM forget-gate bias at initialisation (a known good practice)
     lag: int | None = None  # recall only
     seq_len: int | None = None  # next_char, brackets, adding
+    text: str | None = None  # next_char: train on this text instead of the bundled sample
 
     def make_task(self) -> Task:
-        return make_task(self.task, lag=self.lag, seq_len=self.seq_len)
+        return make_task(self.task, lag=self.lag, seq_len=self.seq_len, text=self.text)
 
 
 # Per-task training budgets: each trains in well under 30 s on one CPU core (measured in the model cards).

@@ -242,3 +242,14 @@ def test_engine_package_never_imports_streamlit():
     assert out.stdout.strip() == "False", out.stderr
     plotly_users = [p.name for p in (Path(APP).parent / "lstm_viz").glob("*.py") if "import plotly" in p.read_text()]
     assert plotly_users == ["figures.py"]
+
+
+def test_training_on_the_typed_text():
+    at = ok(new(view="train", task="next_char"))
+    at.text_area(key="text").set_value("an owl, an oak, an orange 猫").run()
+    at.slider(key="tsteps").set_value(20).run()
+    at.checkbox(key="own_text").check().run()
+    at.button(key="train_go").click().run()
+    ok(at)
+    assert "猫" in at.session_state["trained_task"].vocab
+    assert not at.warning  # the typed text is now inside the model's vocabulary: no <unk> steps

@@ -170,3 +170,32 @@ def test_chinese_interface_and_lesson_scene(page, server):
     no_errors(page)
     assert page.locator("[data-testid='stSidebar']").is_hidden()
     shot(page, "06_presenter")
+
+
+def test_upload_bad_then_good_model(page, server, tmp_path):
+    import torch
+    from safetensors.torch import save_file
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path / 'pwned'}",))
+
+    torch.save({"weight_ih_l0": Evil()}, tmp_path / "evil.pt")
+    torch.manual_seed(0)
+    save_file({k: v.contiguous() for k, v in torch.nn.GRU(3, 6, 2).state_dict().items()},
+              str(tmp_path / "mine.safetensors"))
+    page.goto(f"{server}/?source=upload&mode=numbers")
+    page.wait_for_selector("input[type=file]", state="attached")
+    page.set_input_files("input[type=file]", str(tmp_path / "evil.pt"))
+    page.wait_for_selector("[data-testid='stAlertContentError']", timeout=90_000)
+    assert "not a plain tensor state_dict" in page.inner_text("[data-testid='stAlertContentError']")
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert not (tmp_path / "pwned").exists()
+    page.set_input_files("input[type=file]", str(tmp_path / "mine.safetensors"))
+    box = page.get_by_role("textbox").first
+    box.fill("0.5, 1, -2 3 0.25")
+    box.press("Control+Enter")
+    wait_chart(page, "GRU layer")
+    settle(page)
+    no_errors(page)
+    shot(page, "07_upload")

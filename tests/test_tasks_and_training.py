@@ -128,3 +128,26 @@ def test_default_configs_and_cli_evaluate():
                          capture_output=True, text=True, cwd=MODELS.parent.parent, timeout=120)
     card = json.loads((MODELS / "sentiment_lstm.json").read_text())
     assert out.returncode == 0 and out.stdout.strip() == f"accuracy: {card['accuracy']:.3f}"
+
+
+def test_next_char_on_a_persons_own_text(tmp_path):
+    text = "你好世界，hello world! 你好 LSTM。" * 3
+    cfg = TrainConfig(task="next_char", cell="gru", steps=40, hidden_size=16, text=text)
+    result = train(cfg)
+    assert set(result.task.vocab[1:]) == set(text)
+    save_model(result, tmp_path / "own", evaluate(result.model, result.task, n=100), "test")
+    model, task, card = load_model(tmp_path / "own")
+    assert task.vocab == result.task.vocab and card["config"]["text"] == text
+    with pytest.raises(ValueError, match="needs at least"):
+        tasks.make_task("next_char", text="short")
+    import subprocess
+    import sys
+    (tmp_path / "mine.txt").write_text(text, encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "lstm_viz", "train", "--task", "next_char", "--cell", "lstm",
+                          "--steps", "20", "--text-file", str(tmp_path / "mine.txt"), "--out", str(tmp_path / "cli")],
+                         capture_output=True, text=True, cwd=MODELS.parent.parent, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip().splitlines()[-1].startswith("accuracy: ")
+    bad = subprocess.run([sys.executable, "-m", "lstm_viz", "train", "--task", "recall", "--cell", "lstm",
+                          "--text-file", str(tmp_path / "mine.txt"), "--out", str(tmp_path / "x")],
+                         capture_output=True, text=True, cwd=MODELS.parent.parent, timeout=120)
+    assert bad.returncode == 2 and "--text-file goes with --task next_char" in bad.stderr
