@@ -56,10 +56,9 @@ def analyse(key: str, _module, x: np.ndarray):
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def flow(key: str, _module, x: np.ndarray, _loss, loss_key: str, truncate, clip, jacobian: bool = True,
-         _clamps=(), clamps_key: str = ""):
-    return lv.gradient_flow(_module, x, loss=_loss, truncate=truncate, clip=clip, jacobian=jacobian,
-                            clamps=_clamps)
+def flow(key: str, _module, x: np.ndarray, _loss, loss_key: str, truncate, clip, jacobian: bool = True):
+    """GradientFlow, cached on (model key, loss key, knobs); the loss callable itself is not hashed."""
+    return lv.gradient_flow(_module, x, loss=_loss, truncate=truncate, clip=clip, jacobian=jacobian)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
