@@ -295,7 +295,7 @@ def show_prediction(step: int):
 if view == "step":
     left, right = st.columns([3, 2])
     with left:
-        chart(figures.cell_diagram(trace, layer, unit, t, labels), "diagram")
+        chart(figures.cell_diagram(trace, layer, unit, t, labels, lang), "diagram")
         if cell == "gru":
             st.caption(GRU_CONVENTION[lang])
     with right:

@@ -349,7 +349,8 @@ def _box_trace(x: float, y: float, fill: str) -> go.Scatter:
 MAX_FRAMES = 300  # steps the diagram can play in the browser around the current one
 
 
-def cell_diagram(tr, layer: int, unit: int, step: int, tokens: list[str] | None = None) -> go.Figure:
+def cell_diagram(tr, layer: int, unit: int, step: int, tokens: list[str] | None = None,
+                 lang: str = "en") -> go.Figure:
     """The cell with this model's values for one unit at step t; the play button animates the steps in
     the browser (Plotly frames: no server round trip per frame). Frames change only the box colours and
     the numbers, so even hundreds of steps stay light."""
@@ -358,7 +359,8 @@ def cell_diagram(tr, layer: int, unit: int, step: int, tokens: list[str] | None 
 
     def title(t):
         tok = f" — “{_show(tokens[t])}”" if tokens else ""
-        return f"{tr.cell.upper()} layer {layer}, unit {unit}, step t = {t}{tok}"
+        return (f"{tr.cell.upper()} {_tr('f_layer', lang)} {layer}, {_tr('f_unit', lang)} {unit}, "
+                f"{_tr('f_step', lang)} t = {t}{tok}")
 
     shapes, notes, centres, fills, (tx, ty, texts, ink) = _diagram_parts(tr, layer, step, unit)
     fig = go.Figure([go.Scatter(x=[-1, 11], y=[-2.2, 4.6], mode="markers", marker=dict(opacity=0),

@@ -77,6 +77,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "chart_format": {"en": "Chart download format", "zh": "图表下载格式"},
     "f_unit": {"en": "unit", "zh": "单元"},
     "f_layer": {"en": "layer", "zh": "层"},
+    "f_step": {"en": "step", "zh": "时间步"},
     "f_steps_back": {"en": "steps back from the end", "zh": "距末尾的步数"},
     "f_norm": {"en": "norm (log scale)", "zh": "范数（对数坐标）"},
     "f_cell_path": {"en": "cell path mean ∏f", "zh": "细胞路径 ∏f 的均值"},

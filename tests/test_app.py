@@ -225,6 +225,7 @@ def test_every_scene_opens_in_both_languages(scene, lang):
 
 
 def test_chinese_figure_labels_and_svg_downloads():
+    assert chart_with(ok(new(lang="zh")), "LSTM 层 0, 单元 0, 时间步 t = 0")
     at = ok(new(lang="zh", view="grad", imgfmt="svg"))
     assert chart_with(at, "距末尾的步数")
     configs = [json.loads(c.proto.config) for c in at.get("plotly_chart")]
