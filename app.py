@@ -18,7 +18,7 @@ import torch
 
 import lstm_viz as lv
 from lstm_viz import analysis, explain, figures, lessons
-from lstm_viz.cells import parameter_count, spec_of
+from lstm_viz.cells import copy_module, parameter_count, spec_of
 from lstm_viz.i18n import LANGS, tr
 from lstm_viz.model_io import MAX_FILE_BYTES, load_module
 from lstm_viz.notation import GATE_ORDER, GRU_CONVENTION, gate_range
@@ -237,7 +237,7 @@ try:
     if x.shape[1] != bundle.rnn.input_size:
         raise ValueError(f"this model reads {bundle.rnn.input_size} features per step; the text gives {x.shape[1]}")
     trace = analyse(model_key, bundle.rnn, x)
-    loss_fn, loss_desc = analysis.loss_for(bundle, enc)
+    loss_fn, loss_desc = analysis.loss_for(bundle, enc, trace)
     loss_text = loss_desc[lang]
     loss_key = f"{model_key}:{hashlib.sha256(x.tobytes()).hexdigest()}"
 except ValueError as exc:
@@ -438,8 +438,7 @@ elif view == "train":
             snaps = st.session_state["trained_snaps"]
             s = st.select_slider(tr("snapshot", lang), sorted(snaps), value=max(snaps), key="snap")
             sd = snaps[s]
-            snap_mod = type(bundle.rnn)(bundle.rnn.input_size, H, L)
-            snap_mod.load_state_dict({k[4:]: v for k, v in sd.items() if k.startswith("rnn.")})
+            snap_mod = copy_module(bundle.rnn, {k[4:]: v for k, v in sd.items() if k.startswith("rnn.")})
             chart(figures.heatmaps(lv.trace(snap_mod, x), layer, labels, t, lang=lang), "snap_heat")
 
 elif view == "params":

@@ -4,16 +4,17 @@ predictions, knob-derived models, vocabularies for fresh models, and export tabl
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .cells import copy_module
 from .checks import check_module
 from .tasks import Task
-from .tokenize import UNK, Encoded, encode, tokenize
+from .tokenize import UNK, Encoded, encode_text, tokenize
 
 MAX_VOCAB = 512  # a fresh model's vocabulary is built from the typed text, capped here
 
@@ -31,13 +32,10 @@ class Bundle:
     def encode(self, text: str) -> Encoded:
         if self.task is not None:
             return self.task.encode(text)
-        tokens = tokenize(text, self.mode)
-        if self.mode == "numbers":
-            from .tokenize import parse_numbers
-            x = np.repeat(parse_numbers(tokens), self.rnn.input_size, axis=1)
-            T = len(tokens)
-            return Encoded(tuple(tokens), np.zeros(T, dtype=np.int64), np.zeros(T, dtype=bool), x)
-        return encode(tokens, list(self.vocab))
+        enc = encode_text(text, None if self.vocab is None else list(self.vocab), self.mode)
+        if self.mode == "numbers":  # each number goes to every input feature of the model
+            return replace(enc, x=np.repeat(enc.x, self.rnn.input_size, axis=1))
+        return enc
 
 
 def vocab_from_text(text: str, mode: str) -> tuple[str, ...]:
@@ -60,9 +58,7 @@ def derive(module: nn.Module, radius: float | None = None, forget_bias: float | 
     the RNN, W_hg for the LSTM, W_hn for the GRU) equals it. ``forget_bias``: LSTM b_if + b_hf.
     """
     cell = check_module(module)
-    twin = type(module)(module.input_size, module.hidden_size, module.num_layers, bias=module.bias,
-                        **({"nonlinearity": module.nonlinearity} if cell == "rnn" else {}))
-    twin.load_state_dict({k: v.detach().clone() for k, v in module.state_dict().items()})
+    twin = copy_module(module)
     H = module.hidden_size
     block = {"rnn": 0, "lstm": 2, "gru": 2}[cell]
     with torch.no_grad():
@@ -84,12 +80,13 @@ def tile(enc: Encoded, length: int) -> Encoded:
     return Encoded(tuple(enc.tokens[i] for i in idx), enc.ids[idx], enc.unknown[idx], enc.x[idx])
 
 
-def loss_for(bundle: Bundle, enc: Encoded):
+def loss_for(bundle: Bundle, enc: Encoded, trace=None):
     """(loss for gradient_flow, description {"en": ..., "zh": ...}) of a typed sequence under the model's task.
 
     Without a task or a head the loss is the probe L = Σ h_T. Classification tasks use cross-entropy on
     the targets the text itself defines (next character, expected closer, the recalled symbol); where the
-    text defines none (sentiment), the model's own prediction at the last step is the target."""
+    text defines none (sentiment), the model's own prediction at the last step is the target (read from
+    ``trace`` when the caller has it, else from a fresh run)."""
     task, head = bundle.task, bundle.head
     if task is None or head is None:
         return "probe", {"en": "probe: L = Σ h_T (sum of the top layer's last hidden state)",
@@ -109,10 +106,11 @@ def loss_for(bundle: Bundle, enc: Encoded):
         return cross_entropy_every_step, {"en": "cross-entropy at every step against the targets the text defines",
                                           "zh": "每一步的交叉熵，目标由文本本身给出"}
     if y is None:
+        if trace is None:
+            from .trace import trace as run_trace
+            trace = run_trace(bundle.rnn, enc.x)
         with torch.no_grad():
-            from .trace import trace
-            h_last = torch.from_numpy(np.array(trace(bundle.rnn, enc.x).h[-1, -1]))
-            y = (h_last @ W.T + b).argmax()
+            y = (torch.from_numpy(np.array(trace.h[-1, -1])) @ W.T + b).argmax()
         how = {"en": "the model's own prediction", "zh": "模型自己的预测"}
     else:
         how = {"en": f"“{task.classes[int(y)]}”", "zh": f"“{task.classes[int(y)]}”"}

@@ -256,6 +256,18 @@ def parameter_count(cell: str, input_size: int, hidden_size: int, num_layers: in
     return total
 
 
+def copy_module(module: nn.Module, state: dict | None = None) -> nn.Module:
+    """A new module of the same kind and sizes (cell, layers, bias, nonlinearity) holding ``state``, or a
+    copy of ``module``'s own weights; the original is never touched."""
+    spec = spec_of(module)
+    kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[spec.cell]
+    kw = {"nonlinearity": spec.nonlinearity} if spec.cell == "rnn" else {}
+    twin = kind(spec.input_size, spec.hidden_size, spec.num_layers, bias=spec.bias, **kw)
+    source = module.state_dict() if state is None else state
+    twin.load_state_dict({k: v.detach().clone() for k, v in source.items()})
+    return twin.eval()
+
+
 def build_module(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, seed: int = 0,
                  nonlinearity: str = "tanh", weight_scale: float = 1.0, forget_bias: float | None = None,
                  dtype: torch.dtype = torch.float32) -> nn.Module:

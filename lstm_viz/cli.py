@@ -150,8 +150,7 @@ def cmd_train(args) -> None:
 
     result = train(cfg, progress=progress)
     acc = evaluate(result.model, result.task)
-    command = "python -m lstm_viz " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("__main__.py") else ""
-    save_model(result, args.out, acc, command or _command(args))
+    save_model(result, args.out, acc, _command(args))
     print(f"trained in {result.seconds:.1f} s; wrote {args.out}.safetensors and {args.out}.json")
     print(f"accuracy: {acc:.3f}")
 

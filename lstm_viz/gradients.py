@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from . import cells
-from .trace import LayerStates, _frozen, prepare, read_only, rebuild, rows, run_layers
+from .trace import LayerStates, _frozen, prepare, read_only, rebuild, rows, run_layers, trace
 
 MAX_TRUNCATED_WORK = 4_000_000  # T · min(k, T) allowed on the step-by-step path (truncation, clamps)
 JACOBIAN_CHUNK = 256  # steps whose Jacobians are held at once before their spectral norms are taken
@@ -142,7 +142,7 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
         if T * min(k or T, T) > MAX_TRUNCATED_WORK:
             raise ValueError(f"truncated BPTT and clamped gates run step by step: T·min(k, T) must stay under "
                              f"{MAX_TRUNCATED_WORK:,} (T={T}, k={k or T})")
-        layers = run_layers(spec, cells.layer_weights(module), x, masks)
+        layers = run_layers(spec, weights, x, masks)  # no autograd inside: the same copies serve
         grads = _stepwise_backward(spec, weights, layers, fn, min(k or T, T), masks)
     L_value, dh, dcf, dx, delta_hh = grads
 
@@ -359,8 +359,6 @@ def _jacobian_norms(spec: cells.Spec, w: cells.LayerWeights, s: LayerStates, cla
 
 def intervene(module: nn.Module, inputs, clamps, loss="probe", truncate=None, clip=None, jacobian=True):
     """Re-run with clamped gates: returns (Trace, GradientFlow) to compare with the unclamped ones."""
-    from .trace import trace
-
     if not clamps:
         raise ValueError("give at least one Clamp")
     return (trace(module, inputs, clamps=clamps),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from torch import nn
 
+from .checks import cell_of
 from .notation import GATE_ORDER
 
 
@@ -35,7 +36,7 @@ def textbook_weights(module: nn.Module, layer: int = 0) -> dict[str, dict[str, n
     b_hh = _np(getattr(module, f"bias_hh_l{layer}", None))
     if b_ih is None:
         b_ih, b_hh = np.zeros(w_ih.shape[0]), np.zeros(w_ih.shape[0])
-    names = GATE_ORDER[_cell(module)] or ("h",)
+    names = GATE_ORDER[cell_of(module)] or ("h",)
     out = {}
     for k, name in enumerate(names):
         rows = slice(k * H, (k + 1) * H)
@@ -44,10 +45,6 @@ def textbook_weights(module: nn.Module, layer: int = 0) -> dict[str, dict[str, n
             "b_ih": b_ih[rows], "b_hh": b_hh[rows], "b": b_ih[rows] + b_hh[rows],
         }
     return out
-
-
-def _cell(module) -> str:
-    return "lstm" if isinstance(module, nn.LSTM) else "gru" if isinstance(module, nn.GRU) else "rnn"
 
 
 def _sigmoid(a):
@@ -60,7 +57,7 @@ def run(module: nn.Module, x, clamps=()) -> list[dict[str, np.ndarray]]:
 
     ``clamps``: objects with gate, value, units, steps, layers (lstm_viz.Clamp) fix gate values.
     """
-    cell = _cell(module)
+    cell = cell_of(module)
     x = np.asarray(x, dtype=np.float64)
     T, n = x.shape[0], module.hidden_size
     layers = []

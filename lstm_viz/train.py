@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .cells import build_module, parameter_count
+from .cells import build_module, copy_module, parameter_count
 from .model_io import load_module, save_module
 from .tasks import Task, make_task
 
@@ -152,10 +152,8 @@ def _state(model: nn.Module) -> dict:
 
 
 def _copy(model: SeqModel) -> SeqModel:
-    twin = SeqModel(type(model.rnn)(model.rnn.input_size, model.rnn.hidden_size, model.rnn.num_layers,
-                                    **({"nonlinearity": model.rnn.nonlinearity}
-                                       if isinstance(model.rnn, nn.RNN) else {})), model.head.out_features)
-    twin.load_state_dict(_state(model))
+    twin = SeqModel(copy_module(model.rnn), model.head.out_features)
+    twin.head.load_state_dict(_state(model.head))
     return twin
 
 

@@ -340,3 +340,12 @@ def test_long_sequence_uses_blocked_scan_and_stays_exact(cell):
     if cell == "lstm":
         assert rel_err(tr.c[0], torch.cat(ref["c"][0]).detach()) <= RTOL
         assert rel_err(gf.dL_dc, norms(ref["c"][0])[None]) <= RTOL
+
+
+def test_copy_module_keeps_kind_sizes_and_weights():
+    relu = nn.RNN(3, 4, 2, nonlinearity="relu", bias=False)
+    twin = cells.copy_module(relu)
+    assert twin.nonlinearity == "relu" and not twin.bias and twin.num_layers == 2
+    assert all(torch.equal(a, b) and a.data_ptr() != b.data_ptr() for a, b in zip(relu.parameters(), twin.parameters()))
+    other = {k: torch.zeros_like(v) for k, v in relu.state_dict().items()}
+    assert all(torch.count_nonzero(p) == 0 for p in cells.copy_module(relu, other).parameters())
