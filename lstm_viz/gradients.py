@@ -3,7 +3,9 @@
 Every quantity is defined as what autograd gives on the step-by-step graph of the cells.step loop
 (the ``.grad`` of a retained h_t or c_t, summed over the uses of that state), and computed faster:
 
-- no truncation, no clamps: the fused kernel's own backward. A zero "probe" input with identity input
+- no truncation, no clamps, a float32 LSTM on the CPU: the oneDNN kernel's forward and backward, whose
+  workspace holds every gate, cell state and recurrent gradient (lstm_viz.onednn).
+- no truncation, no clamps, otherwise: the fused kernel's own backward. A zero "probe" input with identity input
   weights is appended to each layer; its gradient is δ_t = ∂L/∂(input-side pre-activation) at every
   step, from which ∂L/∂h_{t-1} = (recurrent part through step t) + (direct part through the output or
   the layer above) follows with one batched matrix product (and, for the GRU and the LSTM cell state,
@@ -21,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import cells
+from . import cells, onednn
 from .trace import LayerStates, _frozen, prepare, read_only, rebuild, rows, run_layers, trace
 
 MAX_TRUNCATED_WORK = 4_000_000  # T · min(k, T) allowed on the step-by-step path (truncation, clamps)
@@ -137,14 +139,15 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
     fn, loss_name = _loss_fn(loss)
     weights = cells.layer_weights(module, requires_grad=True)
     if k is None and masks is None:
-        layers, grads = _fused_backward(spec, weights, x, fn)
+        found = _kernel_backward(weights, x, fn) if onednn.usable(spec, x.dtype) else None
+        layers, grads = found or _fused_backward(spec, weights, x, fn)
     else:
         if T * min(k or T, T) > MAX_TRUNCATED_WORK:
             raise ValueError(f"truncated BPTT and clamped gates run step by step: T·min(k, T) must stay under "
                              f"{MAX_TRUNCATED_WORK:,} (T={T}, k={k or T})")
         layers = run_layers(spec, weights, x, masks)  # no autograd inside: the same copies serve
         grads = _stepwise_backward(spec, weights, layers, fn, min(k or T, T), masks)
-    L_value, dh, dcf, dx, delta_hh = grads
+    L_value, dh, dc, dx, delta_norm = grads  # per layer: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖, ‖δ_t‖ [T]; dx [T, in]
 
     params = [p for w in weights for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh) if p is not None]
     gnorm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params])))
@@ -157,25 +160,19 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
         clipped = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(c_.grad) for c_ in copies])))
 
     with torch.no_grad():
-        dL_dc = None
-        if spec.cell == "lstm":
-            # ∂L/∂c_t = (future uses through c_{t+1}) + ∂L/∂h_t ⊙ o_t ⊙ tanh'(c_t)
-            dL_dc = torch.stack([dcf[i] + dh[i] * s.gates["o"] * (1 - torch.tanh(s.c) ** 2)
-                                 for i, s in enumerate(layers)])
         # ‖δ_t ⊗ h_{t-1}‖_F = ‖δ_t‖ ‖h_{t-1}‖, with ‖δ_t‖² summed over the gate blocks
-        dW = torch.stack([torch.sqrt(sum(_row_norms(d) ** 2 for d in delta_hh[i])) * _row_norms(s.h_prev)
-                          for i, s in enumerate(layers)])
+        dW = torch.stack([delta_norm[i] * _row_norms(s.h_prev) for i, s in enumerate(layers)])
         cell_path = None
         if spec.cell == "lstm":
-            # ∏_{s=t+1}^{T-1} f_s: reverse cumulative product, shifted so the last step's product is empty
-            f_next = _shift_back(layers[-1].gates["f"].double())
-            f_next[-1] = 1.0
-            cell_path = _frozen(torch.cumprod(f_next.flip(0), dim=0).flip(0).mean(dim=1))
+            # ∏_{s=t+1}^{T-1} f_s: a cumulative product from the end; the last step's product is empty
+            f = layers[-1].gates["f"]
+            back = torch.cumprod(f[1:].flip(0).double(), dim=0).mean(dim=1).flip(0)
+            cell_path = _frozen(torch.cat([back, back.new_ones(1)]), copy=False)
 
     jac = _jacobian_norms(spec, weights[-1], layers[-1], masks[-1] if masks else None) if jacobian else None
     return GradientFlow(
         cell=spec.cell, loss=float(L_value), loss_name=loss_name,
-        dL_dh=_frozen(_row_norms(torch.stack(dh))), dL_dc=_frozen(None if dL_dc is None else _row_norms(dL_dc)),
+        dL_dh=_frozen(torch.stack(dh)), dL_dc=_frozen(None if dc is None else torch.stack(dc)),
         dL_dx=_frozen(_row_norms(dx)), dhT_dht=jac, cell_path=cell_path, dL_dW_hh=_frozen(dW),
         truncate=k, grad_norm=gnorm, clip=clip, grad_norm_clipped=clipped, clamps=tuple(clamps),
     )
@@ -204,7 +201,7 @@ def _fused_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
     L = _evaluate(fn, outs[-1])
     L.backward()
 
-    layers, dh, dcf, delta_hh = [], [], [], []
+    layers, dh, dc, delta_norm = [], [], [], []
     with torch.no_grad():
         for i, w in enumerate(weights):
             layer_in = x.detach() if i == 0 else outs[i - 1].detach()
@@ -218,7 +215,7 @@ def _fused_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
                 tanh_c = torch.tanh(s.c)
                 through_h = d_h * gt["o"] * (1 - tanh_c ** 2)
                 d_c = cells.linear_scan(_shift_back(gt["f"]), through_h, reverse=True)
-                dcf.append(d_c - through_h)
+                dc.append(_row_norms(d_c))
                 # backprop through the gate nonlinearities to the pre-activations (order i, f, g, o)
                 d_hh = [
                     d_c * gt["g"] * gt["i"] * (1 - gt["i"]),
@@ -232,14 +229,44 @@ def _fused_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
                 # ∂L/∂h_t = direct + W_hh^T δ_{t+1} + z_{t+1} ⊙ ∂L/∂h_{t+1}: an elementwise reverse scan
                 through_w = torch.cat(d_hh, dim=-1) @ w.w_hh
                 d_h = cells.linear_scan(_shift_back(gt["z"]), direct + _shift_back(through_w), reverse=True)
-                dcf.append(None)
             else:
                 d_hh = [probes[i].grad]
                 d_h = direct + _shift_back(d_hh[0] @ w.w_hh)  # backprop through W_hh h_{t-1}
-                dcf.append(None)
-            dh.append(d_h)
-            delta_hh.append(d_hh)
-    return layers, (L.detach(), dh, dcf, x.grad, delta_hh)
+            dh.append(_row_norms(d_h))
+            delta_norm.append(_block_norm(d_hh))
+    return layers, (L.detach(), dh, dc if spec.cell == "lstm" else None, x.grad, delta_norm)
+
+
+def _block_norm(blocks) -> torch.Tensor:
+    """‖δ_t‖ per step, with δ_t given as its gate blocks [T, H] each."""
+    return torch.sqrt(sum(_row_norms(d) ** 2 for d in blocks))
+
+
+def _kernel_backward(weights, x: torch.Tensor, fn: LossFn):
+    """A float32 LSTM: the oneDNN kernel's forward and backward, with gates, cell states and recurrent
+    gradients read from its workspace (see lstm_viz.onednn). None if the workspace cannot be read."""
+    ks = []
+    inp = x
+    for w in weights:
+        k = onednn.forward(w, inp)
+        if k is None:
+            return None
+        ks.append(k)
+        inp = k.h
+    y = ks[-1].h.clone().requires_grad_()
+    L = _evaluate(fn, y)
+    (g,) = torch.autograd.grad(L, y)
+    dh, dc, delta_norm = [None] * len(ks), [None] * len(ks), [None] * len(ks)
+    for i in reversed(range(len(ks))):
+        kg = onednn.backward(ks[i], g)
+        if kg is None:
+            return None
+        for p, grad in zip((weights[i].w_ih, weights[i].w_hh, weights[i].b_ih, weights[i].b_hh), kg.weight_grads):
+            if p is not None:
+                p.grad = grad
+        dh[i], dc[i], delta_norm[i], g = kg.dh_norm, kg.dc_norm, kg.delta_norm, kg.dx
+    layers = [LayerStates(k.x, k.h, k.c, k.gates, None) for k in ks]
+    return layers, (L.detach(), dh, dc, g, delta_norm)
 
 
 def _shift_back(s: torch.Tensor) -> torch.Tensor:
@@ -302,7 +329,7 @@ def _stepwise_backward(spec: cells.Spec, weights, layers: list[LayerStates], fn:
             down = d_x
 
     # one more product with the summed messages gives δ of W_hh h_{t-1} + b_hh and the weight gradients
-    delta_hh = []
+    delta_norm = []
     for i, w in enumerate(weights):
         xl, hp, cp, st = graphs[i]
         outs = (st.h,) if cp is None else (st.h, st.c)
@@ -310,10 +337,13 @@ def _stepwise_backward(spec: cells.Spec, weights, layers: list[LayerStates], fn:
         params = [p for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh) if p is not None]
         G = len(st.hh)
         res = torch.autograd.grad(outs, list(st.hh) + params, grads_out, retain_graph=True, allow_unused=True)
-        delta_hh.append([torch.zeros_like(b) if r is None else r for r, b in zip(res[:G], st.hh)])
+        delta_norm.append(_block_norm([torch.zeros_like(b) if r is None else r for r, b in zip(res[:G], st.hh)]))
         for p, r in zip(params, res[G:]):
             p.grad = torch.zeros_like(p) if r is None else r
-    return L.detach(), tot_h, tot_c, dx, delta_hh
+    dc = None
+    if spec.cell == "lstm":  # ∂L/∂c_t = (uses through c_{t+1}) + ∂L/∂h_t ⊙ o_t ⊙ tanh'(c_t)
+        dc = [_row_norms(tot_c[i] + tot_h[i] * s.gates["o"] * (1 - torch.tanh(s.c) ** 2)) for i, s in enumerate(layers)]
+    return L.detach(), [_row_norms(t) for t in tot_h], dc, dx, delta_norm
 
 
 def _jacobian_norms(spec: cells.Spec, w: cells.LayerWeights, s: LayerStates, clamp) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 Fast path: PyTorch's fused kernel computes the hidden states layer by layer; all gates are then rebuilt
 at once from the shifted states h_{t-1} with one batched step (cells.step), and the LSTM cell states
-with a vectorised scan of c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t. With clamped gates (interventions) the
-fused kernel cannot be used, and the layer runs step by step.
+with a vectorised scan of c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t. A float32 LSTM on the CPU skips the rebuild:
+its oneDNN kernel keeps every gate and cell state in its workspace, which lstm_viz.onednn reads. With
+clamped gates (interventions) the fused kernel cannot be used, and the layer runs step by step.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import cells
+from . import cells, onednn
 from .checks import as_inputs
 from .notation import GATE_ORDER, gate_range
 
@@ -115,7 +116,9 @@ def run_layers(spec: cells.Spec, weights: list[cells.LayerWeights], x: torch.Ten
         for k, w in enumerate(weights):
             clamp = masks[k] if masks else None
             if clamp is None:
-                states = rebuild(spec, w, inp, cells.fused_layer(spec, w, inp))
+                kl = onednn.forward(w, inp) if onednn.usable(spec, inp.dtype) else None
+                states = (rebuild(spec, w, inp, cells.fused_layer(spec, w, inp)) if kl is None
+                          else LayerStates(inp, kl.h, kl.c, kl.gates, None))
             else:
                 states = _loop_layer(spec, w, inp, clamp)
             out.append(states)

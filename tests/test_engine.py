@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 import lstm_viz as lv
-from lstm_viz import cells, textbook
+from lstm_viz import cells, onednn, textbook
 from reference import norms, step_loop
 
 CASES = [("lstm", "tanh"), ("gru", "tanh"), ("rnn", "tanh"), ("rnn", "relu")]
@@ -151,6 +151,15 @@ def test_gradient_flow_matches_autograd_loop(cell, nonlin, layers, loss):
         assert rel_err(gf.dL_dc, ref["dc"]) <= RTOL
     else:
         assert gf.dL_dc is None and gf.cell_path is None
+
+
+@pytest.mark.parametrize("loss", ["probe", "head"])
+@pytest.mark.parametrize("layers", [1, 2])
+def test_lstm_rebuild_path_matches_autograd_loop(layers, loss, monkeypatch):
+    """The path a float32 LSTM takes when the kernel's workspace cannot be read (and a float64 LSTM always)."""
+    monkeypatch.setattr(onednn, "ENABLED", False)
+    test_gradient_flow_matches_autograd_loop("lstm", "tanh", layers, loss)
+    test_trace_matches_torch_modules("lstm", "tanh", layers)
 
 
 @pytest.mark.parametrize("k", [1, 3, 7])
