@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from . import cells, onednn
-from .trace import LayerStates, _frozen, prepare, read_only, rebuild, rows, run_layers, trace
+from .trace import LayerStates, _frozen, _shift, prepare, read_only, rebuild, rows, run_layers, trace
 
 MAX_TRUNCATED_WORK = 4_000_000  # T · min(k, T) allowed on the step-by-step path (truncation, clamps)
 JACOBIAN_CHUNK = 256  # steps whose Jacobians are held at once before their spectral norms are taken
@@ -161,12 +161,13 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
 
     with torch.no_grad():
         # ‖δ_t ⊗ h_{t-1}‖_F = ‖δ_t‖ ‖h_{t-1}‖, with ‖δ_t‖² summed over the gate blocks
-        dW = torch.stack([delta_norm[i] * _row_norms(s.h_prev) for i, s in enumerate(layers)])
+        dW = torch.stack([delta_norm[i] * _shift(_row_norms(s.h)) for i, s in enumerate(layers)])
         cell_path = None
         if spec.cell == "lstm":
-            # ∏_{s=t+1}^{T-1} f_s: a cumulative product from the end; the last step's product is empty
-            f = layers[-1].gates["f"]
-            back = torch.cumprod(f[1:].flip(0).double(), dim=0).mean(dim=1).flip(0)
+            # ∏_{s=t+1}^{T-1} f_s: a cumulative product from the end (along a contiguous axis: [H, T-1]);
+            # the last step's product is empty
+            f_back = layers[-1].gates["f"][1:].t().flip(1).to(torch.float64, memory_format=torch.contiguous_format)
+            back = torch.cumprod(f_back, dim=1).mean(dim=0).flip(0)
             cell_path = _frozen(torch.cat([back, back.new_ones(1)]), copy=False)
 
     jac = _jacobian_norms(spec, weights[-1], layers[-1], masks[-1] if masks else None) if jacobian else None

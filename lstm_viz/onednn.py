@@ -28,6 +28,7 @@ gradients.py, which gives the same numbers more slowly. ``ENABLED = False`` forc
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -93,13 +94,16 @@ def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
     return float((a - b).abs_().amax()) <= 1e-5 * (1.0 + float(b.abs().amax()))
 
 
-def _ends(t: torch.Tensor) -> torch.Tensor:
-    """The first and last CHECK_ROWS rows (all rows of a short sequence): enough to catch a wrong offset or stride."""
-    return t if t.shape[0] <= 2 * CHECK_ROWS else torch.cat([t[:CHECK_ROWS], t[-CHECK_ROWS:]])
+@functools.lru_cache(maxsize=64)
+def _probe_rows(T: int) -> torch.Tensor:
+    """Steps at which reads are checked: the second and the second-to-last catch a wrong stride or extent."""
+    return torch.tensor(sorted({0, min(1, T - 1), max(T - 2, 0), T - 1}))
 
 
 def forward(w: cells.LayerWeights, x: torch.Tensor) -> KernelLayer | None:
-    """Run one layer ([T, in] -> [T, H]); None if the workspace is not laid out as expected."""
+    """Run one layer ([T, in] -> [T, H]); None if the workspace is not laid out as expected.
+
+    The gates are views into the workspace (its backward leaves the gate and cell rows as they are)."""
     T, H = x.shape[0], w.hidden_size
     lay = layout(T, x.shape[1], H)
     zeros = x.new_zeros(1, H)
@@ -115,17 +119,17 @@ def forward(w: cells.LayerWeights, x: torch.Tensor) -> KernelLayer | None:
             return None
         f = ws.view(torch.float32)
         rows = f[lay.gates:lay.gates + T * lay.gates_ld].view(T, lay.gates_ld)
-        i, fg, g, o = rows[:, :4 * H].view(T, 4, H).transpose(0, 1).contiguous()  # one copy, each gate contiguous
+        gates = dict(zip("ifgo", rows[:, :4 * H].view(T, 4, H).unbind(1)))
         c = torch.empty(T, H, dtype=x.dtype)
         first = lay.cell + (T + 2) * H
         c[:-1] = f[first:first + (T - 1) * H].view(T - 1, H)
         c[-1] = cy[0]
         h = out[:, 0]
         # h_t = o_t ⊙ tanh(c_t) checks the gate rows and the cell rows at once
-        if not _close(_ends(o) * torch.tanh(_ends(c)), _ends(h)):
+        r = _probe_rows(T)
+        if not _close(gates["o"][r] * torch.tanh(c[r]), h[r]):
             return None
-    return KernelLayer(x.detach(), h, c, {"i": i, "f": fg, "g": g, "o": o}, (xi, *params, zeros, zeros, out, hy, cy),
-                       ws, lay)
+    return KernelLayer(x.detach(), h, c, gates, (xi, *params, zeros, zeros, out, hy, cy), ws, lay)
 
 
 @dataclass
@@ -137,7 +141,7 @@ class KernelGrads:
     weight_grads: tuple  # ∂L/∂(W_ih, W_hh, b_ih, b_hh)
 
 
-CHUNK = 1 << 17  # elements per block of steps in the elementwise pass (a few such arrays stay in cache)
+CHUNK = 1 << 18  # elements per block of steps in the elementwise pass (its arrays stay in cache)
 
 
 def backward(k: KernelLayer, grad_out: torch.Tensor) -> KernelGrads | None:
@@ -156,36 +160,44 @@ def backward(k: KernelLayer, grad_out: torch.Tensor) -> KernelGrads | None:
         rec_c = f[lay.diff_c:lay.diff_c + T * H].view(T, H)  # f_t ⊙ ∂L/∂c_t
         if not (torch.equal(rec_h[0], dh0[0]) and torch.equal(rec_c[0], dc0[0])):
             return None
-        parts = [_block(k, go[:, 0], rec_h, rec_c, s, min(T, s + max(1, CHUNK // H)))
-                 for s in range(0, T, max(1, CHUNK // H))]
-        if not all(ok for *_, ok in parts):
-            return None
+        step = max(1, CHUNK // H)
+        parts = [_block(k, go[:, 0], rec_h, rec_c, s, min(T, s + step)) for s in range(0, T, step)]
         dh_norm, dc_norm, delta_norm = (torch.cat([p[j] for p in parts]) for j in range(3))
+        # f_t ⊙ ∂L/∂c_t from the gradients read must be what the kernel left there: first and last steps
+        first, last = parts[0][3][:2], parts[-1][3][-2:]
+        n = last.shape[0]
+        if not (_close(k.gates["f"][:2] * first, rec_c[:2]) and _close(k.gates["f"][T - n:] * last, rec_c[T - n:])):
+            return None
     return KernelGrads(dx[:, 0], dh_norm, dc_norm, delta_norm, (dw_ih, dw_hh, db_ih, db_hh))
 
 
+_ONE = torch.ones(())
+
+
 def _block(k: KernelLayer, go, rec_h, rec_c, s: int, e: int):
-    """Steps s .. e-1: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖, ‖δ_t‖, and whether f_t ⊙ ∂L/∂c_t agrees with the kernel's."""
-    T, H = k.h.shape
-    m = min(e, T - 1)  # the last step has no later step to receive gradient from
+    """Steps s .. e-1: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖, ‖δ_t‖ and ∂L/∂c_t itself."""
+    T = k.h.shape[0]
+    m = min(e, T - 1) - s  # the last step has no later step to receive gradient from
     i, fg, g, o = (k.gates[n][s:e] for n in "ifgo")
-    h, c = k.h[s:e], k.c[s:e]
-    c_prev = k.c[s - 1:e - 1] if s > 0 else torch.cat([c.new_zeros(1, H), k.c[:e - 1]])
+    h = k.h[s:e]
     dh = go[s:e].clone()
-    dh[:m - s] += rec_h[s + 1:m + 1]
-    dc = (h * torch.tanh(c)).neg_().add_(o).mul_(dh)  # ∂L/∂h_t ⊙ o_t ⊙ (1 - tanh²(c_t)), with h = o ⊙ tanh(c)
-    dc[:m - s] += rec_c[s + 1:m + 1]
-    ok = s > 0 and e < T or _close(_ends(fg * dc), _ends(rec_c[s:e]))
-    # ‖δ_t‖² for the pre-activations of i, f, g, o: Σ dc² ⊙ (a_i² + a_f² + a_g²) + Σ dh² ⊙ a_o², with
-    # a_i = g σ'(i), a_f = c_{t-1} σ'(f), a_g = i (1 - g²), a_o = tanh(c) σ'(o) = h (1 - o); σ'(s) = s (1 - s)
-    a = (i - i * i).mul_(g)
+    dh[:m] += rec_h[s + 1:s + 1 + m]
+    # ∂L/∂c_t = ∂L/∂h_t ⊙ o_t ⊙ (1 - tanh²(c_t)) + f_{t+1} ⊙ ∂L/∂c_{t+1}; o ⊙ (1 - tanh²) = o - h ⊙ tanh(c)
+    dc = torch.addcmul(o, h, torch.tanh(k.c[s:e]), value=-1).mul_(dh)
+    dc[:m] += rec_c[s + 1:s + 1 + m]
+    # ‖δ_t‖² for the pre-activations of i, f, g, o: Σ dc² ⊙ (a_i² + a_f² + a_g²) + ‖dh ⊙ a_o‖², with
+    # a_i = g σ'(i), a_f = c_{t-1} σ'(f), a_g = i (1 - g²), a_o = tanh(c) σ'(o) = h (1 - o); σ'(s) = s - s²
+    a = torch.addcmul(i, i, i, value=-1).mul_(g)
     a.mul_(a)
-    a_f = (fg - fg * fg).mul_(c_prev)
+    a_f = torch.addcmul(fg, fg, fg, value=-1)
+    if s == 0:
+        a_f[0] = 0.0  # c_{-1} = 0
+        a_f[1:] *= k.c[:e - 1]
+    else:
+        a_f *= k.c[s - 1:e - 1]
     a.addcmul_(a_f, a_f)
-    a_g = (1 - g * g).mul_(i)
+    a_g = torch.addcmul(_ONE, g, g, value=-1).mul_(i)
     a.addcmul_(a_g, a_g)
-    a_o = (h - h * o)
-    a_o.mul_(a_o)
-    dh2, dc2 = dh.mul_(dh), dc.mul_(dc)
-    sq = torch.linalg.vecdot(dc2, a) + torch.linalg.vecdot(dh2, a_o)
-    return dh2.sum(dim=1).sqrt_(), dc2.sum(dim=1).sqrt_(), sq.sqrt_(), ok
+    through_o = torch.linalg.vector_norm(torch.addcmul(h, h, o, value=-1).mul_(dh), dim=1)
+    sq = torch.linalg.vecdot(dc * dc, a).addcmul_(through_o, through_o)
+    return torch.linalg.vector_norm(dh, dim=1), torch.linalg.vector_norm(dc, dim=1), sq.sqrt_(), dc
