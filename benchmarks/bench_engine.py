@@ -71,7 +71,7 @@ def main() -> None:
             }
             if (T, H) == sizes[0]:
                 fns["gf_jac"] = lambda mod=mod, x=x: lv.gradient_flow(mod, x, jacobian=True)
-            m = interleaved_medians(fns, repeats if T < 5000 else max(3, repeats // 2))
+            m = interleaved_medians(fns, repeats if T < 5000 else max(3, repeats * 2 // 3))
             print(f"| trace / nn forward (no_grad) | {cell} | {T} | {H} | {m['trace'] / m['fwd']:.2f} | ≤ 2.0 |")
             goal = "≤ 2.0" if cell == "gru" else "≤ 1.3"
             print(f"| gradient_flow(jacobian=False) / nn forward+backward | {cell} | {T} | {H} | "

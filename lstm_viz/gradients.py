@@ -254,7 +254,7 @@ def _kernel_backward(weights, x: torch.Tensor, fn: LossFn):
             return None
         ks.append(k)
         inp = k.h
-    y = ks[-1].h.clone().requires_grad_()
+    y = ks[-1].h.detach().requires_grad_()
     L = _evaluate(fn, y)
     (g,) = torch.autograd.grad(L, y)
     dh, dc, delta_norm = [None] * len(ks), [None] * len(ks), [None] * len(ks)
