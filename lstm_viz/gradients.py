@@ -102,6 +102,23 @@ def _evaluate(fn: LossFn, y: torch.Tensor) -> torch.Tensor:
     return L
 
 
+def _output_gradient(fn: LossFn, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """L and ∂L/∂y for the top layer's outputs y [T, H]. The probe's gradient is known in closed form (ones
+    at the last step, zeros elsewhere); any other loss goes through autograd."""
+    y = y.detach()
+    if fn is probe_loss:
+        L = y[-1].sum()
+        if not torch.isfinite(L):
+            raise ValueError("the loss is NaN or inf")
+        g = torch.zeros_like(y)
+        g[-1] = 1.0
+        return L, g
+    y = y.requires_grad_()  # a leaf that needs grad: autograd refuses a loss that would write into it
+    L = _evaluate(fn, y)
+    (g,) = torch.autograd.grad(L, y)
+    return L.detach(), g
+
+
 def _row_norms(t: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(t, dim=-1)
 
@@ -170,7 +187,11 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
             back = torch.cumprod(f_back, dim=1).mean(dim=0).flip(0)
             cell_path = _frozen(torch.cat([back, back.new_ones(1)]), copy=False)
 
-    jac = _jacobian_norms(spec, weights[-1], layers[-1], masks[-1] if masks else None) if jacobian else None
+    jac = None
+    if jacobian:
+        clamp = masks[-1] if masks else None
+        top = (weights[-1], layers[-1])
+        jac = _jacobian_norms(spec, *top, clamp) if clamp else _jacobian_norms_unclamped(spec, *top)
     return GradientFlow(
         cell=spec.cell, loss=float(L_value), loss_name=loss_name,
         dL_dh=_frozen(torch.stack(dh)), dL_dc=_frozen(None if dc is None else torch.stack(dc)),
@@ -254,9 +275,7 @@ def _kernel_backward(weights, x: torch.Tensor, fn: LossFn):
             return None
         ks.append(k)
         inp = k.h
-    y = ks[-1].h.detach().requires_grad_()
-    L = _evaluate(fn, y)
-    (g,) = torch.autograd.grad(L, y)
+    L, g = _output_gradient(fn, ks[-1].h)
     dh, dc, delta_norm = [None] * len(ks), [None] * len(ks), [None] * len(ks)
     for i in reversed(range(len(ks))):
         kg = onednn.backward(ks[i], g)
@@ -283,9 +302,7 @@ def _stepwise_backward(spec: cells.Spec, weights, layers: list[LayerStates], fn:
     down to the layer below at the same step; only messages with j <= k-1 are kept.
     """
     L_top = len(layers)
-    y = layers[-1].h.detach().clone().requires_grad_()
-    L = _evaluate(fn, y)
-    (g,) = torch.autograd.grad(L, y)  # ∂L/∂y_s: the loss term of each output step
+    L, g = _output_gradient(fn, layers[-1].h)  # ∂L/∂y_s: the loss term of each output step
 
     graphs = []
     for i, (w, s) in enumerate(zip(weights, layers)):
@@ -347,6 +364,84 @@ def _stepwise_backward(spec: cells.Spec, weights, layers: list[LayerStates], fn:
     return L.detach(), [_row_norms(t) for t in tot_h], dc, dx, delta_norm
 
 
+class _NormsByChunk:
+    """Spectral norms of [H, H] matrices, taken JACOBIAN_CHUNK at a time (one batched SVD per chunk)."""
+
+    def __init__(self, T: int):
+        self.norms = np.zeros(T)
+        self.norms[T - 1] = 1.0
+        self.pending: list[tuple[int, torch.Tensor]] = []
+
+    def add(self, t: int, m: torch.Tensor):
+        self.pending.append((t, m))
+        if len(self.pending) >= JACOBIAN_CHUNK:
+            self.flush()
+
+    def flush(self):
+        if self.pending:
+            idx = [i for i, _ in self.pending]
+            stacked = torch.stack([m for _, m in self.pending])
+            self.norms[idx] = torch.linalg.matrix_norm(stacked, ord=2).double().numpy()
+            self.pending.clear()
+
+    def result(self) -> np.ndarray:
+        self.flush()
+        self.norms.flags.writeable = False
+        return self.norms
+
+
+def _jacobian_norms_unclamped(spec: cells.Spec, w: cells.LayerWeights, s: LayerStates) -> np.ndarray:
+    """‖∂h_{T-1}/∂h_t‖₂ for every t in one layer without clamps: the same backward product of step Jacobians
+    as _jacobian_norms, with each step's vector-Jacobian product written out (coefficients for all steps
+    computed at once, then one [H, G·H] x [G·H, H] product per step).
+
+    G_h = ∂h_{T-1}/∂h_u (H rows) goes one step back through the pre-activations of step u:
+    LSTM  ∂/∂c_u = G_c + G_h ⊙ o_u (1 - tanh² c_u); δ = [∂c ⊙ g σ'(i), ∂c ⊙ c_{u-1} σ'(f), ∂c ⊙ i (1 - g²),
+          G_h ⊙ tanh(c_u) σ'(o)]; G_h ← δ W_hh; G_c ← ∂c ⊙ f_u
+    GRU   δ = G ⊙ [k_n (W_hn h_{u-1} + b_hn) σ'(r), (h_{u-1} - n) σ'(z), k_n r] with k_n = (1 - z)(1 - n²);
+          G ← G ⊙ z + δ W_hh
+    RNN   G ← (G ⊙ φ'(pre_u)) W_hh
+    """
+    T, H = s.h.shape
+    W = w.w_hh.detach()
+    out = _NormsByChunk(T)
+    G_h = torch.eye(H, dtype=s.h.dtype)
+    with torch.no_grad():
+        gt = s.gates
+        if spec.cell == "lstm":
+            i, f, g, o = gt["i"], gt["f"], gt["g"], gt["o"]
+            tanh_c = torch.tanh(s.c)
+            through_h = o * (1 - tanh_c * tanh_c)
+            K = torch.stack([g * i * (1 - i), s.c_prev * f * (1 - f), i * (1 - g * g)], dim=1)  # [T, 3, H]
+            k_o = tanh_c * o * (1 - o)
+            G_c = torch.zeros(H, H, dtype=s.h.dtype)
+            D = torch.empty(H, 4 * H, dtype=s.h.dtype)
+            for u in range(T - 1, 0, -1):
+                dc = torch.addcmul(G_c, G_h, through_h[u])
+                torch.mul(dc.unsqueeze(1), K[u], out=D[:, :3 * H].view(H, 3, H))
+                torch.mul(G_h, k_o[u], out=D[:, 3 * H:])
+                G_h, G_c = D @ W, dc.mul_(f[u])
+                out.add(u - 1, G_h)
+        elif spec.cell == "gru":
+            r, z, n = gt["r"], gt["z"], gt["n"]
+            h_prev = s.h_prev
+            Wn, bn = W[2 * H:], (None if w.b_hh is None else w.b_hh.detach()[2 * H:])
+            hh_n = h_prev @ Wn.T if bn is None else torch.addmm(bn, h_prev, Wn.T)
+            k_n = (1 - z) * (1 - n * n)
+            K = torch.stack([k_n * hh_n * r * (1 - r), (h_prev - n) * z * (1 - z), k_n * r], dim=1)  # [T, 3, H]
+            D = torch.empty(H, 3 * H, dtype=s.h.dtype)
+            for u in range(T - 1, 0, -1):
+                torch.mul(G_h.unsqueeze(1), K[u], out=D.view(H, 3, H))
+                G_h = torch.addmm(G_h * z[u], D, W)
+                out.add(u - 1, G_h)
+        else:
+            slope = (s.pre > 0).to(s.h.dtype) if spec.nonlinearity == "relu" else 1 - s.h * s.h
+            for u in range(T - 1, 0, -1):
+                G_h = (G_h * slope[u]) @ W
+                out.add(u - 1, G_h)
+    return out.result()
+
+
 def _jacobian_norms(spec: cells.Spec, w: cells.LayerWeights, s: LayerStates, clamp) -> np.ndarray:
     """‖∂h_{T-1}/∂h_t‖₂ for every t in one layer, by a backward product of step Jacobians.
 
@@ -359,16 +454,8 @@ def _jacobian_norms(spec: cells.Spec, w: cells.LayerWeights, s: LayerStates, cla
     wd = cells.LayerWeights(*(None if p is None else p.detach() for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh)))
     G_h = torch.eye(H, dtype=s.h.dtype)
     G_c = torch.zeros(H, H, dtype=s.h.dtype) if lstm else None
-    norms = np.zeros(T)
-    norms[T - 1] = 1.0
+    out = _NormsByChunk(T)
     h_prev, c_prev = s.h_prev, s.c_prev
-    pending: list[tuple[int, torch.Tensor]] = []
-
-    def flush():
-        if pending:
-            idx = [i for i, _ in pending]
-            norms[idx] = torch.linalg.matrix_norm(torch.stack([m for _, m in pending]), ord=2).double().numpy()
-            pending.clear()
 
     for u in range(T - 1, 0, -1):
         hp = h_prev[u].expand(H, H).clone().requires_grad_()
@@ -380,12 +467,8 @@ def _jacobian_norms(spec: cells.Spec, w: cells.LayerWeights, s: LayerStates, cla
             G_h, G_c = torch.autograd.grad((st.h, st.c), (hp, cp), (G_h, G_c))  # backprop one step
         else:
             (G_h,) = torch.autograd.grad(st.h, hp, G_h)
-        pending.append((u - 1, G_h))
-        if len(pending) >= JACOBIAN_CHUNK:
-            flush()
-    flush()
-    norms.flags.writeable = False
-    return norms
+        out.add(u - 1, G_h)
+    return out.result()
 
 
 def intervene(module: nn.Module, inputs, clamps, loss="probe", truncate=None, clip=None, jacobian=True):

@@ -177,8 +177,9 @@ def _block(k: KernelLayer, go, rec_h, rec_c, s: int, e: int):
     h = k.h[s:e]
     dh = go[s:e].clone()
     dh[:m] += rec_h[s + 1:s + 1 + m]
-    # ∂L/∂c_t = ∂L/∂h_t ⊙ o_t ⊙ (1 - tanh²(c_t)) + f_{t+1} ⊙ ∂L/∂c_{t+1}; o ⊙ (1 - tanh²) = o - h ⊙ tanh(c)
-    dc = torch.addcmul(o, h, torch.tanh(k.c[s:e]), value=-1).mul_(dh)
+    # ∂L/∂c_t = ∂L/∂h_t ⊙ o_t ⊙ (1 - tanh²(c_t)) + f_{t+1} ⊙ ∂L/∂c_{t+1}, with o ⊙ (1 - tanh²(c)) = o - h²/o
+    # (h = o ⊙ tanh(c); a division costs far less than a tanh; where o < 1e-30, h²/o underflows to 0)
+    dc = torch.addcdiv(o, h * h, o.clamp_min(1e-30), value=-1).mul_(dh)
     dc[:m] += rec_c[s + 1:s + 1 + m]
     # ‖δ_t‖² for the pre-activations of i, f, g, o: Σ dc² ⊙ (a_i² + a_f² + a_g²) + ‖dh ⊙ a_o‖², with
     # a_i = g σ'(i), a_f = c_{t-1} σ'(f), a_g = i (1 - g²), a_o = tanh(c) σ'(o) = h (1 - o); σ'(s) = s - s²

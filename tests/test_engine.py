@@ -10,6 +10,7 @@ from torch import nn
 
 import lstm_viz as lv
 from lstm_viz import cells, onednn, textbook
+from lstm_viz.trace import run_layers
 from reference import norms, step_loop
 
 CASES = [("lstm", "tanh"), ("gru", "tanh"), ("rnn", "tanh"), ("rnn", "relu")]
@@ -253,6 +254,20 @@ def test_jacobian_norms_match_autograd_jacobian(cell, nonlin, layers):
     assert gf.dhT_dht[-1] == 1.0
     for t in (0, 4, 9):
         assert gf.dhT_dht[t] == pytest.approx(jacobian_reference(mod, x, t), rel=1e-4)
+
+
+@pytest.mark.parametrize("cell,nonlin", CASES)
+def test_written_out_jacobian_steps_match_autograd_steps(cell, nonlin):
+    """dhT_dht without clamps multiplies written-out step Jacobians; with clamps, autograd's. Same numbers,
+    over more steps than one chunk of spectral norms."""
+    mod, x = make(cell, nonlin, 2, seed=16)
+    x = torch.cat([x] * (lv.gradients.JACOBIAN_CHUNK // 11 + 3))
+    spec = cells.spec_of(mod)
+    weights = cells.layer_weights(mod)
+    top = run_layers(spec, weights, x)[-1]
+    fast = lv.gradients._jacobian_norms_unclamped(spec, weights[-1], top)
+    slow = lv.gradients._jacobian_norms(spec, weights[-1], top, None)
+    assert rel_err(fast, slow) <= 1e-4 and fast[-1] == 1.0 and not fast.flags.writeable
 
 
 def test_cell_path_is_product_of_forget_gates():
