@@ -285,12 +285,13 @@ def _layout_gru(tr, k, t, u):
              (7.5, 1, "n = tanh", g["n"], (-1, 1))]
     ops = [(5, 3, "×", f"z·h₍ₜ₋₁₎ = {g['z'] * h_prev:+.3f}"),
            (7.5, 2.2, "×", f"(1−z)·n = {(1 - g['z']) * g['n']:+.3f}"),
-           (8.6, 3, "+", ""), (3.6, 1.9, "×", "r ⊙ (W_hn h + b_hn)")]
+           (8.6, 3, "+", ""), (3.6, 1.9, "×", "")]
     wires = [((0, 3), (10, 3)), ((0, 3), (0, -0.5)), ((0, -0.5), (7.5, -0.5)), ((1, -1.4), (1, -0.5)),
              ((2.5, -0.5), (2.5, 0.6)), ((5, -0.5), (5, 0.6)), ((7.5, -0.5), (7.5, 0.6)), ((5, 1.4), (5, 2.8)),
              ((5, 1.4), (7.3, 2.2)), ((7.5, 1.4), (7.5, 2)), ((7.5, 2.4), (8.4, 3)), ((2.5, 1.4), (3.5, 1.8)),
              ((3.7, 1.8), (7.3, 1.1))]
     labels = [(0, 3.35, f"h₍ₜ₋₁₎ = {h_prev:+.3f}"), (10, 3.35, f"hₜ = {h:+.3f}"), (1, -1.75, "xₜ"),
+              (2.8, 2.3, "r ⊙ (W_hn h + b_hn)"),
               (5, 4.0, "PyTorch: hₜ = (1 − z) ⊙ n + z ⊙ h₍ₜ₋₁₎   (z ≈ 1 keeps the past)")]
     return boxes, ops, wires, labels
 
@@ -316,7 +317,8 @@ def _diagram_parts(tr, layer: int, t: int, unit: int):
         shapes.append(dict(type="line", x0=x0, y0=y0, x1=x1, y1=y1, layer="below",
                            line=dict(color="#777777", width=2)))
     for x, y, sym, _ in ops:
-        shapes.append(dict(type="circle", x0=x - 0.22, y0=y - 0.2, x1=x + 0.22, y1=y + 0.2, fillcolor="#FFFFFF",
+        rx = 0.22 if len(sym) == 1 else 0.4  # a word ("tanh") needs a wider ring than one symbol
+        shapes.append(dict(type="circle", x0=x - rx, y0=y - 0.2, x1=x + rx, y1=y + 0.2, fillcolor="#FFFFFF",
                            line=dict(color="#333333")))
         notes.append(dict(x=x, y=y, text=sym, showarrow=False, font=dict(size=12)))
     fills = [_colour(v, lo, hi) for _, _, _, v, (lo, hi) in boxes]
