@@ -150,9 +150,10 @@ with st.sidebar:
         lag = st.select_slider(tr("lag", lang), LAGS, key="lag", bind="query-params",
                                on_change=reset_text) if task_name == "recall" else 20
     else:
-        cell = st.segmented_control(tr("cell", lang), URL_CHOICES["cell"], key="cell",
-                                    format_func=str.upper) or "lstm"
+        cell = None  # an uploaded file says which cell it is
         if source == "random":
+            cell = st.segmented_control(tr("cell", lang), URL_CHOICES["cell"], key="cell",
+                                        format_func=str.upper) or "lstm"
             hidden = st.slider(tr("hidden", lang), 1, 256, key="hidden", bind="query-params")
             layers = st.slider(tr("layers", lang), 1, 3, key="layers", bind="query-params")
             seed = st.number_input(tr("seed", lang), 0, 2**31 - 1, key="seed", bind="query-params")
@@ -232,6 +233,10 @@ try:
         if mode != "numbers" and len(vocab) < module.input_size:
             vocab = vocab + tuple(f"<slot {i}>" for i in range(len(vocab), module.input_size))
             bundle = analysis.Bundle(module, None, None, vocab, mode)
+        st.caption(tr("upload_slots", lang))
+        if vocab:  # plain text: the typed symbols are shown, never interpreted
+            shown = [f"{i}: {sym!r}" for i, sym in enumerate(vocab[:24]) if not sym.startswith("<slot")]
+            st.text("  ".join(shown) + ("  …" if len(vocab) > 24 else ""))
     enc = bundle.encode(text)
     x = enc.x
     if x.shape[1] != bundle.rnn.input_size:

@@ -34,6 +34,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "upload_file": {"en": "nn.RNN / nn.LSTM / nn.GRU state_dict (.safetensors or .pt)",
                     "zh": "nn.RNN / nn.LSTM / nn.GRU 的 state_dict（.safetensors 或 .pt）"},
     "upload_first": {"en": "Upload a file to see its model.", "zh": "请先上传模型文件。"},
+    "upload_slots": {"en": "A state_dict carries no vocabulary. In characters or words mode, input slot 0 is <unk> "
+                           "and slots 1, 2, … are the distinct symbols of the typed text in the order they first "
+                           "appear; slots left over stay zero. In numbers mode every input feature gets the number.",
+                     "zh": "state_dict 不含词表。字符或词模式下，输入第 0 位是 <unk>，第 1、2……位依次是输入文本中"
+                           "首次出现的不同符号；多出的位置保持为 0。数字模式下，每个输入特征都取这个数。"},
     "step": {"en": "Step t", "zh": "时间步 t"},
     "prev": {"en": "◀ Previous", "zh": "◀ 上一步"},
     "next": {"en": "Next ▶", "zh": "下一步 ▶"},

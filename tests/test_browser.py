@@ -198,4 +198,5 @@ def test_upload_bad_then_good_model(page, server, tmp_path):
     wait_chart(page, "GRU layer")
     settle(page)
     no_errors(page)
+    assert "carries no vocabulary" in page.inner_text("body")  # how typed symbols reach its input slots
     shot(page, "07_upload")
