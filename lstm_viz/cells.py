@@ -169,6 +169,18 @@ def step(cell: str, w: LayerWeights, x: torch.Tensor, h_prev: torch.Tensor, c_pr
     return st
 
 
+def lstm_slopes(i: torch.Tensor, f: torch.Tensor, g: torch.Tensor, o: torch.Tensor, h: torch.Tensor,
+                c_prev: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """How the LSTM's pre-activation gradient δ (gate order i, f, g, o) follows from ∂L/∂c_t and ∂L/∂h_t:
+    δ = [∂c ⊙ k_i, ∂c ⊙ k_f, ∂c ⊙ k_g, ∂h ⊙ k_o] with k_i = g σ'(i), k_f = c_{t-1} σ'(f), k_g = i (1 - g²) and
+    k_o = tanh(c) σ'(o) = h (1 - o), where σ'(s) = s (1 - s). Elementwise, for any batch of steps."""
+    k_i = torch.addcmul(i, i, i, value=-1).mul_(g)
+    k_f = torch.addcmul(f, f, f, value=-1).mul_(c_prev)
+    k_g = torch.addcmul(g.new_ones(()), g, g, value=-1).mul_(i)
+    k_o = torch.addcmul(h, h, o, value=-1)
+    return k_i, k_f, k_g, k_o
+
+
 def fused_layer(spec: Spec, w: LayerWeights, x: torch.Tensor, probe: torch.Tensor | None = None,
                 probe_weight: torch.Tensor | None = None) -> torch.Tensor:
     """Run one layer with PyTorch's fused kernel; x [T, in] -> h [T, H], differentiable in x and weights.

@@ -239,12 +239,8 @@ def _fused_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
                 d_c = cells.linear_scan(_shift_back(gt["f"]), through_h, reverse=True)
                 dc.append(_row_norms(d_c))
                 # backprop through the gate nonlinearities to the pre-activations (order i, f, g, o)
-                d_hh = [
-                    d_c * gt["g"] * gt["i"] * (1 - gt["i"]),
-                    d_c * s.c_prev * gt["f"] * (1 - gt["f"]),
-                    d_c * gt["i"] * (1 - gt["g"] ** 2),
-                    d_h * tanh_c * gt["o"] * (1 - gt["o"]),
-                ]
+                k_i, k_f, k_g, k_o = cells.lstm_slopes(gt["i"], gt["f"], gt["g"], gt["o"], s.h, s.c_prev)
+                d_hh = [d_c * k_i, d_c * k_f, d_c * k_g, d_h * k_o]
             elif spec.cell == "gru":
                 d_r, d_z, d_n = probes[i].grad.chunk(3, dim=-1)  # δ per step, from the kernel's backward
                 d_hh = [d_r, d_z, gt["r"] * d_n]  # h_n enters as r ⊙ (W_hn h + b_hn)
@@ -396,8 +392,8 @@ def _jacobian_norms_unclamped(spec: cells.Spec, w: cells.LayerWeights, s: LayerS
     computed at once, then one [H, G·H] x [G·H, H] product per step).
 
     G_h = ∂h_{T-1}/∂h_u (H rows) goes one step back through the pre-activations of step u:
-    LSTM  ∂/∂c_u = G_c + G_h ⊙ o_u (1 - tanh² c_u); δ = [∂c ⊙ g σ'(i), ∂c ⊙ c_{u-1} σ'(f), ∂c ⊙ i (1 - g²),
-          G_h ⊙ tanh(c_u) σ'(o)]; G_h ← δ W_hh; G_c ← ∂c ⊙ f_u
+    LSTM  ∂/∂c_u = G_c + G_h ⊙ o_u (1 - tanh² c_u); δ = [∂c ⊙ k_i, ∂c ⊙ k_f, ∂c ⊙ k_g, G_h ⊙ k_o] with the
+          factors of cells.lstm_slopes; G_h ← δ W_hh; G_c ← ∂c ⊙ f_u
     GRU   δ = G ⊙ [k_n (W_hn h_{u-1} + b_hn) σ'(r), (h_{u-1} - n) σ'(z), k_n r] with k_n = (1 - z)(1 - n²);
           G ← G ⊙ z + δ W_hh
     RNN   G ← (G ⊙ φ'(pre_u)) W_hh
@@ -409,11 +405,11 @@ def _jacobian_norms_unclamped(spec: cells.Spec, w: cells.LayerWeights, s: LayerS
     with torch.no_grad():
         gt = s.gates
         if spec.cell == "lstm":
-            i, f, g, o = gt["i"], gt["f"], gt["g"], gt["o"]
+            f, o = gt["f"], gt["o"]
             tanh_c = torch.tanh(s.c)
             through_h = o * (1 - tanh_c * tanh_c)
-            K = torch.stack([g * i * (1 - i), s.c_prev * f * (1 - f), i * (1 - g * g)], dim=1)  # [T, 3, H]
-            k_o = tanh_c * o * (1 - o)
+            *k_c, k_o = cells.lstm_slopes(gt["i"], f, gt["g"], o, s.h, s.c_prev)
+            K = torch.stack(k_c, dim=1)  # [T, 3, H]: the factors of ∂/∂c in δ_i, δ_f, δ_g
             G_c = torch.zeros(H, H, dtype=s.h.dtype)
             D = torch.empty(H, 4 * H, dtype=s.h.dtype)
             for u in range(T - 1, 0, -1):

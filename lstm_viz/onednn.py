@@ -181,19 +181,12 @@ def _block(k: KernelLayer, go, rec_h, rec_c, s: int, e: int):
     # (h = o ⊙ tanh(c); a division costs far less than a tanh; where o < 1e-30, h²/o underflows to 0)
     dc = torch.addcdiv(o, h * h, o.clamp_min(1e-30), value=-1).mul_(dh)
     dc[:m] += rec_c[s + 1:s + 1 + m]
-    # ‖δ_t‖² for the pre-activations of i, f, g, o: Σ dc² ⊙ (a_i² + a_f² + a_g²) + ‖dh ⊙ a_o‖², with
-    # a_i = g σ'(i), a_f = c_{t-1} σ'(f), a_g = i (1 - g²), a_o = tanh(c) σ'(o) = h (1 - o); σ'(s) = s - s²
-    a = torch.addcmul(i, i, i, value=-1).mul_(g)
-    a.mul_(a)
-    a_f = torch.addcmul(fg, fg, fg, value=-1)
-    if s == 0:
-        a_f[0] = 0.0  # c_{-1} = 0
-        a_f[1:] *= k.c[:e - 1]
-    else:
-        a_f *= k.c[s - 1:e - 1]
-    a.addcmul_(a_f, a_f)
-    a_g = torch.addcmul(g.new_ones(()), g, g, value=-1).mul_(i)
-    a.addcmul_(a_g, a_g)
-    through_o = torch.linalg.vector_norm(torch.addcmul(h, h, o, value=-1).mul_(dh), dim=1)
+    # ‖δ_t‖² for the pre-activations of i, f, g, o: Σ dc² ⊙ (k_i² + k_f² + k_g²) + ‖dh ⊙ k_o‖² (cells.lstm_slopes)
+    c_prev = k.c[s - 1:e - 1] if s > 0 else torch.cat([k.c.new_zeros(1, k.c.shape[1]), k.c[:e - 1]])
+    k_i, k_f, k_g, k_o = cells.lstm_slopes(i, fg, g, o, h, c_prev)
+    a = k_i.mul_(k_i)
+    a.addcmul_(k_f, k_f)
+    a.addcmul_(k_g, k_g)
+    through_o = torch.linalg.vector_norm(k_o.mul_(dh), dim=1)
     sq = torch.linalg.vecdot(dc * dc, a).addcmul_(through_o, through_o)
     return torch.linalg.vector_norm(dh, dim=1), torch.linalg.vector_norm(dc, dim=1), sq.sqrt_(), dc
