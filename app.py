@@ -397,13 +397,14 @@ elif view == "intervene":
         gf1 = flow(model_key, bundle.rnn, x, loss_fn, loss_key, None, None, False)
         chart(figures.compare_traces(trace, tr2, layer, unit, labels, lang), "cmp_trace")
         a, b = st.columns(2)
-        chart(figures.gradients(gf1, labels, tr("original", lang), lang), "g_orig", where=a)
-        chart(figures.gradients(gf2, labels, tr("clamped", lang), lang), "g_clamp", where=b)
+        chart(figures.gradients(gf1, labels, tr("f_original", lang), lang), "g_orig", where=a)
+        chart(figures.gradients(gf2, labels, tr("f_clamped", lang), lang), "g_clamp", where=b)
         probs2 = analysis.predictions(bundle, tr2.h[-1])
         if probs is not None and bundle.task.kind == "classify":
             cls = list(bundle.task.classes)
-            st.write(f"{tr('prediction', lang)} (t = {T - 1}): {tr('original', lang)} “{cls[int(probs[-1].argmax())]}” "
-                     f"({probs[-1].max():.3f}) → {tr('clamped', lang)} “{cls[int(probs2[-1].argmax())]}” "
+            st.write(f"{tr('prediction', lang)} (t = {T - 1}): "
+                     f"{tr('f_original', lang)} “{cls[int(probs[-1].argmax())]}” "
+                     f"({probs[-1].max():.3f}) → {tr('f_clamped', lang)} “{cls[int(probs2[-1].argmax())]}” "
                      f"({probs2[-1].max():.3f})")
 
 elif view == "train":

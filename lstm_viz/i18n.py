@@ -98,8 +98,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "steps": {"en": "Steps", "zh": "时间步"},
     "apply": {"en": "Clamp", "zh": "钳制"},
     "no_gates": {"en": "A vanilla RNN has no gates to clamp.", "zh": "普通 RNN 没有可钳制的门。"},
-    "original": {"en": "original", "zh": "原始"},
-    "clamped": {"en": "clamped", "zh": "钳制后"},
     "own_text": {"en": "Train on the typed text instead of the bundled sample",
                  "zh": "用输入的文本训练（而不是内置样本）"},
     "train_steps": {"en": "Training steps", "zh": "训练步数"},

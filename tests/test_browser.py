@@ -97,6 +97,13 @@ def wait_chart(pg, text: str, timeout: float = 90) -> str:
     raise AssertionError(f"no chart shows {text!r}")
 
 
+def shows(pg, text: str):
+    """The rerun that draws ``text`` in a chart has finished, with no error on the page."""
+    wait_chart(pg, text)
+    settle(pg)
+    no_errors(pg)
+
+
 def no_errors(pg):
     assert pg.locator("[data-testid='stException']").count() == 0
     assert pg.locator("[data-testid='stAlertContentError']").count() == 0
@@ -130,15 +137,11 @@ def test_page_loads_steps_and_switches(page, server):
     no_errors(page)
 
     page.get_by_role("radio", name="GRU", exact=True).click()
-    wait_chart(page, "GRU layer 0")
-    settle(page)
-    no_errors(page)
+    shows(page, "GRU layer 0")
     shot(page, "02_gru")
 
     page.get_by_role("radio", name="Gradients", exact=True).click()
-    wait_chart(page, "‖∂h_T/∂h_t‖")
-    settle(page)
-    no_errors(page)
+    shows(page, "‖∂h_T/∂h_t‖")
     shot(page, "03_gradients")
 
 
@@ -148,13 +151,9 @@ def test_typed_chinese_and_emoji(page, server):
     box = page.get_by_role("textbox").first
     box.fill("你好，世界 😀 LSTM")
     box.press("Control+Enter")
-    wait_chart(page, "你")
-    settle(page)
-    no_errors(page)
+    shows(page, "你")
     page.get_by_role("radio", name="Over time", exact=True).click()
-    wait_chart(page, "😀")
-    settle(page)
-    no_errors(page)
+    shows(page, "😀")
     shot(page, "04_chinese_emoji")
 
 
@@ -195,8 +194,6 @@ def test_upload_bad_then_good_model(page, server, tmp_path):
     box = page.get_by_role("textbox").first
     box.fill("0.5, 1, -2 3 0.25")
     box.press("Control+Enter")
-    wait_chart(page, "GRU layer")
-    settle(page)
-    no_errors(page)
+    shows(page, "GRU layer")
     assert "carries no vocabulary" in page.inner_text("body")  # how typed symbols reach its input slots
     shot(page, "07_upload")
