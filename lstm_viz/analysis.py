@@ -51,6 +51,29 @@ def upload_vocab(input_size: int, text: str, mode: str) -> tuple[str, ...]:
     return vocab_from_text(text, mode)[:input_size]
 
 
+def _candidate_block(cell: str) -> int:
+    return {"rnn": 0, "lstm": 2, "gru": 2}[cell]
+
+
+def spectral_radius(module: nn.Module) -> float:
+    """ρ of the top layer's recurrent matrix of the candidate block (W_hh for the RNN, W_hg, W_hn): the number
+    the spectral-radius knob sets."""
+    cell = check_module(module)
+    H, k = module.hidden_size, module.num_layers - 1
+    w = getattr(module, f"weight_hh_l{k}").detach()
+    b = _candidate_block(cell)
+    return float(torch.linalg.eigvals(w[b * H:(b + 1) * H].double()).abs().max())
+
+
+def mean_forget_bias(module: nn.Module) -> float | None:
+    """Mean of b_if + b_hf over the units of every layer (LSTM with biases), else None."""
+    if check_module(module) != "lstm" or not module.bias:
+        return None
+    H = module.hidden_size
+    return float(sum((getattr(module, f"bias_ih_l{k}")[H:2 * H] + getattr(module, f"bias_hh_l{k}")[H:2 * H]).mean()
+                     for k in range(module.num_layers)) / module.num_layers)
+
+
 def derive(module: nn.Module, radius: float | None = None, forget_bias: float | None = None) -> nn.Module:
     """A changed copy of ``module`` for the knobs (the original is never touched).
 
@@ -60,7 +83,7 @@ def derive(module: nn.Module, radius: float | None = None, forget_bias: float | 
     cell = check_module(module)
     twin = copy_module(module)
     H = module.hidden_size
-    block = {"rnn": 0, "lstm": 2, "gru": 2}[cell]
+    block = _candidate_block(cell)
     with torch.no_grad():
         for k in range(module.num_layers):
             w = getattr(twin, f"weight_hh_l{k}")
@@ -172,25 +195,3 @@ def npz_bytes(trace, flow) -> bytes:
 def stem_for(task: str, cell: str, lag: int | None) -> str:
     """File stem of a shipped model."""
     return f"recall_lag{lag}_{cell}" if task == "recall" else f"{task}_{cell}"
-
-
-def make_bundle(settings: dict, load_shipped, build_fresh) -> tuple[Bundle, str]:
-    """(Bundle, cache key) for page settings with source "trained" or "random".
-
-    ``load_shipped(stem) -> (SeqModel, Task, card)`` and ``build_fresh(cell, m, H, L, seed=, weight_scale=)`` are
-    passed in so the page can hand its cached loaders and a test the plain ones."""
-    source = settings.get("source", "trained")
-    cell = settings.get("cell", "lstm")
-    if source == "trained":
-        stem = stem_for(settings.get("task", "brackets"), cell, int(settings.get("lag", 20)))
-        model, task, _ = load_shipped(stem)
-        return Bundle(model.rnn, model.head, task, task.vocab, task.mode), f"shipped:{stem}"
-    if source != "random":
-        raise ValueError(f"unknown model source {source!r}")
-    mode = settings.get("mode", "chars")
-    vocab = vocab_from_text(settings.get("text", ""), mode) if mode != "numbers" else None
-    m = 1 if mode == "numbers" else len(vocab)
-    args = (cell, m, int(settings.get("hidden", 8)), int(settings.get("layers", 1)))
-    seed, scale = int(settings.get("seed", 0)), float(settings.get("scale", 1.0))
-    module = build_fresh(*args, seed=seed, weight_scale=scale)
-    return Bundle(module, None, None, vocab, mode), "fresh:" + ":".join(map(str, (*args, seed, scale)))

@@ -1,101 +1,161 @@
-"""The equations of one step for one unit, with this model's numbers (LaTeX strings for the page).
+"""The equations of one step for one unit, with this model's numbers.
 
 Both forms are given: PyTorch's (separate W_ih x_t + b_ih and W_hh h_{t-1} + b_hh, gate blocks in chunk
-order) and the textbook's (W·[h_{t-1}, x_t] + b with W = [W_h | W_x] of shape n × (n+m)). The numbers
-are recomputed in float64 from the model's own tensors and agree with the Trace to float32 precision.
+order) and the textbook's (W·[h_{t-1}, x_t] + b with W = [W_h | W_x] of shape n × (n+m)).
+
+The equations are LaTeX templates with placeholders ``⟦name:format⟧`` (``unit_templates``) and the values of
+every placeholder at every step (``unit_series``, float64 arrays [T] recomputed from the model's own tensors,
+agreeing with the Trace to float32 precision). The step player in the browser fills the templates for the
+step it shows; ``step_equations`` fills them here for one step (tests, handouts).
 """
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
+from .notation import GATE_ORDER, GATES
 from .textbook import textbook_weights
 
-_GATE_TEX = {"i": "i_t", "f": "f_t", "g": r"\tilde c_t", "o": "o_t", "r": "r_t", "z": "z_t", "n": "n_t"}
-_ACT = {"i": r"\sigma", "f": r"\sigma", "g": r"\tanh", "o": r"\sigma", "r": r"\sigma", "z": r"\sigma", "n": r"\tanh"}
+PLACEHOLDER = re.compile(r"⟦(\w+):([^⟧]+)⟧")
+_ACT = {"sigmoid": r"\sigma", "tanh": r"\tanh"}
 
 
-def _f(v: float) -> str:
-    return f"{v:+.4f}"
+def _p(name: str, fmt: str = "+.4f") -> str:
+    return f"⟦{name}:{fmt}⟧"
 
 
-def step_equations(module, trace, flow, layer: int, t: int, unit: int) -> dict[str, list[str]]:
-    """{"pytorch": [...], "textbook": [...], "backward": [...]} LaTeX lines for unit ``unit`` at step ``t``."""
+def unit_series(module, trace, flow, layer: int, unit: int) -> dict[str, np.ndarray]:
+    """Every number the equations and the diagram show for one unit, at every step: name -> float64 [T].
+
+    ``xs_<g>`` = W_i<g>[j]·x_t + b_i<g>[j] and ``hs_<g>`` = W_h<g>[j]·h_{t-1} + b_h<g>[j] for each gate block
+    (the RNN's one block is called ``h``); gates, states, their products, and the gradient norms of ``flow``."""
     W = textbook_weights(module, layer)
-    x = trace.x[t].astype(np.float64) if layer == 0 else trace.h[layer - 1, t].astype(np.float64)
-    h_prev = trace.h[layer, t - 1].astype(np.float64) if t > 0 else np.zeros(trace.hidden_size)
-    n, m = trace.hidden_size, x.shape[0]
+    j, T = unit, trace.steps
+    x = trace.x.astype(np.float64) if layer == 0 else trace.h[layer - 1].astype(np.float64)  # [T, m]
+    h_all = trace.h[layer].astype(np.float64)  # [T, n]
+    h_prev = np.vstack([np.zeros((1, trace.hidden_size)), h_all[:-1]])
+    out: dict[str, np.ndarray] = {}
+    for name in (list(trace.gates) or ["h"]):
+        w = W[name]
+        out[f"xs_{name}"] = x @ w["W_x"][j] + w["b_ih"][j]
+        out[f"hs_{name}"] = h_prev @ w["W_h"][j] + w["b_hh"][j]
+        out[f"pre_{name}"] = out[f"xs_{name}"] + out[f"hs_{name}"]
+    for name, v in trace.gates.items():
+        out[name] = v[layer, :, j].astype(np.float64)
+    out["h"] = h_all[:, j]
+    out["h_prev"] = h_prev[:, j]
+    if trace.cell == "lstm":
+        c = trace.c[layer, :, j].astype(np.float64)
+        out["c"] = c
+        out["c_prev"] = np.concatenate([[0.0], c[:-1]])
+        out["tanh_c"] = np.tanh(c)
+        out["fc"] = out["f"] * out["c_prev"]
+        out["ig"] = out["i"] * out["g"]
+        out["dh_dc"] = out["o"] * (1 - out["tanh_c"] ** 2)
+    elif trace.cell == "gru":
+        out["one_minus_z"] = 1 - out["z"]
+        out["zh"] = out["z"] * out["h_prev"]
+        out["zn"] = out["one_minus_z"] * out["n"]
+    else:
+        out["slope"] = (out["h"] > 0).astype(np.float64) if trace.nonlinearity == "relu" else 1 - out["h"] ** 2
+    if flow is not None:
+        out["dL_dh"] = np.asarray(flow.dL_dh[layer], dtype=np.float64)
+        if flow.dL_dc is not None:
+            out["dL_dc"] = np.asarray(flow.dL_dc[layer], dtype=np.float64)
+        if flow.dhT_dht is not None and layer == trace.num_layers - 1:
+            out["dhT"] = np.asarray(flow.dhT_dht, dtype=np.float64)
+    assert all(v.shape == (T,) for v in out.values())
+    return out
+
+
+def unit_templates(trace, layer: int, unit: int, names: set[str] | None = None) -> dict[str, list[str]]:
+    """{"pytorch": [...], "textbook": [...], "backward": [...]}: LaTeX with ⟦name:format⟧ placeholders.
+
+    ``names``: the series available (``unit_series``' keys); the backward norms appear only if present."""
+    n = trace.hidden_size
+    m = trace.x.shape[1] if layer == 0 else n
     j = unit
     out = {"pytorch": [], "textbook": [], "backward": []}
-    names = list(trace.gates) or ["h"]
-    for name in names:
-        w = W[name]
-        xs = float(w["W_x"][j] @ x + w["b_ih"][j])
-        hs = float(w["W_h"][j] @ h_prev + w["b_hh"][j])
-        if trace.cell == "rnn":
-            act = r"\mathrm{relu}" if trace.nonlinearity == "relu" else r"\tanh"
-            val = float(trace.h[layer, t, j])
-            out["pytorch"].append(
-                rf"h_t[{j}] = {act}(\underbrace{{W_{{ih}}x_t + b_{{ih}}}}_{{{_f(xs)}}} + "
-                rf"\underbrace{{W_{{hh}}h_{{t-1}} + b_{{hh}}}}_{{{_f(hs)}}}) = {act}({_f(xs + hs)}) = {_f(val)}")
-            out["textbook"].append(
-                rf"h_t = {act}(W_h\,[h_{{t-1}}, x_t] + b_h),\quad W_h \in \mathbb{{R}}^{{{n}\times{n + m}}}"
-                rf"\;(W_{{hh}}: {n}\times{n},\; W_{{xh}}: {n}\times{m})")
-            continue
-        tex, act = _GATE_TEX[name], _ACT[name]
-        val = float(trace.gates[name][layer, t, j])
+    if trace.cell == "rnn":
+        act = r"\mathrm{relu}" if trace.nonlinearity == "relu" else r"\tanh"
+        out["pytorch"].append(
+            rf"h_t[{j}] = {act}(\underbrace{{W_{{ih}}x_t + b_{{ih}}}}_{{{_p('xs_h')}}} + "
+            rf"\underbrace{{W_{{hh}}h_{{t-1}} + b_{{hh}}}}_{{{_p('hs_h')}}}) = {act}({_p('pre_h')}) = {_p('h')}")
+        out["textbook"].append(
+            rf"h_t = {act}(W_h\,[h_{{t-1}}, x_t] + b_h),\quad W_h = [W_{{hh}}\,|\,W_{{xh}}] \in "
+            rf"\mathbb{{R}}^{{{n}\times{n + m}}}\;({n}\times{n}\,|\,{n}\times{m}),\quad W_{{xh}} = W_{{ih}}")
+        slope = r"\mathrm{relu}'[" + str(j) + "]" if trace.nonlinearity == "relu" else rf"\tanh'[{j}] = 1 - h_t^2"
+        out["backward"].append(rf"\partial h_t/\partial h_{{t-1}} = \mathrm{{diag}}({act}'(\cdot))\,W_{{hh}},\quad"
+                               rf"{slope} = {_p('slope', '.4f')}")
+    for name in GATE_ORDER[trace.cell]:
+        info = GATES[trace.cell][name]
+        tex, act = info.latex, _ACT[info.activation]
         if trace.cell == "gru" and name == "n":
-            r = float(trace.gates["r"][layer, t, j])
             out["pytorch"].append(
-                rf"n_t[{j}] = \tanh(\underbrace{{W_{{in}}x_t + b_{{in}}}}_{{{_f(xs)}}} + r_t \odot "
-                rf"\underbrace{{(W_{{hn}}h_{{t-1}} + b_{{hn}})}}_{{{_f(hs)}}}) = \tanh({_f(xs)} + {r:.4f}\cdot{_f(hs)})"
-                rf" = {_f(val)}")
+                rf"n_t[{j}] = \tanh(\underbrace{{W_{{in}}x_t + b_{{in}}}}_{{{_p('xs_n')}}} + r_t \odot "
+                rf"\underbrace{{(W_{{hn}}h_{{t-1}} + b_{{hn}})}}_{{{_p('hs_n')}}}) = \tanh({_p('xs_n')} + "
+                rf"{_p('r', '.4f')}\cdot{_p('hs_n')}) = {_p('n')}")
             out["textbook"].append(
                 rf"\tilde h_t = \tanh(W_{{xn}}x_t + b_{{xn}} + r_t \odot (W_{{hn}}h_{{t-1}} + b_{{hn}})),\quad "
                 rf"W_{{hn}}: {n}\times{n},\; W_{{xn}}: {n}\times{m}")
             continue
         out["pytorch"].append(
-            rf"{tex}[{j}] = {act}(\underbrace{{W_{{i{name}}}x_t + b_{{i{name}}}}}_{{{_f(xs)}}} + "
-            rf"\underbrace{{W_{{h{name}}}h_{{t-1}} + b_{{h{name}}}}}_{{{_f(hs)}}}) = {act}({_f(xs + hs)}) = {_f(val)}")
+            rf"{tex}[{j}] = {act}(\underbrace{{W_{{i{name}}}x_t + b_{{i{name}}}}}_{{{_p('xs_' + name)}}} + "
+            rf"\underbrace{{W_{{h{name}}}h_{{t-1}} + b_{{h{name}}}}}_{{{_p('hs_' + name)}}}) = "
+            rf"{act}({_p('pre_' + name)}) = {_p(name)}")
         letter = {"i": "i", "f": "f", "g": "C", "o": "o", "r": "r", "z": "z"}[name]
         out["textbook"].append(
             rf"{tex} = {act}(W_{letter}\cdot[h_{{t-1}}, x_t] + b_{letter}),\quad W_{letter} = [W_{{h{letter}}}"
             rf"\,|\,W_{{x{letter}}}] \in \mathbb{{R}}^{{{n}\times{n + m}}}\;({n}\times{n}\,|\,{n}\times{m})")
-
     if trace.cell == "lstm":
-        g = {k: float(trace.gates[k][layer, t, j]) for k in "ifgo"}
-        c_prev = float(trace.c[layer, t - 1, j]) if t > 0 else 0.0
-        c, h = float(trace.c[layer, t, j]), float(trace.h[layer, t, j])
         out["pytorch"] += [
-            rf"c_t[{j}] = f_t c_{{t-1}} + i_t \tilde c_t = {g['f']:.4f}\cdot{_f(c_prev)} + {g['i']:.4f}\cdot"
-            rf"{_f(g['g'])} = {_f(c)}",
-            rf"h_t[{j}] = o_t \tanh(c_t) = {g['o']:.4f}\cdot\tanh({_f(c)}) = {_f(h)}"]
+            rf"c_t[{j}] = f_t c_{{t-1}} + i_t \tilde c_t = {_p('f', '.4f')}\cdot{_p('c_prev')} + {_p('i', '.4f')}"
+            rf"\cdot{_p('g')} = {_p('c')}",
+            rf"h_t[{j}] = o_t \tanh(c_t) = {_p('o', '.4f')}\cdot\tanh({_p('c')}) = {_p('h')}"]
         out["textbook"] += [r"C_t = f_t \odot C_{t-1} + i_t \odot \tilde C_t", r"h_t = o_t \odot \tanh(C_t)"]
-        tc = np.tanh(c)
         out["backward"] += [
-            rf"\partial c_t/\partial c_{{t-1}} = f_t = {g['f']:.4f}"
+            rf"\partial c_t/\partial c_{{t-1}} = f_t = {_p('f', '.4f')}"
             r"\quad\text{(the cell path: no matrix, no squashing)}",
-            rf"\partial h_t/\partial c_t = o_t(1-\tanh^2 c_t) = {g['o'] * (1 - tc ** 2):.4f}",
-            rf"\partial c_t/\partial i_t = \tilde c_t = {_f(g['g'])},\quad \partial c_t/\partial f_t = c_{{t-1}} = "
-            rf"{_f(c_prev)},\quad \partial h_t/\partial o_t = \tanh c_t = {_f(tc)}"]
+            rf"\partial h_t/\partial c_t = o_t(1-\tanh^2 c_t) = {_p('dh_dc', '.4f')}",
+            rf"\partial c_t/\partial i_t = \tilde c_t = {_p('g')},\quad \partial c_t/\partial f_t = c_{{t-1}} = "
+            rf"{_p('c_prev')},\quad \partial h_t/\partial o_t = \tanh c_t = {_p('tanh_c')}"]
     elif trace.cell == "gru":
-        z, nn_ = float(trace.gates["z"][layer, t, j]), float(trace.gates["n"][layer, t, j])
-        hp, h = float(h_prev[j]), float(trace.h[layer, t, j])
-        out["pytorch"].append(rf"h_t[{j}] = (1-z_t) n_t + z_t h_{{t-1}} = {1 - z:.4f}\cdot{_f(nn_)} + {z:.4f}\cdot"
-                              rf"{_f(hp)} = {_f(h)}\quad\text{{(PyTorch: }}z\approx 1\text{{ keeps the past)}}")
+        out["pytorch"].append(rf"h_t[{j}] = (1-z_t) n_t + z_t h_{{t-1}} = {_p('one_minus_z', '.4f')}\cdot{_p('n')} + "
+                              rf"{_p('z', '.4f')}\cdot{_p('h_prev')} = {_p('h')}")
         out["textbook"].append(r"h_t = (1-u_t)\odot h_{t-1} + u_t\odot\tilde h_t\quad\text{with } u_t = 1 - z_t"
-                               rf" = {1 - z:.4f}")
-        out["backward"].append(rf"\partial h_t/\partial h_{{t-1}}\big|_{{\text{{direct}}}} = z_t = {z:.4f}")
-    else:
-        h = float(trace.h[layer, t, j])
-        d = (1 - h ** 2) if trace.nonlinearity != "relu" else float(h > 0)
-        out["backward"].append(rf"\partial h_t/\partial h_{{t-1}} = \mathrm{{diag}}(\tanh'(\cdot))\,W_{{hh}},\quad"
-                               rf"\tanh'[{j}] = 1 - h_t^2 = {d:.4f}")
-    if flow is not None:
-        line = rf"\|\partial L/\partial h_t\| = {flow.dL_dh[layer, t]:.3e}"
-        if flow.dL_dc is not None:
-            line += rf",\quad \|\partial L/\partial c_t\| = {flow.dL_dc[layer, t]:.3e}"
-        if flow.dhT_dht is not None and layer == trace.num_layers - 1:
-            line += rf",\quad \|\partial h_T/\partial h_t\| = {flow.dhT_dht[t]:.3e}"
-        out["backward"].append(line)
+                               rf" = {_p('one_minus_z', '.4f')}")
+        out["backward"].append(rf"\partial h_t/\partial h_{{t-1}}\big|_{{\text{{direct}}}} = z_t = {_p('z', '.4f')}")
+    names = names or set()
+    parts = []
+    if "dL_dh" in names:
+        parts.append(rf"\|\partial L/\partial h_t\| = {_p('dL_dh', '.3e')}")
+    if "dL_dc" in names:
+        parts.append(rf"\|\partial L/\partial c_t\| = {_p('dL_dc', '.3e')}")
+    if "dhT" in names:
+        parts.append(rf"\|\partial h_T/\partial h_t\| = {_p('dhT', '.3e')}")
+    if parts:
+        out["backward"].append(r",\quad ".join(parts))
     return out
+
+
+def fmt(v: float, spec: str) -> str:
+    """A number as the templates show it (the player's JavaScript formats the same way)."""
+    if not np.isfinite(v):
+        return r"\infty" if v > 0 else (r"-\infty" if v < 0 else r"\mathrm{NaN}")
+    if spec.endswith("e"):
+        mant, exp = f"{v:{spec}}".split("e")
+        return rf"{mant}\times10^{{{int(exp)}}}"
+    return f"{v:{spec}}"
+
+
+def fill(template: str, series: dict[str, np.ndarray], t: int) -> str:
+    return PLACEHOLDER.sub(lambda mt: fmt(float(series[mt.group(1)][t]), mt.group(2)), template)
+
+
+def step_equations(module, trace, flow, layer: int, t: int, unit: int) -> dict[str, list[str]]:
+    """{"pytorch": [...], "textbook": [...], "backward": [...]} LaTeX lines for unit ``unit`` at step ``t``."""
+    series = unit_series(module, trace, flow, layer, unit)
+    return {part: [fill(line, series, t) for line in lines]
+            for part, lines in unit_templates(trace, layer, unit, set(series)).items()}

@@ -11,11 +11,24 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .i18n import tr as _tr
-from .notation import GATE_ORDER, GATES, STATES
+from .notation import DIV_SCALE, GATE_ORDER, GATES, SEQ_SCALE, STATES, UNIT_PALETTE, colour_of
 
 MAX_COLUMNS = 400  # heatmap columns drawn at most; longer sequences are shown as bin means
-SEQ_SCALE = "Cividis"
-DIV_SCALE = "RdBu_r"
+FLOAT32_MAX = 3.4e38  # past this a float32 gradient has overflowed
+FLOOR = 1e-45  # the smallest positive float32 (subnormal): below it a gradient has underflowed to 0
+
+
+def scale_stops(name: str) -> list:
+    """A Plotly colour scale as [[fraction, "rgb(...)"], ...], for the step player to colour the same way."""
+    import plotly.colors as pc
+
+    return [[float(f), pc.convert_colors_to_same_type(c, "rgb")[0][0]] for f, c in pc.get_colorscale(name)]
+
+
+def _cursor(fig: go.Figure, lo: int = 0, bin_size: int = 1, grid: int | None = None) -> None:
+    """Where the step player draws its cursor on this chart: step t at x = (t - lo) / bin_size (or, on a grid of
+    ``grid`` columns, the cell of t). The player moves it in the browser; the server draws none."""
+    fig.update_layout(meta={"cursor": {"lo": lo, "bin": bin_size, "grid": grid}})
 
 
 def field_values(trace, name: str) -> np.ndarray:
@@ -58,9 +71,10 @@ def downsample(values: np.ndarray, labels: list[str], window: tuple[int, int] | 
     return head, [f"{lo + i * b}–{min(lo + (i + 1) * b, hi) - 1}" for i in range(head.shape[0])], lo, b
 
 
-def heatmaps(trace, layer: int, labels: list[str], step: int | None = None, window=None, lang: str = "en",
-             fields: list[str] | None = None) -> go.Figure:
-    """Unit × time heatmaps of every gate and state of one layer, stacked, aligned on the tokens."""
+def heatmaps(trace, layer: int, labels: list[str], window=None, lang: str = "en",
+             fields: list[str] | None = None, highlight: tuple[int, ...] = ()) -> go.Figure:
+    """Unit × time heatmaps of every gate and state of one layer, stacked, aligned on the tokens; units in
+    ``highlight`` are outlined."""
     fields = fields or [*GATE_ORDER[trace.cell], *(["pre"] if trace.cell == "rnn" else []),
                         *(["c"] if trace.cell == "lstm" else []), "h"]
     fig = make_subplots(rows=len(fields), cols=1, shared_xaxes=True, vertical_spacing=0.03,
@@ -76,9 +90,11 @@ def heatmaps(trace, layer: int, labels: list[str], step: int | None = None, wind
             name=name), row=r, col=1)
         fig.update_yaxes(title_text=_tr("f_unit", lang), row=r, col=1)
     _token_axis(fig, cols, rows=len(fields))
-    if step is not None and bin_size == 1 and (window is None or window[0] <= step < window[1]):
-        x = step - (window[0] if window else 0)
-        fig.add_vline(x=x, line=dict(color="#E69F00", width=2))
+    _cursor(fig, lo, bin_size)
+    if highlight:
+        for r in range(1, len(fields) + 1):
+            for u in highlight:
+                fig.add_hrect(y0=u - 0.5, y1=u + 0.5, line=dict(color=colour_of("cursor"), width=2), row=r, col=1)
     fig.update_layout(height=170 * len(fields) + 60, margin=dict(l=50, r=20, t=40, b=40), showlegend=False)
     return fig
 
@@ -98,13 +114,12 @@ def _show(tok: str) -> str:
     return {" ": "␣", "\n": "⏎", "\t": "⇥"}.get(tok, tok)
 
 
-def unit_lines(trace, layer: int, units: list[int], labels: list[str], step: int | None = None,
-               lang: str = "en") -> go.Figure:
+def unit_lines(trace, layer: int, units: list[int], labels: list[str], lang: str = "en") -> go.Figure:
     """Chosen units over time, one panel per gate and state."""
     fields = [*GATE_ORDER[trace.cell], *(["c"] if trace.cell == "lstm" else []), "h"]
     fig = make_subplots(rows=len(fields), cols=1, shared_xaxes=True, vertical_spacing=0.04,
                         subplot_titles=[field_title(trace.cell, f, lang) for f in fields])
-    palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+    palette = UNIT_PALETTE
     x = list(range(trace.steps))
     for r, name in enumerate(fields, start=1):
         v = field_values(trace, name)[layer]
@@ -115,8 +130,7 @@ def unit_lines(trace, layer: int, units: list[int], labels: list[str], step: int
         lo, hi, _ = field_range(trace, name)
         fig.update_yaxes(range=[lo * 1.05, hi * 1.05] if lo < 0 else [-0.05, 1.05], row=r, col=1)
     _token_axis(fig, labels, rows=len(fields))
-    if step is not None:
-        fig.add_vline(x=step, line=dict(color="#E69F00", width=2))
+    _cursor(fig)
     fig.update_layout(height=140 * len(fields) + 60, margin=dict(l=50, r=20, t=40, b=40))
     return fig
 
@@ -137,6 +151,7 @@ def text_colouring(trace, layer: int, unit: int, tokens: list[str], field: str =
                                hovertemplate="%{text}: %{z:.4f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", showticklabels=False)
     fig.update_xaxes(showticklabels=False)
+    _cursor(fig, grid=width)
     fig.update_layout(height=36 * rows + 80, margin=dict(l=10, r=10, t=30, b=10),
                       title=f"{field}[{_tr('f_unit', lang)} {unit}], {_tr('f_layer', lang)} {layer}")
     return fig
@@ -150,70 +165,135 @@ def saturation(trace, layer: int | None = None, lang: str = "en") -> go.Figure:
         v = trace.gates[g] if layer is None else trace.gates[g][layer]
         low.append(float((v < 0.1).mean()))
         high.append(float((v > 0.9).mean()))
-    fig = go.Figure([go.Bar(name="< 0.1", x=names, y=low, marker_color="#0072B2"),
-                     go.Bar(name="> 0.9", x=names, y=high, marker_color="#E69F00")])
+    fig = go.Figure([go.Bar(name="< 0.1", x=names, y=low, marker_color=colour_of("shut")),
+                     go.Bar(name="> 0.9", x=names, y=high, marker_color=colour_of("open"))])
     fig.update_layout(barmode="group", yaxis=dict(range=[0, 1], title=_tr("f_share", lang)), height=300,
                       margin=dict(l=50, r=20, t=40, b=40), title=_tr("f_saturation", lang))
     return fig
 
 
-def gradients(gf, labels: list[str] | None = None, title: str = "", lang: str = "en") -> go.Figure:
-    """Gradient norms on a log scale against steps back from the end (0 = the last step)."""
+def log_range(*arrays) -> list[float]:
+    """A log10 y range in steps of 20 decades that holds every finite positive value: it stays put while a knob
+    moves values about, and grows only when they leave it (never past what float32 holds)."""
+    vals = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays if a is not None] or [np.ones(1)])
+    pos = vals[np.isfinite(vals) & (vals > 0)]
+    lo = min(-20.0, 20 * np.floor(np.log10(pos.min()) / 20)) if pos.size else -20.0
+    hi = max(20.0, 20 * np.ceil(np.log10(pos.max()) / 20)) if pos.size else 20.0
+    return [max(lo, np.log10(FLOOR)), min(hi, 39.0)]
+
+
+def _steps_axis(fig: go.Figure, T: int, lang: str) -> None:
+    """Steps back from the end on x, whole numbers only, the last step on the right."""
+    dtick = max(1, int(10 ** np.floor(np.log10(max(T, 1) / 8 or 1)))) if T > 8 else 1
+    fig.update_xaxes(title=_tr("f_steps_back", lang), autorange="reversed", tickformat="d", dtick=dtick)
+
+
+def _norm_line(fig, back, y, name, colour, y_range, labels=None, dash=None, group=None, legend=True):
+    """One gradient-norm curve on a log axis: underflowed steps (exactly 0) marked on the floor, overflowed ones
+    (inf or NaN) on the ceiling, so that neither is left as blank space. Nothing is added for an all-missing curve."""
+    y = np.asarray(y, dtype=float)
+    if y.size == 0:
+        return
+    good = np.isfinite(y) & (y > 0)
+    under, over = y == 0, ~np.isfinite(y)
+    hover = "%{x} " + _tr("f_steps_back_short", "en") + (" (%{customdata})" if labels is not None else "") \
+        + "<br>%{y:.3e}<extra>" + name + "</extra>"
+    if good.any():
+        fig.add_trace(go.Scatter(x=back, y=np.where(good, y, np.nan), mode="lines", name=name, legendgroup=group,
+                                 line=dict(color=colour, dash=dash), customdata=labels, hovertemplate=hover,
+                                 showlegend=legend))
+    for mask, edge, symbol, key in ((under, y_range[0], "triangle-down", "f_underflow"),
+                                    (over, y_range[1], "triangle-up", "f_overflow")):
+        if mask.any():
+            fig.add_trace(go.Scatter(
+                x=back[mask], y=np.full(int(mask.sum()), 10.0 ** edge), mode="markers", legendgroup=group,
+                name=f"{name}: {_tr(key, 'en')}", showlegend=not good.any() and legend,
+                marker=dict(symbol=symbol, size=8, color=colour, line=dict(color=colour_of("limit"), width=1)),
+                hovertemplate="%{x}: " + name + " " + _tr(key, "en") + "<extra></extra>"))
+
+
+def _overflow_note(fig, gf_list, lang):
+    """"exploded past 10^38 at step …" where any curve overflowed."""
+    steps = []
+    for gf in gf_list:
+        for a in (gf.dL_dh, gf.dL_dc, gf.dhT_dht, gf.dL_dx):
+            if a is not None:
+                bad = np.flatnonzero(~np.isfinite(np.asarray(a, dtype=float)).reshape(-1, a.shape[-1]).all(axis=0))
+                if bad.size:
+                    steps.append(int(bad.max()))
+    if steps:
+        fig.add_annotation(text=_tr("f_exploded", lang, t=max(steps)), xref="paper", yref="paper", x=0.5, y=1.0,
+                           yanchor="bottom", showarrow=False, font=dict(color=colour_of("clip")))
+
+
+def gradients(gf, labels: list[str] | None = None, title: str = "", lang: str = "en", other=None,
+              other_name: str = "", y_range: list[float] | None = None) -> go.Figure:
+    """Gradient norms on a log scale against steps back from the end (0 = the last step).
+
+    ``other``: a second GradientFlow of the same sequence (an intervention) drawn dashed on the same axes.
+    With clipping, each step's term of ∂L/∂W_hh is drawn before and after clipping."""
     T = gf.dL_dx.shape[0]
     back = np.arange(T)[::-1]
+    flows = [(gf, None, "")] + ([(other, "dash", f" ({other_name})")] if other is not None else [])
+    y_range = y_range or log_range(*[a for f, _, _ in flows for a in (f.dL_dh, f.dL_dc, f.dL_dx, f.dhT_dht)])
     fig = go.Figure()
-
-    def add(y, name, color, dash=None):
-        y = np.asarray(y, dtype=float)
-        fig.add_trace(go.Scatter(x=back, y=np.where(y > 0, y, np.nan), mode="lines", name=name,
-                                 line=dict(color=color, dash=dash), customdata=labels,
-                                 hovertemplate="%{x} steps back" + (" (%{customdata})" if labels else "")
-                                 + "<br>%{y:.3e}"))
-
-    for k in range(gf.dL_dh.shape[0]):
-        add(gf.dL_dh[k], f"‖∂L/∂h_t‖ {_tr('f_layer', lang)} {k}", "#000000",
-            None if k == gf.dL_dh.shape[0] - 1 else "dot")
-    if gf.dL_dc is not None:
-        add(gf.dL_dc[-1], "‖∂L/∂c_t‖", "#882255")
-    add(gf.dL_dx, "‖∂L/∂x_t‖", "#009E73")
-    if gf.dhT_dht is not None:
-        add(gf.dhT_dht, "‖∂h_T/∂h_t‖", "#0072B2")
-    if gf.cell_path is not None:
-        add(gf.cell_path, _tr("f_cell_path", lang), "#D55E00", "dash")
-    fig.update_yaxes(type="log", title=_tr("f_norm", lang), exponentformat="power")
-    fig.update_xaxes(title=_tr("f_steps_back", lang), autorange="reversed")
-    fig.update_layout(height=380, margin=dict(l=60, r=20, t=40, b=40), title=title or f"loss: {gf.loss_name}",
+    for f, dash, suffix in flows:
+        L = f.dL_dh.shape[0]
+        for k in range(L):
+            _norm_line(fig, back, f.dL_dh[k], f"‖∂L/∂h_t‖ {_tr('f_layer', lang)} {k}{suffix}", colour_of("h"),
+                       y_range, labels, dash or (None if k == L - 1 else "dot"))
+        if f.dL_dc is not None:
+            _norm_line(fig, back, f.dL_dc[-1], f"‖∂L/∂c_t‖{suffix}", colour_of("c"), y_range, labels, dash)
+        _norm_line(fig, back, f.dL_dx, f"‖∂L/∂x_t‖{suffix}", colour_of("x"), y_range, labels, dash)
+        if f.dhT_dht is not None:
+            _norm_line(fig, back, f.dhT_dht, f"‖∂h_T/∂h_t‖{suffix}", colour_of("jacobian"), y_range, labels, dash)
+        if f.cell_path is not None:
+            _norm_line(fig, back, f.cell_path, _tr("f_cell_path", lang) + suffix, colour_of("f", "lstm"), y_range,
+                       labels, dash or "dash")
+    if gf.clip is not None and np.isfinite(gf.grad_norm) and gf.grad_norm > 0:
+        scale = gf.grad_norm_clipped / gf.grad_norm
+        term = np.asarray(gf.dL_dW_hh[-1], dtype=float)
+        _norm_line(fig, back, term, _tr("f_whh_term", lang), colour_of("clip"), y_range, labels, "dot")
+        _norm_line(fig, back, term * scale, _tr("f_whh_clipped", lang, c=gf.clip, s=scale), colour_of("clip"),
+                   y_range, labels)
+    _overflow_note(fig, [f for f, _, _ in flows], lang)
+    fig.update_yaxes(type="log", title=_tr("f_norm", lang), exponentformat="power", range=y_range)
+    _steps_axis(fig, T, lang)
+    fig.update_layout(height=400, margin=dict(l=60, r=20, t=50, b=40), title=title or f"loss: {gf.loss_name}",
                       legend=dict(orientation="h", y=-0.25))
     return fig
 
 
-def compare_jacobians(flows: dict, lang: str = "en") -> go.Figure:
+def compare_jacobians(flows: dict, lang: str = "en", y_range: list[float] | None = None) -> go.Figure:
     """‖∂h_T/∂h_t‖ of several models (e.g. RNN, GRU, LSTM) on the same input, log scale."""
-    colours = {"rnn": "#D55E00", "gru": "#009E73", "lstm": "#0072B2"}
+    y_range = y_range or log_range(*[gf.dhT_dht for gf in flows.values()])
     fig = go.Figure()
     for name, gf in flows.items():
         T = gf.dhT_dht.shape[0]
-        y = np.where(gf.dhT_dht > 0, gf.dhT_dht, np.nan)
-        fig.add_trace(go.Scatter(x=np.arange(T)[::-1], y=y, mode="lines", name=name.upper(),
-                                 line=dict(color=colours.get(name, "#000000"))))
-    fig.update_yaxes(type="log", title="‖∂h_T/∂h_t‖ (log)", exponentformat="power")
-    fig.update_xaxes(title=_tr("f_steps_back", lang), autorange="reversed")
+        _norm_line(fig, np.arange(T)[::-1], gf.dhT_dht, name.upper(), colour_of(name), y_range)
+    _overflow_note(fig, list(flows.values()), lang)
+    fig.update_yaxes(type="log", title="‖∂h_T/∂h_t‖ (log)", exponentformat="power", range=y_range)
+    _steps_axis(fig, T, lang)
     fig.update_layout(height=340, margin=dict(l=60, r=20, t=40, b=40))
     return fig
 
 
 def compare_traces(original, clamped, layer: int, unit: int, labels: list[str], lang: str = "en") -> go.Figure:
-    """h (and c) of one unit with and without the intervention."""
+    """h (and c) of one unit with and without the intervention, on the same axes."""
     fields = ["h"] + (["c"] if original.cell == "lstm" else [])
-    fig = make_subplots(rows=len(fields), cols=1, shared_xaxes=True, subplot_titles=fields)
+    fig = make_subplots(rows=len(fields), cols=1, shared_xaxes=True,
+                        subplot_titles=[field_title(original.cell, f, lang) for f in fields])
     x = list(range(original.steps))
     for r, f in enumerate(fields, start=1):
-        for tr_, name, dash in ((original, _tr("f_original", lang), None), (clamped, _tr("f_clamped", lang), "dash")):
-            fig.add_trace(go.Scatter(x=x, y=getattr(tr_, f)[layer][:, unit], name=name, showlegend=r == 1,
-                                     line=dict(dash=dash, color="#0072B2" if dash is None else "#D55E00")),
-                          row=r, col=1)
+        for tr_, key, dash in ((original, "original", None), (clamped, "clamped", "dash")):
+            fig.add_trace(go.Scatter(x=x, y=getattr(tr_, f)[layer][:, unit], name=_tr(f"f_{key}", lang),
+                                     showlegend=r == 1, legendgroup=key, customdata=labels,
+                                     hovertemplate="%{customdata}: %{y:.4f}",
+                                     line=dict(dash=dash, color=colour_of(key))), row=r, col=1)
     _token_axis(fig, labels, rows=len(fields))
-    fig.update_layout(height=200 * len(fields) + 60, margin=dict(l=50, r=20, t=40, b=40))
+    _cursor(fig)
+    fig.update_layout(height=200 * len(fields) + 60, margin=dict(l=50, r=20, t=40, b=40),
+                      title=f"{_tr('f_unit', lang)} {unit}, {_tr('f_layer', lang)} {layer}")
     return fig
 
 
@@ -221,187 +301,10 @@ def loss_curve(history: list, lang: str = "en") -> go.Figure:
     steps = [h[0] for h in history]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_trace(go.Scatter(x=steps, y=[h[1] for h in history], name=_tr("f_loss", lang),
-                             line=dict(color="#0072B2")))
+                             line=dict(color=colour_of("loss"))))
     fig.add_trace(go.Scatter(x=steps, y=[h[2] for h in history], name=_tr("f_batch_acc", lang),
-                             line=dict(color="#E69F00")), secondary_y=True)
+                             line=dict(color=colour_of("accuracy"))), secondary_y=True)
     fig.update_yaxes(type="log", title=_tr("f_loss", lang), secondary_y=False)
     fig.update_yaxes(range=[0, 1.02], title=_tr("f_batch_acc", lang), secondary_y=True)
     fig.update_layout(height=300, margin=dict(l=50, r=50, t=30, b=40))
     return fig
-
-
-def prediction_bars(probs: np.ndarray, classes: list[str], title: str = "") -> go.Figure:
-    order = np.argsort(probs)[::-1][:10]
-    fig = go.Figure(go.Bar(x=[float(probs[i]) for i in order], y=[_show(classes[i]) for i in order],
-                           orientation="h", marker_color="#0072B2"))
-    fig.update_layout(height=40 + 24 * len(order), margin=dict(l=60, r=20, t=30, b=30), title=title,
-                      xaxis=dict(range=[0, 1]), yaxis=dict(autorange="reversed"))
-    return fig
-
-
-# --- the cell diagram -----------------------------------------------------------------------------------
-
-_LOOKUP: dict[str, list[str]] = {}
-
-
-def _colour(v: float, lo: float, hi: float) -> str:
-    """Fill colour for a value on the fixed scale of its kind (a 256-level table of the Plotly scale)."""
-    import plotly.colors as pc
-
-    scale = SEQ_SCALE if lo == 0 else DIV_SCALE
-    if scale not in _LOOKUP:
-        _LOOKUP[scale] = pc.sample_colorscale(scale, list(np.linspace(0, 1, 256)))
-    frac = float(np.clip((v - lo) / (hi - lo), 0, 1))
-    return _LOOKUP[scale][int(round(frac * 255))]
-
-
-def _layout_lstm(tr, k, t, u):
-    g = {n: float(tr.gates[n][k, t, u]) for n in "ifgo"}
-    c_prev = float(tr.c[k, t - 1, u]) if t > 0 else 0.0
-    h_prev = float(tr.h[k, t - 1, u]) if t > 0 else 0.0
-    c, h = float(tr.c[k, t, u]), float(tr.h[k, t, u])
-    boxes = [  # (x, y, label, value, range)
-        (2, 1, "f = σ", g["f"], (0, 1)), (4, 1, "i = σ", g["i"], (0, 1)),
-        (5.6, 1, "c̃ = tanh", g["g"], (-1, 1)), (7.6, 1, "o = σ", g["o"], (0, 1)),
-    ]
-    ops = [(2, 3, "×", f"f·c₍ₜ₋₁₎ = {g['f'] * c_prev:+.3f}"), (5.6, 3, "+", f"i·c̃ = {g['i'] * g['g']:+.3f}"),
-           (5.6, 2, "×", ""), (8.8, 2.2, "tanh", f"{np.tanh(c):+.3f}"), (8.8, 1, "×", "")]
-    wires = [((0, 3), (10, 3)), ((0, -0.5), (8, -0.5)), ((1, -1.4), (1, -0.5)), ((2, -0.5), (2, 0.6)),
-             ((4, -0.5), (4, 0.6)), ((5.6, -0.5), (5.6, 0.6)), ((7.6, -0.5), (7.6, 0.6)), ((2, 1.4), (2, 2.8)),
-             ((4, 1.4), (5.4, 2)), ((5.6, 1.4), (5.6, 1.8)), ((5.6, 2.2), (5.6, 2.8)), ((8.8, 3), (8.8, 2.5)),
-             ((8.8, 1.9), (8.8, 1.2)), ((7.6, 1.4), (8.6, 1)), ((8.8, 0.8), (8.8, -0.5)), ((8.8, -0.5), (10, -0.5)),
-             ((9.4, -0.5), (9.4, 4))]
-    labels = [(0, 3.35, f"c₍ₜ₋₁₎ = {c_prev:+.3f}"), (10, 3.35, f"cₜ = {c:+.3f}"),
-              (0, -0.85, f"h₍ₜ₋₁₎ = {h_prev:+.3f}"), (1, -1.75, "xₜ"), (10, -0.85, f"hₜ = {h:+.3f}"),
-              (9.4, 4.25, "hₜ ↑")]
-    return boxes, ops, wires, labels
-
-
-def _layout_gru(tr, k, t, u):
-    g = {n: float(tr.gates[n][k, t, u]) for n in "rzn"}
-    h_prev = float(tr.h[k, t - 1, u]) if t > 0 else 0.0
-    h = float(tr.h[k, t, u])
-    boxes = [(2.5, 1, "r = σ", g["r"], (0, 1)), (5, 1, "z = σ", g["z"], (0, 1)),
-             (7.5, 1, "n = tanh", g["n"], (-1, 1))]
-    ops = [(5, 3, "×", f"z·h₍ₜ₋₁₎ = {g['z'] * h_prev:+.3f}"),
-           (7.5, 2.2, "×", f"(1−z)·n = {(1 - g['z']) * g['n']:+.3f}"),
-           (8.6, 3, "+", ""), (3.6, 1.9, "×", "")]
-    wires = [((0, 3), (10, 3)), ((0, 3), (0, -0.5)), ((0, -0.5), (7.5, -0.5)), ((1, -1.4), (1, -0.5)),
-             ((2.5, -0.5), (2.5, 0.6)), ((5, -0.5), (5, 0.6)), ((7.5, -0.5), (7.5, 0.6)), ((5, 1.4), (5, 2.8)),
-             ((5, 1.4), (7.3, 2.2)), ((7.5, 1.4), (7.5, 2)), ((7.5, 2.4), (8.4, 3)), ((2.5, 1.4), (3.5, 1.8)),
-             ((3.7, 1.8), (7.3, 1.1))]
-    labels = [(0, 3.35, f"h₍ₜ₋₁₎ = {h_prev:+.3f}"), (10, 3.35, f"hₜ = {h:+.3f}"), (1, -1.75, "xₜ"),
-              (2.8, 2.3, "r ⊙ (W_hn h + b_hn)"),
-              (5, 4.0, "PyTorch: hₜ = (1 − z) ⊙ n + z ⊙ h₍ₜ₋₁₎   (z ≈ 1 keeps the past)")]
-    return boxes, ops, wires, labels
-
-
-def _layout_rnn(tr, k, t, u):
-    h_prev = float(tr.h[k, t - 1, u]) if t > 0 else 0.0
-    h, pre = float(tr.h[k, t, u]), float(tr.pre[k, t, u])
-    act = "relu" if tr.nonlinearity == "relu" else "tanh"
-    boxes = [(5, 1.5, f"h = {act}", h, (-1, 1))]
-    ops = [(5, -0.2, "+", f"W_ih x + W_hh h₍ₜ₋₁₎ + b = {pre:+.3f}")]
-    wires = [((0, -0.2), (4.8, -0.2)), ((3, -1.4), (3, -0.2)), ((5, 0), (5, 1.1)), ((5, 1.9), (5, 3)),
-             ((5, 3), (10, 3)), ((8, 3), (8, -0.2)), ((8, -0.2), (10, -0.2))]
-    labels = [(0, 0.15, f"h₍ₜ₋₁₎ = {h_prev:+.3f}"), (3, -1.75, "xₜ"), (10, 3.35, f"hₜ = {h:+.3f}")]
-    return boxes, ops, wires, labels
-
-
-def _diagram_parts(tr, layer: int, t: int, unit: int):
-    """Static drawing (shapes, annotations) and the per-step values (box fills, texts) of the diagram."""
-    make = {"lstm": _layout_lstm, "gru": _layout_gru, "rnn": _layout_rnn}[tr.cell]
-    boxes, ops, wires, labels = make(tr, layer, t, unit)
-    shapes, notes = [], []
-    for (x0, y0), (x1, y1) in wires:
-        shapes.append(dict(type="line", x0=x0, y0=y0, x1=x1, y1=y1, layer="below",
-                           line=dict(color="#777777", width=2)))
-    for x, y, sym, _ in ops:
-        rx = 0.22 if len(sym) == 1 else 0.4  # a word ("tanh") needs a wider ring than one symbol
-        shapes.append(dict(type="circle", x0=x - rx, y0=y - 0.2, x1=x + rx, y1=y + 0.2, fillcolor="#FFFFFF",
-                           line=dict(color="#333333")))
-        notes.append(dict(x=x, y=y, text=sym, showarrow=False, font=dict(size=12)))
-    fills = [_colour(v, lo, hi) for _, _, _, v, (lo, hi) in boxes]
-    tx, ty, texts, ink = [], [], [], []
-    for x, y, name, v, (lo, hi) in boxes:
-        tx.append(x)
-        ty.append(y)
-        texts.append(f"{name}<br><b>{v:.3f}</b>")
-        dark = (v - lo) / (hi - lo) < 0.55 if lo == 0 else abs(v) > 0.6  # white numbers on dark fills
-        ink.append("#FFFFFF" if dark else "#000000")
-    for x, y, _, text in ops:
-        tx.append(x)
-        ty.append(y - 0.45)
-        texts.append(text)
-        ink.append("#333333")
-    for x, y, text in labels:
-        tx.append(x)
-        ty.append(y)
-        texts.append(text)
-        ink.append("#000000")
-    return shapes, notes, [(x, y) for x, y, *_ in boxes], fills, (tx, ty, texts, ink)
-
-
-def _box_trace(x: float, y: float, fill: str) -> go.Scatter:
-    return go.Scatter(x=[x - 0.7, x + 0.7, x + 0.7, x - 0.7, x - 0.7], y=[y - 0.4, y - 0.4, y + 0.4, y + 0.4, y - 0.4],
-                      mode="lines", fill="toself", fillcolor=fill, line=dict(color="#333333", width=1),
-                      hoverinfo="skip", showlegend=False)
-
-
-MAX_FRAMES = 300  # steps the diagram can play in the browser around the current one
-
-
-def cell_diagram(tr, layer: int, unit: int, step: int, tokens: list[str] | None = None,
-                 lang: str = "en") -> go.Figure:
-    """The cell with this model's values for one unit at step t; the play button animates the steps in
-    the browser (Plotly frames: no server round trip per frame). Frames change only the box colours and
-    the numbers, so even hundreds of steps stay light."""
-    lo = max(0, min(step - MAX_FRAMES // 2, tr.steps - MAX_FRAMES))
-    frames_steps = range(lo, min(tr.steps, lo + MAX_FRAMES))
-
-    def title(t):
-        tok = f" — “{_show(tokens[t])}”" if tokens else ""
-        return (f"{tr.cell.upper()} {_tr('f_layer', lang)} {layer}, {_tr('f_unit', lang)} {unit}, "
-                f"{_tr('f_step', lang)} t = {t}{tok}")
-
-    shapes, notes, centres, fills, (tx, ty, texts, ink) = _diagram_parts(tr, layer, step, unit)
-    fig = go.Figure([go.Scatter(x=[-1, 11], y=[-2.2, 4.6], mode="markers", marker=dict(opacity=0),
-                                hoverinfo="skip", showlegend=False)]
-                    + [_box_trace(x, y, f) for (x, y), f in zip(centres, fills)]
-                    + [go.Scatter(x=tx, y=ty, text=texts, mode="text", textfont=dict(size=12, color=ink),
-                                  hoverinfo="skip", showlegend=False)])
-    n = len(centres)
-    frames = []
-    for t in frames_steps:
-        _, _, _, f_t, (_, _, text_t, ink_t) = _diagram_parts(tr, layer, t, unit)
-        frames.append(dict(name=str(t), traces=list(range(1, n + 2)),
-                           data=[dict(fillcolor=f) for f in f_t] + [dict(text=text_t, textfont=dict(color=ink_t))],
-                           layout=dict(title=dict(text=title(t)))))
-    fig.update_layout(
-        shapes=shapes, annotations=notes, title=dict(text=title(step)), height=430,
-        xaxis=dict(visible=False, range=[-1.3, 11.3]), yaxis=dict(visible=False, range=[-2.3, 4.7]),
-        margin=dict(l=10, r=10, t=50, b=10), plot_bgcolor="white",
-        updatemenus=[dict(type="buttons", x=0, y=-0.02, xanchor="left", yanchor="top", direction="left", buttons=[
-            dict(label="▶ play", method="animate",
-                 args=[None, dict(frame=dict(duration=500, redraw=True), fromcurrent=True,
-                                  transition=dict(duration=0))]),
-            dict(label="❚❚ pause", method="animate",
-                 args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
-        ])],
-        sliders=[dict(active=step - lo, x=0.18, len=0.8, y=-0.02, currentvalue=dict(prefix="t = "),
-                      steps=[dict(method="animate", label=str(t),
-                                  args=[[str(t)], dict(mode="immediate", frame=dict(duration=0, redraw=True))])
-                             for t in frames_steps])],
-    )
-    fig.frames = [go.Frame(f) for f in frames] if len(frames) <= 1 else _fast_frames(frames)
-    return fig
-
-
-def _fast_frames(frames: list[dict]) -> tuple:
-    """Frames built without Plotly's per-property validation (their keys are fixed above and few)."""
-    out = []
-    for f in frames:
-        fr = go.Frame()
-        fr._props.update(f)  # noqa: SLF001 - plain dict, as Plotly would store it after validation
-        out.append(fr)
-    return tuple(out)

@@ -46,6 +46,7 @@ class GradientFlow:
       cell-state path alone (the constant error carousel).
     - ``dL_dW_hh`` [num_layers, T]: Frobenius norm of step t's term in ∂L/∂W_hh, i.e. ‖δ_t‖·‖h_{t-1}‖
       with δ_t the gradient of the hidden-side pre-activation W_hh h_{t-1} + b_hh.
+    - A norm that overflowed float32 (an exploding gradient) is ``inf``, never NaN; one that underflowed is 0.
     - ``loss``: the value of L; ``loss_name``: "probe" (sum of the top layer's final hidden state) or the
       name of the callable.
     - ``truncate``: k of truncated BPTT (each loss term at step s reaches steps s-k+1 .. s, in every
@@ -75,6 +76,13 @@ class GradientFlow:
 
 def _make_flow(*values) -> GradientFlow:
     return GradientFlow(*(read_only(v) for v in values))
+
+
+def overflow_as_inf(a):
+    """Norm arrays: NaN arises only from inf − inf or 0 · inf once a product overflowed, so it reads as inf."""
+    if isinstance(a, np.ndarray) and a.dtype.kind == "f" and np.isnan(a).any():
+        a = np.where(np.isnan(a), np.inf, a)
+    return a
 
 
 def probe_loss(y: torch.Tensor) -> torch.Tensor:
@@ -192,11 +200,16 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
         clamp = masks[-1] if masks else None
         top = (weights[-1], layers[-1])
         jac = _jacobian_norms(spec, *top, clamp) if clamp else _jacobian_norms_unclamped(spec, *top)
+    def norms(t):
+        a = _frozen(t)
+        return a if a is None else read_only(overflow_as_inf(a))
+
     return GradientFlow(
         cell=spec.cell, loss=float(L_value), loss_name=loss_name,
-        dL_dh=_frozen(torch.stack(dh)), dL_dc=_frozen(None if dc is None else torch.stack(dc)),
-        dL_dx=_frozen(_row_norms(dx)), dhT_dht=jac, cell_path=cell_path, dL_dW_hh=_frozen(dW),
-        truncate=k, grad_norm=gnorm, clip=clip, grad_norm_clipped=clipped, clamps=tuple(clamps),
+        dL_dh=norms(torch.stack(dh)), dL_dc=norms(None if dc is None else torch.stack(dc)),
+        dL_dx=norms(_row_norms(dx)), dhT_dht=jac, cell_path=cell_path, dL_dW_hh=norms(dW),
+        truncate=k, grad_norm=float(overflow_as_inf(np.array(gnorm))), clip=clip,
+        grad_norm_clipped=None if clipped is None else float(overflow_as_inf(np.array(clipped))), clamps=tuple(clamps),
     )
 
 
@@ -375,9 +388,12 @@ class _NormsByChunk:
 
     def flush(self):
         if self.pending:
-            idx = [i for i, _ in self.pending]
+            idx = np.array([i for i, _ in self.pending])
             stacked = torch.stack([m for _, m in self.pending])
-            self.norms[idx] = torch.linalg.matrix_norm(stacked, ord=2).double().numpy()
+            finite = torch.isfinite(stacked).flatten(1).all(dim=1).numpy()
+            self.norms[idx[~finite]] = np.inf  # the product overflowed: an exploded gradient, not an error
+            if finite.any():
+                self.norms[idx[finite]] = torch.linalg.matrix_norm(stacked[finite], ord=2).double().numpy()
             self.pending.clear()
 
     def result(self) -> np.ndarray:

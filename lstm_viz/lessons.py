@@ -12,9 +12,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .settings import check_values
+
 LESSONS = Path(__file__).resolve().parent.parent / "assets" / "lessons"
-SETTING_KEYS = {"source", "task", "cell", "lag", "text", "view", "t", "unit", "layer", "radius", "fbias", "seqlen",
-                "trunc", "clip", "igate", "mode", "hidden", "layers", "seed", "scale"}
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,13 @@ def load_scene(path: Path) -> Scene:
     for key in ("title", "text", "question"):
         if set(data[key]) != {"en", "zh"}:
             raise ValueError(f"{path.name}: {key} needs exactly en and zh")
-    unknown = set(data["settings"]) - SETTING_KEYS
-    if unknown:
-        raise ValueError(f"{path.name}: unknown setting {sorted(unknown)[0]!r}")
-    return Scene(data["id"], data["title"], data["text"], data["question"], data["settings"], data.get("check", {}))
+    if {"scene", "lang", "present"} & set(data["settings"]):
+        raise ValueError(f"{path.name}: a scene cannot set the scene, the language or presenter view")
+    try:
+        settings = check_values(data["settings"])
+    except ValueError as exc:
+        raise ValueError(f"{path.name}: {exc}") from None
+    return Scene(data["id"], data["title"], data["text"], data["question"], settings, data.get("check", {}))
 
 
 def load_lessons(folder: Path = LESSONS) -> list[Scene]:

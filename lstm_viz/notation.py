@@ -70,6 +70,34 @@ STATES: dict[str, dict[str, str]] = {
             "en": "pre-activation of the vanilla RNN", "zh": "普通 RNN 的激活前值"},
 }
 
+# Every other colour of every figure and of the step player (Okabe–Ito where a hue carries meaning).
+SEQ_SCALE = "Cividis"  # sigmoid gates, [0, 1]
+DIV_SCALE = "RdBu_r"  # tanh values, h, c: symmetric about 0
+COLOURS: dict[str, str] = {
+    "x": "#009E73",  # the input x_t and ‖∂L/∂x_t‖
+    "jacobian": "#0072B2",  # ‖∂h_T/∂h_t‖
+    "rnn": "#E69F00", "gru": "#009E73", "lstm": "#0072B2",  # a cell type in comparisons
+    "original": "#0072B2", "clamped": "#D55E00",  # interventions
+    "shut": "#0072B2", "open": "#E69F00",  # saturation: < 0.1 and > 0.9
+    "cursor": "#E69F00",  # the current step on every over-time chart
+    "clip": "#D55E00",  # gradients after clipping
+    "limit": "#999999",  # underflow / overflow marks
+    "loss": "#0072B2", "accuracy": "#E69F00",
+    "bar": "#0072B2",  # prediction bars
+    "wire": "#777777", "ink": "#222222", "paper": "#FFFFFF", "light_ink": "#FFFFFF",
+}
+UNIT_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+
+
+def colour_of(name: str, cell: str | None = None) -> str:
+    """The colour of a gate ('f'), a state ('h', 'c', 'pre') or a named role ('x', 'cursor', 'lstm', ...)."""
+    if cell and name in GATES.get(cell, {}):
+        return GATES[cell][name].colour
+    if name in STATES:
+        return STATES[name]["colour"]
+    return COLOURS[name]
+
+
 GRU_CONVENTION = {
     "en": "PyTorch's GRU: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} (z near 1 keeps the past). "
           "Many texts write h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t: the same model with z and 1 − z swapped.",

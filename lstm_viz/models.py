@@ -1,0 +1,113 @@
+"""Which models a view shows, decided in one place for the page, the lesson checks and the tests.
+
+``models_for(settings, loaders)`` gives the main model (shipped, fresh, uploaded or trained in the session) with
+its cache key, and on demand the models derived from it: the gradient view's knob model (spectral radius of
+W_hh, forget-gate bias) and the RNN / GRU / LSTM it is compared with, built the same way (same task for shipped
+models; same sizes, seed and weight scale for fresh ones) and changed by the same knobs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from torch import nn
+
+from .analysis import Bundle, derive, stem_for, vocab_from_text
+from .settings import MODEL_SETTINGS, PageSettings, key
+
+FRESH_EXAMPLE = "hello world, 你好 😀"
+
+
+@dataclass(frozen=True)
+class Loaders:
+    """How models are obtained: the page passes its cached loaders, tests the plain ones."""
+
+    shipped: Callable  # stem -> (SeqModel, Task, card)
+    fresh: Callable  # (cell, input_size, hidden, layers, seed=, weight_scale=) -> nn.Module
+
+
+def plain_loaders() -> Loaders:
+    from pathlib import Path
+
+    from .cells import build_module
+    from .train import load_model
+
+    models = Path(__file__).resolve().parent.parent / "assets" / "models"
+    return Loaders(lambda stem: load_model(models / stem), build_module)
+
+
+def example_text(s: PageSettings, loaders: Loaders) -> str:
+    """The text a model opens with: a shipped model's own example, else a mixed-script sample."""
+    if s.source == "trained":
+        return loaders.shipped(stem_for(s.task, s.cell, s.lag))[1].example
+    return FRESH_EXAMPLE
+
+
+@dataclass(frozen=True)
+class Models:
+    settings: PageSettings
+    loaders: Loaders
+    bundle: Bundle  # the model every view shows
+    key: str  # its cache key
+    text: str  # the text it reads (the typed one, or its example)
+
+    @property
+    def cell(self) -> str:
+        from .checks import cell_of
+
+        return cell_of(self.bundle.rnn)
+
+    def card(self) -> dict | None:
+        s = self.settings
+        return self.loaders.shipped(stem_for(s.task, s.cell, s.lag))[2] if s.source == "trained" else None
+
+    def knobbed(self) -> tuple[nn.Module, str]:
+        """The main model with the gradient view's knobs applied (itself when no knob is set)."""
+        return self._knobs(self.bundle.rnn, self.key, self.cell)
+
+    def _knobs(self, module: nn.Module, mkey: str, cell: str) -> tuple[nn.Module, str]:
+        s = self.settings
+        fbias = s.fbias if cell == "lstm" else None
+        if not s.radius and fbias is None:
+            return module, mkey
+        return derive(module, s.radius or None, fbias), f"{mkey}|radius={s.radius:g}|fbias={fbias}"
+
+    def compared(self) -> dict[str, tuple[nn.Module, str]]:
+        """RNN, GRU and LSTM on the same input, built like the main model, with the same knobs."""
+        s = self.settings
+        out = {}
+        for c in ("rnn", "gru", "lstm"):
+            if s.source == "trained" and not self.key.startswith("session:"):
+                module = self.loaders.shipped(stem_for(s.task, c, s.lag))[0].rnn
+                mkey = key(s.replace(cell=c), *MODEL_SETTINGS["trained"])
+            else:  # fresh, uploaded or trained here: fresh seeded cells of the same sizes and weight scale
+                r = self.bundle.rnn
+                scale = s.scale if s.source == "random" else 1.0
+                module = self.loaders.fresh(c, r.input_size, r.hidden_size, r.num_layers, seed=s.seed,
+                                            weight_scale=scale)
+                mkey = f"fresh:{c}:{r.input_size}:{r.hidden_size}:{r.num_layers}:{s.seed}:{scale:g}"
+            out[c] = self._knobs(module, mkey, c)
+        return out
+
+
+def models_for(s: PageSettings, loaders: Loaders, uploaded: Bundle | None = None, upload_key: str = "",
+               trained: Bundle | None = None, trained_key: str = "") -> Models:
+    """The models of a page with settings ``s``. ``uploaded`` is the module read from the person's file (source
+    "upload"); ``trained`` a model trained in this session, which replaces the shipped one it started from."""
+    text = s.text if s.text is not None else example_text(s, loaders)
+    if s.source == "trained":
+        if trained is not None:
+            return Models(s, loaders, trained, f"session:{trained_key}", text)
+        model, task, _ = loaders.shipped(stem_for(s.task, s.cell, s.lag))
+        return Models(s, loaders, Bundle(model.rnn, model.head, task, task.vocab, task.mode),
+                      key(s, *MODEL_SETTINGS["trained"]), text)
+    if s.source == "random":
+        vocab = vocab_from_text(text, s.mode) if s.mode != "numbers" else None
+        m = 1 if s.mode == "numbers" else len(vocab)
+        module = loaders.fresh(s.cell, m, s.hidden, s.layers, seed=s.seed, weight_scale=s.scale)
+        return Models(s, loaders, Bundle(module, None, None, vocab, s.mode),
+                      key(s, *MODEL_SETTINGS["random"]) + f"|inputs={m}", text)
+    if uploaded is None:
+        raise ValueError("no model file uploaded yet")
+    return Models(s, loaders, uploaded, f"upload:{upload_key}|mode={s.mode}", text)

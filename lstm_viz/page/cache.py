@@ -1,0 +1,62 @@
+"""Every st.cache_* of the page.
+
+Shared between sessions: only read-only objects (shipped models and seeded fresh models, through
+st.cache_resource; the engine copies weights and never modifies a module) and immutable results (Trace,
+GradientFlow and step data through st.cache_data, which hands each session its own copy). Keys are the
+settings' own cache keys (lstm_viz.settings.key) plus a digest of the input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+import lstm_viz as lv
+from lstm_viz import models, stepdata
+from lstm_viz.cells import build_module
+from lstm_viz.models import Loaders
+
+
+@st.cache_resource(max_entries=64)
+def shipped(stem: str):
+    """A shipped model, shared read-only by every session."""
+    return models.plain_loaders().shipped(stem)
+
+
+@st.cache_resource(max_entries=32)
+def fresh(cell: str, input_size: int, hidden: int, layers: int, seed: int = 0, weight_scale: float = 1.0):
+    return build_module(cell, input_size, hidden, layers, seed=seed, weight_scale=weight_scale)
+
+
+LOADERS = Loaders(shipped, fresh)
+
+
+def digest(x: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest()[:24]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def trace(key: str, _module, x: np.ndarray):
+    """Trace of one model on one input: cached on (model key, input), so nothing reruns the model twice."""
+    return lv.trace(_module, x)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def flow(key: str, _module, x: np.ndarray, _loss, loss_key: str, truncate, clip, jacobian: bool = True):
+    """GradientFlow, cached on (model key, loss key, knobs); the loss callable itself is not hashed."""
+    return lv.gradient_flow(_module, x, loss=_loss, truncate=truncate, clip=clip, jacobian=jacobian)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def intervention(key: str, _module, x: np.ndarray, _loss, loss_key: str, clamps_key: str, _clamps):
+    return lv.intervene(_module, x, _clamps, loss=_loss, jacobian=False)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def step_data(key: str, _bundle, _trace, _flow, tokens: tuple, unknown: tuple, _probs, layer: int, unit: int,
+              lo: int, lang: str, loss_text: str):
+    """The step player's data for one (model, input, layer, unit, window): built once, sent once."""
+    return stepdata.step_data(_bundle, _trace, _flow, tokens, np.array(unknown, dtype=bool), _probs, layer, unit, lo,
+                              lang, loss_text, sig=key)

@@ -1,0 +1,43 @@
+"""Small helpers the views share: a chart with the chosen download format, the layer/unit pickers, the player."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lstm_viz.i18n import tr
+from lstm_viz.stepdata import WINDOW, window_of
+
+from . import cache, player, state
+
+
+def chart(fig, key: str, where=None):
+    """st.plotly_chart with the toolbar's download in the chosen format (PNG or SVG)."""
+    s = state.current()
+    (where or st).plotly_chart(fig, key=key, config={"displaylogo": False, "toImageButtonOptions": {
+        "format": s.imgfmt, "filename": f"lstm_viz_{key}"}})
+
+
+def layer_and_unit(ctx, unit: bool = True):
+    """The layer (when there are several) and the unit shown: they change what the player is sent."""
+    s, L, H = ctx.s, ctx.trace.num_layers, ctx.trace.hidden_size
+    cols = st.columns(2)
+    if L > 1:
+        state.widget(cols[0].number_input, "layer", tr("layer", s.lang), 0, L - 1,
+                     value_of=lambda v: None if v is None else int(v))
+    if unit:
+        if s.unit > H - 1:
+            state.change(unit=0)
+        state.widget(cols[1].number_input, "unit", tr("unit", s.lang), 0, H - 1, help=tr("unit_help", s.lang))
+
+
+def step_player(ctx, compact: bool):
+    """The page's one time control: the step player with this sequence's data (cached per window)."""
+    s = state.current()
+    T = ctx.trace.steps
+    lo, _ = window_of(T, ctx.t, WINDOW)
+    flow = None if compact else ctx.flow()
+    key = f"{ctx.loss_key}|layer={ctx.layer}|unit={ctx.unit}|lo={lo}|lang={s.lang}|compact={compact}"
+    data = cache.step_data(key, ctx.bundle, ctx.trace, flow, tuple(ctx.enc.tokens), tuple(bool(u) for u in
+                           ctx.enc.unknown), ctx.probs, ctx.layer, ctx.unit, lo, s.lang, ctx.loss_text)
+    forced = ctx.t if st.session_state.pop("_t_forced_once", False) else None
+    player.show(data, forced, compact)

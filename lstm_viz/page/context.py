@@ -1,0 +1,138 @@
+"""From settings to what every view needs: the models, the encoded input, its trace, predictions and loss.
+
+``load`` shows a clear message and returns None for anything wrong (an unreadable file, text the model cannot
+read); views never see an exception from here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from lstm_viz import analysis
+from lstm_viz.i18n import tr
+from lstm_viz.model_io import MAX_FILE_BYTES, load_module
+from lstm_viz.models import Models, example_text, models_for
+from lstm_viz.settings import PageSettings
+from lstm_viz.tokenize import Encoded
+
+from . import cache, state
+
+
+@dataclass(frozen=True)
+class Context:
+    s: PageSettings
+    models: Models
+    enc: Encoded
+    trace: object
+    probs: np.ndarray | None
+    loss_fn: object
+    loss_text: str
+    loss_key: str
+
+    @property
+    def bundle(self):
+        return self.models.bundle
+
+    @property
+    def labels(self) -> list[str]:
+        return self.enc.labels
+
+    @property
+    def layer(self) -> int:
+        L = self.trace.num_layers
+        return L - 1 if self.s.layer is None else min(self.s.layer, L - 1)
+
+    @property
+    def unit(self) -> int:
+        return min(self.s.unit, self.trace.hidden_size - 1)
+
+    @property
+    def t(self) -> int:
+        return min(self.s.t, self.trace.steps - 1)
+
+    def flow(self, jacobian: bool | None = None):
+        """The GradientFlow of the main model on the typed input under its own loss."""
+        if jacobian is None:
+            jacobian = self.trace.steps <= 1000
+        return cache.flow(self.models.key, self.bundle.rnn, self.enc.x, self.loss_fn, self.loss_key, None, None,
+                          jacobian)
+
+
+def _uploaded(upload, lang: str):
+    """(Bundle-less module, digest) of the person's file; the module is kept in the session (never shared)."""
+    data = upload.getvalue()
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
+    digest = hashlib.sha256(data).hexdigest()
+    ss = st.session_state
+    if ss.get("upload_digest") != digest:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / ("model" + Path(upload.name).suffix.lower())
+            path.write_bytes(data)
+            ss["upload_module"] = load_module(path)[0]
+            ss["upload_digest"] = digest
+    return ss["upload_module"], digest
+
+
+def _upload_bundle(module, text: str, mode: str, lang: str) -> analysis.Bundle:
+    vocab = analysis.upload_vocab(module.input_size, text, mode) if mode != "numbers" else None
+    if vocab is not None and len(vocab) < module.input_size:
+        vocab = vocab + tuple(f"<slot {i}>" for i in range(len(vocab), module.input_size))
+    st.caption(tr("upload_slots", lang))
+    if vocab:  # plain text: the typed symbols are shown, never interpreted
+        shown = [f"{i}: {sym!r}" for i, sym in enumerate(vocab[:24]) if not sym.startswith("<slot")]
+        st.text("  ".join(shown) + ("  …" if len(vocab) > 24 else ""))
+    return analysis.Bundle(module, None, None, vocab, mode)
+
+
+def text_box(s: PageSettings, example: str) -> str:
+    from lstm_viz.settings import MAX_TEXT
+
+    def typed(v):
+        return None if v == example else v
+
+    if "text" not in st.session_state:
+        st.session_state["text"] = s.text if s.text is not None else example
+    v = state.widget(st.text_area, "text", tr("sequence", s.lang), height=80, help=tr("sequence_help", s.lang),
+                     max_chars=MAX_TEXT, value_of=typed)
+    return example if v is None else v
+
+
+def load(s: PageSettings, upload) -> Context | None:
+    lang = s.lang
+    ss = st.session_state
+    trained = ss.get("trained")
+    if trained is not None and trained["base"] != (s.source, s.task, s.cell, s.lag):
+        trained = None  # trained from another shipped model: not this one
+    try:
+        if s.source == "upload":
+            if upload is None:
+                st.info(tr("upload_first", lang))
+                return None
+            module, digest = _uploaded(upload, lang)
+            text = text_box(s, "hello world")
+            bundle = _upload_bundle(module, text, s.mode, lang)
+            m = models_for(s.replace(text=text), cache.LOADERS, uploaded=bundle, upload_key=digest)
+        else:
+            text = text_box(s, example_text(s, cache.LOADERS))
+            trained_bundle, trained_key = (trained["bundle"], trained["key"]) if trained else (None, "")
+            m = models_for(s.replace(text=text), cache.LOADERS, trained=trained_bundle, trained_key=trained_key)
+        enc = m.bundle.encode(text)
+        if enc.x.shape[1] != m.bundle.rnn.input_size:
+            raise ValueError(f"this model reads {m.bundle.rnn.input_size} features per step; the text gives "
+                             f"{enc.x.shape[1]}")
+        trace = cache.trace(m.key, m.bundle.rnn, enc.x)
+        loss_fn, loss_desc = analysis.loss_for(m.bundle, enc, trace)
+    except ValueError as exc:
+        st.error(str(exc))
+        return None
+    if enc.unknown.any():
+        st.warning(tr("unk_steps", lang, n=int(enc.unknown.sum())))
+    probs = analysis.predictions(m.bundle, trace.h[-1])
+    return Context(s, m, enc, trace, probs, loss_fn, loss_desc[lang], f"{m.key}|x={cache.digest(enc.x)}")

@@ -1,0 +1,488 @@
+// The step player: receives one sequence's step data once (lstm_viz/stepdata.py) and steps through it in the
+// browser. It draws the cell diagram (SVG), the equations (KaTeX), the prediction bars and the token strip,
+// moves a cursor over the page's over-time charts, and keeps t in the page address, all without a rerun.
+// User text (tokens, labels) only ever reaches the page as text nodes.
+
+const SVGNS = "http://www.w3.org/2000/svg";
+const S = 64; // pixels per diagram unit
+const SPEEDS = [1, 2, 4, 8, 16]; // steps per second when playing
+const memory = new Map(); // component key -> {sig, t}: the step survives a rerun that did not change the data
+const PLACEHOLDER = /⟦(\w+):([^⟧]+)⟧/g;
+
+function decode(b64, Type) {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new Type(bytes.buffer);
+}
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function svg(tag, attrs, parent) {
+  const e = document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+function show(tok) {
+  return { " ": "␣", "\n": "⏎", "\t": "⇥" }[tok] ?? tok;
+}
+
+// numbers as the Python side formats them (explain.fmt): "+.4f", ".4f", ".3e"
+function fmt(v, spec, tex) {
+  if (!Number.isFinite(v)) {
+    if (Number.isNaN(v)) return tex ? "\\mathrm{NaN}" : "NaN";
+    return (v > 0 ? "" : "-") + (tex ? "\\infty" : "∞");
+  }
+  const digits = parseInt(spec.replace(/[^0-9]/g, ""), 10);
+  if (spec.endsWith("e")) {
+    const [mant, exp] = v.toExponential(digits).split("e");
+    return tex ? `${mant}\\times10^{${parseInt(exp, 10)}}` : `${mant}e${exp}`;
+  }
+  const s = Math.abs(v).toFixed(digits);
+  return (v < 0 ? "-" : spec.startsWith("+") ? "+" : "") + s;
+}
+
+function parseRgb(c) {
+  const m = c.match(/\d+(\.\d+)?/g).map(Number);
+  return [m[0], m[1], m[2]];
+}
+
+function colourOf(stops, frac) {
+  const f = Math.min(1, Math.max(0, Number.isFinite(frac) ? frac : 0.5));
+  for (let i = 1; i < stops.length; i++) {
+    if (f <= stops[i][0]) {
+      const [f0, c0] = stops[i - 1];
+      const [f1, c1] = stops[i];
+      const a = (f - f0) / (f1 - f0 || 1);
+      return c0.map((v, k) => Math.round(v + (c1[k] - v) * a));
+    }
+  }
+  return stops[stops.length - 1][1];
+}
+
+class Player {
+  constructor(root, data, setTrigger) {
+    this.root = root;
+    this.d = data;
+    this.setTrigger = setTrigger;
+    this.n = data.hi - data.lo;
+    this.series = {};
+    for (const [name, b64] of Object.entries(data.series)) this.series[name] = decode(b64, Float32Array);
+    if (data.pred) {
+      this.predIdx = decode(data.pred.idx, Uint16Array);
+      this.predP = decode(data.pred.p, Float32Array);
+    }
+    this.scales = {};
+    for (const [k, stops] of Object.entries(data.scales)) this.scales[k] = stops.map(([f, c]) => [f, parseRgb(c)]);
+    this.unknown = new Set(data.unknown);
+    this.playing = null;
+    this.speed = 4;
+    this.build();
+  }
+
+  value(name, t) {
+    const s = this.series[name];
+    return s ? s[t - this.d.lo] : NaN;
+  }
+
+  fill(template, t, tex) {
+    return template.replace(PLACEHOLDER, (_, name, spec) => {
+      if (spec === "label") {
+        if (!this.d.pred) return "";
+        return show(this.d.pred.labels[this.predIdx[(t - this.d.lo) * this.d.pred.k]]);
+      }
+      return fmt(this.value(name, t), spec, tex);
+    });
+  }
+
+  // ---- building the DOM once per data -------------------------------------------------------------------
+  build() {
+    const d = this.d;
+    const T = d.text;
+    this.root.replaceChildren();
+    this.root.classList.toggle("lv-compact", !!d.compact);
+    const bar = el("div", "lv-bar");
+    const button = (label, title, fn, cls) => {
+      const b = el("button", "lv-btn " + (cls || ""), label);
+      b.title = title;
+      b.type = "button";
+      b.addEventListener("click", fn);
+      bar.appendChild(b);
+      return b;
+    };
+    button("⏮", T.p_first, () => this.go(0), "lv-first");
+    button("◀", T.p_prev, () => this.go(this.t - 1), "lv-prev");
+    this.playBtn = button("▶", T.p_play, () => this.togglePlay(), "lv-play");
+    button("▶|", T.p_next, () => this.go(this.t + 1), "lv-next");
+    button("⏭", T.p_last, () => this.go(d.T - 1), "lv-last");
+    this.slider = el("input", "lv-slider");
+    Object.assign(this.slider, { type: "range", min: 0, max: Math.max(0, d.T - 1), step: 1 });
+    this.slider.setAttribute("aria-label", T.p_step);
+    this.slider.addEventListener("input", () => this.go(parseInt(this.slider.value, 10)));
+    bar.appendChild(this.slider);
+    this.stepLabel = el("span", "lv-steplabel");
+    bar.appendChild(this.stepLabel);
+    const speed = el("select", "lv-speed");
+    speed.title = T.p_speed;
+    for (const s of SPEEDS) {
+      const o = el("option", "", `${s}×`);
+      o.value = String(s);
+      if (s === this.speed) o.selected = true;
+      speed.appendChild(o);
+    }
+    speed.addEventListener("change", () => {
+      this.speed = parseInt(speed.value, 10);
+      if (this.playing) { this.stop(); this.play(); }
+    });
+    const speedLabel = el("label", "lv-speedlabel", T.p_speed + " ");
+    speedLabel.appendChild(speed);
+    bar.appendChild(speedLabel);
+    this.root.appendChild(bar);
+
+    const strip = el("div", "lv-tokens");
+    strip.title = T.p_tokens;
+    this.tokenEls = d.tokens.map((tok, i) => {
+      const s = el("span", "lv-tok" + (this.unknown.has(i) ? " lv-unk" : ""), show(tok));
+      if (this.unknown.has(i)) s.title = T.p_unk;
+      s.addEventListener("click", () => this.go(d.lo + i));
+      strip.appendChild(s);
+      return s;
+    });
+    this.root.appendChild(strip);
+    if (d.hi - d.lo < d.T) {
+      this.root.appendChild(el("div", "lv-note", T.p_window.replace("{a}", d.lo).replace("{b}", d.hi - 1)
+        .replace("{T}", d.T)));
+    }
+    this.root.appendChild(el("div", "lv-keys", T.p_keys));
+    if (d.compact) return;
+
+    const main = el("div", "lv-main");
+    const left = el("div", "lv-left");
+    left.appendChild(el("div", "lv-title", d.title));
+    left.appendChild(this.buildDiagram());
+    const legend = el("div", "lv-legend");
+    for (const item of d.diagram.legend) {
+      const row = el("div", "lv-legend-item");
+      const sw = el("span", "lv-swatch");
+      sw.style.background = item.colour;
+      row.append(sw, document.createTextNode(item.text));
+      legend.appendChild(row);
+    }
+    if (d.diagram.note) legend.appendChild(el("div", "lv-note", d.diagram.note));
+    left.appendChild(legend);
+    const dl = el("button", "lv-btn lv-svg", T.p_svg);
+    dl.type = "button";
+    dl.addEventListener("click", () => this.downloadSvg());
+    left.appendChild(dl);
+    main.appendChild(left);
+    const right = el("div", "lv-right");
+    if (d.pred) {
+      right.appendChild(el("div", "lv-subtitle", T.p_top));
+      this.bars = el("div", "lv-bars");
+      right.appendChild(this.bars);
+    }
+    main.appendChild(right);
+    this.root.appendChild(main);
+
+    const eq = el("div", "lv-eq");
+    eq.appendChild(el("div", "lv-subtitle", T.p_equations));
+    this.eqLines = [];
+    for (const [part, key] of [["pytorch", "forward"], ["textbook", "textbook"], ["backward", "backward"]]) {
+      if (!d.equations[part].length) continue;
+      eq.appendChild(el("div", "lv-eqhead", T[key]));
+      for (const tmpl of d.equations[part]) {
+        const line = el("div", "lv-eqline");
+        eq.appendChild(line);
+        this.eqLines.push([line, tmpl]);
+      }
+    }
+    if (d.loss) eq.appendChild(el("div", "lv-note", `${T.loss_used}: ${d.loss}`));
+    this.root.appendChild(eq);
+  }
+
+  buildDiagram() {
+    const dg = this.d.diagram;
+    const [x0, y0, x1, y1] = dg.view;
+    const X = (x) => (x - x0) * S;
+    const Y = (y) => (y1 - y) * S;
+    const root = svg("svg", { viewBox: `0 0 ${(x1 - x0) * S} ${(y1 - y0) * S}`, class: "lv-diagram",
+      role: "img", "font-family": "sans-serif" });
+    this.svgEl = root;
+    const c = this.d.colours;
+    const defs = svg("defs", {}, root);
+    const marker = svg("marker", { id: `lv-arrow-${this.d.sig.slice(0, 8)}`, viewBox: "0 0 10 10", refX: 9, refY: 5,
+      markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, defs);
+    svg("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: c.wire }, marker);
+    for (const w of dg.wires) {
+      const line = svg("polyline", { points: w.pts.map(([x, y]) => `${X(x)},${Y(y)}`).join(" "), fill: "none",
+        stroke: c.wire, "stroke-width": 2.5 }, root);
+      if (w.arrow) line.setAttribute("marker-end", `url(#${marker.id})`);
+    }
+    this.dyn = []; // [element, kind, spec]
+    for (const b of dg.boxes) {
+      const g = svg("g", { class: "lv-box" }, root);
+      svg("title", {}, g).textContent = b.title;
+      const rect = svg("rect", { x: X(b.x - b.w / 2), y: Y(b.y + b.h / 2), width: b.w * S, height: b.h * S, rx: 8,
+        stroke: b.edge, "stroke-width": 4 }, g);
+      const label = svg("text", { x: X(b.x), y: Y(b.y) - 6, "text-anchor": "middle", "font-size": 17 }, g);
+      label.textContent = b.label;
+      const val = svg("text", { x: X(b.x), y: Y(b.y) + 16, "text-anchor": "middle", "font-size": 19,
+        "font-weight": "bold" }, g);
+      this.dyn.push([rect, "fill", b], [val, "value", b], [label, "ink", b]);
+    }
+    for (const o of dg.ops) {
+      const g = svg("g", { class: "lv-op" }, root);
+      svg("title", {}, g).textContent = o.title;
+      svg("ellipse", { cx: X(o.x), cy: Y(o.y), rx: o.r * S, ry: 0.2 * S, fill: c.paper, stroke: c.ink,
+        "stroke-width": 1.5 }, g);
+      const sym = svg("text", { x: X(o.x), y: Y(o.y) + 6, "text-anchor": "middle", "font-size": 18 }, g);
+      sym.textContent = o.sym;
+      if (o.note) {
+        const note = svg("text", { x: X(o.x), y: Y(o.y - 0.45) + 6, "text-anchor": "middle", "font-size": 16,
+          fill: c.ink }, g);
+        this.dyn.push([note, "text", o.note]);
+      }
+    }
+    for (const l of dg.labels) {
+      const g = svg("g", { class: "lv-label" }, root);
+      if (l.title) svg("title", {}, g).textContent = l.title;
+      const text = svg("text", { x: X(l.x), y: Y(l.y) + 6, "text-anchor": l.anchor, "font-size": 17, fill: c.ink },
+        g);
+      this.dyn.push([text, "text", l.text]);
+    }
+    return root;
+  }
+
+  // ---- one step -----------------------------------------------------------------------------------------
+  go(t) {
+    const d = this.d;
+    t = Math.max(0, Math.min(d.T - 1, Math.round(t)));
+    if (t < d.lo || t >= d.hi) { // outside the loaded window: ask the server for the one around t
+      this.t = t;
+      this.writeAddress(true);
+      this.setTrigger("window", t);
+      return;
+    }
+    this.t = t;
+    this.draw();
+    this.writeAddress(false);
+  }
+
+  draw() {
+    const d = this.d;
+    const t = this.t;
+    const i = t - d.lo;
+    this.slider.value = String(t);
+    this.stepLabel.textContent = `t = ${t} / ${d.T - 1}  “${show(d.tokens[i])}”`;
+    if (this.current !== undefined && this.tokenEls[this.current]) this.tokenEls[this.current].classList.remove("lv-cur");
+    this.current = i;
+    const tokEl = this.tokenEls[i];
+    tokEl.classList.add("lv-cur");
+    const strip = tokEl.parentElement;
+    if (tokEl.offsetLeft < strip.scrollLeft || tokEl.offsetLeft + tokEl.offsetWidth > strip.scrollLeft + strip.clientWidth) {
+      strip.scrollLeft = tokEl.offsetLeft - strip.clientWidth / 2;
+    }
+    this.root.dataset.t = String(t);
+    moveCursors(t, d.colours.cursor);
+    if (d.compact) return;
+    for (const [node, kind, spec] of this.dyn) {
+      if (kind === "text") node.textContent = this.fill(spec, t, false);
+      else {
+        const v = this.value(spec.value, t);
+        const frac = spec.scale === "seq" ? v : (v + 1) / 2;
+        const rgb = colourOf(this.scales[spec.scale], frac);
+        const dark = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] < 140;
+        if (kind === "fill") node.setAttribute("fill", `rgb(${rgb.join(",")})`);
+        else {
+          node.setAttribute("fill", dark ? d.colours.light_ink : d.colours.ink);
+          if (kind === "value") node.textContent = fmt(v, ".3f", false);
+        }
+      }
+    }
+    if (this.bars) {
+      this.bars.replaceChildren();
+      const k = d.pred.k;
+      for (let j = 0; j < k; j++) {
+        const p = this.predP[i * k + j];
+        const row = el("div", "lv-barrow");
+        row.appendChild(el("span", "lv-barlabel", show(d.pred.labels[this.predIdx[i * k + j]])));
+        const track = el("span", "lv-bartrack");
+        const fillEl = el("span", "lv-barfill");
+        fillEl.style.width = `${(100 * p).toFixed(1)}%`;
+        fillEl.style.background = d.colours.bar;
+        track.appendChild(fillEl);
+        row.append(track, el("span", "lv-barvalue", p.toFixed(3)));
+        this.bars.appendChild(row);
+      }
+    }
+    this.drawEquations();
+  }
+
+  drawEquations() {
+    const katex = window.lstmVizKatex;
+    if (!katex) {
+      if (!this.waiting) {
+        this.waiting = () => this.drawEquations();
+        window.addEventListener("lstm-viz-katex", this.waiting, { once: true });
+      }
+      return;
+    }
+    for (const [line, tmpl] of this.eqLines) {
+      katex.render(this.fill(tmpl, this.t, true), line, { throwOnError: false, strict: false, displayMode: false });
+    }
+  }
+
+  writeAddress(now) {
+    clearTimeout(this.addrTimer);
+    const write = () => {
+      const url = new URL(window.location.href);
+      if (this.t === 0) url.searchParams.delete("t");
+      else url.searchParams.set("t", String(this.t));
+      window.history.replaceState(window.history.state, "", url);
+    };
+    if (now) write();
+    else this.addrTimer = setTimeout(write, 120);
+  }
+
+  togglePlay() {
+    if (this.playing) this.stop();
+    else this.play();
+  }
+
+  play() {
+    if (this.t >= this.d.T - 1) this.go(0);
+    this.playBtn.textContent = "❚❚";
+    this.playBtn.title = this.d.text.p_pause;
+    this.root.dataset.playing = "1";
+    this.playing = setInterval(() => {
+      if (this.t >= this.d.hi - 1) { this.stop(); return; }
+      this.go(this.t + 1);
+    }, 1000 / this.speed);
+  }
+
+  stop() {
+    clearInterval(this.playing);
+    this.playing = null;
+    this.playBtn.textContent = "▶";
+    this.playBtn.title = this.d.text.p_play;
+    this.root.dataset.playing = "";
+  }
+
+  downloadSvg() {
+    const clone = this.svgEl.cloneNode(true);
+    clone.setAttribute("xmlns", SVGNS);
+    const blob = new Blob([new XMLSerializer().serializeToString(clone)], { type: "image/svg+xml" });
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = `lstm_viz_diagram_t${this.t}.svg`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }
+}
+
+// ---- the cursor on the page's over-time charts (Plotly charts whose layout.meta.cursor says where t is) ----
+let lastT = 0;
+let lastColour = "";
+
+function moveCursors(t, colour) {
+  lastT = t;
+  lastColour = colour;
+  for (const gd of document.querySelectorAll(".js-plotly-plot")) {
+    const meta = gd.layout && gd.layout.meta && gd.layout.meta.cursor;
+    const full = gd._fullLayout;
+    if (!meta || !full || !full.xaxis) continue;
+    let mark = gd.querySelector(":scope > .lv-cursor");
+    if (!mark) {
+      mark = el("div", "lv-cursor");
+      gd.style.position = "relative";
+      gd.appendChild(mark);
+      if (gd.on && !gd.lvHooked) {
+        gd.lvHooked = true;
+        gd.on("plotly_afterplot", () => moveCursors(lastT, lastColour));
+      }
+    }
+    const size = full._size;
+    let left;
+    let top = size.t;
+    let width = 2;
+    let height = size.h;
+    if (meta.grid) { // a grid of tokens: outline the cell of t
+      const col = t % meta.grid;
+      const row = Math.floor(t / meta.grid);
+      const xa = full.xaxis;
+      const ya = full.yaxis;
+      const cx = xa._offset + xa.l2p(col);
+      const cy = ya._offset + ya.l2p(row);
+      const w = Math.abs(xa.l2p(1) - xa.l2p(0));
+      const h = Math.abs(ya.l2p(1) - ya.l2p(0));
+      left = cx - w / 2;
+      top = cy - h / 2;
+      width = w;
+      height = h;
+      mark.classList.add("lv-cursor-box");
+    } else {
+      const x = (t - meta.lo) / meta.bin;
+      const xa = full.xaxis;
+      const [r0, r1] = xa.range;
+      const inside = x >= Math.min(r0, r1) && x <= Math.max(r0, r1);
+      mark.style.display = inside ? "block" : "none";
+      if (!inside) continue;
+      left = xa._offset + xa.l2p(meta.bin > 1 ? Math.floor(x) : x) - 1;
+    }
+    Object.assign(mark.style, { left: `${left}px`, top: `${top}px`, width: `${width}px`, height: `${height}px`,
+      borderColor: colour, display: "block" });
+    if (!meta.grid) mark.style.background = colour;
+  }
+}
+
+function inTextBox(target) {
+  if (!target || !target.tagName) return false;
+  const tag = target.tagName.toLowerCase();
+  return tag === "textarea" || tag === "select" || target.isContentEditable ||
+    (tag === "input" && !["range", "button", "checkbox", "radio"].includes(target.type));
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue, key } = component;
+  if (!data) return undefined;
+  let root = parentElement.querySelector(".lv-player");
+  if (!root) {
+    root = el("div", "lv-player");
+    parentElement.appendChild(root);
+  }
+  const player = new Player(root, data, setTriggerValue);
+  const seen = memory.get(key);
+  const fromAddress = parseInt(new URL(window.location.href).searchParams.get("t") || "0", 10);
+  if (Number.isInteger(data.t)) player.t = data.t; // the server chose the step (a scene opened)
+  else if (seen && seen.sig === data.sig) player.t = seen.t;
+  else player.t = Number.isFinite(fromAddress) ? fromAddress : 0;
+  player.go(player.t);
+
+  const onKey = (ev) => {
+    if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey || inTextBox(ev.target)) return;
+    if (ev.target && ev.target.classList && ev.target.classList.contains("lv-slider")) return; // it steps itself
+    const move = { ArrowLeft: player.t - 1, ArrowRight: player.t + 1, Home: 0, End: data.T - 1 }[ev.key];
+    if (move === undefined) return;
+    ev.preventDefault();
+    player.go(move);
+  };
+  document.addEventListener("keydown", onKey);
+  const onResize = () => moveCursors(player.t, data.colours.cursor);
+  window.addEventListener("resize", onResize);
+  const poll = setInterval(onResize, 1000); // charts drawn after the player get their cursor too
+  return () => {
+    memory.set(key, { sig: data.sig, t: player.t });
+    player.stop();
+    document.removeEventListener("keydown", onKey);
+    window.removeEventListener("resize", onResize);
+    clearInterval(poll);
+    if (player.waiting) window.removeEventListener("lstm-viz-katex", player.waiting);
+  };
+}

@@ -1,0 +1,59 @@
+"""The sidebar: language, presenter view, lesson, and the model (source, task, cell and sizes, or a file)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lstm_viz import lessons
+from lstm_viz.i18n import LANGS, tr
+from lstm_viz.settings import LAGS, SPECS
+from lstm_viz.tasks import TASK_NAMES, TASKS
+
+from . import state
+
+
+def _model_changed():
+    """A new model opens on its own example, at step 0, unit 0."""
+    state.change(text=None, t=0, unit=0, layer=None, units=None, win=None, iunits=(), isteps=None)
+    st.session_state.pop("text", None)
+
+
+def render(scenes: list[lessons.Scene]):
+    """Draw the sidebar; returns the uploaded file (or None)."""
+    s = state.current()
+    lang = s.lang
+    with st.sidebar:
+        lang = state.widget(st.segmented_control, "lang", tr("language", lang), LANGS, required=True,
+                            format_func=lambda v: {"en": "English", "zh": "中文"}[v])
+        state.widget(st.toggle, "present", tr("presenter", lang))
+        ids = ["", *[sc.id for sc in scenes]]
+        state.widget(st.selectbox, "scene", tr("lesson", lang), ids,
+                     on_change=lambda: state.apply_scene(scenes, st.session_state["scene"]),
+                     format_func=lambda i: f"{lessons.number(scenes, i)}. {lessons.by_id(scenes, i).title[lang]}"
+                     if i else tr("no_lesson", lang))
+        st.header(tr("model", lang))
+        source = state.widget(st.selectbox, "source", tr("source", lang), SPECS["source"].choices,
+                              format_func=lambda v: tr(v, lang), on_change=_model_changed)
+        upload = None
+        if source == "trained":
+            task = state.widget(st.selectbox, "task", tr("task", lang), TASKS, on_change=_model_changed,
+                                format_func=lambda n: TASK_NAMES[n][lang])
+            state.widget(st.segmented_control, "cell", tr("cell", lang), SPECS["cell"].choices, required=True,
+                         format_func=str.upper, on_change=_model_changed)
+            if task == "recall":
+                state.widget(st.select_slider, "lag", tr("lag", lang), LAGS, on_change=_model_changed)
+        else:
+            if source == "random":
+                state.widget(st.segmented_control, "cell", tr("cell", lang), SPECS["cell"].choices, required=True,
+                             format_func=str.upper)
+                state.widget(st.slider, "hidden", tr("hidden", lang), 1, 256)
+                state.widget(st.slider, "layers", tr("layers", lang), 1, 3)
+                state.widget(st.number_input, "seed", tr("seed", lang), 0, 2**31 - 1)
+                state.widget(st.slider, "scale", tr("scale", lang), 0.1, 5.0, step=0.1)
+            else:
+                upload = st.file_uploader(tr("upload_file", lang), type=["safetensors", "pt"], key="upload")
+            state.widget(st.segmented_control, "mode", tr("mode", lang), SPECS["mode"].choices, required=True,
+                         format_func=lambda m: tr(m, lang))
+        state.widget(st.selectbox, "imgfmt", tr("chart_format", lang), SPECS["imgfmt"].choices)
+        st.caption(tr("share", lang))
+    return upload

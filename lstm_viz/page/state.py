@@ -1,0 +1,120 @@
+"""The page's one state: a PageSettings read from the address once per session, changed by widgets, written back.
+
+- ``start(scenes)`` at the top of every run: the first run of a session reads the address (a scene named there
+  brings its settings, the address's own values win); later runs keep the session's settings, except the step
+  ``t``, which the step player keeps in the address without a rerun and which is read from it on every run.
+- ``widget(fn, name, ...)`` draws a widget bound to one setting and stores what it returns.
+- ``finish(settings)`` writes the address (only values that differ from the defaults).
+Bad values in the address fall back to their defaults, and ``notices()`` names them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import streamlit as st
+
+from lstm_viz import lessons
+from lstm_viz.settings import DEFAULTS, SPECS, PageSettings, check_values, parse, to_query
+
+_S = "_settings"  # the session's PageSettings (a plain key: it outlives widgets that are not drawn in a run)
+NAMES = [f.name for f in fields(PageSettings)]
+
+
+def start(scenes: list[lessons.Scene]) -> PageSettings:
+    ss = st.session_state
+    query = st.query_params.to_dict()
+    if _S not in ss:  # first run of this session: the address, once
+        notices = []
+        base = DEFAULTS
+        sid = query.get("scene", "")
+        scene = lessons.by_id(scenes, sid) if sid else None
+        if sid and scene is None:
+            notices.append(f"scene={str(sid)[:40]!r}: no such lesson scene; showing free exploration")
+            query = {k: v for k, v in query.items() if k != "scene"}
+        elif scene is not None:
+            base = DEFAULTS.replace(scene=scene.id, **scene.settings)
+        s, bad = parse(query, base)
+        ss[_S] = s
+        ss["_notices"] = notices + bad
+        ss["_scene_applied"] = s.scene
+    else:  # the step is the browser's: read it from the address the player keeps
+        s = ss[_S]
+        if ss.pop("_t_from_settings", False):
+            ss["_t_forced_once"] = True  # the player is told this step (it otherwise keeps its own)
+            ss["_notices"] = []
+        else:
+            t, bad = parse({"t": query.get("t", "0")}, s)
+            s = ss[_S] = t
+            ss["_notices"] = bad
+    return ss[_S]
+
+
+def current() -> PageSettings:
+    return st.session_state[_S]
+
+
+def notices() -> list[str]:
+    return st.session_state.get("_notices", [])
+
+
+def change(**changes) -> PageSettings:
+    """Change settings from code (a callback, a button): the widgets bound to them follow."""
+    ss = st.session_state
+    ss[_S] = ss[_S].replace(**changes)
+    for name, v in changes.items():
+        if name in ss:
+            ss[name] = _widget_value(name, v)
+    if "t" in changes:
+        ss["_t_from_settings"] = True
+    return ss[_S]
+
+
+def apply_scene(scenes: list[lessons.Scene], scene_id: str) -> None:
+    """Open a scene: its settings over the defaults (keeping the language and presenter view), at its own step."""
+    s = current()
+    scene = lessons.by_id(scenes, scene_id) if scene_id else None
+    new = DEFAULTS.replace(lang=s.lang, present=s.present, scene=scene_id if scene else "",
+                           **(scene.settings if scene else {}))
+    ss = st.session_state
+    ss[_S] = new
+    for name in NAMES:
+        if name in ss and name != "scene":
+            ss[name] = _widget_value(name, getattr(new, name))
+    ss["_t_from_settings"] = True
+    ss["_scene_applied"] = new.scene
+
+
+def _widget_value(name: str, v):
+    spec = SPECS[name]
+    if spec.kind == "ints":
+        return list(v or ())
+    return v
+
+
+def widget(fn, name: str, *args, value_of=None, **kwargs):
+    """``fn(*args, key=name, **kwargs)`` showing the session's value of setting ``name``; its result is stored
+    (``value_of`` turns the widget's value into the setting's, e.g. "" -> None)."""
+    ss = st.session_state
+    if name not in ss:
+        ss[name] = _widget_value(name, getattr(ss[_S], name))
+    v = fn(*args, key=name, **kwargs)
+    v = value_of(v) if value_of else v
+    if SPECS[name].kind == "ints" and v is not None:
+        v = tuple(int(u) for u in v)
+    elif SPECS[name].kind == "range" and v is not None:
+        v = (int(v[0]), int(v[1]))
+    try:
+        v = check_values({name: v})[name] if v is not None or SPECS[name].optional else getattr(ss[_S], name)
+    except ValueError:
+        v = getattr(ss[_S], name)
+    ss[_S] = ss[_S].replace(**{name: v})
+    return v
+
+
+def finish(s: PageSettings) -> None:
+    """Write the address: every setting that differs from its default (so a copied link reproduces the view)."""
+    want = to_query(s)
+    have = st.query_params.to_dict()
+    if have != want:
+        st.query_params.from_dict(want)

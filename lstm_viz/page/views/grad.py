@@ -1,0 +1,71 @@
+"""Gradients: norms against steps back, knobs that change the model (spectral radius of W_hh, forget-gate bias,
+sequence length, truncation, clipping) with the model's current values beside them, and the three cell types
+compared on the same input."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lstm_viz import analysis, figures
+from lstm_viz.i18n import tr
+from lstm_viz.settings import MAX_GRAD_STEPS
+
+from .. import cache, state
+from ..common import chart
+
+MAX_COMPARE_STEPS = 2000  # ‖∂h_T/∂h_t‖ is a sequential product: compared across cells up to this length
+
+
+def knobs(ctx) -> None:
+    s, lang, cell = ctx.s, ctx.s.lang, ctx.models.cell
+    rnn = ctx.bundle.rnn
+    c1, c2, c3 = st.columns(3)
+    c1.metric(tr("rho_now", lang), f"{analysis.spectral_radius(rnn):.3f}", help=tr("rho_help", lang))
+    state.widget(c1.slider, "radius", tr("whh_radius", lang), 0.0, 10.0, step=0.1)
+    fb = analysis.mean_forget_bias(rnn)
+    if cell == "lstm" and fb is not None:
+        c2.metric(tr("fbias_now", lang), f"{fb:+.3f}")
+        on = c2.toggle(tr("fbias_set", lang), value=s.fbias is not None, key="fbias_on")
+        if on:
+            if st.session_state.get("fbias") is None:
+                st.session_state["fbias"] = round(fb, 1)
+            state.widget(c2.slider, "fbias", tr("forget_bias", lang), -10.0, 10.0, step=0.1)
+        elif s.fbias is not None:
+            state.change(fbias=None)
+    state.widget(c3.slider, "seqlen", tr("seq_len", lang), 0, MAX_GRAD_STEPS, step=10)
+    T = ctx.trace.steps if not state.current().seqlen else state.current().seqlen
+    state.widget(c3.slider, "trunc", tr("truncate", lang), 0, max(T, s.trunc, 1))
+    state.widget(c3.slider, "clip", tr("clip", lang), 0.0, max(10.0, s.clip), step=0.1)
+
+
+def render(ctx):
+    lang = ctx.s.lang
+    knobs(ctx)
+    s = state.current()
+    m = ctx.models
+    try:
+        module, mkey = m.knobbed()
+        genc = analysis.tile(ctx.enc, s.seqlen) if s.seqlen else ctx.enc
+        gb = analysis.Bundle(module, ctx.bundle.head, ctx.bundle.task, ctx.bundle.vocab, ctx.bundle.mode)
+        g_loss, g_desc = analysis.loss_for(gb, genc) if s.seqlen else (ctx.loss_fn, {lang: ctx.loss_text})
+        gkey = f"{mkey}|x={cache.digest(genc.x)}"
+        T = genc.x.shape[0]
+        gf = cache.flow(mkey, module, genc.x, g_loss, gkey, s.trunc or None, s.clip or None, T <= MAX_COMPARE_STEPS)
+        flows = {}
+        if T <= MAX_COMPARE_STEPS:
+            for c, (om, okey) in m.compared().items():
+                flows[c] = cache.flow(okey, om, genc.x, "probe", f"{okey}|x={cache.digest(genc.x)}", None, None, True)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    st.caption(f"{tr('loss_used', lang)}: {g_desc[lang]}")
+    y_range = figures.log_range(*[a for f in [gf, *flows.values()] for a in (f.dL_dh, f.dL_dc, f.dL_dx, f.dhT_dht)])
+    chart(figures.gradients(gf, genc.labels, g_desc[lang], lang, y_range=y_range), "gradients")
+    if gf.clip is not None:
+        st.write(tr("grad_norm", lang, a=gf.grad_norm, b=gf.grad_norm_clipped, c=gf.clip))
+    st.subheader(tr("compare_cells", lang))
+    if not flows:
+        st.info(tr("compare_limit", lang, n=MAX_COMPARE_STEPS))
+        return
+    chart(figures.compare_jacobians(flows, lang, y_range=y_range), "compare")
+    st.caption(tr("compare_caption", lang))

@@ -1,0 +1,60 @@
+"""Interventions: clamp a gate to a value (for some units and steps) and compare with the original run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import lstm_viz as lv
+from lstm_viz import analysis, figures
+from lstm_viz.i18n import tr
+from lstm_viz.notation import GATE_ORDER, gate_range
+
+from .. import cache, state
+from ..common import chart, layer_and_unit
+
+
+def render(ctx):
+    s, lang, T, H = ctx.s, ctx.s.lang, ctx.trace.steps, ctx.trace.hidden_size
+    cell = ctx.models.cell
+    if not ctx.trace.gates:
+        st.info(tr("no_gates", lang))
+        return
+    gates = GATE_ORDER[cell]
+    if s.igate not in gates:
+        state.change(igate=gates[0])
+        st.session_state["igate"] = gates[0]
+    g1, g2, g3, g4 = st.columns(4)
+    gate = state.widget(g1.selectbox, "igate", tr("gate", lang), gates)
+    lo, hi = gate_range(cell, gate)
+    if s.ival is None or not lo <= s.ival <= hi:
+        st.session_state["ival"] = hi
+    value = state.widget(g2.slider, "ival", tr("value", lang), lo, hi, step=0.05)
+    if any(u >= H for u in s.iunits):
+        st.session_state["iunits"] = [u for u in s.iunits if u < H]
+    units = state.widget(g3.multiselect, "iunits", tr("units_to_clamp", lang), list(range(H)))
+    steps = (0, 0)
+    if T > 1:
+        full = (0, T - 1)
+        if s.isteps is None or s.isteps[1] > T - 1:
+            st.session_state["isteps"] = full
+        chosen = state.widget(g4.slider, "isteps", tr("steps_to_clamp", lang), 0, T - 1,
+                              value_of=lambda v: None if tuple(v) == full else tuple(v))
+        steps = chosen or full
+    layer_and_unit(ctx)
+    clamp = lv.Clamp(gate, float(value), tuple(units) or None, tuple(range(steps[0], steps[1] + 1)))
+    try:
+        tr2, gf2 = cache.intervention(ctx.models.key, ctx.bundle.rnn, ctx.enc.x, ctx.loss_fn, ctx.loss_key,
+                                      repr(clamp), (clamp,))
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    gf1 = ctx.flow(jacobian=False)
+    chart(figures.compare_traces(ctx.trace, tr2, ctx.layer, ctx.unit, ctx.labels, lang), "cmp_trace")
+    chart(figures.gradients(gf1, ctx.labels, f"{tr('f_original', lang)} / {tr('f_clamped', lang)}: {ctx.loss_text}",
+                            lang, other=gf2, other_name=tr("f_clamped", lang)), "g_compare")
+    probs2 = analysis.predictions(ctx.bundle, tr2.h[-1])
+    if ctx.probs is not None and ctx.bundle.task is not None and ctx.bundle.task.kind == "classify":
+        cls = list(ctx.bundle.task.classes)
+        p1, p2 = ctx.probs[-1], probs2[-1]
+        st.text(f"{tr('prediction', lang)} (t = {T - 1}): {tr('f_original', lang)} “{cls[int(p1.argmax())]}” "
+                f"({p1.max():.3f}) → {tr('f_clamped', lang)} “{cls[int(p2.argmax())]}” ({p2.max():.3f})")

@@ -1,0 +1,18 @@
+"""Parameters: how many each cell type has at these sizes, as PyTorch counts them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lstm_viz.cells import parameter_count
+from lstm_viz.i18n import tr
+
+
+def render(ctx):
+    lang = ctx.s.lang
+    rnn = ctx.bundle.rnn
+    m, n, L = rnn.input_size, rnn.hidden_size, rnn.num_layers
+    st.markdown(f"**{tr('params_table', lang)}** — input_size m = {m}, hidden_size n = {n}, num_layers = {L}")
+    rows = [{tr("cell", lang): c.upper(), tr("formula", lang): f"{g}(nm + n² + 2n)",
+             tr("parameters", lang): parameter_count(c, m, n, L)} for c, g in (("lstm", 4), ("gru", 3), ("rnn", 1))]
+    st.dataframe(rows, hide_index=True)

@@ -1,0 +1,42 @@
+"""Over time: unit × time heatmaps, unit lines, the text coloured by one unit, gate saturation. The step
+player above them is the time control; its cursor moves over these charts in the browser."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from lstm_viz import figures
+from lstm_viz.i18n import tr
+
+from .. import state
+from ..common import chart, layer_and_unit, step_player
+
+
+def render(ctx):
+    s, tr_, T, H = ctx.s, ctx.trace, ctx.trace.steps, ctx.trace.hidden_size
+    lang = s.lang
+    layer_and_unit(ctx)
+    step_player(ctx, compact=True)
+    window = None
+    if T > figures.MAX_COLUMNS:
+        st.info(tr("downsampled", lang, bin=int(np.ceil(T / figures.MAX_COLUMNS))))
+        full = (0, T - 1)
+        if s.win is None or s.win[1] > T - 1:
+            st.session_state["win"] = full
+        win = state.widget(st.slider, "win", tr("window", lang), 0, T - 1,
+                           value_of=lambda v: None if tuple(v) == full else tuple(v))
+        window = None if win is None else (win[0], win[1] + 1)
+    chart(figures.heatmaps(tr_, ctx.layer, ctx.labels, window, lang, highlight=(ctx.unit,)), "heatmaps")
+    first = tuple(range(min(3, H)))
+    if s.units is None or any(u >= H for u in s.units):
+        st.session_state["units"] = list(first)
+    units = state.widget(st.multiselect, "units", tr("units_to_plot", lang), list(range(H)),
+                         value_of=lambda v: None if tuple(v) == first else tuple(v))
+    units = first if units is None else units
+    if units and T <= 4 * figures.MAX_COLUMNS:
+        chart(figures.unit_lines(tr_, ctx.layer, list(units), ctx.labels, lang), "lines")
+    if T <= 2000:
+        chart(figures.text_colouring(tr_, ctx.layer, ctx.unit, list(ctx.enc.tokens), lang=lang), "text_colour")
+    if tr_.gates:
+        chart(figures.saturation(tr_, ctx.layer, lang), "saturation")

@@ -1,0 +1,78 @@
+"""Training in the page: train the shipped model's task from scratch with a live loss curve; the trained model
+then replaces the shipped one in every view (a banner says so, with a way back) until the person goes back."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+import lstm_viz as lv
+from lstm_viz import analysis, figures
+from lstm_viz.cells import copy_module
+from lstm_viz.i18n import tr
+from lstm_viz.train import TrainConfig, evaluate, train
+
+from .. import state
+from ..common import chart
+
+
+def banner(ctx) -> None:
+    """Shown on every view while a model trained here is in use."""
+    tr_ = st.session_state.get("trained")
+    if tr_ is None or not ctx.models.key.startswith("session:"):
+        return
+    lang = ctx.s.lang
+    c1, c2 = st.columns([4, 1])
+    c1.warning(tr("trained_banner", lang, steps=tr_["steps"], acc=tr_["acc"]))
+    if c2.button(tr("back_to_shipped", lang), key="back_to_shipped"):
+        st.session_state.pop("trained", None)
+        st.rerun()
+
+
+def render(ctx):
+    s, lang = ctx.s, ctx.s.lang
+    if s.source != "trained":
+        st.info(tr("train_needs_task", lang))
+        return
+    card = ctx.models.card()
+    if "tsteps" not in st.session_state and s.tsteps == 400:
+        st.session_state["tsteps"] = min(card["steps"], 400)
+    steps = state.widget(st.slider, "tsteps", tr("train_steps", lang), 10, 2000, step=10)
+    own = s.task == "next_char" and st.checkbox(tr("own_text", lang), key="own_text")
+    if st.button(tr("train_button", lang), key="train_go"):
+        try:
+            cfg = TrainConfig(**dict(card["config"], steps=int(steps), text=ctx.models.text if own else None))
+            cfg.make_task()
+        except ValueError as exc:
+            st.error(str(exc))
+            return
+        bar, live = st.progress(0.0), st.empty()
+        hist = []
+
+        def progress(step, loss, acc):
+            hist.append((step, loss, acc))
+            bar.progress(step / steps)
+            if step % max(1, steps // 20) == 0 or step == steps:
+                chart(figures.loss_curve(hist, lang), f"live_{step}", where=live)
+
+        snaps = sorted({0, *[int(v) for v in np.linspace(0, steps, 6)]})
+        result = train(cfg, progress=progress, snapshot_steps=snaps)
+        digest = hashlib.sha256((ctx.models.text if own else "").encode()).hexdigest()[:16]
+        task = result.task
+        st.session_state["trained"] = {
+            "bundle": analysis.Bundle(result.model.rnn, result.model.head, task, task.vocab, task.mode),
+            "key": f"{s.task}:{s.cell}:{s.lag}:{steps}:{digest}", "base": (s.source, s.task, s.cell, s.lag),
+            "steps": int(steps), "history": result.history, "snaps": result.snapshots,
+            "acc": evaluate(result.model, task, n=500)}
+        st.rerun()
+    tr_ = st.session_state.get("trained")
+    if tr_ is not None and ctx.models.key.startswith("session:"):
+        st.write(tr("trained_acc", lang, a=tr_["acc"]))
+        chart(figures.loss_curve(tr_["history"], lang), "loss_curve")
+        snaps = tr_["snaps"]
+        pick = st.select_slider(tr("snapshot", lang), sorted(snaps), value=max(snaps), key="snap")
+        sd = snaps[pick]
+        snap_mod = copy_module(ctx.bundle.rnn, {k[4:]: v for k, v in sd.items() if k.startswith("rnn.")})
+        chart(figures.heatmaps(lv.trace(snap_mod, ctx.enc.x), ctx.layer, ctx.labels, lang=lang), "snap_heat")
