@@ -28,7 +28,5 @@ if ctx is not None:
     train.banner(ctx)
     view = state.widget(st.segmented_control, "view", tr("view", settings.lang), VIEW_NAMES, required=True,
                         format_func=lambda v: tr(f"v_{v}", settings.lang))
-    ctx = context.Context(state.current(), *[getattr(ctx, f) for f in ("models", "enc", "trace", "probs", "loss_fn",
-                                                                        "loss_text", "loss_key")])
-    VIEWS[view].render(ctx)
+    VIEWS[view].render(ctx.now())
 state.finish(state.current())

@@ -120,9 +120,11 @@ assert [f.name for f in fields(PageSettings)] == list(SPECS), "SPECS and PageSet
 
 def _convert(spec: Spec, raw: Any):
     """One value from the address (a string) or a scene file (TOML types) -> the setting's type; ValueError."""
-    if raw is None or (isinstance(raw, str) and raw == "" and spec.optional):
+    if raw is None or (raw == "" and spec.optional and spec.kind != "str"):
         if spec.optional:
             return None
+        raise ValueError("empty")
+    if raw == "" and spec.kind != "str":
         raise ValueError("empty")
     if spec.kind == "str":
         v = str(raw)

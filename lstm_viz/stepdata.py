@@ -35,12 +35,24 @@ def window_of(T: int, t: int, size: int = WINDOW) -> tuple[int, int]:
 
 
 def step_data(bundle, trace, flow, tokens, unknown, probs, layer: int, unit: int, lo: int = 0, lang: str = "en",
-              loss_text: str = "", sig: str = "", window: int = WINDOW) -> dict:
+              loss_text: str = "", sig: str = "", window: int = WINDOW, compact: bool = False) -> dict:
     """The player's data for steps [lo, lo + window). ``tokens``/``unknown``: the encoded sequence; ``probs``:
-    [T, C] head outputs or None. The step shown is not part of it: the player keeps it (in the page address)."""
+    [T, C] head outputs or None. The step shown is not part of it: the player keeps it (in the page address).
+    ``compact``: only what the time control needs (the tokens), for views that show no diagram."""
     T = trace.steps
     lo = int(min(max(lo, 0), max(T - window, 0)))
     hi = min(T, lo + window)
+    base = {
+        "sig": sig, "lang": lang, "cell": trace.cell, "T": T, "lo": lo, "hi": hi, "compact": compact,
+        "layer": layer, "unit": unit, "layers": trace.num_layers, "hidden": trace.hidden_size,
+        "tokens": [str(s) for s in tokens[lo:hi]],
+        "unknown": [int(i) - lo for i in np.flatnonzero(np.asarray(unknown)[lo:hi])],
+        "colours": {k: colour_of(k) for k in ("cursor", "wire", "ink", "paper", "light_ink", "bar", "limit")},
+        "text": {k: tr(k, lang) for k in PLAYER_TEXT},
+        "title": f"{trace.cell.upper()} · {tr('f_layer', lang)} {layer} · {tr('f_unit', lang)} {unit}",
+    }
+    if compact:
+        return base
     series = explain.unit_series(bundle.rnn, trace, flow, layer, unit)
     head = None
     pred = None
@@ -58,15 +70,5 @@ def step_data(bundle, trace, flow, tokens, unknown, probs, layer: int, unit: int
                     "p": b64(np.take_along_axis(probs[lo:hi], top, axis=1))}
     templates = explain.unit_templates(trace, layer, unit, set(series))
     layout = diagram.layout(trace.cell, trace.nonlinearity, head, lang)
-    return {
-        "sig": sig, "lang": lang, "cell": trace.cell, "T": T, "lo": lo, "hi": hi,
-        "layer": layer, "unit": unit, "layers": trace.num_layers, "hidden": trace.hidden_size,
-        "tokens": [str(s) for s in tokens[lo:hi]],
-        "unknown": [int(i) - lo for i in np.flatnonzero(np.asarray(unknown)[lo:hi])],
-        "series": {name: b64(v[lo:hi]) for name, v in series.items()},
-        "pred": pred, "equations": templates, "diagram": layout, "loss": loss_text,
-        "scales": {"seq": scale_stops(SEQ_SCALE), "div": scale_stops(DIV_SCALE)},
-        "colours": {k: colour_of(k) for k in ("cursor", "wire", "ink", "paper", "light_ink", "bar", "limit")},
-        "text": {k: tr(k, lang) for k in PLAYER_TEXT},
-        "title": f"{trace.cell.upper()} · {tr('f_layer', lang)} {layer} · {tr('f_unit', lang)} {unit}",
-    }
+    return dict(base, series={name: b64(v[lo:hi]) for name, v in series.items()}, pred=pred, equations=templates,
+                diagram=layout, loss=loss_text, scales={"seq": scale_stops(SEQ_SCALE), "div": scale_stops(DIV_SCALE)})

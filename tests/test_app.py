@@ -6,12 +6,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 import lstm_viz
 from lstm_viz import lessons
+from lstm_viz.settings import MAX_TEXT, SPECS
+from lstm_viz.train import load_model
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+MODELS = Path(APP).parent / "assets" / "models"
 
 
 def new(**params):
@@ -41,6 +45,17 @@ def array(v):
     return np.asarray(v, dtype=float)
 
 
+def player(at) -> dict:
+    """The step player's data as the page sends it (the last player on the page)."""
+    comps = [c for c in at.get("bidi_component") if c.proto.component_name == "lstm_viz_player"]
+    assert comps, "no step player on the page"
+    return json.loads(comps[-1].proto.json)
+
+
+def series(data: dict, name: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(data["series"][name]), dtype=np.float32)
+
+
 def chart_with(at, text):
     for s in specs(at):
         if text in json.dumps(s.get("layout", {}), ensure_ascii=False):
@@ -48,33 +63,47 @@ def chart_with(at, text):
     raise AssertionError(f"no chart mentions {text!r}")
 
 
-def test_first_page_shows_a_trained_model_on_a_meaningful_example():
-    at = ok(new())
-    assert at.session_state["source"] == "trained" and at.session_state["task"] == "brackets"
-    diagram = chart_with(at, "LSTM layer 0, unit 0, step t = 0")
-    notes = json.dumps(diagram["data"], ensure_ascii=False)
-    assert "f = σ" in notes and "cₜ =" in notes
-    assert len(diagram["frames"]) == len(at.session_state["text"])  # play animates every step in the browser
-    pred = chart_with(at, "Prediction (t = 0)")
-    assert abs(array(pred["data"][0]["x"]).sum() - 1) < 1e-4
-    assert any("W_{if}" in lat.value for lat in at.latex)
+def shipped_trace(stem: str, text: str):
+    model, task, _ = load_model(MODELS / stem)
+    enc = task.encode(text)
+    return model, task, enc, lstm_viz.trace(model.rnn, enc.x)
 
 
-def test_stepping_slider_buttons_and_cache():
+def test_first_page_shows_a_trained_model_and_the_player_has_every_step():
     at = ok(new())
+    s = at.session_state["_settings"]
+    assert s.source == "trained" and s.task == "brackets" and s.cell == "lstm"
+    d = player(at)
+    text = at.text_area(key="text").value
+    model, task, enc, tr = shipped_trace("brackets_lstm", text)
+    assert d["T"] == len(text) == d["hi"] and d["lo"] == 0 and d["tokens"] == list(enc.tokens)
+    # every number the player shows is the model's own (float32 exactly for what the trace holds)
+    for name in ("i", "f", "g", "o"):
+        np.testing.assert_array_equal(series(d, name), tr.gates[name][0, :, 0])
+    np.testing.assert_array_equal(series(d, "h"), tr.h[0, :, 0])
+    np.testing.assert_array_equal(series(d, "c"), tr.c[0, :, 0])
+    with torch.no_grad():
+        probs = torch.softmax(torch.from_numpy(np.array(tr.h[-1])) @ model.head.weight.T + model.head.bias, -1)
+    top = np.frombuffer(base64.b64decode(d["pred"]["idx"]), dtype=np.uint16).reshape(d["T"], d["pred"]["k"])
+    assert (top[:, 0] == probs.argmax(-1).numpy()).all()
+    assert any("W_{if}" in line for line in d["equations"]["pytorch"])
+    assert d["diagram"]["boxes"][0]["label"].startswith("f = σ")
+    assert not at.get("slider") or all(sl.key != "t" for sl in at.slider)  # one time control: the player
+    assert not [b for b in at.button if b.key in ("prev", "next")]
+
+
+def test_the_step_comes_from_the_address_and_reruns_never_rebuild_the_model():
+    at = ok(new(t="5"))
+    assert at.session_state["_settings"].t == 5
     calls = []
     real = lstm_viz.trace
     lstm_viz.trace = lambda *a, **k: calls.append(1) or real(*a, **k)
     try:
-        at.slider(key="t").set_value(5).run()
+        at.query_params["t"] = "9"  # what the player writes into the address while stepping
+        at.number_input(key="unit").set_value(3).run()
         ok(at)
-        assert "step t = 5" in json.dumps(specs(at)[0]["layout"]["title"])
-        at.button(key="next").click().run()
-        assert at.session_state["t"] == 6
-        at.button(key="prev").click().run()
-        at.button(key="prev").click().run()
-        assert at.session_state["t"] == 4
-        assert calls == []  # stepping never reruns the model: the trace is cached
+        assert at.session_state["_settings"].t == 9 and player(at)["unit"] == 3
+        assert calls == []  # the trace is cached per model and input
     finally:
         lstm_viz.trace = real
 
@@ -94,9 +123,10 @@ def test_switch_cell_and_heatmaps_have_fixed_ranges(cell, gates):
         assert lo <= np.nanmin(z) and np.nanmax(z) <= hi
     titles = json.dumps(heat["layout"]["annotations"], ensure_ascii=False)
     assert all(f"{g}:" in titles for g in gates)
+    assert player(at)["cell"] == cell
 
 
-def test_over_time_view_has_lines_text_colouring_and_saturation():
+def test_over_time_view_has_lines_text_colouring_saturation_and_cursors():
     at = ok(new(view="time"))
     at.multiselect(key="units").set_value([0, 3]).run()
     ok(at)
@@ -104,29 +134,53 @@ def test_over_time_view_has_lines_text_colouring_and_saturation():
     assert kinds.count("heatmap") == 2 and "scatter" in kinds and "bar" in kinds
     sat = chart_with(at, "gate saturation")
     assert all(0 <= v <= 1 for d in sat["data"] for v in array(d["y"]))
+    cursors = [s["layout"].get("meta", {}).get("cursor") for s in specs(at)]
+    assert sum(c is not None for c in cursors) == 3  # heatmaps, unit lines, text colouring follow the player's t
+    assert player(at)["compact"] is True
+    assert at.session_state["_settings"].units == (0, 3)
 
 
-def test_gradient_view_knobs_change_the_chart():
+def test_gradient_view_knobs_are_sliders_with_the_models_values_and_a_fixed_axis():
     at = ok(new(view="grad"))
     before = chart_with(at, "cross-entropy")
-    assert before["layout"]["yaxis"]["type"] == "log"
+    assert before["layout"]["yaxis"]["type"] == "log" and before["layout"]["xaxis"]["tickformat"] == "d"
     names = [d["name"] for d in before["data"]]
     assert "‖∂h_T/∂h_t‖" in names and "cell path mean ∏f" in names and "‖∂L/∂c_t‖" in names
+    assert [m for m in at.metric if "ρ(W_hh)" in m.label] and [m for m in at.metric if "forget" in m.label]
     compare = [s for s in specs(at) if {d.get("name") for d in s["data"]} == {"RNN", "GRU", "LSTM"}]
     assert compare
-    at.number_input(key="trunc").set_value(5).run()
-    at.number_input(key="clip").set_value(0.01).run()
+    at.slider(key="radius").set_value(1.5).run()
+    ok(at)
+    assert chart_with(at, "cross-entropy")["layout"]["yaxis"]["range"] == before["layout"]["yaxis"]["range"]
+    at.slider(key="trunc").set_value(5).run()
+    at.slider(key="clip").set_value(0.1).run()
     ok(at)
     after = chart_with(at, "cross-entropy")
     assert json.dumps(after["data"]) != json.dumps(before["data"])
-    assert any("after clipping at 0.01" in m.value for m in at.markdown)
-    at.number_input(key="radius").set_value(3.0).run()
-    at.number_input(key="seqlen").set_value(120).run()
+    assert any("after clipping at 0.1" in d["name"] for d in after["data"])  # clipping drawn on the chart
+    assert any("after clipping at 0.1" in m.value for m in at.markdown)
+    at.slider(key="seqlen").set_value(120).run()
     ok(at)
     assert len(array(chart_with(at, "cross-entropy")["data"][0]["x"])) == 120
 
 
-def test_intervention_compares_with_original():
+def test_exploding_gradients_are_drawn_not_raised():
+    at = ok(new(view="grad", radius="10", seqlen="1000"))
+    assert not at.error, [e.value for e in at.error]
+    drawn = json.dumps(specs(at), ensure_ascii=False)
+    assert "exploded past 10^38 at step" in drawn and "overflowed" in drawn
+
+
+def test_comparison_uses_the_weight_scale_of_the_main_chart():
+    at = ok(new(view="grad", source="random", cell="lstm", scale="3", text="abcabcabcabcabcabcabcabc"))
+    main = chart_with(at, "probe")
+    jac = next(d for d in main["data"] if d["name"] == "‖∂h_T/∂h_t‖")
+    cmp = next(s for s in specs(at) if {d.get("name") for d in s["data"]} >= {"LSTM"})
+    lstm = next(d for d in cmp["data"] if d["name"] == "LSTM")
+    np.testing.assert_allclose(array(lstm["y"]), array(jac["y"]), rtol=1e-6)
+
+
+def test_intervention_compares_with_original_on_the_same_axes():
     at = ok(new(view="intervene"))
     at.selectbox(key="igate").set_value("f").run()
     at.slider(key="ival").set_value(0.0).run()
@@ -135,25 +189,35 @@ def test_intervention_compares_with_original():
     assert cmp
     h = [array(d["y"]) for d in cmp[0]["data"][:2]]
     assert not np.allclose(h[0], h[1])  # erasing the memory changes the hidden state
-    assert any("clamped" in m.value for m in at.markdown)
+    grads = chart_with(at, "original / clamped")
+    assert any("(clamped)" in d["name"] for d in grads["data"])
+    for d in grads["data"]:  # no legend entry for a line that is not drawn
+        if d.get("showlegend", True):
+            assert np.isfinite(array(d["y"])).any(), d["name"]
+    assert any("clamped" in t.value for t in at.text)
+    assert at.multiselect(key="iunits").label.startswith("Units to clamp")
 
 
-def test_training_runs_with_progress_and_snapshots():
+def test_training_replaces_the_model_visibly_and_can_go_back():
     at = ok(new(view="train", task="sentiment"))
     at.slider(key="tsteps").set_value(20).run()
     at.button(key="train_go").click().run()
     ok(at)
-    assert at.session_state["trained_key"].startswith("train:sentiment_lstm:")
+    assert at.session_state["trained"]["steps"] == 20
     assert any("Accuracy on fresh samples" in m.value for m in at.markdown)
-    assert len(at.session_state["trained_snaps"]) >= 2
+    assert any("you trained here" in w.value for w in at.warning)
+    assert len(at.session_state["trained"]["snaps"]) >= 2
     at.select_slider(key="snap").set_value(0).run()
     ok(at)
+    at.button(key="back_to_shipped").click().run()
+    ok(at)
+    assert "trained" not in at.session_state and not any("you trained here" in w.value for w in at.warning)
 
 
 def test_params_export_language_presenter():
     at = ok(new(view="params"))
     rows = at.dataframe[0].value
-    counts = dict(zip(rows["cell"], rows["parameters"]))
+    counts = dict(zip(rows["Cell"], rows["parameters"]))
     assert counts["GRU"] * 4 == counts["LSTM"] * 3 and counts["RNN"] * 4 == counts["LSTM"]
     at = ok(new(view="export"))
     assert len(at.get("download_button")) == 3
@@ -161,6 +225,23 @@ def test_params_export_language_presenter():
     assert at.title[0].value == "循环神经网络内部"
     at = ok(new(present="true"))
     assert any("display:none" in m.value for m in at.markdown)
+    at.button(key="exit_presenter").click().run()
+    assert at.session_state["_settings"].present is False
+
+
+@pytest.mark.parametrize("params", [{"present": "true", "scene": "vanishing"},
+                                    {"present": "true", "source": "random", "hidden": "32"}])
+def test_presenter_view_with_a_fresh_random_model(params):
+    at = ok(new(**params))  # once a crash: a module-level name was reused for presenter CSS
+    assert not at.error
+    assert chart_with(at, "probe") if params.get("scene") else player(at)
+
+
+def test_clicking_the_active_view_keeps_a_view():
+    at = ok(new(view="time"))
+    at.segmented_control(key="view").set_value(None).run()
+    ok(at)
+    assert at.session_state["_settings"].view == "time" and at.get("plotly_chart")
 
 
 @pytest.mark.parametrize("mode,text", [("chars", "héllo 世界 😀"), ("words", "the cat, 猫!"),
@@ -173,8 +254,8 @@ def test_fresh_random_models_on_typed_text(mode, text):
     at.number_input(key="layer").set_value(1).run()
     ok(at)
     assert not at.error
-    diagram = chart_with(at, "layer 1, unit 0")
-    assert diagram["frames"]
+    d = player(at)
+    assert d["layer"] == 1 and d["layers"] == 2 and d["hidden"] == 12
 
 
 @pytest.mark.parametrize("text,message", [
@@ -194,25 +275,39 @@ def test_bad_numbers_and_unknown_symbols():
         at.text_area(key="text").set_value(text).run()
         ok(at)
         assert any(msg in e.value for e in at.error)
-    at = ok(new())
+    at = ok(new(view="time"))
     at.text_area(key="text").set_value("(abc) QQ 中").run()
     ok(at)
     assert any("<unk>" in w.value for w in at.warning)
     heat_labels = json.dumps(specs(at)[0], ensure_ascii=False)
     assert "<unk>:Q" in heat_labels and "<unk>:中" in heat_labels
+    d = player(at)
+    assert [d["tokens"][i] for i in d["unknown"]] == ["Q", "Q", "中"]
 
 
-def test_long_sequences_stay_under_two_megabytes_of_chart_data():
-    at = ok(new(view="time"))
+def test_long_sequences_stay_under_two_megabytes_per_rerun():
     text = ("f(x [a \"b (c\" d] (y)) \"z\" [[a] b] " * 400)[: lstm_viz.MAX_STEPS]
+    at = ok(new(view="time"))
     at.text_area(key="text").set_value(text).run()
     ok(at)
+    assert any("bin means" in i.value for i in at.info)
     for view in ("time", "step", "grad"):
         at.segmented_control(key="view").set_value(view).run()
         ok(at)
-        size = sum(len(c.proto.spec) for c in at.get("plotly_chart"))
-        assert 0 < size <= 2 * 2**20, (view, size)
-    assert any("bin means" in i.value for i in at.info) or view != "time"
+        charts = sum(len(c.proto.spec) for c in at.get("plotly_chart"))
+        steps = sum(len(c.proto.json) for c in at.get("bidi_component"))
+        assert 0 < charts + steps <= 2 * 2**20, (view, charts, steps)
+        if view != "grad":
+            d = player(at)
+            assert d["T"] == lstm_viz.MAX_STEPS and d["hi"] - d["lo"] == 2000  # a window of steps
+
+
+def test_step_data_at_two_thousand_steps_fits_in_one_and_a_half_megabytes():
+    text = ("hello world " * 200)[:2000]
+    at = ok(new(source="random", hidden="64", text=text))
+    d = player(at)
+    assert d["T"] == 2000 and d["hi"] == 2000
+    assert len(at.get("bidi_component")[-1].proto.json) <= 1.5 * 2**20
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -224,8 +319,22 @@ def test_every_scene_opens_in_both_languages(scene, lang):
     assert any(scene.question[lang][:20] in i.value for i in at.info)
 
 
-def test_chinese_figure_labels_and_svg_downloads():
-    assert chart_with(ok(new(lang="zh")), "LSTM 层 0, 单元 0, 时间步 t = 0")
+def test_scene_change_applies_the_scenes_own_step():
+    at = ok(new(scene="rnn-step", t="7"))
+    assert at.session_state["_settings"].t == 7  # the address wins on opening
+    at.button(key="next_scene").click().run()
+    ok(at)
+    at.button(key="next_scene").click().run()
+    ok(at)
+    at.button(key="next_scene").click().run()
+    ok(at)
+    s = at.session_state["_settings"]
+    assert s.scene == "forget-gate" and s.t == 0 and s.view == "time"
+    assert player(at)["t"] == 0  # the player is told the scene's step
+
+
+def test_chinese_labels_and_svg_downloads():
+    assert "层 0" in player(ok(new(lang="zh")))["title"]
     at = ok(new(lang="zh", view="grad", imgfmt="svg"))
     assert chart_with(at, "距末尾的步数")
     configs = [json.loads(c.proto.config) for c in at.get("plotly_chart")]
@@ -234,15 +343,53 @@ def test_chinese_figure_labels_and_svg_downloads():
     assert at.slider(key="ival").value == 0.0  # intervention settings come from the address too
 
 
-def test_engine_package_never_imports_streamlit():
+BAD_VALUES = ["foo", "-1", "nan", "inf", "1e400", "9" * 60, "x" * 5000, ""]
+
+
+@pytest.mark.parametrize("bad", BAD_VALUES)
+def test_every_setting_wrong_in_the_address_gives_a_notice_not_an_exception(bad):
+    at = ok(new(**{name: bad for name in SPECS if name != "text"}))
+    assert not at.exception
+    notice = " ".join(w.value for w in at.warning)
+    assert "not valid" in notice
+    assert at.get("bidi_component") or at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("params", [{"cell": "foo"}, {"cell": "LSTM"}, {"cell": ""}, {"scene": "nope"},
+                                    {"view": "grad", "radius": "10", "seqlen": "1000"},
+                                    {"text": "x" * (MAX_TEXT + 5)}])
+def test_addresses_that_used_to_crash(params):
+    at = ok(new(**params))
+    assert not at.error or "text" in params
+    if "radius" not in params:
+        assert at.warning
+
+
+def test_streamlit_only_in_the_page_package():
     import subprocess
     import sys
     code = ("import sys, lstm_viz, lstm_viz.figures, lstm_viz.analysis, lstm_viz.lessons, lstm_viz.cli, "
-            "lstm_viz.train; print('streamlit' in sys.modules)")
+            "lstm_viz.train, lstm_viz.settings, lstm_viz.models, lstm_viz.stepdata, lstm_viz.diagram; "
+            "print('streamlit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(APP).parent)
     assert out.stdout.strip() == "False", out.stderr
-    plotly_users = [p.name for p in (Path(APP).parent / "lstm_viz").glob("*.py") if "import plotly" in p.read_text()]
+    pkg = Path(APP).parent / "lstm_viz"
+    for p in pkg.rglob("*.py"):
+        src = p.read_text()
+        inside = "page" in p.relative_to(pkg).parts
+        if not inside:
+            assert "import streamlit" not in src and "lstm_viz.page" not in src and "from .page" not in src, p
+    plotly_users = sorted(p.name for p in pkg.rglob("*.py") if "import plotly" in p.read_text())
     assert plotly_users == ["figures.py"]
+
+
+def test_colours_come_from_notation_only():
+    import re
+    pkg = Path(APP).parent / "lstm_viz"
+    hexes = re.compile(r"#[0-9A-Fa-f]{6}\b|rgba?\(\s*\d")
+    files = [*pkg.rglob("*.py"), *(pkg / "page" / "player" / "src").glob("*")]
+    offenders = [str(p) for p in files if p.name != "notation.py" and hexes.search(p.read_text())]
+    assert offenders == []
 
 
 def test_training_on_the_typed_text():
@@ -252,5 +399,5 @@ def test_training_on_the_typed_text():
     at.checkbox(key="own_text").check().run()
     at.button(key="train_go").click().run()
     ok(at)
-    assert "猫" in at.session_state["trained_task"].vocab
-    assert not at.warning  # the typed text is now inside the model's vocabulary: no <unk> steps
+    assert "猫" in at.session_state["trained"]["bundle"].task.vocab
+    assert not [w for w in at.warning if "<unk>" in w.value]  # the typed text is in the model's vocabulary now

@@ -2,36 +2,29 @@
 
 import numpy as np
 import pytest
-import torch
 
 import lstm_viz as lv
 from lstm_viz import analysis, lessons, tasks
 from lstm_viz.cells import parameter_count
-from lstm_viz.train import load_model
+from lstm_viz.models import models_for, plain_loaders
+from lstm_viz.settings import DEFAULTS
 
 SCENES = lessons.load_lessons()
 ORDER = ["rnn-step", "bptt", "vanishing", "forget-gate", "input-gate", "cell-update", "output-gate",
          "gradients-survive", "no-forget-gate", "gru", "many-to-one", "bracket-cell"]
-MODELS = lessons.LESSONS.parent / "models"
-
-
-def shipped(stem):
-    return load_model(MODELS / stem)
 
 
 def page_numbers(scene, **override):
-    """What the page computes for a scene: bundle, encoded text, trace, gradient flow (with its knobs)."""
-    settings = dict(scene.settings, **override)
-    bundle, _ = analysis.make_bundle(settings, shipped, lv.build_module)
-    text = settings.get("text") or bundle.task.example
-    enc = bundle.encode(text)
+    """What the page computes for a scene, through the page's own model choice: bundle, encoded text, trace,
+    gradient flow (with its knobs)."""
+    s = DEFAULTS.replace(**dict(scene.settings, **override))
+    m = models_for(s, plain_loaders())
+    bundle = m.bundle
+    enc = bundle.encode(m.text)
     loss, _ = analysis.loss_for(bundle, enc)
     tr = lv.trace(bundle.rnn, enc.x)
-    module = bundle.rnn
-    if settings.get("radius") or settings.get("fbias") is not None:
-        module = analysis.derive(module, settings.get("radius") or None, settings.get("fbias"))
-    gf = lv.gradient_flow(module, enc.x, loss=loss, truncate=settings.get("trunc") or None,
-                          clip=settings.get("clip") or None)
+    module, _ = m.knobbed()
+    gf = lv.gradient_flow(module, enc.x, loss=loss, truncate=s.trunc or None, clip=s.clip or None)
     return bundle, enc, tr, gf
 
 
@@ -52,6 +45,10 @@ def test_bad_scene_files_are_refused(tmp_path):
     (tmp_path / "a.toml").write_text('id = "x"\ntitle = {en = "a", zh="b"}\ntext = {en="a", zh="b"}\n'
                                      'question = {en="a", zh="b"}\n[settings]\nexec = "rm -rf /"\n')
     with pytest.raises(ValueError, match="unknown setting 'exec'"):
+        lessons.load_lessons(tmp_path)
+    (tmp_path / "a.toml").write_text('id = "x"\ntitle = {en = "a", zh="b"}\ntext = {en="a", zh="b"}\n'
+                                     'question = {en="a", zh="b"}\n[settings]\ncell = "LSTM"\nhidden = 9999\n')
+    with pytest.raises(ValueError, match="setting 'cell': not one of"):
         lessons.load_lessons(tmp_path)
 
 
@@ -126,4 +123,3 @@ def test_scene_claim_holds_on_its_own_numbers(scene):
         assert abs(np.corrcoef(c_unit, depth)[0, 1]) >= c["min_r"]
     else:
         raise AssertionError(f"no check for {kind}")
-    assert torch.is_tensor(torch.zeros(1))

@@ -56,7 +56,7 @@ def intervention(key: str, _module, x: np.ndarray, _loss, loss_key: str, clamps_
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def step_data(key: str, _bundle, _trace, _flow, tokens: tuple, unknown: tuple, _probs, layer: int, unit: int,
-              lo: int, lang: str, loss_text: str):
+              lo: int, lang: str, loss_text: str, compact: bool):
     """The step player's data for one (model, input, layer, unit, window): built once, sent once."""
     return stepdata.step_data(_bundle, _trace, _flow, tokens, np.array(unknown, dtype=bool), _probs, layer, unit, lo,
-                              lang, loss_text, sig=key)
+                              lang, loss_text, sig=key, compact=compact)

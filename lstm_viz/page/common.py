@@ -32,12 +32,13 @@ def layer_and_unit(ctx, unit: bool = True):
 
 def step_player(ctx, compact: bool):
     """The page's one time control: the step player with this sequence's data (cached per window)."""
-    s = state.current()
+    ctx = ctx.now()
+    s = ctx.s
     T = ctx.trace.steps
     lo, _ = window_of(T, ctx.t, WINDOW)
     flow = None if compact else ctx.flow()
     key = f"{ctx.loss_key}|layer={ctx.layer}|unit={ctx.unit}|lo={lo}|lang={s.lang}|compact={compact}"
     data = cache.step_data(key, ctx.bundle, ctx.trace, flow, tuple(ctx.enc.tokens), tuple(bool(u) for u in
-                           ctx.enc.unknown), ctx.probs, ctx.layer, ctx.unit, lo, s.lang, ctx.loss_text)
+                           ctx.enc.unknown), ctx.probs, ctx.layer, ctx.unit, lo, s.lang, ctx.loss_text, compact)
     forced = ctx.t if st.session_state.pop("_t_forced_once", False) else None
-    player.show(data, forced, compact)
+    player.show(data, forced)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,10 @@ class Context:
     loss_fn: object
     loss_text: str
     loss_key: str
+
+    def now(self) -> Context:
+        """The same context with the settings as the widgets drawn so far left them."""
+        return replace(self, s=state.current())
 
     @property
     def bundle(self):

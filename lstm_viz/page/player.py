@@ -19,11 +19,11 @@ _player = st.components.v2.component("lstm_viz_player", html="<div class='lv-pla
                                      js=(DIST / "player.js").read_text(encoding="utf-8"), isolate_styles=False)
 
 
-def show(data: dict, t_forced: int | None, compact: bool, key: str = "player"):
+def show(data: dict, t_forced: int | None, key: str = "player"):
     """Mount the player. ``t_forced``: a step the server chose (a scene opened), else the player keeps its own.
     Returns the step the player asked to load a new window at (it stepped past the loaded ones), or None."""
     _assets(key="lstm_viz_assets")
-    payload = dict(data, compact=compact)
+    payload = dict(data)
     if t_forced is not None:
         payload["t"] = int(t_forced)
     result = _player(data=payload, key=key, on_window_change=lambda: None)

@@ -79,7 +79,7 @@ def apply_scene(scenes: list[lessons.Scene], scene_id: str) -> None:
     ss = st.session_state
     ss[_S] = new
     for name in NAMES:
-        if name in ss and name != "scene":
+        if name in ss:
             ss[name] = _widget_value(name, getattr(new, name))
     ss["_t_from_settings"] = True
     ss["_scene_applied"] = new.scene
@@ -90,6 +90,16 @@ def _widget_value(name: str, v):
     if spec.kind == "ints":
         return list(v or ())
     return v
+
+
+def preset(name: str, value, valid, fallback) -> None:
+    """Before drawing the widget of ``name``: give it ``value`` if it has none yet, and ``fallback`` if what it has
+    is not ``valid`` for this model (a unit past the hidden size, a step past the sequence)."""
+    ss = st.session_state
+    if ss.get(name) is None:
+        ss[name] = value
+    if not valid(ss[name]):
+        ss[name] = fallback
 
 
 def widget(fn, name: str, *args, value_of=None, **kwargs):

@@ -26,21 +26,19 @@ def render(ctx):
     g1, g2, g3, g4 = st.columns(4)
     gate = state.widget(g1.selectbox, "igate", tr("gate", lang), gates)
     lo, hi = gate_range(cell, gate)
-    if s.ival is None or not lo <= s.ival <= hi:
-        st.session_state["ival"] = hi
+    state.preset("ival", hi if s.ival is None else s.ival, lambda v: lo <= v <= hi, hi)
     value = state.widget(g2.slider, "ival", tr("value", lang), lo, hi, step=0.05)
-    if any(u >= H for u in s.iunits):
-        st.session_state["iunits"] = [u for u in s.iunits if u < H]
+    state.preset("iunits", list(s.iunits), lambda v: all(u < H for u in v), [])
     units = state.widget(g3.multiselect, "iunits", tr("units_to_clamp", lang), list(range(H)))
     steps = (0, 0)
     if T > 1:
         full = (0, T - 1)
-        if s.isteps is None or s.isteps[1] > T - 1:
-            st.session_state["isteps"] = full
+        state.preset("isteps", s.isteps or full, lambda v: v[1] <= T - 1, full)
         chosen = state.widget(g4.slider, "isteps", tr("steps_to_clamp", lang), 0, T - 1,
                               value_of=lambda v: None if tuple(v) == full else tuple(v))
         steps = chosen or full
     layer_and_unit(ctx)
+    ctx = ctx.now()
     clamp = lv.Clamp(gate, float(value), tuple(units) or None, tuple(range(steps[0], steps[1] + 1)))
     try:
         tr2, gf2 = cache.intervention(ctx.models.key, ctx.bundle.rnn, ctx.enc.x, ctx.loss_fn, ctx.loss_key,

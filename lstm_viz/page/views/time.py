@@ -17,20 +17,19 @@ def render(ctx):
     s, tr_, T, H = ctx.s, ctx.trace, ctx.trace.steps, ctx.trace.hidden_size
     lang = s.lang
     layer_and_unit(ctx)
+    ctx = ctx.now()
     step_player(ctx, compact=True)
     window = None
     if T > figures.MAX_COLUMNS:
         st.info(tr("downsampled", lang, bin=int(np.ceil(T / figures.MAX_COLUMNS))))
         full = (0, T - 1)
-        if s.win is None or s.win[1] > T - 1:
-            st.session_state["win"] = full
+        state.preset("win", s.win or full, lambda v: v[1] <= T - 1, full)
         win = state.widget(st.slider, "win", tr("window", lang), 0, T - 1,
                            value_of=lambda v: None if tuple(v) == full else tuple(v))
         window = None if win is None else (win[0], win[1] + 1)
     chart(figures.heatmaps(tr_, ctx.layer, ctx.labels, window, lang, highlight=(ctx.unit,)), "heatmaps")
     first = tuple(range(min(3, H)))
-    if s.units is None or any(u >= H for u in s.units):
-        st.session_state["units"] = list(first)
+    state.preset("units", list(s.units or first), lambda v: all(u < H for u in v), list(first))
     units = state.widget(st.multiselect, "units", tr("units_to_plot", lang), list(range(H)),
                          value_of=lambda v: None if tuple(v) == first else tuple(v))
     units = first if units is None else units

@@ -265,7 +265,7 @@ l0,-`+(t+144)+`c-2,-159.3,-10,-310.7,-24,-454c-53.3,-528,-210,-949.7,
 .lv-player { font-family: "Source Sans Pro", "Noto Sans CJK SC", sans-serif; font-size: 16px; color: inherit; }
 .lv-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-bottom: 6px; }
 .lv-btn { font-size: 16px; min-width: 40px; min-height: 36px; padding: 2px 10px; border-radius: 8px;
-  border: 1px solid rgba(49, 51, 63, 0.3); background: transparent; color: inherit; cursor: pointer; }
+  border: 1px solid color-mix(in srgb, currentColor 30%, transparent); background: transparent; color: inherit; cursor: pointer; }
 .lv-btn:hover { border-color: currentColor; }
 .lv-btn:focus-visible, .lv-slider:focus-visible { outline: 2px solid currentColor; outline-offset: 2px; }
 .lv-slider { flex: 1 1 200px; min-width: 120px; }
@@ -274,9 +274,9 @@ l0,-`+(t+144)+`c-2,-159.3,-10,-310.7,-24,-454c-53.3,-528,-210,-949.7,
 .lv-speed { font-size: 14px; }
 .lv-tokens { display: flex; overflow-x: auto; gap: 2px; padding: 4px 0; white-space: pre; scroll-behavior: auto; }
 .lv-tok { display: inline-block; min-width: 1.2em; text-align: center; padding: 2px 3px; border-radius: 4px;
-  border: 1px solid rgba(49, 51, 63, 0.15); cursor: pointer; font-family: monospace, "Noto Sans CJK SC"; }
+  border: 1px solid color-mix(in srgb, currentColor 15%, transparent); cursor: pointer; font-family: monospace, "Noto Sans CJK SC"; }
 .lv-tok.lv-unk { text-decoration: underline wavy; opacity: 0.7; }
-.lv-tok.lv-cur { outline: 3px solid #E69F00; font-weight: bold; }
+.lv-tok.lv-cur { outline: 3px solid var(--lv-cursor, currentColor); font-weight: bold; }
 .lv-keys, .lv-note { font-size: 13px; opacity: 0.75; margin: 2px 0; }
 .lv-main { display: flex; flex-wrap: wrap; gap: 16px; margin-top: 6px; }
 .lv-left { flex: 3 1 420px; min-width: 0; }
@@ -290,7 +290,7 @@ l0,-`+(t+144)+`c-2,-159.3,-10,-310.7,-24,-454c-53.3,-528,-210,-949.7,
 .lv-bars { display: flex; flex-direction: column; gap: 4px; }
 .lv-barrow { display: grid; grid-template-columns: 4em 1fr 3.5em; align-items: center; gap: 6px; }
 .lv-barlabel { text-align: right; white-space: pre; overflow: hidden; text-overflow: ellipsis; font-family: monospace, sans-serif; }
-.lv-bartrack { height: 16px; background: rgba(49, 51, 63, 0.08); border-radius: 3px; overflow: hidden; }
+.lv-bartrack { height: 16px; background: color-mix(in srgb, currentColor 8%, transparent); border-radius: 3px; overflow: hidden; }
 .lv-barfill { display: block; height: 100%; }
 .lv-barvalue { font-variant-numeric: tabular-nums; font-size: 14px; }
 .lv-eq { margin-top: 8px; overflow-x: auto; }

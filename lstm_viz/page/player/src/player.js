@@ -74,13 +74,13 @@ class Player {
     this.setTrigger = setTrigger;
     this.n = data.hi - data.lo;
     this.series = {};
-    for (const [name, b64] of Object.entries(data.series)) this.series[name] = decode(b64, Float32Array);
+    for (const [name, b64] of Object.entries(data.series || {})) this.series[name] = decode(b64, Float32Array);
     if (data.pred) {
       this.predIdx = decode(data.pred.idx, Uint16Array);
       this.predP = decode(data.pred.p, Float32Array);
     }
     this.scales = {};
-    for (const [k, stops] of Object.entries(data.scales)) this.scales[k] = stops.map(([f, c]) => [f, parseRgb(c)]);
+    for (const [k, stops] of Object.entries(data.scales || {})) this.scales[k] = stops.map(([f, c]) => [f, parseRgb(c)]);
     this.unknown = new Set(data.unknown);
     this.playing = null;
     this.speed = 4;
@@ -108,6 +108,7 @@ class Player {
     const T = d.text;
     this.root.replaceChildren();
     this.root.classList.toggle("lv-compact", !!d.compact);
+    this.root.style.setProperty("--lv-cursor", d.colours.cursor);
     const bar = el("div", "lv-bar");
     const button = (label, title, fn, cls) => {
       const b = el("button", "lv-btn " + (cls || ""), label);
