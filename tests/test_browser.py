@@ -70,15 +70,33 @@ def browser():
 def page(browser, server):
     pg = browser.new_page(viewport={"width": 1400, "height": 1600})
     pg.set_default_timeout(60_000)
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
     yield pg
     pg.close()
+    assert errors == [], errors  # no JavaScript error on any page
 
 
 def settle(pg):
-    """Wait until Streamlit has finished the rerun and charts are drawn."""
+    """Wait until Streamlit has finished the rerun and the player or a chart is drawn."""
     pg.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=90_000)
-    pg.wait_for_selector(".js-plotly-plot", timeout=90_000)
-    time.sleep(1.0)
+    pg.wait_for_selector(".lv-player[data-t], .js-plotly-plot", timeout=90_000)
+    time.sleep(0.8)
+
+
+def player_t(pg) -> int:
+    return int(pg.get_attribute(".lv-player", "data-t"))
+
+
+def wait_player(pg, text: str, timeout: float = 90) -> str:
+    """Poll the step player until its text contains ``text``."""
+    end = time.time() + timeout
+    while time.time() < end:
+        found = pg.locator(".lv-player")
+        if found.count() and text in found.first.inner_text():
+            return found.first.inner_text()
+        time.sleep(0.3)
+    raise AssertionError(f"the player does not show {text!r}")
 
 
 def chart_json(pg) -> str:
@@ -97,13 +115,6 @@ def wait_chart(pg, text: str, timeout: float = 90) -> str:
     raise AssertionError(f"no chart shows {text!r}")
 
 
-def shows(pg, text: str):
-    """The rerun that draws ``text`` in a chart has finished, with no error on the page."""
-    wait_chart(pg, text)
-    settle(pg)
-    no_errors(pg)
-
-
 def no_errors(pg):
     assert pg.locator("[data-testid='stException']").count() == 0
     assert pg.locator("[data-testid='stAlertContentError']").count() == 0
@@ -114,47 +125,123 @@ def shot(pg, name):
     pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
-def test_page_loads_steps_and_switches(page, server):
+COUNT_RERUNS = """() => { window.__reruns = 0; const app = document.querySelector("[data-testid='stApp']");
+  new MutationObserver(() => { if (app.dataset.testScriptState === 'running') window.__reruns++; })
+    .observe(app, {attributes: true}); }"""
+
+
+def diagram_text(pg) -> str:
+    """The diagram's texts, one per line (SVG text elements)."""
+    return pg.evaluate("() => [...document.querySelectorAll('.lv-diagram text')].map(e => e.textContent).join('\\n')")
+
+
+def test_the_player_steps_in_the_browser_without_a_rerun(page, server):
     page.goto(server)
     settle(page)
     no_errors(page)
-    assert "Inside a recurrent network" in page.inner_text("h1")
-    shot(page, "01_first_page")
-    first = chart_json(page)
-
+    page.evaluate(COUNT_RERUNS)
     page.locator("h1").click()  # focus the page, not a text box
-    page.keyboard.press("ArrowRight")  # the Next button's shortcut
-    wait_chart(page, "step t = 1")
-    page.get_by_role("button", name="Next ▶").click()
-    wait_chart(page, "step t = 2")
-
-    slider = page.get_by_role("slider").first
-    slider.focus()
-    for _ in range(3):
+    assert player_t(page) == 0
+    d0 = diagram_text(page)
+    page.keyboard.press("ArrowRight")
+    assert player_t(page) == 1 and diagram_text(page) != d0
+    for _ in range(10):  # ten presses 50 ms apart advance exactly ten steps
         page.keyboard.press("ArrowRight")
-    wait_chart(page, "step t = 5")
-    assert chart_json(page) != first
-    no_errors(page)
+        page.wait_for_timeout(50)
+    assert player_t(page) == 11
+    page.keyboard.press("ArrowLeft")
+    assert player_t(page) == 10
+    page.keyboard.press("End")
+    T = int(page.get_attribute(".lv-slider", "max")) + 1
+    assert player_t(page) == T - 1
+    page.keyboard.press("Home")
+    assert player_t(page) == 0
+    page.get_by_title("Next step (→)").click()
+    assert player_t(page) == 1
+    page.wait_for_timeout(400)
+    assert page.evaluate("() => window.__reruns") == 0  # stepping never reruns the page
+    assert "t=1" in page.url  # the address follows, so a copied link opens here
 
-    page.get_by_role("radio", name="GRU", exact=True).click()
-    shows(page, "GRU layer 0")
-    shot(page, "02_gru")
+    # play and pause: the diagram, prediction and equations are one component and move together
+    page.get_by_title("Play").click()
+    page.wait_for_timeout(1300)
+    page.get_by_title("Pause").click()
+    t = player_t(page)
+    assert t >= 3
+    page.wait_for_timeout(600)
+    assert player_t(page) == t
+    h_diagram = [ln for ln in diagram_text(page).splitlines() if ln.startswith("hₜ =")][0].split("=")[1].strip()
+    eq = page.locator(".lv-eqline").nth(5).inner_text()  # h_t[0] = o_t tanh(c_t) = ... = value
+    assert f"{float(h_diagram):+.3f}"[:5] in eq.replace("−", "-").replace("\n", ""), (h_diagram, eq)
+    assert f"t = {t} /" in page.locator(".lv-steplabel").inner_text()
+    assert page.evaluate("() => window.__reruns") == 0
+    shot(page, "01_player")
 
-    page.get_by_role("radio", name="Gradients", exact=True).click()
-    shows(page, "‖∂h_T/∂h_t‖")
-    shot(page, "03_gradients")
+
+def test_a_link_opens_at_its_step_and_a_unit_change_keeps_it(page, server):
+    page.goto(f"{server}/?t=7")
+    settle(page)
+    assert player_t(page) == 7
+    assert page.locator(".lv-tok.lv-cur").count() == 1
+    page.locator("h1").click()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(300)
+    unit = page.get_by_label("Unit", exact=True).and_(page.locator("input"))
+    unit.fill("2")
+    unit.press("Enter")
+    wait_player(page, "unit 2")
+    settle(page)
+    assert player_t(page) == 8
+
+
+def test_the_cursor_on_the_over_time_charts_follows_the_step(page, server):
+    page.goto(f"{server}/?view=time&t=3")
+    settle(page)
+    page.wait_for_selector(".lv-cursor", timeout=30_000)
+    page.wait_for_timeout(1200)
+    assert page.locator(".lv-cursor").count() == 3  # heatmaps, unit lines, text colouring
+    x0 = page.evaluate("() => document.querySelector('.lv-cursor').getBoundingClientRect().left")
+    page.locator("h1").click()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    x1 = page.evaluate("() => document.querySelector('.lv-cursor').getBoundingClientRect().left")
+    assert x1 > x0 and player_t(page) == 8
+    shot(page, "02_over_time_cursor")
+
+
+def test_views_presenter_and_screens(browser, server):
+    for w, h, name in ((1280, 720, "03_1280x720"), (390, 844, "04_390x844"), (1366, 768, "05_1366x768")):
+        pg = browser.new_page(viewport={"width": w, "height": h})
+        pg.goto(server)
+        settle(pg)
+        no_errors(pg)
+        shot(pg, name)
+        pg.close()
+    pg = browser.new_page(viewport={"width": 1280, "height": 720})
+    pg.goto(f"{server}/?scene=vanishing&present=true")  # once a crash: presenter view with a fresh model
+    settle(pg)
+    no_errors(pg)
+    assert pg.locator("[data-testid='stSidebar']").is_hidden()
+    shot(pg, "06_presenter_vanishing")
+    pg.get_by_role("radio", name="Gradients", exact=True).click()  # the active view, clicked again
+    settle(pg)
+    assert pg.get_by_role("radio", name="Gradients", exact=True).is_checked()
+    pg.close()
 
 
 def test_typed_chinese_and_emoji(page, server):
     page.goto(f"{server}/?source=random&cell=lstm")
     settle(page)
     box = page.get_by_role("textbox").first
-    box.fill("你好，世界 😀 LSTM")
+    box.fill("你好，世界 😀 <b>LSTM</b>")
     box.press("Control+Enter")
-    shows(page, "你")
+    wait_player(page, "你")
+    settle(page)
+    tokens = page.locator(".lv-tok").all_inner_texts()
+    assert "😀" in tokens and "<" in tokens and page.locator(".lv-player b").count() == 0  # text, never HTML
     page.get_by_role("radio", name="Over time", exact=True).click()
-    shows(page, "😀")
-    shot(page, "04_chinese_emoji")
+    wait_chart(page, "😀")
+    shot(page, "07_chinese_emoji")
 
 
 def test_chinese_interface_and_lesson_scene(page, server):
@@ -163,12 +250,12 @@ def test_chinese_interface_and_lesson_scene(page, server):
     no_errors(page)
     assert "循环神经网络内部" in page.inner_text("h1")
     assert "LSTM 为什么能保住梯度" in page.content()
-    shot(page, "05_scene_zh")
-    page.goto(f"{server}/?scene=bracket-cell&present=true")
+    shot(page, "08_scene_zh")
+    page.goto(f"{server}/?scene=bracket-cell&present=true&lang=zh")
     settle(page)
     no_errors(page)
     assert page.locator("[data-testid='stSidebar']").is_hidden()
-    shot(page, "06_presenter")
+    shot(page, "09_presenter_zh")
 
 
 def test_upload_bad_then_good_model(page, server, tmp_path):
@@ -194,6 +281,6 @@ def test_upload_bad_then_good_model(page, server, tmp_path):
     box = page.get_by_role("textbox").first
     box.fill("0.5, 1, -2 3 0.25")
     box.press("Control+Enter")
-    shows(page, "GRU layer")
+    wait_player(page, "GRU")
     assert "carries no vocabulary" in page.inner_text("body")  # how typed symbols reach its input slots
-    shot(page, "07_upload")
+    shot(page, "10_upload")

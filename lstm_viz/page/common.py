@@ -40,5 +40,7 @@ def step_player(ctx, compact: bool):
     key = f"{ctx.loss_key}|layer={ctx.layer}|unit={ctx.unit}|lo={lo}|lang={s.lang}|compact={compact}"
     data = cache.step_data(key, ctx.bundle, ctx.trace, flow, tuple(ctx.enc.tokens), tuple(bool(u) for u in
                            ctx.enc.unknown), ctx.probs, ctx.layer, ctx.unit, lo, s.lang, ctx.loss_text, compact)
-    forced = ctx.t if st.session_state.pop("_t_forced_once", False) else None
-    player.show(data, forced)
+    window_at = player.show(data, ctx.t if state.t_forced() else None)
+    if window_at is not None and not lo <= window_at < lo + WINDOW:  # stepped past the loaded steps
+        state.change(t=int(window_at))
+        st.rerun()

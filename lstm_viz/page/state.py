@@ -1,10 +1,11 @@
 """The page's one state: a PageSettings read from the address once per session, changed by widgets, written back.
 
 - ``start(scenes)`` at the top of every run: the first run of a session reads the address (a scene named there
-  brings its settings, the address's own values win); later runs keep the session's settings, except the step
-  ``t``, which the step player keeps in the address without a rerun and which is read from it on every run.
+  brings its settings, the address's own values win); later runs keep the session's settings.
 - ``widget(fn, name, ...)`` draws a widget bound to one setting and stores what it returns.
-- ``finish(settings)`` writes the address (only values that differ from the defaults).
+- ``finish(settings)`` writes the address (only values that differ from the defaults). The step ``t`` belongs to
+  the step player in the browser, which writes it into the address itself as it steps, without a rerun; the
+  address is written in the browser too (a tiny component), so that the two never overwrite each other.
 Bad values in the address fall back to their defaults, and ``notices()`` names them.
 """
 
@@ -23,8 +24,9 @@ NAMES = [f.name for f in fields(PageSettings)]
 
 def start(scenes: list[lessons.Scene]) -> PageSettings:
     ss = st.session_state
-    query = st.query_params.to_dict()
+    ss["_t_forced"] = ss.pop("_t_from_settings", False)  # the server chose the step this run (a scene opened)
     if _S not in ss:  # first run of this session: the address, once
+        query = st.query_params.to_dict()
         notices = []
         base = DEFAULTS
         sid = query.get("scene", "")
@@ -37,17 +39,15 @@ def start(scenes: list[lessons.Scene]) -> PageSettings:
         s, bad = parse(query, base)
         ss[_S] = s
         ss["_notices"] = notices + bad
-        ss["_scene_applied"] = s.scene
-    else:  # the step is the browser's: read it from the address the player keeps
-        s = ss[_S]
-        if ss.pop("_t_from_settings", False):
-            ss["_t_forced_once"] = True  # the player is told this step (it otherwise keeps its own)
-            ss["_notices"] = []
-        else:
-            t, bad = parse({"t": query.get("t", "0")}, s)
-            s = ss[_S] = t
-            ss["_notices"] = bad
+    else:
+        ss["_notices"] = []
     return ss[_S]
+
+
+def t_forced() -> bool:
+    """Whether this run tells the player its step (else the player keeps its own, which the server never sees
+    except when the player asks for another window of a long sequence)."""
+    return st.session_state.get("_t_forced", False)
 
 
 def current() -> PageSettings:
@@ -82,7 +82,6 @@ def apply_scene(scenes: list[lessons.Scene], scene_id: str) -> None:
         if name in ss:
             ss[name] = _widget_value(name, getattr(new, name))
     ss["_t_from_settings"] = True
-    ss["_scene_applied"] = new.scene
 
 
 def _widget_value(name: str, v):
@@ -122,9 +121,21 @@ def widget(fn, name: str, *args, value_of=None, **kwargs):
     return v
 
 
+_ADDRESS_JS = """
+export default function ({ data }) {
+  const url = new URL(window.location.href);
+  const t = data.t !== null ? String(data.t) : url.searchParams.get("t");
+  const next = new URLSearchParams(data.query);
+  if (t && t !== "0") next.set("t", t);
+  const search = next.toString() ? "?" + next.toString() : "";
+  if (search !== url.search) window.history.replaceState(window.history.state, "", url.pathname + search + url.hash);
+}
+"""
+_address = st.components.v2.component("lstm_viz_address", js=_ADDRESS_JS, html="<span></span>")
+
+
 def finish(s: PageSettings) -> None:
-    """Write the address: every setting that differs from its default (so a copied link reproduces the view)."""
-    want = to_query(s)
-    have = st.query_params.to_dict()
-    if have != want:
-        st.query_params.from_dict(want)
+    """Write the address: every setting that differs from its default (so a copied link reproduces the view), with
+    the player's own step, or the one the server chose this run."""
+    query = {k: v for k, v in to_query(s).items() if k != "t"}
+    _address(data={"query": query, "t": s.t if t_forced() else None}, key="lstm_viz_address")
