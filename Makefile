@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench player clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(VENV)/.dev
 
 bench: $(VENV)/.app
 	$(BIN)/python benchmarks/bench_engine.py
+
+# the step player's bundle (committed, so `make run` needs no Node): rebuild after editing player/src
+player:
+	cd lstm_viz/page/player && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 
 clean:
 	rm -rf $(VENV)

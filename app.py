@@ -8,13 +8,14 @@ import torch
 
 from lstm_viz import lessons
 from lstm_viz.i18n import tr
-from lstm_viz.page import context, lesson, sidebar, state
+from lstm_viz.page import context, lesson, player, sidebar, state
 from lstm_viz.page.views import VIEWS, train
 from lstm_viz.settings import VIEWS as VIEW_NAMES
 
 torch.set_num_threads(1)
 st.set_page_config(page_title="lstm_viz", layout="wide")
 
+player.install()
 scenes = lessons.load_lessons()
 settings = state.start(scenes)
 upload = sidebar.render(scenes)

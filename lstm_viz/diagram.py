@@ -86,10 +86,11 @@ def layout(cell: str, nonlinearity: str = "tanh", head: str | None = None, lang:
                   _label(10.6, 3.4, "hₜ = ⟦h:+.3f⟧", h_t, "end"),
                   _label(10.6, 0.0, tr("d_to_next", lang), "", "end")]
         out_x, out_y = 9.2, 3
-    if head is not None:  # the readout y_t = W_hy h_t + b_y (and softmax) above h_t
+    if head is not None:  # the readout y_t = W_hy h_t + b_y (and softmax) above h_t, inside the right edge
         wires.append(_w((out_x, out_y), (out_x, 4.3)))
+        out_x = min(out_x, 9.5)
         if head == "classify":
-            boxes.append(_box(out_x - 0.4, 4.75, "p = softmax(W_hy h + b_y)", "p_top", "seq", tr("d_readout", lang),
+            boxes.append(_box(out_x - 0.4, 4.75, "p = softmax(W_hy h + b)", "p_top", "seq", tr("d_readout", lang),
                               colour_of("bar"), w=3.6))
             labels.append(_label(out_x - 2.4, 4.75, "ŷₜ = “⟦top:label⟧”", tr("d_top", lang), "end"))
         else:

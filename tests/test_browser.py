@@ -131,8 +131,8 @@ COUNT_RERUNS = """() => { window.__reruns = 0; const app = document.querySelecto
 
 
 def diagram_text(pg) -> str:
-    """The diagram's texts, one per line (SVG text elements)."""
-    return pg.evaluate("() => [...document.querySelectorAll('.lv-diagram text')].map(e => e.textContent).join('\\n')")
+    """The diagram's texts, one per line (SVG text elements, inside the player's shadow root)."""
+    return "\n".join(pg.locator(".lv-diagram text").all_text_contents())
 
 
 def test_the_player_steps_in_the_browser_without_a_rerun(page, server):
@@ -201,6 +201,7 @@ def test_the_cursor_on_the_over_time_charts_follows_the_step(page, server):
     page.wait_for_timeout(1200)
     assert page.locator(".lv-cursor").count() == 3  # heatmaps, unit lines, text colouring
     x0 = page.evaluate("() => document.querySelector('.lv-cursor').getBoundingClientRect().left")
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.lv-cursor')).position") == "absolute"
     page.locator("h1").click()
     for _ in range(5):
         page.keyboard.press("ArrowRight")

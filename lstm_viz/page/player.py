@@ -1,8 +1,9 @@
 """The step player: a Streamlit custom component (components v2) whose JavaScript ships in ``player/dist``.
 
-Two components: ``lstm_viz_assets`` installs KaTeX (fonts inlined) and the player's styles once per page (its
-message never changes, so Streamlit sends it once and then by reference); ``lstm_viz_player`` receives one
-sequence's step data and steps through it in the browser. Built from ``player/src`` by ``npm run build``.
+Two components: ``lstm_viz_assets`` installs KaTeX and its fonts (inlined) once per page (its message never
+changes, so Streamlit sends it once and then by reference); ``lstm_viz_player`` receives one sequence's step data
+and steps through it in the browser, inside a shadow root with its own styles. Built from ``player/src`` by
+``make player``.
 """
 
 from __future__ import annotations
@@ -16,13 +17,19 @@ DIST = Path(__file__).resolve().parent / "player" / "dist"
 _assets = st.components.v2.component("lstm_viz_assets", html="<span></span>",
                                      js=(DIST / "assets.js").read_text(encoding="utf-8"))
 _player = st.components.v2.component("lstm_viz_player", html="<div class='lv-player'></div>",
-                                     js=(DIST / "player.js").read_text(encoding="utf-8"), isolate_styles=False)
+                                     js=(DIST / "player.js").read_text(encoding="utf-8"),
+                                     css=(DIST / "player.css").read_text(encoding="utf-8"))
+
+
+def install() -> None:
+    """KaTeX and its fonts, first thing on every run: the browser loads the component machinery and KaTeX while
+    the rest of the page is computed (and, the message being the same each run, receives it only once)."""
+    _assets(key="lstm_viz_assets")
 
 
 def show(data: dict, t_forced: int | None, key: str = "player"):
     """Mount the player. ``t_forced``: a step the server chose (a scene opened), else the player keeps its own.
     Returns the step the player asked to load a new window at (it stepped past the loaded ones), or None."""
-    _assets(key="lstm_viz_assets")
     payload = dict(data)
     if t_forced is not None:
         payload["t"] = int(t_forced)

@@ -1,5 +1,5 @@
-// Builds dist/assets.js (KaTeX with its fonts inlined, and the player's styles, installed once per page) and
-// dist/player.js (the step player). Both are committed, so the page runs on a machine without Node;
+// Builds dist/assets.js (KaTeX and its fonts, inlined, installed once per page), dist/player.js (the step player)
+// and dist/player.css (its styles and KaTeX's, inside the player's shadow root). Both are committed, so the page runs on a machine without Node;
 // CI rebuilds them and fails if the committed files differ.
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -16,14 +16,20 @@ katexCss = katexCss.replace(/src:url\(fonts\/([\w-]+)\.woff2\) format\("woff2"\)
   return `src:url(data:font/woff2;base64,${font}) format("woff2")`;
 });
 if (/url\(fonts\//.test(katexCss)) throw new Error("a KaTeX font was not inlined");
-const css = katexCss + "\n" + readFileSync(join(here, "src", "player.css"), "utf8");
+// @font-face rules go to the document (fonts declared inside a shadow root are not used); the rest of KaTeX's
+// stylesheet and the player's own go inside the player's shadow root, so that the page's styles neither reach
+// its thousands of equation spans nor cost a style recalculation of the whole page at every step
+const fontFaces = katexCss.match(/@font-face\{[^}]*\}/g).join("\n");
+const css = "/* built from src/ by build.mjs: do not edit */\n" + katexCss.replace(/@font-face\{[^}]*\}/g, "") + "\n" +
+  readFileSync(join(here, "src", "player.css"), "utf8");
 
 const common = { banner: { js: "// built from src/ by build.mjs: do not edit" }, bundle: true, format: "esm", minify: true, legalComments: "none", target: "es2020", write: false };
 const assets = await esbuild.build({
-  ...common, entryPoints: [join(here, "src", "assets.js")], define: { __PLAYER_CSS__: JSON.stringify(css) },
+  ...common, entryPoints: [join(here, "src", "assets.js")], define: { __FONT_FACES__: JSON.stringify(fontFaces) },
 });
 const player = await esbuild.build({ ...common, entryPoints: [join(here, "src", "player.js")] });
 writeFileSync(join(here, "dist", "assets.js"), assets.outputFiles[0].text);
 writeFileSync(join(here, "dist", "player.js"), player.outputFiles[0].text);
+writeFileSync(join(here, "dist", "player.css"), css);
 console.log("dist/assets.js", assets.outputFiles[0].text.length, "bytes; dist/player.js",
   player.outputFiles[0].text.length, "bytes");

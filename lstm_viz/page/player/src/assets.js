@@ -1,11 +1,11 @@
-// Installed once per page: KaTeX (for the player's equations) and the stylesheet of the player and of KaTeX.
+// Installed once per page: KaTeX (for the player's equations) and its fonts.
 import katex from "katex";
 
 export default function () {
   if (!window.lstmVizKatex) {
     const style = document.createElement("style");
-    style.id = "lstm-viz-player-css";
-    style.textContent = __PLAYER_CSS__; // eslint-disable-line no-undef
+    style.id = "lstm-viz-katex-fonts";
+    style.textContent = __FONT_FACES__; // eslint-disable-line no-undef
     document.head.appendChild(style);
     window.lstmVizKatex = katex;
     window.dispatchEvent(new Event("lstm-viz-katex"));

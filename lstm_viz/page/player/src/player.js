@@ -8,6 +8,9 @@ const S = 64; // pixels per diagram unit
 const SPEEDS = [1, 2, 4, 8, 16]; // steps per second when playing
 const memory = new Map(); // component key -> {sig, t}: the step survives a rerun that did not change the data
 const PLACEHOLDER = /⟦(\w+):([^⟧]+)⟧/g;
+const KATEX = { throwOnError: false, strict: false, displayMode: false };
+// \htmlClass only: it marks where a step's numbers go (the templates are the project's own, never user text)
+const KATEX_LIVE = { ...KATEX, trust: (ctx) => ctx.command === "\\htmlClass" };
 
 function decode(b64, Type) {
   const bin = atob(b64);
@@ -199,7 +202,7 @@ class Player {
       if (!d.equations[part].length) continue;
       eq.appendChild(el("div", "lv-eqhead", T[key]));
       for (const tmpl of d.equations[part]) {
-        const line = el("div", "lv-eqline");
+        const line = el("div", "lv-eqline" + (tmpl.includes("underbrace") ? " lv-tall" : ""));
         eq.appendChild(line);
         this.eqLines.push([line, tmpl]);
       }
@@ -232,7 +235,8 @@ class Player {
       svg("title", {}, g).textContent = b.title;
       const rect = svg("rect", { x: X(b.x - b.w / 2), y: Y(b.y + b.h / 2), width: b.w * S, height: b.h * S, rx: 8,
         stroke: b.edge, "stroke-width": 4 }, g);
-      const label = svg("text", { x: X(b.x), y: Y(b.y) - 6, "text-anchor": "middle", "font-size": 17 }, g);
+      const label = svg("text", { x: X(b.x), y: Y(b.y) - 6, "text-anchor": "middle",
+        "font-size": b.label.length > 12 ? 15 : 17 }, g);
       label.textContent = b.label;
       const val = svg("text", { x: X(b.x), y: Y(b.y) + 16, "text-anchor": "middle", "font-size": 19,
         "font-weight": "bold" }, g);
@@ -286,10 +290,14 @@ class Player {
     this.current = i;
     const tokEl = this.tokenEls[i];
     tokEl.classList.add("lv-cur");
-    const strip = tokEl.parentElement;
-    if (tokEl.offsetLeft < strip.scrollLeft || tokEl.offsetLeft + tokEl.offsetWidth > strip.scrollLeft + strip.clientWidth) {
-      strip.scrollLeft = tokEl.offsetLeft - strip.clientWidth / 2;
-    }
+    cancelAnimationFrame(this.scrollFrame);
+    this.scrollFrame = requestAnimationFrame(() => { // layout is read once the frame is laid out anyway
+      const strip = tokEl.parentElement;
+      const left = tokEl.offsetLeft - strip.offsetLeft;
+      if (left < strip.scrollLeft || left + tokEl.offsetWidth > strip.scrollLeft + strip.clientWidth) {
+        strip.scrollLeft = left - strip.clientWidth / 2;
+      }
+    });
     this.root.dataset.t = String(t);
     moveCursors(t, d.colours.cursor);
     if (d.compact) return;
@@ -335,8 +343,31 @@ class Player {
       }
       return;
     }
-    for (const [line, tmpl] of this.eqLines) {
-      katex.render(this.fill(tmpl, this.t, true), line, { throwOnError: false, strict: false, displayMode: false });
+    const t = this.t;
+    for (const entry of this.eqLines) {
+      const [line, tmpl] = entry;
+      if (entry.live === undefined) { // first time: typeset once, numbers in marked boxes that steps refill
+        entry.specs = [...tmpl.matchAll(PLACEHOLDER)].map((m) => [m[1], m[2]]);
+        entry.live = entry.specs.every(([, spec]) => !spec.endsWith("e"));
+        if (entry.live) {
+          let k = 0;
+          const tex = tmpl.replace(PLACEHOLDER, () => `\\htmlClass{lv-n${k++}}{0.0000}`);
+          katex.render(tex, line, KATEX_LIVE);
+          entry.nodes = entry.specs.map((_, i) => line.querySelector(`.lv-n${i}`));
+        }
+      }
+      const values = entry.specs.map(([name]) => this.value(name, t));
+      if (entry.live && values.every(Number.isFinite)) {
+        entry.specs.forEach(([, spec], i) => { entry.nodes[i].textContent = fmt(values[i], spec, false).replace("-", "−"); });
+        entry.shown = null;
+      } else {
+        const tex = this.fill(tmpl, t, true);
+        if (tex !== entry.shown) { // lines without numbers (the textbook form) are typeset once
+          katex.render(tex, line, KATEX);
+          entry.shown = tex;
+        }
+        if (entry.live) entry.live = undefined; // a non-finite value replaced the boxes: typeset them again
+      }
     }
   }
 
@@ -400,8 +431,11 @@ function moveCursors(t, colour) {
     const full = gd._fullLayout;
     if (!meta || !full || !full.xaxis) continue;
     let mark = gd.querySelector(":scope > .lv-cursor");
-    if (!mark) {
+    if (!mark) { // in the page, outside the player's shadow root: styled here
       mark = el("div", "lv-cursor");
+      Object.assign(mark.style, { position: "absolute", pointerEvents: "none", zIndex: 5, opacity: 0.9,
+        boxSizing: "border-box" });
+      if (meta.grid) Object.assign(mark.style, { background: "transparent", border: "3px solid" });
       gd.style.position = "relative";
       gd.appendChild(mark);
       if (gd.on && !gd.lvHooked) {
@@ -427,7 +461,6 @@ function moveCursors(t, colour) {
       top = cy - h / 2;
       width = w;
       height = h;
-      mark.classList.add("lv-cursor-box");
     } else {
       const x = (t - meta.lo) / meta.bin;
       const xa = full.xaxis;
@@ -467,8 +500,9 @@ export default function (component) {
   player.go(player.t);
 
   const onKey = (ev) => {
-    if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey || inTextBox(ev.target)) return;
-    if (ev.target && ev.target.classList && ev.target.classList.contains("lv-slider")) return; // it steps itself
+    const target = ev.composedPath()[0] || ev.target; // inside the player's shadow root too
+    if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey || inTextBox(target)) return;
+    if (target && target.classList && target.classList.contains("lv-slider")) return; // it steps itself
     const move = { ArrowLeft: player.t - 1, ArrowRight: player.t + 1, Home: 0, End: data.T - 1 }[ev.key];
     if (move === undefined) return;
     ev.preventDefault();
