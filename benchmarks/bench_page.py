@@ -1,6 +1,9 @@
 """Page responsiveness, measured with Streamlit's AppTest (the server side of a rerun; the browser's own
 drawing is not included). One thread, median of several interactions. Prints a Markdown table.
 
+Stepping is not here: the step player steps in the browser with no rerun (benchmarks/bench_browser.py). What
+reruns is a change of unit (a new series for the player, the model and its trace cached).
+
     python benchmarks/bench_page.py
 """
 
@@ -22,7 +25,7 @@ BRACKETS = 'f(x [a "b (c" d] (y)) "z" [[a] b] '
 
 
 def measure(T: int, view: str, repeats: int = 5) -> tuple[float, float, int]:
-    """(first render s, median step-slider rerun s, chart bytes) for a T-step sequence in one view."""
+    """(first render s, median unit-change rerun s, bytes of charts and player data) for a T-step sequence."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.query_params["view"] = view
     at.run()
@@ -34,15 +37,19 @@ def measure(T: int, view: str, repeats: int = 5) -> tuple[float, float, int]:
     times = []
     for k in range(1, repeats + 1):
         t0 = time.perf_counter()
-        at.slider(key="t").set_value(k * (T // (repeats + 1))).run()
+        if view in ("step", "time"):
+            at.number_input(key="unit").set_value(k).run()
+        else:
+            at.slider(key="clip").set_value(0.1 * k).run()
         times.append(time.perf_counter() - t0)
-    size = sum(len(c.proto.spec) for c in at.get("plotly_chart"))
+    size = sum(len(c.proto.spec) for c in at.get("plotly_chart")) + sum(len(c.proto.json)
+                                                                        for c in at.get("bidi_component"))
     return first, statistics.median(times), size
 
 
 def main() -> None:
     torch.set_num_threads(1)
-    print("| sequence | view | first render (model runs) | step-slider rerun (cached) | chart data per rerun |")
+    print("| sequence | view | first render (model runs) | rerun: unit (step, time) or clip (grad) | data per rerun |")
     print("|---|---|---|---|---|")
     for T in (200, 10_000):
         for view in ("step", "time", "grad"):
