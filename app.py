@@ -21,8 +21,9 @@ settings = state.start(scenes)
 upload = sidebar.render(scenes)
 lesson.render(scenes)
 settings = state.current()
-if state.notices():
-    st.warning(tr("notice", settings.lang) + "\n\n" + "\n\n".join(f"`{n}`" for n in state.notices()))
+if state.notices():  # the address's own text, shown as plain text (never markdown or HTML)
+    st.warning(tr("notice", settings.lang))
+    st.text("\n".join(state.notices()))
 
 ctx = context.load(settings, upload)
 if ctx is not None:

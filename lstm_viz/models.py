@@ -53,6 +53,11 @@ class Models:
     text: str  # the text it reads (the typed one, or its example)
 
     @property
+    def trained_here(self) -> bool:
+        """A model trained in this session, not a shipped one."""
+        return self.key.startswith("session|")
+
+    @property
     def cell(self) -> str:
         from .checks import cell_of
 
@@ -71,14 +76,14 @@ class Models:
         fbias = s.fbias if cell == "lstm" else None
         if not s.radius and fbias is None:
             return module, mkey
-        return derive(module, s.radius or None, fbias), f"{mkey}|radius={s.radius:g}|fbias={fbias}"
+        return derive(module, s.radius or None, fbias), key(s, "radius", base=mkey, fbias=fbias)
 
     def compared(self) -> dict[str, tuple[nn.Module, str]]:
         """RNN, GRU and LSTM on the same input, built like the main model, with the same knobs."""
         s = self.settings
         out = {}
         for c in ("rnn", "gru", "lstm"):
-            if s.source == "trained" and not self.key.startswith("session:"):
+            if s.source == "trained" and not self.trained_here:
                 module = self.loaders.shipped(stem_for(s.task, c, s.lag))[0].rnn
                 mkey = key(s.replace(cell=c), *MODEL_SETTINGS["trained"])
             else:  # fresh, uploaded or trained here: fresh seeded cells of the same sizes and weight scale
@@ -86,7 +91,8 @@ class Models:
                 scale = s.scale if s.source == "random" else 1.0
                 module = self.loaders.fresh(c, r.input_size, r.hidden_size, r.num_layers, seed=s.seed,
                                             weight_scale=scale)
-                mkey = f"fresh:{c}:{r.input_size}:{r.hidden_size}:{r.num_layers}:{s.seed}:{scale:g}"
+                fresh = s.replace(source="random", cell=c, hidden=r.hidden_size, layers=r.num_layers, scale=scale)
+                mkey = key(fresh, *MODEL_SETTINGS["random"], inputs=r.input_size)
             out[c] = self._knobs(module, mkey, c)
         return out
 
@@ -98,7 +104,8 @@ def models_for(s: PageSettings, loaders: Loaders, uploaded: Bundle | None = None
     text = s.text if s.text is not None else example_text(s, loaders)
     if s.source == "trained":
         if trained is not None:
-            return Models(s, loaders, trained, f"session:{trained_key}", text)
+            return Models(s, loaders, trained, key(s, *MODEL_SETTINGS["trained"], base="session", trained=trained_key),
+                          text)
         model, task, _ = loaders.shipped(stem_for(s.task, s.cell, s.lag))
         return Models(s, loaders, Bundle(model.rnn, model.head, task, task.vocab, task.mode),
                       key(s, *MODEL_SETTINGS["trained"]), text)
@@ -107,7 +114,7 @@ def models_for(s: PageSettings, loaders: Loaders, uploaded: Bundle | None = None
         m = 1 if s.mode == "numbers" else len(vocab)
         module = loaders.fresh(s.cell, m, s.hidden, s.layers, seed=s.seed, weight_scale=s.scale)
         return Models(s, loaders, Bundle(module, None, None, vocab, s.mode),
-                      key(s, *MODEL_SETTINGS["random"]) + f"|inputs={m}", text)
+                      key(s, *MODEL_SETTINGS["random"], inputs=m), text)
     if uploaded is None:
         raise ValueError("no model file uploaded yet")
-    return Models(s, loaders, uploaded, f"upload:{upload_key}|mode={s.mode}", text)
+    return Models(s, loaders, uploaded, key(s, *MODEL_SETTINGS["upload"], upload=upload_key), text)

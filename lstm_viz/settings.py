@@ -215,9 +215,11 @@ def to_query(s: PageSettings) -> dict[str, str]:
     return out
 
 
-def key(s: PageSettings, *names: str) -> str:
-    """A cache key from the named settings (one function for every cache key of the page)."""
-    return "|".join(f"{n}={_to_text(getattr(s, n))}" for n in names)
+def key(s: PageSettings, *names: str, base: str = "", **extra) -> str:
+    """A cache key from the named settings, after ``base`` (a model's key) and followed by ``extra`` values that
+    are not settings (an input's digest, the resolved layer): one function for every cache key of the page."""
+    parts = [f"{n}={_to_text(getattr(s, n))}" for n in names] + [f"{k}={_to_text(v)}" for k, v in extra.items()]
+    return "|".join(([base] if base else []) + parts)
 
 
 MODEL_SETTINGS = {  # which settings choose the model, per source

@@ -358,6 +358,8 @@ def test_every_setting_wrong_in_the_address_gives_a_notice_not_an_exception(bad)
     assert not at.exception
     notice = " ".join(w.value for w in at.warning)
     assert "not valid" in notice
+    named = " ".join(t.value for t in at.text)
+    assert all(f"{name}=" in named for name in ("cell", "hidden", "view"))
     assert at.get("bidi_component") or at.get("plotly_chart")
 
 
@@ -369,6 +371,8 @@ def test_addresses_that_used_to_crash(params):
     assert not at.error or "text" in params
     if "radius" not in params:
         assert at.warning
+    if params.get("scene") == "nope":
+        assert any("no such lesson scene" in t.value for t in at.text)
 
 
 def test_streamlit_only_in_the_page_package():

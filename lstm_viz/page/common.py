@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lstm_viz.i18n import tr
+from lstm_viz.settings import key as settings_key
 from lstm_viz.stepdata import WINDOW, window_of
 
 from . import cache, player, state
@@ -37,7 +38,7 @@ def step_player(ctx, compact: bool):
     T = ctx.trace.steps
     lo, _ = window_of(T, ctx.t, WINDOW)
     flow = None if compact else ctx.flow()
-    key = f"{ctx.loss_key}|layer={ctx.layer}|unit={ctx.unit}|lo={lo}|lang={s.lang}|compact={compact}"
+    key = settings_key(s, "lang", base=ctx.loss_key, layer=ctx.layer, unit=ctx.unit, lo=lo, compact=compact)
     data = cache.step_data(key, ctx.bundle, ctx.trace, flow, tuple(ctx.enc.tokens), tuple(bool(u) for u in
                            ctx.enc.unknown), ctx.probs, ctx.layer, ctx.unit, lo, s.lang, ctx.loss_text, compact)
     window_at = player.show(data, ctx.t if state.t_forced() else None)

@@ -18,7 +18,7 @@ from lstm_viz import analysis
 from lstm_viz.i18n import tr
 from lstm_viz.model_io import MAX_FILE_BYTES, load_module
 from lstm_viz.models import Models, example_text, models_for
-from lstm_viz.settings import PageSettings
+from lstm_viz.settings import PageSettings, key
 from lstm_viz.tokenize import Encoded
 
 from . import cache, state
@@ -139,4 +139,4 @@ def load(s: PageSettings, upload) -> Context | None:
     if enc.unknown.any():
         st.warning(tr("unk_steps", lang, n=int(enc.unknown.sum())))
     probs = analysis.predictions(m.bundle, trace.h[-1])
-    return Context(s, m, enc, trace, probs, loss_fn, loss_desc[lang], f"{m.key}|x={cache.digest(enc.x)}")
+    return Context(s, m, enc, trace, probs, loss_fn, loss_desc[lang], key(s, base=m.key, x=cache.digest(enc.x)))

@@ -8,7 +8,7 @@ import streamlit as st
 
 from lstm_viz import analysis, figures
 from lstm_viz.i18n import tr
-from lstm_viz.settings import MAX_GRAD_STEPS
+from lstm_viz.settings import MAX_GRAD_STEPS, key
 
 from .. import cache, state
 from ..common import chart
@@ -48,13 +48,14 @@ def render(ctx):
         genc = analysis.tile(ctx.enc, s.seqlen) if s.seqlen else ctx.enc
         gb = analysis.Bundle(module, ctx.bundle.head, ctx.bundle.task, ctx.bundle.vocab, ctx.bundle.mode)
         g_loss, g_desc = analysis.loss_for(gb, genc) if s.seqlen else (ctx.loss_fn, {lang: ctx.loss_text})
-        gkey = f"{mkey}|x={cache.digest(genc.x)}"
+        gkey = key(s, base=mkey, x=cache.digest(genc.x))
         T = genc.x.shape[0]
         gf = cache.flow(mkey, module, genc.x, g_loss, gkey, s.trunc or None, s.clip or None, T <= MAX_COMPARE_STEPS)
         flows = {}
         if T <= MAX_COMPARE_STEPS:
             for c, (om, okey) in m.compared().items():
-                flows[c] = cache.flow(okey, om, genc.x, "probe", f"{okey}|x={cache.digest(genc.x)}", None, None, True)
+                flows[c] = cache.flow(okey, om, genc.x, "probe", key(s, base=okey, x=cache.digest(genc.x)), None, None,
+                                      True)
     except ValueError as exc:
         st.error(str(exc))
         return

@@ -21,7 +21,7 @@ from ..common import chart
 def banner(ctx) -> None:
     """Shown on every view while a model trained here is in use."""
     tr_ = st.session_state.get("trained")
-    if tr_ is None or not ctx.models.key.startswith("session:"):
+    if tr_ is None or not ctx.models.trained_here:
         return
     lang = ctx.s.lang
     c1, c2 = st.columns([4, 1])
@@ -68,7 +68,7 @@ def render(ctx):
             "acc": evaluate(result.model, task, n=500)}
         st.rerun()
     tr_ = st.session_state.get("trained")
-    if tr_ is not None and ctx.models.key.startswith("session:"):
+    if tr_ is not None and ctx.models.trained_here:
         st.write(tr("trained_acc", lang, a=tr_["acc"]))
         chart(figures.loss_curve(tr_["history"], lang), "loss_curve")
         snaps = tr_["snaps"]
