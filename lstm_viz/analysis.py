@@ -70,8 +70,9 @@ def mean_forget_bias(module: nn.Module) -> float | None:
     if check_module(module) != "lstm" or not module.bias:
         return None
     H = module.hidden_size
-    return float(sum((getattr(module, f"bias_ih_l{k}")[H:2 * H] + getattr(module, f"bias_hh_l{k}")[H:2 * H]).mean()
-                     for k in range(module.num_layers)) / module.num_layers)
+    with torch.no_grad():
+        return float(sum((getattr(module, f"bias_ih_l{k}")[H:2 * H] + getattr(module, f"bias_hh_l{k}")[H:2 * H])
+                         .mean() for k in range(module.num_layers)) / module.num_layers)
 
 
 def derive(module: nn.Module, radius: float | None = None, forget_bias: float | None = None) -> nn.Module:
