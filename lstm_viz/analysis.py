@@ -145,6 +145,33 @@ def loss_for(bundle: Bundle, enc: Encoded, trace=None):
                                      "zh": f"最后一步的交叉熵，目标为{how['zh']}"}
 
 
+def _text_targets(bundle: Bundle, enc: Encoded) -> np.ndarray | None:
+    task = bundle.task
+    if task is None or task.kind != "classify" or task.text_targets is None:
+        return None
+    y = task.text_targets(enc)
+    if y is None:
+        return None
+    y = np.asarray(y).reshape(-1)
+    return y if task.loss_at == "every" else y[-1:]
+
+
+def text_targets_count(bundle: Bundle, enc: Encoded) -> int:
+    y = _text_targets(bundle, enc)
+    return 0 if y is None else int((y >= 0).sum())
+
+
+def text_accuracy(bundle: Bundle, enc: Encoded, probs: np.ndarray) -> float | None:
+    """Share of the steps whose target the text itself defines (the expected closer, the next character, the
+    recalled symbol) that ``probs`` [T, C] gets right; None when the text defines none."""
+    y = _text_targets(bundle, enc)
+    if y is None or not (y >= 0).any():
+        return None
+    p = probs.argmax(axis=1) if y.shape[0] == probs.shape[0] else probs[-1:].argmax(axis=1)
+    known = y >= 0
+    return float((p[known] == y[known]).mean())
+
+
 def predictions(bundle: Bundle, h_top: np.ndarray) -> np.ndarray | None:
     """[T, out]: softmax probabilities per step (or the regression output) from the readout head."""
     if bundle.head is None:

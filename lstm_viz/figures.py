@@ -264,15 +264,24 @@ def gradients(gf, labels: list[str] | None = None, title: str = "", lang: str = 
     return fig
 
 
-def compare_jacobians(flows: dict, lang: str = "en", y_range: list[float] | None = None) -> go.Figure:
-    """‖∂h_T/∂h_t‖ of several models (e.g. RNN, GRU, LSTM) on the same input, log scale."""
-    y_range = y_range or log_range(*[gf.dhT_dht for gf in flows.values()])
+def memory_gradient(gf) -> np.ndarray:
+    """The gradient that reaches the state carrying a cell's memory, per step, top layer: ‖∂L/∂c_t‖ for the LSTM,
+    ‖∂L/∂h_t‖ for the RNN and the GRU."""
+    return gf.dL_dc[-1] if gf.dL_dc is not None else gf.dL_dh[-1]
+
+
+def compare_cells(flows: dict, lang: str = "en", y_range: list[float] | None = None) -> go.Figure:
+    """Several models (e.g. RNN, GRU, LSTM) on the same input and loss: the gradient reaching each one's memory
+    state t steps back (memory_gradient), log scale."""
+    y_range = y_range or log_range(*[memory_gradient(gf) for gf in flows.values()])
     fig = go.Figure()
     for name, gf in flows.items():
-        T = gf.dhT_dht.shape[0]
-        _norm_line(fig, np.arange(T)[::-1], gf.dhT_dht, name.upper(), colour_of(name), y_range)
+        y = memory_gradient(gf)
+        T = y.shape[0]
+        state = "c" if gf.dL_dc is not None else "h"
+        _norm_line(fig, np.arange(T)[::-1], y, f"{name.upper()}: ‖∂L/∂{state}_t‖", colour_of(name), y_range)
     _overflow_note(fig, list(flows.values()), lang)
-    fig.update_yaxes(type="log", title="‖∂h_T/∂h_t‖ (log)", exponentformat="power", range=y_range)
+    fig.update_yaxes(type="log", title=_tr("f_memory_gradient", lang), exponentformat="power", range=y_range)
     _steps_axis(fig, T, lang)
     fig.update_layout(height=340, margin=dict(l=60, r=20, t=40, b=40))
     return fig

@@ -75,10 +75,14 @@ STRINGS: dict[str, dict[str, str]] = {
                   "zh": "参数梯度范数 {a:.4g}；按 {c:g} 裁剪后：{b:.4g}"},
     "compare_limit": {"en": "The cell comparison runs on sequences up to {n:,} steps.",
                       "zh": "单元对比只在不超过 {n:,} 步的序列上运行。"},
-    "compare_caption": {"en": "‖∂h_T/∂h_t‖ on the same input with the same knobs; trained models of the same task "
-                              "where they are shipped, else fresh seeded ones.",
-                        "zh": "同一输入、同样旋钮下的 ‖∂h_T/∂h_t‖；有内置模型时用同一任务的训练模型，"
-                              "否则用固定种子的随机模型。"},
+    "compare_caption": {"en": "The gradient that reaches each cell's memory t steps back, with the same loss L = Σ h_T "
+                              "for all three: the hidden state h for the RNN and the GRU, the cell state c for the "
+                              "LSTM. Same input, same knobs; trained models of the same task where they are shipped, "
+                              "else fresh seeded ones of the same sizes and weight scale.",
+                        "zh": "梯度传回 t 步之前、到达各单元记忆状态时的大小，三者使用同一个损失 L = Σ h_T："
+                              "RNN 和 GRU 看隐藏状态 h，LSTM 看细胞状态 c。输入和旋钮相同；有内置模型时用同一任务的"
+                              "训练模型，否则用同样大小、同样权重缩放的固定种子随机模型。"},
+    "f_memory_gradient": {"en": "‖∂L/∂(memory state)‖ (log)", "zh": "‖∂L/∂（记忆状态）‖（对数坐标）"},
     "chart_format": {"en": "Chart download format", "zh": "图表下载格式"},
     "f_unit": {"en": "unit", "zh": "单元"},
     "f_layer": {"en": "layer", "zh": "层"},
@@ -127,6 +131,10 @@ STRINGS: dict[str, dict[str, str]] = {
               "zh": "所有设置都保存在网址中：复制网址即可分享当前视图。"},
     "unk_steps": {"en": "{n} step(s) are outside the vocabulary and shown as <unk>.",
                   "zh": "有 {n} 步不在词表中，显示为 <unk>。"},
+    "text_accuracy": {"en": "Accuracy on the {n} targets this text defines: original {a:.3f} → clamped {b:.3f}",
+                      "zh": "在这段文本给出的 {n} 个目标上的准确率：原始 {a:.3f} → 钳制后 {b:.3f}"},
+    "teacher_notes": {"en": "Notes for the teacher", "zh": "教师备注"},
+    "answer": {"en": "Expected answer", "zh": "参考答案"},
     "exit_presenter": {"en": "✕ Exit presenter view", "zh": "✕ 退出演示模式"},
     "notice": {"en": "Some settings in the address were not valid and were replaced by their defaults:",
                "zh": "网址中的部分设置无效，已改用默认值："},

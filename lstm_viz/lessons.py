@@ -1,6 +1,8 @@
 """Guided lessons: an ordered set of scenes, each a TOML file under assets/lessons/ (data, not code).
 
-A scene file holds ``id``, ``title``, ``text`` and ``question`` (each with ``en`` and ``zh``), a
+A scene file holds ``id``, ``title``, ``text``, ``question``, ``answer`` and ``notes`` (each with ``en`` and
+``zh``; the answer and the speaking points are for the teacher), ``[[try]]`` buttons (a label and the settings
+they apply), a
 ``[settings]`` table of page settings (the same names as the page's URL parameters: source, task, cell,
 lag, text, view, t, unit, layer, radius, trunc, clip, seqlen, igate, ...), and optionally a ``[check]``
 table that a test uses to verify the scene's claim on its own numbers. Files are read in name order.
@@ -18,6 +20,14 @@ LESSONS = Path(__file__).resolve().parent.parent / "assets" / "lessons"
 
 
 @dataclass(frozen=True)
+class Try:
+    """A try-this button: its label (en, zh) and the settings it applies."""
+
+    label: dict
+    settings: dict
+
+
+@dataclass(frozen=True)
 class Scene:
     id: str
     title: dict
@@ -25,6 +35,9 @@ class Scene:
     question: dict
     settings: dict
     check: dict = field(default_factory=dict)
+    answer: dict = field(default_factory=dict)  # the expected answer to the question, for the teacher
+    notes: dict = field(default_factory=dict)  # a few speaking points per language
+    tries: tuple[Try, ...] = ()
 
 
 def load_scene(path: Path) -> Scene:
@@ -32,16 +45,25 @@ def load_scene(path: Path) -> Scene:
     for key in ("id", "title", "text", "question", "settings"):
         if key not in data:
             raise ValueError(f"{path.name}: missing {key!r}")
-    for key in ("title", "text", "question"):
-        if set(data[key]) != {"en", "zh"}:
+    for key in ("title", "text", "question", "answer", "notes"):
+        if key in data and set(data[key]) != {"en", "zh"}:
             raise ValueError(f"{path.name}: {key} needs exactly en and zh")
+    tries = []
+    for i, item in enumerate(data.get("try", [])):
+        if set(item) != {"label", "settings"} or set(item["label"]) != {"en", "zh"}:
+            raise ValueError(f"{path.name}: try #{i + 1} needs a label (en, zh) and settings")
+        try:
+            tries.append(Try(item["label"], check_values(item["settings"])))
+        except ValueError as exc:
+            raise ValueError(f"{path.name}: try #{i + 1}: {exc}") from None
     if {"scene", "lang", "present"} & set(data["settings"]):
         raise ValueError(f"{path.name}: a scene cannot set the scene, the language or presenter view")
     try:
         settings = check_values(data["settings"])
     except ValueError as exc:
         raise ValueError(f"{path.name}: {exc}") from None
-    return Scene(data["id"], data["title"], data["text"], data["question"], settings, data.get("check", {}))
+    return Scene(data["id"], data["title"], data["text"], data["question"], settings, data.get("check", {}),
+                 data.get("answer", {}), data.get("notes", {}), tuple(tries))
 
 
 def load_lessons(folder: Path = LESSONS) -> list[Scene]:

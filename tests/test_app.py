@@ -100,14 +100,14 @@ def address(at) -> dict:
 def test_the_step_comes_from_the_address_and_reruns_never_rebuild_the_model():
     at = ok(new(t="5", view="step"))
     assert at.session_state["_settings"].t == 5
-    assert address(at) == {"query": {}, "t": None}  # the player keeps t in the address; the server leaves it
+    assert address(at) == {"query": {}, "t": 5} and player(at)["t"] == 5  # a link opens at its step
     calls = []
     real = lstm_viz.trace
     lstm_viz.trace = lambda *a, **k: calls.append(1) or real(*a, **k)
     try:
         at.number_input(key="unit").set_value(3).run()
         ok(at)
-        assert player(at)["unit"] == 3 and "t" not in player(at)
+        assert player(at)["unit"] == 3 and "t" not in player(at)  # from now on the player keeps its own step
         assert address(at) == {"query": {"unit": "3"}, "t": None}
         assert calls == []  # the trace is cached per model and input
     finally:
@@ -153,7 +153,8 @@ def test_gradient_view_knobs_are_sliders_with_the_models_values_and_a_fixed_axis
     names = [d["name"] for d in before["data"]]
     assert "‖∂h_T/∂h_t‖" in names and "cell path mean ∏f" in names and "‖∂L/∂c_t‖" in names
     assert [m for m in at.metric if "ρ(W_hh)" in m.label] and [m for m in at.metric if "forget" in m.label]
-    compare = [s for s in specs(at) if {d.get("name") for d in s["data"]} == {"RNN", "GRU", "LSTM"}]
+    compare = [s for s in specs(at) if {d.get("name") for d in s["data"]} == {"RNN: ‖∂L/∂h_t‖", "GRU: ‖∂L/∂h_t‖",
+                                                                              "LSTM: ‖∂L/∂c_t‖"}]
     assert compare
     at.slider(key="radius").set_value(1.5).run()
     ok(at)
@@ -180,10 +181,10 @@ def test_exploding_gradients_are_drawn_not_raised():
 def test_comparison_uses_the_weight_scale_of_the_main_chart():
     at = ok(new(view="grad", source="random", cell="lstm", scale="3", text="abcabcabcabcabcabcabcabc"))
     main = chart_with(at, "probe")
-    jac = next(d for d in main["data"] if d["name"] == "‖∂h_T/∂h_t‖")
-    cmp = next(s for s in specs(at) if {d.get("name") for d in s["data"]} >= {"LSTM"})
-    lstm = next(d for d in cmp["data"] if d["name"] == "LSTM")
-    np.testing.assert_allclose(array(lstm["y"]), array(jac["y"]), rtol=1e-6)
+    dc = next(d for d in main["data"] if d["name"] == "‖∂L/∂c_t‖")
+    cmp = next(s for s in specs(at) if {d.get("name") for d in s["data"]} >= {"LSTM: ‖∂L/∂c_t‖"})
+    lstm = next(d for d in cmp["data"] if d["name"] == "LSTM: ‖∂L/∂c_t‖")
+    np.testing.assert_allclose(array(lstm["y"]), array(dc["y"]), rtol=1e-6)  # the same model, weight scale 3
 
 
 def test_intervention_compares_with_original_on_the_same_axes():

@@ -1,40 +1,37 @@
-"""Each scene's claim, checked on the numbers the page computes for that scene (same code path)."""
+"""Each scene's claim, checked on what the page sends to the browser for that scene: the chart specs and the step
+player's data, decoded from an AppTest run of ?scene=<id>. Nothing here recomputes the claim beside the page."""
+
+import json
+import re
 
 import numpy as np
 import pytest
+from test_app import array, new, ok, player, series, specs
 
-import lstm_viz as lv
-from lstm_viz import analysis, lessons, tasks
-from lstm_viz.cells import parameter_count
-from lstm_viz.models import models_for, plain_loaders
-from lstm_viz.settings import DEFAULTS
+from lstm_viz import lessons, tasks
 
 SCENES = lessons.load_lessons()
 ORDER = ["rnn-step", "bptt", "vanishing", "forget-gate", "input-gate", "cell-update", "output-gate",
          "gradients-survive", "no-forget-gate", "gru", "many-to-one", "bracket-cell"]
 
 
-def page_numbers(scene, **override):
-    """What the page computes for a scene, through the page's own model choice: bundle, encoded text, trace,
-    gradient flow (with its knobs)."""
-    s = DEFAULTS.replace(**dict(scene.settings, **override))
-    m = models_for(s, plain_loaders())
-    bundle = m.bundle
-    enc = bundle.encode(m.text)
-    loss, _ = analysis.loss_for(bundle, enc)
-    tr = lv.trace(bundle.rnn, enc.x)
-    module, _ = m.knobbed()
-    gf = lv.gradient_flow(module, enc.x, loss=loss, truncate=s.trunc or None, clip=s.clip or None)
-    return bundle, enc, tr, gf
-
-
 def test_scenes_are_the_curriculum_in_order_and_bilingual():
     assert [s.id for s in SCENES] == ORDER
     for s in SCENES:
-        for field in (s.title, s.text, s.question):
+        for field in (s.title, s.text, s.question, s.answer):
             assert field["en"].strip() and field["zh"].strip()
             assert any("\u4e00" <= ch <= "\u9fff" for ch in field["zh"])
+        assert len(s.notes["en"]) == len(s.notes["zh"]) >= 2, s.id
+        assert s.tries, s.id  # every question comes with buttons that set what it asks for
         assert s.check.get("kind"), s.id
+
+
+def test_scene_text_has_no_raw_latex_outside_rendered_maths():
+    for s in SCENES:
+        for field in (s.title, s.text, s.question, s.answer):
+            for lang in ("en", "zh"):
+                outside = re.sub(r"\$[^$]*\$", "", field[lang])
+                assert "_{" not in outside and "^{" not in outside and "\\" not in outside, (s.id, lang, outside)
 
 
 def test_bad_scene_files_are_refused(tmp_path):
@@ -50,76 +47,151 @@ def test_bad_scene_files_are_refused(tmp_path):
                                      'question = {en="a", zh="b"}\n[settings]\ncell = "LSTM"\nhidden = 9999\n')
     with pytest.raises(ValueError, match="setting 'cell': not one of"):
         lessons.load_lessons(tmp_path)
+    (tmp_path / "a.toml").write_text('id = "x"\ntitle = {en = "a", zh="b"}\ntext = {en="a", zh="b"}\n'
+                                     'question = {en="a", zh="b"}\n[settings]\n[[try]]\nlabel = {en="a", zh="b"}\n'
+                                     'settings = {radius = 99}\n')
+    with pytest.raises(ValueError, match="try #1: setting 'radius'"):
+        lessons.load_lessons(tmp_path)
+
+
+def chart(at, title_part: str) -> dict:
+    for s in specs(at):
+        if title_part in json.dumps(s["layout"], ensure_ascii=False):
+            return s
+    raise AssertionError(f"no chart with {title_part!r}")
+
+
+def curve(spec: dict, name: str) -> np.ndarray:
+    """A drawn gradient curve by name, indexed by step (0 = first step); NaN where nothing is drawn."""
+    d = next(d for d in spec["data"] if d.get("name") == name)
+    x, y = array(d["x"]).astype(int), array(d["y"])
+    T = int(x.max()) + 1
+    out = np.full(T, np.nan)
+    out[T - 1 - x] = y  # x is steps back from the end
+    return out
+
+
+def heat(spec: dict, title_part: str) -> np.ndarray:
+    """[units, steps] of the heatmap panel whose subplot title contains ``title_part``."""
+    titles = [a["text"] for a in spec["layout"]["annotations"]]
+    k = next(i for i, t in enumerate(titles) if title_part in t)
+    maps = [d for d in spec["data"] if d["type"] == "heatmap"]
+    return array(maps[k]["z"])
+
+
+def scene_page(scene, **params):
+    at = ok(new(scene=scene.id, **params))
+    assert not at.error, [e.value for e in at.error]
+    return at
 
 
 @pytest.mark.parametrize("scene", SCENES, ids=[s.id for s in SCENES])
-def test_scene_claim_holds_on_its_own_numbers(scene):
+def test_scene_claim_holds_on_what_the_page_draws(scene):
     kind, c = scene.check["kind"], scene.check
-    bundle, enc, tr, gf = page_numbers(scene)
-    if kind == "rnn_step":
-        assert tr.cell == "rnn" and np.allclose(tr.h, np.tanh(tr.pre), atol=1e-6)
-        assert np.all(enc.x.sum(axis=1) == 1)  # one-hot inputs
-        probs = analysis.predictions(bundle, tr.h[-1])
-        assert np.allclose(probs.sum(axis=1), 1, atol=1e-5)
-    elif kind == "truncation":
-        k, T = c["k"], tr.steps
-        assert np.all(gf.dL_dh[-1][: T - k] == 0) and np.all(gf.dL_dh[-1][T - k:] > 0)
-        full = page_numbers(scene, trunc=0)[3]
-        assert np.all(full.dL_dh[-1][: T - k] > 0)
+    at = scene_page(scene)
+    if kind == "rnn_step":  # h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), the readout's p in the player
+        d = player(at)
+        np.testing.assert_allclose(series(d, "h"), np.tanh(series(d, "xs_h") + series(d, "hs_h")), atol=2e-6)
+        assert d["cell"] == "rnn" and d["pred"] is not None
+        assert any(b["value"] == "p_top" for b in d["diagram"]["boxes"])  # readout and softmax drawn
+    elif kind == "truncation":  # exactly k steps back reached, nothing beyond
+        spec = chart(at, "cross-entropy")
+        dh = curve(spec, "‖∂L/∂h_t‖ layer 0")
+        T, k = dh.shape[0], c["k"]
+        assert np.isnan(dh[: T - k]).all() and (dh[T - k:] > 0).all()
+        floor = next(d for d in spec["data"] if d["name"] == "‖∂L/∂h_t‖ layer 0: underflowed to 0")
+        assert sorted(array(floor["x"]).astype(int)) == list(range(k, T))  # marked, not left blank
+        at.button(key="try_1").click().run()  # k = 0: full BPTT
+        full = curve(chart(ok(at), "cross-entropy"), "‖∂L/∂h_t‖ layer 0")
+        assert (full > 0).all()
     elif kind == "vanishing":
-        T, back = tr.steps, c["steps_back"]
-        assert gf.dL_dh[-1][T - 1 - back] < c["below"] * gf.dL_dh[-1][T - 1]
-        # with a larger spectral radius the gradient 30 steps back no longer vanishes
-        big = page_numbers(scene, radius=3.0)[3]
-        assert big.dL_dh[-1][T - 1 - back] > c["below"] * big.dL_dh[-1][T - 1]
-    elif kind == "forget_open":
-        distractors = slice(1, tr.steps - 1)
+        dh = curve(chart(at, "probe"), "‖∂L/∂h_t‖ layer 0")
+        T, back = dh.shape[0], c["steps_back"]
+        assert dh[T - 1 - back] < c["below"] * dh[T - 1]
+        at.button(key="try_1").click().run()  # ρ = 3: it no longer vanishes
+        big = curve(chart(ok(at), "probe"), "‖∂L/∂h_t‖ layer 0")
+        assert big[T - 1 - back] > c["below"] * big[T - 1]
+    elif kind == "forget_open":  # the named units keep f high while most units' f does not
+        assert at.session_state["_settings"].units == tuple(c["units"])
+        spec = specs(at)[0]
+        f = heat(spec, "f:")
+        others = [u for u in range(f.shape[0]) if u not in c["units"]]
         for u in c["units"]:
-            assert tr.gates["f"][0][distractors, u].min() >= c["min_f"]
-    elif kind == "written_memory":
+            assert np.nanmin(f[u]) >= c["min_f"], u
+        assert np.mean([np.nanmin(f[u]) < c["max_f_others"] for u in others]) >= c["share_others"]
+        outlined = {round((r["y0"] + r["y1"]) / 2) for r in spec["layout"]["shapes"]}
+        assert set(c["units"]) <= outlined  # the named units are outlined on the heatmaps
+        lines = next(s for s in specs(at) if s["data"][0]["type"] == "scatter")
+        assert {d["name"] for d in lines["data"]} == {f"unit {u}" for u in c["units"]}
+    elif kind == "written_memory":  # the first symbol decides what is written, and the prediction follows
         finals = []
-        for first in tasks.RECALL_SYMBOLS:
-            e = bundle.encode(first + bundle.task.example[1:])
-            finals.append(lv.trace(bundle.rnn, e.x).c[0][-2, c["unit"]])
-            probs = analysis.predictions(bundle, lv.trace(bundle.rnn, e.x).h[-1])
-            assert bundle.task.classes[int(probs[-1].argmax())] == first
+        for k, first in enumerate(tasks.RECALL_SYMBOLS):
+            at.button(key=f"try_{k}").click().run()
+            d = player(ok(at))
+            assert d["tokens"][0] == first
+            finals.append(series(d, "c")[-2])
+            top = np.frombuffer(__import__("base64").b64decode(d["pred"]["idx"]), dtype=np.uint16)
+            assert d["pred"]["labels"][top.reshape(-1, d["pred"]["k"])[-1, 0]] == first
         assert max(finals) - min(finals) >= c["min_spread"]
-    elif kind == "cell_identity":
-        i, f, g = (tr.gates[k][0] for k in "ifg")
-        c_prev = np.vstack([np.zeros((1, tr.hidden_size)), tr.c[0][:-1]])
-        assert np.abs(tr.c[0] - (f * c_prev + i * g)).max() <= 1e-5 * np.abs(tr.c[0]).max()  # float32
-    elif kind == "output_open":
-        assert tr.gates["o"][0][-1, c["unit"]] >= c["min_o"]
-        assert np.allclose(tr.h[0], tr.gates["o"][0] * np.tanh(tr.c[0]), atol=1e-6)
-    elif kind == "lstm_vs_rnn":
-        rnn = page_numbers(scene, cell="rnn")[3]
-        assert gf.cell_path[0] >= c["min_cell_path"]
-        assert gf.dhT_dht[0] >= c["min_ratio"] * rnn.dhT_dht[0]
-    elif kind == "no_forget":
-        clamped, cgf = lv.intervene(bundle.rnn, enc.x, [lv.Clamp("f", 1.0)])
-        assert np.allclose(cgf.cell_path, 1.0)
-        assert np.abs(clamped.c).max() > np.abs(tr.c).max()
-        # forget-gate bias 1 keeps the cell path longer than bias -2 on the same model
-        keep = page_numbers(scene, fbias=1.0)[3].cell_path[0]
-        cut = page_numbers(scene, fbias=-2.0)[3].cell_path[0]
-        assert keep > 100 * cut
-    elif kind == "gru":
-        n, m, layers = tr.hidden_size, bundle.rnn.input_size, tr.num_layers
-        assert parameter_count("gru", m, n, layers) * 4 == parameter_count("lstm", m, n, layers) * 3
-        z, nn_ = tr.gates["z"][0], tr.gates["n"][0]
-        h_prev = np.vstack([np.zeros((1, n)), tr.h[0][:-1]])
-        assert np.allclose(tr.h[0], (1 - z) * nn_ + z * h_prev, atol=1e-6)
-    elif kind == "sentiment":
+    elif kind == "cell_identity":  # C_t = f ⊙ C_{t-1} + i ⊙ c̃ on the player's own numbers
+        d = player(at)
+        f, i, g, c_, c_prev = (series(d, n) for n in ("f", "i", "g", "c", "c_prev"))
+        assert np.abs(c_ - (f * c_prev + i * g)).max() <= 1e-5 * np.abs(c_).max()
+        assert d["t"] == scene.settings["t"]  # the player opens at the scene's own step
+    elif kind == "output_switch":  # the named unit's o changes by at least min_change across the named span
+        d = player(at)
+        o = series(d, "o")
+        a, b = c["span"]
+        assert abs(o[b] - o[a]) >= c["min_change"] and d["unit"] == c["unit"] and d["t"] == a
+    elif kind == "lstm_vs_rnn":  # the LSTM's memory gradient above the RNN's at every step back >= min_back
+        cmp = next(s for s in specs(at) if any(d.get("name") == "LSTM: ‖∂L/∂c_t‖" for d in s["data"]))
+        lstm, rnn = curve(cmp, "LSTM: ‖∂L/∂c_t‖"), curve(cmp, "RNN: ‖∂L/∂h_t‖")
+        T = lstm.shape[0]
+        back = np.arange(T)[::-1]
+        far = back >= c["min_back"]
+        assert (lstm[far] > rnn[far]).all()
+        assert lstm[0] >= c["min_ratio"] * rnn[0]
+    elif kind == "no_forget":  # clamping f = 1 changes c visibly and the model's answers
+        cmp = chart(at, f"unit {c['unit']}")
+        cs = [array(d["y"]) for d in cmp["data"] if d.get("yaxis") == "y2"]
+        assert len(cs) == 2 and np.abs(cs[0] - cs[1]).max() >= c["min_c_change"]
+        line = next(t.value for t in at.text if "Accuracy on the" in t.value)
+        a, b = (float(v) for v in re.findall(r"(\d\.\d{3})", line))
+        assert a - b >= c["min_accuracy_drop"]
+    elif kind == "gru":  # h_t = (1 - z) n + z h_{t-1}, PyTorch's convention, on the player's numbers
+        d = player(at)
+        z, n_, h, hp = (series(d, k) for k in ("z", "n", "h", "h_prev"))
+        np.testing.assert_allclose(h, (1 - z) * n_ + z * hp, atol=2e-6)
+        assert "PyTorch" in d["diagram"]["note"]
+        at.button(key="try_0").click().run()  # Parameters
+        rows = ok(at).dataframe[0].value
+        counts = dict(zip(rows["Cell"], rows["parameters"]))
+        assert counts["GRU"] * 4 == counts["LSTM"] * 3
+    elif kind == "sentiment":  # the last step's answer follows the phrase ("not" flips it)
         for phrase, label in [(p, "positive") for p in c["positive"]] + [(p, "negative") for p in c["negative"]]:
-            e = bundle.encode(phrase)
-            assert not e.unknown.any(), phrase
-            probs = analysis.predictions(bundle, lv.trace(bundle.rnn, e.x).h[-1])
-            assert bundle.task.classes[int(probs[-1].argmax())] == label, phrase
-    elif kind == "depth_unit":
-        text = tasks.bracket_text(np.random.default_rng(2026), 3000)  # fresh text, not the training stream
-        e = bundle.encode(text)
+            at.text_area(key="text").set_value(phrase).run()
+            at.segmented_control(key="view").set_value("step").run()
+            d = player(ok(at))
+            assert not d["unknown"], phrase
+            top = np.frombuffer(__import__("base64").b64decode(d["pred"]["idx"]), dtype=np.uint16)
+            assert d["pred"]["labels"][top.reshape(-1, d["pred"]["k"])[-1, 0]] == label, phrase
+    elif kind == "depth_unit":  # unit c tracks the bracket depth on fresh text
+        text = tasks.bracket_text(np.random.default_rng(2026), 1500)  # fresh text, not the training stream
+        at.text_area(key="text").set_value(text).run()
+        at.multiselect(key="units").set_value([c["unit"]]).run()
+        lines = next(s for s in specs(ok(at)) if s["data"][0]["type"] == "scatter")
+        c_unit = array(next(d for d in lines["data"] if d["yaxis"] == "y5")["y"])  # panels i, f, g, o, c, h
         _, depth, _ = tasks.bracket_state(text)
-        c_unit = lv.trace(bundle.rnn, e.x).c[0][:, c["unit"]]
         assert abs(np.corrcoef(c_unit, depth)[0, 1]) >= c["min_r"]
     else:
         raise AssertionError(f"no check for {kind}")
+
+
+def test_a_broken_claim_fails():
+    """Swap the RNN and LSTM of scene 8: the same check must fail on what the page then draws."""
+    scene = lessons.by_id(SCENES, "gradients-survive")
+    at = scene_page(scene)
+    cmp = next(s for s in specs(at) if any(d.get("name") == "LSTM: ‖∂L/∂c_t‖" for d in s["data"]))
+    lstm, rnn = curve(cmp, "RNN: ‖∂L/∂h_t‖"), curve(cmp, "LSTM: ‖∂L/∂c_t‖")  # swapped
+    back = np.arange(lstm.shape[0])[::-1]
+    assert not (lstm[back >= 5] > rnn[back >= 5]).all()

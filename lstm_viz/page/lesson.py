@@ -33,6 +33,14 @@ def render(scenes: list[lessons.Scene]) -> None:
     st.subheader(f"{tr('scene', lang)} {n}/{len(scenes)}: {scene.title[lang]}")
     st.markdown(scene.text[lang])
     st.info(f"**{tr('try_this', lang)}:** {scene.question[lang]}")
+    if scene.tries:  # buttons that set exactly what the question asks for: no sidebar needed
+        cols = st.columns(len(scene.tries) + 1)
+        for k, (col, item) in enumerate(zip(cols, scene.tries)):
+            col.button(item.label[lang], key=f"try_{k}", on_click=state.change, kwargs=dict(item.settings))
+    if scene.answer:
+        with st.expander(tr("teacher_notes", lang), expanded=False):
+            st.markdown(f"**{tr('answer', lang)}:** {scene.answer[lang]}")
+            st.markdown("\n".join(f"- {point}" for point in scene.notes.get(lang, [])))
     ids = [sc.id for sc in scenes]
     i = ids.index(scene.id)
     c1, c2, _ = st.columns([1.4, 1.4, 3])

@@ -39,6 +39,7 @@ def start(scenes: list[lessons.Scene]) -> PageSettings:
         s, bad = parse(query, base)
         ss[_S] = s
         ss["_notices"] = notices + bad
+        ss["_t_forced"] = True  # the step of the link (or of its scene) opens the player
     else:
         ss["_notices"] = []
     return ss[_S]

@@ -55,12 +55,13 @@ def render(ctx):
         if T <= MAX_COMPARE_STEPS:
             for c, (om, okey) in m.compared().items():
                 flows[c] = cache.flow(okey, om, genc.x, "probe", key(s, base=okey, x=cache.digest(genc.x)), None, None,
-                                      True)
+                                      False)
     except ValueError as exc:
         st.error(str(exc))
         return
     st.caption(f"{tr('loss_used', lang)}: {g_desc[lang]}")
     y_range = figures.log_range(*[a for f in [gf, *flows.values()] for a in (f.dL_dh, f.dL_dc, f.dL_dx, f.dhT_dht)])
+    # one range for both charts, wide enough for either, so the two can be read against each other
     chart(figures.gradients(gf, genc.labels, g_desc[lang], lang, y_range=y_range), "gradients")
     if gf.clip is not None:
         st.write(tr("grad_norm", lang, a=gf.grad_norm, b=gf.grad_norm_clipped, c=gf.clip))
@@ -68,5 +69,5 @@ def render(ctx):
     if not flows:
         st.info(tr("compare_limit", lang, n=MAX_COMPARE_STEPS))
         return
-    chart(figures.compare_jacobians(flows, lang, y_range=y_range), "compare")
+    chart(figures.compare_cells(flows, lang, y_range=y_range), "compare")
     st.caption(tr("compare_caption", lang))

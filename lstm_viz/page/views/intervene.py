@@ -51,8 +51,13 @@ def render(ctx):
     chart(figures.gradients(gf1, ctx.labels, f"{tr('f_original', lang)} / {tr('f_clamped', lang)}: {ctx.loss_text}",
                             lang, other=gf2, other_name=tr("f_clamped", lang)), "g_compare")
     probs2 = analysis.predictions(ctx.bundle, tr2.h[-1])
-    if ctx.probs is not None and ctx.bundle.task is not None and ctx.bundle.task.kind == "classify":
-        cls = list(ctx.bundle.task.classes)
+    task = ctx.bundle.task
+    if ctx.probs is not None and task is not None and task.kind == "classify":
+        cls = list(task.classes)
         p1, p2 = ctx.probs[-1], probs2[-1]
         st.text(f"{tr('prediction', lang)} (t = {T - 1}): {tr('f_original', lang)} “{cls[int(p1.argmax())]}” "
                 f"({p1.max():.3f}) → {tr('f_clamped', lang)} “{cls[int(p2.argmax())]}” ({p2.max():.3f})")
+        before, after = (analysis.text_accuracy(ctx.bundle, ctx.enc, p) for p in (ctx.probs, probs2))
+        if before is not None:
+            n = analysis.text_targets_count(ctx.bundle, ctx.enc)
+            st.text(tr("text_accuracy", lang, a=before, b=after, n=n))

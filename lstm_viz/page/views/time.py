@@ -27,7 +27,9 @@ def render(ctx):
         win = state.widget(st.slider, "win", tr("window", lang), 0, T - 1,
                            value_of=lambda v: None if tuple(v) == full else tuple(v))
         window = None if win is None else (win[0], win[1] + 1)
-    chart(figures.heatmaps(tr_, ctx.layer, ctx.labels, window, lang, highlight=(ctx.unit,)), "heatmaps")
+    named = tuple(u for u in (s.units or ()) if u < H) if s.scene else ()  # units a scene names are outlined
+    chart(figures.heatmaps(tr_, ctx.layer, ctx.labels, window, lang, highlight=tuple(sorted({ctx.unit, *named}))),
+          "heatmaps")
     first = tuple(range(min(3, H)))
     state.preset("units", list(s.units or first), lambda v: all(u < H for u in v), list(first))
     units = state.widget(st.multiselect, "units", tr("units_to_plot", lang), list(range(H)),
