@@ -1,6 +1,7 @@
 """The lstm_viz page: settings -> sidebar -> lesson header -> the model and its input -> the chosen view.
 
-Everything Streamlit lives in lstm_viz/page; everything that computes, in the rest of lstm_viz.
+Everything Streamlit lives in lstm_viz/page; everything that computes, in the rest of lstm_viz. In presenter
+view with a lesson scene, the header goes in a narrow left column and the view (its key figure first) on the right.
 """
 
 import streamlit as st
@@ -19,16 +20,25 @@ player.install()
 scenes = lessons.load_lessons()
 settings = state.start(scenes)
 upload = sidebar.render(scenes)
-lesson.render(scenes)
-settings = state.current()
-if state.notices():  # the address's own text, shown as plain text (never markdown or HTML)
-    st.warning(tr("notice", settings.lang))
-    st.text("\n".join(state.notices()))
-
-ctx = context.load(settings, upload)
+scene = lesson.scene_of(scenes)
+if settings.present and scene is not None:
+    header, main = st.columns([0.3, 0.7], gap="medium")
+else:
+    header = main = st.container()
+with header:
+    lesson.render(scenes)
+    settings = state.current()
+    if state.notices():  # the address's own text, shown as plain text (never markdown or HTML)
+        st.warning(tr("notice", settings.lang))
+        st.text("\n".join(state.notices()))
+    view_box = st.container()
+with main:
+    ctx = context.load(settings, upload, scene)
 if ctx is not None:
-    train.banner(ctx)
-    view = state.widget(st.segmented_control, "view", tr("view", settings.lang), VIEW_NAMES, required=True,
-                        format_func=lambda v: tr(f"v_{v}", settings.lang))
-    VIEWS[view].render(ctx.now())
+    with view_box if settings.present and scene is not None else main:
+        train.banner(ctx)
+        view = state.widget(st.segmented_control, "view", tr("view", settings.lang), VIEW_NAMES, required=True,
+                            format_func=lambda v: tr(f"v_{v}", settings.lang))
+    with main:
+        VIEWS[view].render(ctx.now())
 state.finish(state.current())

@@ -72,9 +72,9 @@ def downsample(values: np.ndarray, labels: list[str], window: tuple[int, int] | 
 
 
 def heatmaps(trace, layer: int, labels: list[str], window=None, lang: str = "en",
-             fields: list[str] | None = None, highlight: tuple[int, ...] = ()) -> go.Figure:
-    """Unit × time heatmaps of every gate and state of one layer, stacked, aligned on the tokens; units in
-    ``highlight`` are outlined."""
+             fields: list[str] | None = None, highlight: tuple[int, ...] = (), height: int | None = None) -> go.Figure:
+    """Unit × time heatmaps of every gate and state of one layer (or of ``fields``), stacked, aligned on the
+    tokens; units in ``highlight`` are outlined."""
     fields = fields or [*GATE_ORDER[trace.cell], *(["pre"] if trace.cell == "rnn" else []),
                         *(["c"] if trace.cell == "lstm" else []), "h"]
     fig = make_subplots(rows=len(fields), cols=1, shared_xaxes=True, vertical_spacing=0.03,
@@ -95,7 +95,7 @@ def heatmaps(trace, layer: int, labels: list[str], window=None, lang: str = "en"
         for r in range(1, len(fields) + 1):
             for u in highlight:
                 fig.add_hrect(y0=u - 0.5, y1=u + 0.5, line=dict(color=colour_of("cursor"), width=2), row=r, col=1)
-    fig.update_layout(height=170 * len(fields) + 60, margin=dict(l=50, r=20, t=40, b=40), showlegend=False)
+    fig.update_layout(height=height or 170 * len(fields) + 60, margin=dict(l=50, r=20, t=40, b=40), showlegend=False)
     return fig
 
 
@@ -287,9 +287,10 @@ def compare_cells(flows: dict, lang: str = "en", y_range: list[float] | None = N
     return fig
 
 
-def compare_traces(original, clamped, layer: int, unit: int, labels: list[str], lang: str = "en") -> go.Figure:
-    """h (and c) of one unit with and without the intervention, on the same axes."""
-    fields = ["h"] + (["c"] if original.cell == "lstm" else [])
+def compare_traces(original, clamped, layer: int, unit: int, labels: list[str], lang: str = "en",
+                   fields: list[str] | None = None) -> go.Figure:
+    """h (and c) of one unit (or ``fields``) with and without the intervention, on the same axes."""
+    fields = fields or ["h"] + (["c"] if original.cell == "lstm" else [])
     fig = make_subplots(rows=len(fields), cols=1, shared_xaxes=True,
                         subplot_titles=[field_title(original.cell, f, lang) for f in fields])
     x = list(range(original.steps))

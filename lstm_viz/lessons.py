@@ -38,6 +38,7 @@ class Scene:
     answer: dict = field(default_factory=dict)  # the expected answer to the question, for the teacher
     notes: dict = field(default_factory=dict)  # a few speaking points per language
     tries: tuple[Try, ...] = ()
+    figure: dict = field(default_factory=dict)  # the key figure: {"chart": "compare"} or {"fields": ["f"]}
 
 
 def load_scene(path: Path) -> Scene:
@@ -63,7 +64,7 @@ def load_scene(path: Path) -> Scene:
     except ValueError as exc:
         raise ValueError(f"{path.name}: {exc}") from None
     return Scene(data["id"], data["title"], data["text"], data["question"], settings, data.get("check", {}),
-                 data.get("answer", {}), data.get("notes", {}), tuple(tries))
+                 data.get("answer", {}), data.get("notes", {}), tuple(tries), data.get("figure", {}))
 
 
 def load_lessons(folder: Path = LESSONS) -> list[Scene]:

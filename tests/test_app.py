@@ -100,7 +100,7 @@ def address(at) -> dict:
 def test_the_step_comes_from_the_address_and_reruns_never_rebuild_the_model():
     at = ok(new(t="5", view="step"))
     assert at.session_state["_settings"].t == 5
-    assert address(at) == {"query": {}, "t": 5} and player(at)["t"] == 5  # a link opens at its step
+    assert address(at) == {"query": {}, "t": 5, "top": False} and player(at)["t"] == 5  # a link opens at its step
     calls = []
     real = lstm_viz.trace
     lstm_viz.trace = lambda *a, **k: calls.append(1) or real(*a, **k)
@@ -108,7 +108,7 @@ def test_the_step_comes_from_the_address_and_reruns_never_rebuild_the_model():
         at.number_input(key="unit").set_value(3).run()
         ok(at)
         assert player(at)["unit"] == 3 and "t" not in player(at)  # from now on the player keeps its own step
-        assert address(at) == {"query": {"unit": "3"}, "t": None}
+        assert address(at) == {"query": {"unit": "3"}, "t": None, "top": False}
         assert calls == []  # the trace is cached per model and input
     finally:
         lstm_viz.trace = real

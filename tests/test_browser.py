@@ -285,3 +285,60 @@ def test_upload_bad_then_good_model(page, server, tmp_path):
     wait_player(page, "GRU")
     assert "carries no vocabulary" in page.inner_text("body")  # how typed symbols reach its input slots
     shot(page, "10_upload")
+
+
+SCENES = [s.id for s in __import__("lstm_viz.lessons", fromlist=["load_lessons"]).load_lessons()]
+
+
+def key_figure_box(pg) -> dict:
+    """The bounding box of the scene's key figure: the player's diagram in the step view, else the first chart (or
+    table) of the right-hand column."""
+    if pg.locator(".lv-diagram").count():
+        return pg.locator(".lv-diagram").first.bounding_box()
+    target = pg.locator(".js-plotly-plot, [data-testid='stDataFrame']").first  # the left column has none
+    target.wait_for(timeout=60_000)
+    return target.bounding_box()
+
+
+def test_every_scene_fits_a_projector_and_the_other_screens(browser, server):
+    """24 scene pages at 1280×720 in presenter view: the key figure wholly on screen; and at 1366×768 and 390×844
+    outside it, no error. Every page is saved as a screenshot."""
+    pg = browser.new_page(viewport={"width": 1280, "height": 720})
+    pg.set_default_timeout(90_000)
+    for lang in ("en", "zh"):
+        for n, sid in enumerate(SCENES, start=1):
+            pg.goto(f"{server}/?scene={sid}&present=true&lang={lang}")
+            settle(pg)
+            no_errors(pg)
+            pg.wait_for_timeout(600)
+            box = key_figure_box(pg)
+            assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, (sid, lang, box)
+            assert pg.locator("[data-testid='stSidebar']").is_hidden()
+            assert pg.get_by_role("button", name="✕").count() == 1  # the way out stays visible
+            shot(pg, f"scene_{n:02d}_{lang}_presenter_1280x720")
+    pg.close()
+    for w, h in ((1366, 768), (390, 844)):
+        pg = browser.new_page(viewport={"width": w, "height": h})
+        pg.set_default_timeout(90_000)
+        for lang in ("en", "zh"):
+            for n, sid in enumerate(SCENES, start=1):
+                pg.goto(f"{server}/?scene={sid}&lang={lang}")
+                settle(pg)
+                no_errors(pg)
+                shot(pg, f"scene_{n:02d}_{lang}_{w}x{h}")
+        pg.close()
+
+
+def test_changing_scene_scrolls_to_the_top_and_opens_at_its_step(page, server):
+    page.goto(f"{server}/?scene=input-gate")  # scene 5, at t = 0
+    settle(page)
+    page.locator("h3").first.click()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    assert player_t(page) == 3
+    page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollTo(0, 600)")
+    page.get_by_role("button", name="Next scene ▶").click()  # scene 6 opens at its own step, 10
+    wait_player(page, "t = 10 /")
+    settle(page)
+    assert "Scene 6/12" in page.inner_text("[data-testid='stMain']") and player_t(page) == 10
+    assert page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollTop") == 0

@@ -10,12 +10,32 @@ from lstm_viz.stepdata import WINDOW, window_of
 
 from . import cache, player, state
 
+PRESENTER_FONT = 18  # px: chart type on a projector (tick labels and legends 2 px smaller)
+
 
 def chart(fig, key: str, where=None):
-    """st.plotly_chart with the toolbar's download in the chosen format (PNG or SVG)."""
+    """st.plotly_chart with the toolbar's download in the chosen format (PNG or SVG); larger type in presenter
+    view."""
     s = state.current()
+    if s.present:
+        small = PRESENTER_FONT - 2
+        fig.update_layout(font=dict(size=PRESENTER_FONT), legend=dict(font=dict(size=small)),
+                          title=dict(font=dict(size=PRESENTER_FONT)))
+        fig.update_xaxes(tickfont=dict(size=small), title=dict(font=dict(size=PRESENTER_FONT)))
+        fig.update_yaxes(tickfont=dict(size=small), title=dict(font=dict(size=PRESENTER_FONT)))
+        fig.update_annotations(font_size=PRESENTER_FONT)
     (where or st).plotly_chart(fig, key=key, config={"displaylogo": False, "toImageButtonOptions": {
         "format": s.imgfmt, "filename": f"lstm_viz_{key}"}})
+
+
+def boxes(ctx):
+    """(figures, controls): two containers in page order, controls first, except in presenter view, where the
+    key figure leads and the controls follow it (the scene's buttons set them)."""
+    if ctx.presenting:
+        figs = st.container()
+        return figs, st.container()
+    ctrls = st.container()
+    return st.container(), ctrls
 
 
 def layer_and_unit(ctx, unit: bool = True):
@@ -41,7 +61,7 @@ def step_player(ctx, compact: bool):
     key = settings_key(s, "lang", base=ctx.loss_key, layer=ctx.layer, unit=ctx.unit, lo=lo, compact=compact)
     data = cache.step_data(key, ctx.bundle, ctx.trace, flow, tuple(ctx.enc.tokens), tuple(bool(u) for u in
                            ctx.enc.unknown), ctx.probs, ctx.layer, ctx.unit, lo, s.lang, ctx.loss_text, compact)
-    window_at = player.show(data, ctx.t if state.t_forced() else None)
+    window_at = player.show(data, ctx.t if state.t_forced() else None, present=ctx.presenting)
     if window_at is not None and not lo <= window_at < lo + WINDOW:  # stepped past the loaded steps
         state.change(t=int(window_at))
         st.rerun()

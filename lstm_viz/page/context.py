@@ -34,10 +34,20 @@ class Context:
     loss_fn: object
     loss_text: str
     loss_key: str
+    scene: object = None  # the lesson scene shown (its key figure leads in presenter view), or None
 
     def now(self) -> Context:
         """The same context with the settings as the widgets drawn so far left them."""
         return replace(self, s=state.current())
+
+    @property
+    def presenting(self) -> bool:
+        """Presenter view of a lesson scene: the key figure first, sized for 1280×720."""
+        return self.s.present and self.scene is not None
+
+    @property
+    def figure(self) -> dict:
+        return self.scene.figure if self.scene is not None else {}
 
     @property
     def bundle(self):
@@ -96,8 +106,11 @@ def _upload_bundle(module, text: str, mode: str, lang: str) -> analysis.Bundle:
 
 
 def text_box(s: PageSettings, example: str) -> str:
+    """The sequence box (not drawn in presenter view, where the text comes from the scene and its buttons)."""
     from lstm_viz.settings import MAX_TEXT
 
+    if s.present and s.scene:
+        return example if s.text is None else s.text
     def typed(v):
         return None if v == example else v
 
@@ -108,7 +121,7 @@ def text_box(s: PageSettings, example: str) -> str:
     return example if v is None else v
 
 
-def load(s: PageSettings, upload) -> Context | None:
+def load(s: PageSettings, upload, scene=None) -> Context | None:
     lang = s.lang
     ss = st.session_state
     trained = ss.get("trained")
@@ -139,4 +152,5 @@ def load(s: PageSettings, upload) -> Context | None:
     if enc.unknown.any():
         st.warning(tr("unk_steps", lang, n=int(enc.unknown.sum())))
     probs = analysis.predictions(m.bundle, trace.h[-1])
-    return Context(s, m, enc, trace, probs, loss_fn, loss_desc[lang], key(s, base=m.key, x=cache.digest(enc.x)))
+    return Context(s, m, enc, trace, probs, loss_fn, loss_desc[lang], key(s, base=m.key, x=cache.digest(enc.x)),
+                   scene)

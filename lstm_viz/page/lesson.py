@@ -1,4 +1,8 @@
-"""The lesson header (scene title, text, question, previous/next) and presenter view."""
+"""The lesson header (scene title, text, question, try-this buttons, notes, previous/next) and presenter view.
+
+Presenter view is built for a 16:9 projector at 1280×720: no sidebar, the scene in a narrow left column (text
+folded away, the question and its buttons visible) and the scene's key figure on the right, whole on screen.
+"""
 
 from __future__ import annotations
 
@@ -9,42 +13,63 @@ from lstm_viz.i18n import tr
 
 from . import state
 
-# presenter view hides the sidebar and Streamlit's header; static CSS only, no user text ever goes here
-PRESENTER_CSS = ("<style>[data-testid='stSidebar'],[data-testid='stSidebarCollapsedControl'],"
-                 "header{display:none !important}</style>")
+# static CSS only, no user text ever goes here: no sidebar or header, less padding, larger type
+PRESENTER_CSS = """<style>
+[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], header { display: none !important; }
+[data-testid='stMainBlockContainer'], .block-container { padding: 0.6rem 1.2rem 1rem 1.2rem !important;
+  max-width: 100% !important; }
+[data-testid='stMain'] { font-size: 18px; }
+[data-testid='stMain'] p, [data-testid='stMain'] li, [data-testid='stMain'] button p,
+[data-testid='stMain'] [data-testid='stMarkdownContainer'] { font-size: 18px !important; }
+[data-testid='stMain'] h3 { font-size: 24px !important; padding: 0.2rem 0 !important; }
+[data-testid='stMain'] [data-testid='stVerticalBlock'] { gap: 0.45rem; }
+</style>"""
+
+
+def scene_of(scenes: list[lessons.Scene]) -> lessons.Scene | None:
+    s = state.current()
+    return lessons.by_id(scenes, s.scene) if s.scene else None
 
 
 def render(scenes: list[lessons.Scene]) -> None:
     s = state.current()
     lang = s.lang
+    scene = scene_of(scenes)
     if s.present:
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
-        c1, c2, _ = st.columns([1.4, 1.2, 4])
-        c1.button(tr("exit_presenter", lang), key="exit_presenter", on_click=lambda: state.change(present=False))
+        c1, c2 = st.columns(2)
+        c1.button(tr("exit_presenter", lang), key="exit_presenter", on_click=lambda: state.change(present=False),
+                  use_container_width=True)
         c2.button("中文" if lang == "en" else "English", key="switch_lang",
                   on_click=lambda: state.change(lang="zh" if lang == "en" else "en"))
-    scene = lessons.by_id(scenes, s.scene) if s.scene else None
-    st.title(tr("title", lang))
+    if not s.present:
+        st.title(tr("title", lang))
     if scene is None:
         if not s.present:
             st.caption(tr("pitch", lang))
         return
     n = lessons.number(scenes, scene.id)
-    st.subheader(f"{tr('scene', lang)} {n}/{len(scenes)}: {scene.title[lang]}")
-    st.markdown(scene.text[lang])
-    st.info(f"**{tr('try_this', lang)}:** {scene.question[lang]}")
+    st.subheader(f"{tr('scene', lang)} {n}/{len(scenes)}{tr('colon', lang)}{scene.title[lang]}")
+    if s.present:  # the text folds away; the question and its buttons stay on screen
+        with st.expander(tr("scene_text", lang), expanded=False):
+            st.markdown(scene.text[lang])
+    else:
+        st.markdown(scene.text[lang])
+    st.info(f"**{tr('try_this', lang)}**{tr('colon', lang)}{scene.question[lang]}")
     if scene.tries:  # buttons that set exactly what the question asks for: no sidebar needed
-        cols = st.columns(len(scene.tries) + 1)
-        for k, (col, item) in enumerate(zip(cols, scene.tries)):
-            col.button(item.label[lang], key=f"try_{k}", on_click=state.change, kwargs=dict(item.settings))
-    if scene.answer:
-        with st.expander(tr("teacher_notes", lang), expanded=False):
-            st.markdown(f"**{tr('answer', lang)}:** {scene.answer[lang]}")
-            st.markdown("\n".join(f"- {point}" for point in scene.notes.get(lang, [])))
+        cols = st.columns(min(len(scene.tries), 2 if s.present else 5))
+        for k, item in enumerate(scene.tries):
+            cols[k % len(cols)].button(item.label[lang], key=f"try_{k}", on_click=state.change,
+                                       kwargs=dict(item.settings), use_container_width=True)
     ids = [sc.id for sc in scenes]
     i = ids.index(scene.id)
-    c1, c2, _ = st.columns([1.4, 1.4, 3])
-    c1.button(tr("prev_scene", lang), disabled=i == 0, key="prev_scene", shortcut="PageUp",
-              on_click=lambda: state.apply_scene(scenes, ids[i - 1]))
-    c2.button(tr("next_scene", lang), disabled=i == len(ids) - 1, key="next_scene", shortcut="PageDown",
-              on_click=lambda: state.apply_scene(scenes, ids[i + 1]))
+    c1, c2 = st.columns(2) if s.present else st.columns([1.4, 1.4, 3])[:2]
+    short = "_short" if s.present else ""  # the narrow column of presenter view
+    c1.button(tr("prev_scene" + short, lang), disabled=i == 0, key="prev_scene", shortcut="PageUp",
+              on_click=lambda: state.apply_scene(scenes, ids[i - 1]), use_container_width=s.present)
+    c2.button(tr("next_scene" + short, lang), disabled=i == len(ids) - 1, key="next_scene", shortcut="PageDown",
+              on_click=lambda: state.apply_scene(scenes, ids[i + 1]), use_container_width=s.present)
+    if scene.answer:
+        with st.expander(tr("teacher_notes", lang), expanded=False):
+            st.markdown(f"**{tr('answer', lang)}**{tr('colon', lang)}{scene.answer[lang]}")
+            st.markdown("\n".join(f"- {point}" for point in scene.notes.get(lang, [])))

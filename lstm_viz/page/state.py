@@ -25,6 +25,7 @@ NAMES = [f.name for f in fields(PageSettings)]
 def start(scenes: list[lessons.Scene]) -> PageSettings:
     ss = st.session_state
     ss["_t_forced"] = ss.pop("_t_from_settings", False)  # the server chose the step this run (a scene opened)
+    ss["_to_top"] = ss.pop("_scene_changed", False)  # a new scene starts at the top of the page
     if _S not in ss:  # first run of this session: the address, once
         query = st.query_params.to_dict()
         notices = []
@@ -83,6 +84,7 @@ def apply_scene(scenes: list[lessons.Scene], scene_id: str) -> None:
         if name in ss:
             ss[name] = _widget_value(name, getattr(new, name))
     ss["_t_from_settings"] = True
+    ss["_scene_changed"] = True
 
 
 def _widget_value(name: str, v):
@@ -130,6 +132,11 @@ export default function ({ data }) {
   if (t && t !== "0") next.set("t", t);
   const search = next.toString() ? "?" + next.toString() : "";
   if (search !== url.search) window.history.replaceState(window.history.state, "", url.pathname + search + url.hash);
+  if (data.top) {
+    const main = document.querySelector("[data-testid='stMain']");
+    if (main) main.scrollTo(0, 0);
+    window.scrollTo(0, 0);
+  }
 }
 """
 _address = st.components.v2.component("lstm_viz_address", js=_ADDRESS_JS, html="<span></span>")
@@ -139,4 +146,5 @@ def finish(s: PageSettings) -> None:
     """Write the address: every setting that differs from its default (so a copied link reproduces the view), with
     the player's own step, or the one the server chose this run."""
     query = {k: v for k, v in to_query(s).items() if k != "t"}
-    _address(data={"query": query, "t": s.t if t_forced() else None}, key="lstm_viz_address")
+    _address(data={"query": query, "t": s.t if t_forced() else None,
+                   "top": st.session_state.get("_to_top", False)}, key="lstm_viz_address")

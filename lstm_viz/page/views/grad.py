@@ -11,7 +11,7 @@ from lstm_viz.i18n import tr
 from lstm_viz.settings import MAX_GRAD_STEPS, key
 
 from .. import cache, state
-from ..common import chart
+from ..common import boxes, chart
 
 MAX_COMPARE_STEPS = 2000  # ‖∂h_T/∂h_t‖ is a sequential product: compared across cells up to this length
 
@@ -40,7 +40,9 @@ def knobs(ctx) -> None:
 
 def render(ctx):
     lang = ctx.s.lang
-    knobs(ctx)
+    figs, ctrls = boxes(ctx)
+    with ctrls:
+        knobs(ctx)
     s = state.current()
     m = ctx.models
     try:
@@ -59,15 +61,25 @@ def render(ctx):
     except ValueError as exc:
         st.error(str(exc))
         return
-    st.caption(f"{tr('loss_used', lang)}: {g_desc[lang]}")
-    y_range = figures.log_range(*[a for f in [gf, *flows.values()] for a in (f.dL_dh, f.dL_dc, f.dL_dx, f.dhT_dht)])
     # one range for both charts, wide enough for either, so the two can be read against each other
-    chart(figures.gradients(gf, genc.labels, g_desc[lang], lang, y_range=y_range), "gradients")
-    if gf.clip is not None:
-        st.write(tr("grad_norm", lang, a=gf.grad_norm, b=gf.grad_norm_clipped, c=gf.clip))
-    st.subheader(tr("compare_cells", lang))
-    if not flows:
-        st.info(tr("compare_limit", lang, n=MAX_COMPARE_STEPS))
-        return
-    chart(figures.compare_cells(flows, lang, y_range=y_range), "compare")
-    st.caption(tr("compare_caption", lang))
+    y_range = figures.log_range(*[a for f in [gf, *flows.values()] for a in (f.dL_dh, f.dL_dc, f.dL_dx, f.dhT_dht)])
+
+    def main_chart():
+        st.caption(f"{tr('loss_used', lang)}: {g_desc[lang]}")
+        chart(figures.gradients(gf, genc.labels, g_desc[lang], lang, y_range=y_range), "gradients")
+        if gf.clip is not None:
+            st.write(tr("grad_norm", lang, a=gf.grad_norm, b=gf.grad_norm_clipped, c=gf.clip))
+
+    def compare_chart():
+        st.markdown(f"**{tr('compare_cells', lang)}**")
+        if not flows:
+            st.info(tr("compare_limit", lang, n=MAX_COMPARE_STEPS))
+            return
+        chart(figures.compare_cells(flows, lang, y_range=y_range), "compare")
+        st.caption(tr("compare_caption", lang))
+
+    order = [compare_chart, main_chart] if ctx.presenting and ctx.figure.get("chart") == "compare" else \
+        [main_chart, compare_chart]
+    with figs:
+        for draw in order:
+            draw()

@@ -10,7 +10,7 @@ from lstm_viz.i18n import tr
 from lstm_viz.notation import GATE_ORDER, gate_range
 
 from .. import cache, state
-from ..common import chart, layer_and_unit
+from ..common import boxes, chart, layer_and_unit
 
 
 def render(ctx):
@@ -23,7 +23,9 @@ def render(ctx):
     if s.igate not in gates:
         state.change(igate=gates[0])
         st.session_state["igate"] = gates[0]
-    g1, g2, g3, g4 = st.columns(4)
+    figs, ctrls = boxes(ctx)
+    rest = st.container()  # after both, in every layout
+    g1, g2, g3, g4 = ctrls.columns(4)
     gate = state.widget(g1.selectbox, "igate", tr("gate", lang), gates)
     lo, hi = gate_range(cell, gate)
     state.preset("ival", hi if s.ival is None else s.ival, lambda v: lo <= v <= hi, hi)
@@ -37,7 +39,8 @@ def render(ctx):
         chosen = state.widget(g4.slider, "isteps", tr("steps_to_clamp", lang), 0, T - 1,
                               value_of=lambda v: None if tuple(v) == full else tuple(v))
         steps = chosen or full
-    layer_and_unit(ctx)
+    with ctrls:
+        layer_and_unit(ctx)
     ctx = ctx.now()
     clamp = lv.Clamp(gate, float(value), tuple(units) or None, tuple(range(steps[0], steps[1] + 1)))
     try:
@@ -47,9 +50,18 @@ def render(ctx):
         st.error(str(exc))
         return
     gf1 = ctx.flow(jacobian=False)
-    chart(figures.compare_traces(ctx.trace, tr2, ctx.layer, ctx.unit, ctx.labels, lang), "cmp_trace")
-    chart(figures.gradients(gf1, ctx.labels, f"{tr('f_original', lang)} / {tr('f_clamped', lang)}: {ctx.loss_text}",
-                            lang, other=gf2, other_name=tr("f_clamped", lang)), "g_compare")
+    fields = ctx.figure.get("fields") if ctx.presenting else None
+    with figs:
+        chart(figures.compare_traces(ctx.trace, tr2, ctx.layer, ctx.unit, ctx.labels, lang, fields=fields),
+              "cmp_trace")
+        _effects(ctx, tr2, T, lang)
+    with rest:
+        chart(figures.gradients(gf1, ctx.labels, f"{tr('f_original', lang)} / {tr('f_clamped', lang)}: "
+                                f"{ctx.loss_text}", lang, other=gf2, other_name=tr("f_clamped", lang)), "g_compare")
+
+
+def _effects(ctx, tr2, T: int, lang: str) -> None:
+    """What the clamp does to the answers: the last prediction, and the accuracy on the text's own targets."""
     probs2 = analysis.predictions(ctx.bundle, tr2.h[-1])
     task = ctx.bundle.task
     if ctx.probs is not None and task is not None and task.kind == "classify":

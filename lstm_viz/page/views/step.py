@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from ..common import layer_and_unit, step_player
+from ..common import boxes, layer_and_unit, step_player
 
 
 def render(ctx):
-    layer_and_unit(ctx)
-    step_player(ctx, compact=False)
+    figs, ctrls = boxes(ctx)
+    with ctrls:
+        layer_and_unit(ctx)
+    with figs:
+        step_player(ctx, compact=False)

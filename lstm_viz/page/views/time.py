@@ -10,34 +10,45 @@ from lstm_viz import figures
 from lstm_viz.i18n import tr
 
 from .. import state
-from ..common import chart, layer_and_unit, step_player
+from ..common import boxes, chart, layer_and_unit, step_player
+
+PRESENTER_HEIGHT = 470  # px of the key heatmaps in presenter view (under the player's bar, within 720)
 
 
 def render(ctx):
     s, tr_, T, H = ctx.s, ctx.trace, ctx.trace.steps, ctx.trace.hidden_size
     lang = s.lang
-    layer_and_unit(ctx)
+    figs, ctrls = boxes(ctx)
+    with ctrls:
+        layer_and_unit(ctx)
     ctx = ctx.now()
-    step_player(ctx, compact=True)
+    with figs:
+        step_player(ctx, compact=True)
+        key_figure = st.container()
     window = None
-    if T > figures.MAX_COLUMNS:
-        st.info(tr("downsampled", lang, bin=int(np.ceil(T / figures.MAX_COLUMNS))))
-        full = (0, T - 1)
-        state.preset("win", s.win or full, lambda v: v[1] <= T - 1, full)
-        win = state.widget(st.slider, "win", tr("window", lang), 0, T - 1,
-                           value_of=lambda v: None if tuple(v) == full else tuple(v))
-        window = None if win is None else (win[0], win[1] + 1)
+    with ctrls:
+        if T > figures.MAX_COLUMNS:
+            st.info(tr("downsampled", lang, bin=int(np.ceil(T / figures.MAX_COLUMNS))))
+            full = (0, T - 1)
+            state.preset("win", s.win or full, lambda v: v[1] <= T - 1, full)
+            win = state.widget(st.slider, "win", tr("window", lang), 0, T - 1,
+                               value_of=lambda v: None if tuple(v) == full else tuple(v))
+            window = None if win is None else (win[0], win[1] + 1)
     named = tuple(u for u in (s.units or ()) if u < H) if s.scene else ()  # units a scene names are outlined
-    chart(figures.heatmaps(tr_, ctx.layer, ctx.labels, window, lang, highlight=tuple(sorted({ctx.unit, *named}))),
-          "heatmaps")
+    fields = ctx.figure.get("fields") if ctx.presenting else None
+    with key_figure:
+        chart(figures.heatmaps(tr_, ctx.layer, ctx.labels, window, lang, fields=fields,
+                               highlight=tuple(sorted({ctx.unit, *named})),
+                               height=PRESENTER_HEIGHT if fields else None), "heatmaps")
     first = tuple(range(min(3, H)))
     state.preset("units", list(s.units or first), lambda v: all(u < H for u in v), list(first))
-    units = state.widget(st.multiselect, "units", tr("units_to_plot", lang), list(range(H)),
-                         value_of=lambda v: None if tuple(v) == first else tuple(v))
-    units = first if units is None else units
-    if units and T <= 4 * figures.MAX_COLUMNS:
-        chart(figures.unit_lines(tr_, ctx.layer, list(units), ctx.labels, lang), "lines")
-    if T <= 2000:
-        chart(figures.text_colouring(tr_, ctx.layer, ctx.unit, list(ctx.enc.tokens), lang=lang), "text_colour")
-    if tr_.gates:
-        chart(figures.saturation(tr_, ctx.layer, lang), "saturation")
+    with key_figure:  # below the heatmaps, in every layout
+        units = state.widget(st.multiselect, "units", tr("units_to_plot", lang), list(range(H)),
+                             value_of=lambda v: None if tuple(v) == first else tuple(v))
+        units = first if units is None else units
+        if units and T <= 4 * figures.MAX_COLUMNS:
+            chart(figures.unit_lines(tr_, ctx.layer, list(units), ctx.labels, lang), "lines")
+        if T <= 2000:
+            chart(figures.text_colouring(tr_, ctx.layer, ctx.unit, list(ctx.enc.tokens), lang=lang), "text_colour")
+        if tr_.gates:
+            chart(figures.saturation(tr_, ctx.layer, lang), "saturation")

@@ -111,6 +111,7 @@ class Player {
     const T = d.text;
     this.root.replaceChildren();
     this.root.classList.toggle("lv-compact", !!d.compact);
+    this.root.classList.toggle("lv-present", !!d.present);
     this.root.style.setProperty("--lv-cursor", d.colours.cursor);
     const bar = el("div", "lv-bar");
     const button = (label, title, fn, cls) => {
