@@ -231,7 +231,7 @@ def test_params_export_language_presenter():
     at = ok(new(lang="zh"))
     assert at.title[0].value == "循环神经网络内部"
     at = ok(new(present="true"))
-    assert any("display:none" in m.value for m in at.markdown)
+    assert any("display: none" in m.value and "stSidebar" in m.value for m in at.markdown)
     at.button(key="exit_presenter").click().run()
     assert at.session_state["_settings"].present is False
 
