@@ -318,3 +318,64 @@ def loss_curve(history: list, lang: str = "en") -> go.Figure:
     fig.update_yaxes(range=[0, 1.02], title=_tr("f_batch_acc", lang), secondary_y=True)
     fig.update_layout(height=300, margin=dict(l=50, r=50, t=30, b=40))
     return fig
+
+
+def unrolled(trace, flow, labels: list[str], top: list[str] | None = None, steps: int = 8, layer: int | None = None,
+             lang: str = "en") -> go.Figure:
+    """The network unrolled over its first ``steps`` steps: x_t → h_t → y_t at every t, the same W_xh, W_hh and
+    W_hy on every copy, and the gradient flowing back along h with ‖∂L/∂h_t‖ on each backward edge.
+
+    ``top``: the readout's most probable output at each step (None: the model has no readout)."""
+    k = trace.num_layers - 1 if layer is None else layer
+    n = min(steps, trace.steps)
+    fig = go.Figure()
+    ys = {"x": 0.0, "h": 1.0, "y": 2.0}
+    h_norm = np.linalg.norm(np.asarray(trace.h[k, :n], dtype=float), axis=1)
+
+    def arrow(x0, y0, x1, y1, colour, text="", dash=False, width=2):
+        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
+                           arrowhead=2, arrowsize=1.2, arrowwidth=width, arrowcolor=colour, text="", standoff=14,
+                           startstandoff=14)
+        if text:
+            fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=text, showarrow=False,
+                               font=dict(color=colour, size=12), yshift=10 if not dash else -12)
+
+    for t in range(n):
+        arrow(t, ys["x"], t, ys["h"], colour_of("x"), "W_xh" if t == 0 else "")
+        if top is not None:
+            arrow(t, ys["h"], t, ys["y"], colour_of("bar"), "W_hy" if t == 0 else "")
+        if t > 0:
+            arrow(t - 1, ys["h"], t, ys["h"], colour_of("h"), "W_hh")
+    if flow is not None:  # the gradient, backwards along h, labelled with ‖∂L/∂h_t‖ of the step it reaches
+        for t in range(n - 1, 0, -1):
+            g = float(flow.dL_dh[k, t - 1])
+            fig.add_annotation(x=t - 1, y=ys["h"] - 0.28, ax=t, ay=ys["h"] - 0.28, xref="x", yref="y", axref="x",
+                               ayref="y", showarrow=True, arrowhead=2, arrowwidth=2, arrowcolor=colour_of("clip"),
+                               standoff=6, startstandoff=6, text="")
+            fig.add_annotation(x=t - 0.5, y=ys["h"] - 0.42, text=f"{g:.1e}", showarrow=False,
+                               font=dict(color=colour_of("clip"), size=11))
+    x = list(range(n))
+    fig.add_trace(go.Scatter(x=x, y=[ys["x"]] * n, mode="markers+text", text=[_show(labels[t]) for t in x],
+                             textposition="bottom center", marker=dict(size=26, color=colour_of("x"), symbol="square"),
+                             hovertemplate="x_%{x}: %{text}<extra></extra>", showlegend=False))
+    fig.add_trace(go.Scatter(x=x, y=[ys["h"]] * n, mode="markers", marker=dict(size=34, color=colour_of("paper"),
+                             line=dict(color=colour_of("h"), width=3)), customdata=h_norm,
+                             hovertemplate="‖h_%{x}‖ = %{customdata:.3f}<extra></extra>", showlegend=False))
+    fig.add_trace(go.Scatter(x=x, y=[ys["h"]] * n, mode="text", text=[f"h{_sub(t)}" for t in x],
+                             hoverinfo="skip", showlegend=False))
+    if top is not None:
+        fig.add_trace(go.Scatter(x=x, y=[ys["y"]] * n, mode="markers+text", text=[_show(top[t]) for t in x],
+                                 textposition="top center", marker=dict(size=26, color=colour_of("bar"),
+                                                                         symbol="diamond"),
+                                 hovertemplate="ŷ_%{x}: %{text}<extra></extra>", showlegend=False))
+    fig.update_xaxes(range=[-0.6, n - 0.4], tickmode="array", tickvals=x, ticktext=[f"t = {t}" for t in x],
+                     showgrid=False, zeroline=False)
+    fig.update_yaxes(range=[-0.75, 2.6], visible=False)
+    fig.update_layout(height=330, margin=dict(l=20, r=20, t=40, b=30), plot_bgcolor=colour_of("paper"),
+                      title=_tr("f_unrolled", lang))
+    _cursor(fig)
+    return fig
+
+
+def _sub(t: int) -> str:
+    return str(t).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))

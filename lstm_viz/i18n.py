@@ -4,6 +4,18 @@ from __future__ import annotations
 
 LANGS = ("en", "zh")
 
+# One Chinese term per concept, used by every label, scene and figure (a test holds every string to it).
+GLOSSARY: dict[str, dict[str, str]] = {
+    "hidden unit": {"en": "unit", "zh": "隐藏单元"},
+    "cell (RNN, GRU, LSTM)": {"en": "cell", "zh": "循环单元"},
+    "cell type": {"en": "cell type", "zh": "循环单元类型"},
+    "cell state": {"en": "cell state", "zh": "细胞状态"},
+    "gate": {"en": "gate", "zh": "门"},
+    "candidate": {"en": "candidate", "zh": "候选值"},
+    "hidden state": {"en": "hidden state", "zh": "隐藏状态"},
+    "step": {"en": "step", "zh": "时间步"},
+}
+
 STRINGS: dict[str, dict[str, str]] = {
     "title": {"en": "Inside a recurrent network", "zh": "循环神经网络内部"},
     "pitch": {"en": "Type a sequence, step through it, and watch every gate, state and gradient of a real model.",
@@ -16,7 +28,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "random": {"en": "Fresh random (seeded)", "zh": "随机初始化（固定种子）"},
     "upload": {"en": "Upload a state_dict", "zh": "上传 state_dict"},
     "task": {"en": "Task", "zh": "任务"},
-    "cell": {"en": "Cell", "zh": "单元类型"},
+    "cell": {"en": "Cell", "zh": "循环单元类型"},
     "lag": {"en": "Recall lag", "zh": "回忆间隔"},
     "hidden": {"en": "Hidden size", "zh": "隐藏层大小"},
     "layers": {"en": "Layers", "zh": "层数"},
@@ -24,6 +36,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "scale": {"en": "Weight scale", "zh": "权重缩放"},
     "mode": {"en": "Read the text as", "zh": "文本读取方式"},
     "chars": {"en": "characters", "zh": "字符"},
+    "choose": {"en": "Choose units", "zh": "选择隐藏单元"},
     "words": {"en": "words", "zh": "词"},
     "numbers": {"en": "numbers", "zh": "数字"},
     "sequence": {"en": "Sequence", "zh": "序列"},
@@ -42,7 +55,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "step": {"en": "Step t", "zh": "时间步 t"},
     "prev": {"en": "◀ Previous", "zh": "◀ 上一步"},
     "next": {"en": "Next ▶", "zh": "下一步 ▶"},
-    "unit": {"en": "Unit", "zh": "单元"},
+    "unit": {"en": "Unit", "zh": "隐藏单元"},
     "layer": {"en": "Layer", "zh": "层"},
     "view": {"en": "View", "zh": "视图"},
     "v_step": {"en": "One step", "zh": "单步"},
@@ -57,8 +70,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "forward": {"en": "Forward, PyTorch form", "zh": "前向（PyTorch 形式）"},
     "textbook": {"en": "Forward, textbook form", "zh": "前向（教材形式）"},
     "backward": {"en": "Backward at this step", "zh": "此步的反向传播"},
-    "units_to_plot": {"en": "Units to plot", "zh": "要绘制的单元"},
-    "colour_unit": {"en": "Colour the text by unit", "zh": "按单元给文本着色"},
+    "units_to_plot": {"en": "Units to plot", "zh": "要绘制的隐藏单元"},
+    "colour_unit": {"en": "Colour the text by unit", "zh": "按隐藏单元给文本着色"},
     "window": {"en": "Full-resolution window", "zh": "全分辨率窗口"},
     "downsampled": {"en": "The sequence is long: heatmaps show bin means of {bin} steps; pick a window for full "
                           "resolution.",
@@ -74,17 +87,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "grad_norm": {"en": "Parameter-gradient norm {a:.4g}; after clipping at {c:g}: {b:.4g}",
                   "zh": "参数梯度范数 {a:.4g}；按 {c:g} 裁剪后：{b:.4g}"},
     "compare_limit": {"en": "The cell comparison runs on sequences up to {n:,} steps.",
-                      "zh": "单元对比只在不超过 {n:,} 步的序列上运行。"},
+                      "zh": "循环单元对比只在不超过 {n:,} 步的序列上运行。"},
     "compare_caption": {"en": "The gradient that reaches each cell's memory t steps back, with the same loss L = Σ h_T "
                               "for all three: the hidden state h for the RNN and the GRU, the cell state c for the "
                               "LSTM. Same input, same knobs; trained models of the same task where they are shipped, "
                               "else fresh seeded ones of the same sizes and weight scale.",
-                        "zh": "梯度传回 t 步之前、到达各单元记忆状态时的大小，三者使用同一个损失 L = Σ h_T："
+                        "zh": "梯度传回 t 步之前、到达各循环单元的记忆状态时的大小，三者使用同一个损失 L = Σ h_T："
                               "RNN 和 GRU 看隐藏状态 h，LSTM 看细胞状态 c。输入和旋钮相同；有内置模型时用同一任务的"
                               "训练模型，否则用同样大小、同样权重缩放的固定种子随机模型。"},
     "f_memory_gradient": {"en": "‖∂L/∂(memory state)‖ (log)", "zh": "‖∂L/∂（记忆状态）‖（对数坐标）"},
     "chart_format": {"en": "Chart download format", "zh": "图表下载格式"},
-    "f_unit": {"en": "unit", "zh": "单元"},
+    "f_unit": {"en": "unit", "zh": "隐藏单元"},
     "f_layer": {"en": "layer", "zh": "层"},
     "f_step": {"en": "step", "zh": "时间步"},
     "f_steps_back": {"en": "steps back from the end", "zh": "距末尾的步数"},
@@ -149,6 +162,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "prev_scene": {"en": "◀ Previous scene", "zh": "◀ 上一个场景"},
     "next_scene": {"en": "Next scene ▶", "zh": "下一个场景 ▶"},
     "f_steps_back_short": {"en": "steps back", "zh": "步之前"},
+    "f_shared": {"en": "the same weights at every step", "zh": "每一步共享同一组权重"},
+    "f_unrolled": {"en": "Unrolled over the first steps: x → h → y, the same weights at every copy; the gradient "
+                         "goes back along h (red: ‖∂L/∂h_t‖)",
+                   "zh": "按时间展开的前几步：x → h → y，每个副本共享同一组权重；梯度沿 h 反向传播（红色：‖∂L/∂h_t‖）"},
     "f_underflow": {"en": "underflowed to 0", "zh": "下溢为 0"},
     "f_overflow": {"en": "overflowed (past 10^38)", "zh": "上溢（超过 10^38）"},
     "f_exploded": {"en": "exploded past 10^38 at step {t}", "zh": "在第 {t} 步爆炸，超过 10^38"},

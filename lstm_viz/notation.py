@@ -99,10 +99,10 @@ def colour_of(name: str, cell: str | None = None) -> str:
 
 
 GRU_CONVENTION = {
-    "en": "PyTorch's GRU: h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} (z near 1 keeps the past). "
-          "Many texts write h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t: the same model with z and 1 − z swapped.",
-    "zh": "PyTorch 的 GRU：h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1}（z 接近 1 时保留过去）。"
-          "许多教材写作 h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t：同一个模型，只是 z 与 1 − z 互换。",
+    "en": "PyTorch's GRU: hₜ = (1 − zₜ) ⊙ nₜ + zₜ ⊙ h₍ₜ₋₁₎ (z near 1 keeps the past). "
+          "Many texts write hₜ = (1 − zₜ) ⊙ h₍ₜ₋₁₎ + zₜ ⊙ h̃ₜ: the same model with z and 1 − z swapped.",
+    "zh": "PyTorch 的 GRU：hₜ = (1 − zₜ) ⊙ nₜ + zₜ ⊙ h₍ₜ₋₁₎（z 接近 1 时保留过去）。"
+          "许多教材写作 hₜ = (1 − zₜ) ⊙ h₍ₜ₋₁₎ + zₜ ⊙ h̃ₜ：同一个模型，只是 z 与 1 − z 互换。",
 }
 
 

@@ -70,6 +70,13 @@ class Context:
     def t(self) -> int:
         return min(self.s.t, self.trace.steps - 1)
 
+    def top_labels(self) -> list[str] | None:
+        """The readout's most probable output at every step, as text (None without a classifier head)."""
+        task = self.bundle.task
+        if self.probs is None or task is None or task.kind != "classify":
+            return None
+        return [str(task.classes[i]) for i in self.probs.argmax(axis=1)]
+
     def flow(self, jacobian: bool | None = None):
         """The GradientFlow of the main model on the typed input under its own loss."""
         if jacobian is None:

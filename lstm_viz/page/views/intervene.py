@@ -31,7 +31,8 @@ def render(ctx):
     state.preset("ival", hi if s.ival is None else s.ival, lambda v: lo <= v <= hi, hi)
     value = state.widget(g2.slider, "ival", tr("value", lang), lo, hi, step=0.05)
     state.preset("iunits", list(s.iunits), lambda v: all(u < H for u in v), [])
-    units = state.widget(g3.multiselect, "iunits", tr("units_to_clamp", lang), list(range(H)))
+    units = state.widget(g3.multiselect, "iunits", tr("units_to_clamp", lang), list(range(H)),
+                         placeholder=tr("choose", lang))
     steps = (0, 0)
     if T > 1:
         full = (0, T - 1)

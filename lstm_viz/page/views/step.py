@@ -1,8 +1,11 @@
-"""One step: the step player with the cell diagram, the prediction and the equations of the unit shown."""
+"""One step: the step player with the cell diagram, the prediction and the equations of the unit shown, and the
+network unrolled over its first steps."""
 
 from __future__ import annotations
 
-from ..common import boxes, layer_and_unit, step_player
+from lstm_viz import figures
+
+from ..common import boxes, chart, layer_and_unit, step_player
 
 
 def render(ctx):
@@ -11,3 +14,6 @@ def render(ctx):
         layer_and_unit(ctx)
     with figs:
         step_player(ctx, compact=False)
+    ctx = ctx.now()
+    chart(figures.unrolled(ctx.trace, ctx.flow(), ctx.labels, ctx.top_labels(), layer=ctx.layer, lang=ctx.s.lang),
+          "unrolled")

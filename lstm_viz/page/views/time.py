@@ -44,6 +44,7 @@ def render(ctx):
     state.preset("units", list(s.units or first), lambda v: all(u < H for u in v), list(first))
     with key_figure:  # below the heatmaps, in every layout
         units = state.widget(st.multiselect, "units", tr("units_to_plot", lang), list(range(H)),
+                             placeholder=tr("choose", lang),
                              value_of=lambda v: None if tuple(v) == first else tuple(v))
         units = first if units is None else units
         if units and T <= 4 * figures.MAX_COLUMNS:
