@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="accuracy of a saved model on fresh seeded samples")
     ev.add_argument("model", help="assets/models/NAME")
     ev.add_argument("--samples", type=int, default=2000)
+
+    ho = sub.add_parser("handout", help="every lesson scene in one printable HTML file (one scene per page)")
+    ho.add_argument("--lang", default="en", choices=["en", "zh"])
+    ho.add_argument("--out", required=True, help="FILE.html")
     return ap
 
 
@@ -172,7 +176,25 @@ def cmd_evaluate(args) -> None:
     print(f"accuracy: {evaluate(model, task, n=args.samples):.3f}")
 
 
-COMMANDS = {"trace": cmd_trace, "train": cmd_train, "evaluate": cmd_evaluate}
+def cmd_handout(args) -> None:
+    from lstm_viz.handout import build
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"--out must end in .html, got {args.out}")
+    if not out.parent.is_dir():
+        raise UsageError(f"no folder {out.parent} for --out")
+    try:
+        text = build(args.lang)
+    except (RuntimeError, ImportError) as exc:  # Kaleido found no browser to draw the charts with
+        raise UsageError("the handout's charts are drawn by a local Chromium (apt-get install chromium) through "
+                         f"kaleido; {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+    out.write_text(text, encoding="utf-8")
+    scenes = text.count('<section class="scene"')
+    print(f"wrote {out} ({len(text) / 2**20:.1f} MB, {scenes} scenes)")
+
+
+COMMANDS = {"trace": cmd_trace, "train": cmd_train, "evaluate": cmd_evaluate, "handout": cmd_handout}
 
 
 def main(argv=None) -> int:

@@ -342,3 +342,29 @@ def test_changing_scene_scrolls_to_the_top_and_opens_at_its_step(page, server):
     settle(page)
     assert "Scene 6/12" in page.inner_text("[data-testid='stMain']") and player_t(page) == 10
     assert page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollTop") == 0
+
+
+def test_handout_opens_and_prints_one_scene_per_page(browser, tmp_path):
+    import re
+
+    out = tmp_path / "handout.html"
+    done = subprocess.run([sys.executable, "-m", "lstm_viz", "handout", "--lang", "zh", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and "12 scenes" in done.stdout, done.stderr
+    pg = browser.new_page(viewport={"width": 900, "height": 1200})
+    pg.goto(out.as_uri())
+    pg.wait_for_selector("body[data-math-done='1']", timeout=60_000)
+    assert pg.locator(".katex").count() > 10 and pg.locator(".katex-error").count() == 0  # maths typeset offline
+    assert pg.locator("section.scene svg").count() >= 11  # a key figure per scene (scene 10's is a table)
+    pdf = pg.pdf(format="A4", print_background=True)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 12
+    SHOTS.mkdir(exist_ok=True)
+    (SHOTS / "handout_zh.pdf").write_bytes(pdf)
+    pg.close()
+
+
+def test_handout_refuses_a_bad_output_name(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "lstm_viz", "handout", "--out", str(tmp_path / "x.pdf")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.startswith("error: --out must end in .html")
+    assert "Traceback" not in done.stderr

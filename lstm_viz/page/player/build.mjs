@@ -1,5 +1,6 @@
 // Builds dist/assets.js (KaTeX and its fonts, inlined, installed once per page), dist/player.js (the step player)
-// and dist/player.css (its styles and KaTeX's, inside the player's shadow root). Both are committed, so the page runs on a machine without Node;
+// and dist/player.css (its styles and KaTeX's, inside the player's shadow root); dist/handout.js and .css for the
+// printable handout. Both are committed, so the page runs on a machine without Node;
 // CI rebuilds them and fails if the committed files differ.
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -31,5 +32,9 @@ const player = await esbuild.build({ ...common, entryPoints: [join(here, "src", 
 writeFileSync(join(here, "dist", "assets.js"), assets.outputFiles[0].text);
 writeFileSync(join(here, "dist", "player.js"), player.outputFiles[0].text);
 writeFileSync(join(here, "dist", "player.css"), css);
+// the printable handout (python -m lstm_viz handout): KaTeX's auto-render and its stylesheet with the fonts inlined
+const handout = await esbuild.build({ ...common, format: "iife", entryPoints: [join(here, "src", "handout.js")] });
+writeFileSync(join(here, "dist", "handout.js"), handout.outputFiles[0].text);
+writeFileSync(join(here, "dist", "handout.css"), katexCss);
 console.log("dist/assets.js", assets.outputFiles[0].text.length, "bytes; dist/player.js",
   player.outputFiles[0].text.length, "bytes");

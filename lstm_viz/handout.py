@@ -1,0 +1,160 @@
+"""The lessons as one printable, self-contained HTML file: each scene on its own page with its text, question,
+expected answer, speaking points and key figure as a static image (``python -m lstm_viz handout``).
+
+Each key figure is what the page draws for the scene (the same model choice, the same figure builders): the cell
+diagram at the scene's step as SVG, and the Plotly charts exported to SVG by Kaleido, which drives a local
+Chromium. Maths in the texts is typeset by KaTeX when the file opens; its script, styles and fonts are inside the
+file, so it opens offline.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+
+import lstm_viz as lv
+
+from . import analysis, diagram, explain, figures, lessons
+from .i18n import tr
+from .models import models_for, plain_loaders
+from .notation import DIV_SCALE, SEQ_SCALE, colour_of
+from .settings import DEFAULTS
+
+PLAYER_DIST = Path(__file__).resolve().parent / "page" / "player" / "dist"  # built files, read as data
+S = 64  # pixels per diagram unit, as in the step player
+
+
+def _rgb(stops, frac: float) -> str:
+    """The colour of ``frac`` on a Plotly scale ([[f, "rgb(r, g, b)"], ...]), interpolated as Plotly does."""
+    frac = float(np.clip(frac if np.isfinite(frac) else 0.5, 0, 1))
+    for (f0, c0), (f1, c1) in zip(stops, stops[1:]):
+        if frac <= f1:
+            a = (frac - f0) / ((f1 - f0) or 1)
+            v0, v1 = (np.array([float(x) for x in c.strip("rgb()").split(",")]) for c in (c0, c1))
+            return "rgb({},{},{})".format(*np.round(v0 + (v1 - v0) * a).astype(int))
+    return stops[-1][1]
+
+
+def diagram_svg(layout: dict, series: dict, t: int, top: str = "") -> str:
+    """The cell diagram at step t as a static SVG (the step player draws the same layout in the browser)."""
+    x0, y0, x1, y1 = layout["view"]
+    X, Y = (lambda x: (x - x0) * S), (lambda y: (y1 - y) * S)
+    scales = {"seq": figures.scale_stops(SEQ_SCALE), "div": figures.scale_stops(DIV_SCALE)}
+
+    def text(s: str) -> str:
+        s = explain.PLACEHOLDER.sub(lambda m: top if m.group(2) == "label" else
+                                    f"{float(series[m.group(1)][t]):{m.group(2)}}", s)
+        return html.escape(s)
+
+    wire, ink = colour_of("wire"), colour_of("ink")
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {(x1 - x0) * S} {(y1 - y0) * S}" '
+           f'font-family="sans-serif"><defs><marker id="a" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+           f'markerHeight="7" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="{wire}"/></marker></defs>']
+    for w in layout["wires"]:
+        pts = " ".join(f"{X(x)},{Y(y)}" for x, y in w["pts"])
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{wire}" stroke-width="2.5"'
+                   + (' marker-end="url(#a)"' if w["arrow"] else "") + "/>")
+    for b in layout["boxes"]:
+        v = float(series[b["value"]][t])
+        fill = _rgb(scales[b["scale"]], v if b["scale"] == "seq" else (v + 1) / 2)
+        r, g, bl = (int(c) for c in fill.strip("rgb()").split(","))
+        colour = colour_of("light_ink") if 0.299 * r + 0.587 * g + 0.114 * bl < 140 else ink
+        out.append(f'<rect x="{X(b["x"] - b["w"] / 2)}" y="{Y(b["y"] + b["h"] / 2)}" width="{b["w"] * S}" '
+                   f'height="{b["h"] * S}" rx="8" fill="{fill}" stroke="{b["edge"]}" stroke-width="4"/>'
+                   f'<text x="{X(b["x"])}" y="{Y(b["y"]) - 6}" text-anchor="middle" font-size="16" fill="{colour}">'
+                   f'{html.escape(b["label"])}</text><text x="{X(b["x"])}" y="{Y(b["y"]) + 16}" text-anchor="middle" '
+                   f'font-size="19" font-weight="bold" fill="{colour}">{v:.3f}</text>')
+    for o in layout["ops"]:
+        out.append(f'<ellipse cx="{X(o["x"])}" cy="{Y(o["y"])}" rx="{o["r"] * S}" ry="{0.2 * S}" '
+                   f'fill="{colour_of("paper")}" stroke="{ink}"/><text x="{X(o["x"])}" y="{Y(o["y"]) + 6}" '
+                   f'text-anchor="middle" font-size="18">{html.escape(o["sym"])}</text>')
+        if o["note"]:
+            out.append(f'<text x="{X(o["x"])}" y="{Y(o["y"] - 0.45) + 6}" text-anchor="middle" font-size="16" '
+                       f'fill="{ink}">{text(o["note"])}</text>')
+    for lab in layout["labels"]:
+        out.append(f'<text x="{X(lab["x"])}" y="{Y(lab["y"]) + 6}" text-anchor="{lab["anchor"]}" font-size="17" '
+                   f'fill="{ink}">{text(lab["text"])}</text>')
+    return "".join(out) + "</svg>"
+
+
+def key_figure(scene: lessons.Scene, lang: str) -> str:
+    """The scene's key figure as inline SVG (or an HTML table), computed the way the page computes it."""
+    s = DEFAULTS.replace(**scene.settings, lang=lang, scene=scene.id)
+    m = models_for(s, plain_loaders())
+    b = m.bundle
+    enc = b.encode(m.text)
+    trace = lv.trace(b.rnn, enc.x)
+    loss, desc = analysis.loss_for(b, enc, trace)
+    layer = trace.num_layers - 1 if s.layer is None else s.layer
+    if s.view == "step":
+        gf = lv.gradient_flow(b.rnn, enc.x, loss=loss, jacobian=trace.steps <= 1000)
+        probs = analysis.predictions(b, trace.h[-1])
+        series = explain.unit_series(b.rnn, trace, gf, layer, s.unit)
+        head = top = None
+        if probs is not None:
+            head = "regress" if b.task.kind == "regress" else "classify"
+            series["p_top" if head == "classify" else "yhat"] = probs.max(axis=1) if head == "classify" \
+                else probs[:, 0]
+            top = str(b.task.classes[int(probs[s.t].argmax())]) if head == "classify" else ""
+        return diagram_svg(diagram.layout(trace.cell, trace.nonlinearity, head, lang), series, s.t, top or "")
+    if s.view == "params":
+        rows = "".join(f"<tr><td>{c.upper()}</td><td>{g}(nm + n² + 2n)</td>"
+                       f"<td>{lv.parameter_count(c, b.rnn.input_size, b.rnn.hidden_size, b.rnn.num_layers):,}</td></tr>"
+                       for c, g in (("lstm", 4), ("gru", 3), ("rnn", 1)))
+        return f"<table><tr><th>{tr('cell', lang)}</th><th>{tr('formula', lang)}</th>" \
+               f"<th>{tr('parameters', lang)}</th></tr>{rows}</table>"
+    if s.view == "time":
+        fig = figures.heatmaps(trace, layer, enc.labels, lang=lang, fields=scene.figure.get("fields"),
+                               highlight=tuple(sorted({s.unit, *(s.units or ())})))
+    elif s.view == "intervene":
+        gate = s.igate or next(iter(trace.gates))
+        clamp = lv.Clamp(gate, 1.0 if s.ival is None else s.ival)
+        clamped, _ = lv.intervene(b.rnn, enc.x, [clamp], loss=loss, jacobian=False)
+        fig = figures.compare_traces(trace, clamped, layer, s.unit, enc.labels, lang, fields=scene.figure.get("fields"))
+    elif scene.figure.get("chart") == "compare":
+        flows = {c: lv.gradient_flow(mod, enc.x, jacobian=False) for c, (mod, _) in m.compared().items()}
+        fig = figures.compare_cells(flows, lang)
+    else:
+        module, _ = m.knobbed()
+        gf = lv.gradient_flow(module, enc.x, loss=loss, truncate=s.trunc or None, clip=s.clip or None)
+        fig = figures.gradients(gf, enc.labels, desc[lang], lang)
+    fig.update_layout(width=900, height=min(fig.layout.height or 420, 520))
+    return fig.to_image(format="svg").decode("utf-8")
+
+
+CSS = """
+body { font-family: "Noto Sans CJK SC", "Source Sans Pro", sans-serif; margin: 0; color: #222; }
+.scene { padding: 14mm 16mm; break-after: page; page-break-after: always; }
+.scene:last-child { break-after: auto; }
+h1 { font-size: 20pt; margin: 0 0 4mm; } h2 { font-size: 13pt; margin: 4mm 0 1mm; }
+p, li { font-size: 11pt; line-height: 1.45; } .figure svg { width: 100%; height: auto; max-height: 120mm; }
+.question { background: #eef4fb; padding: 3mm 4mm; border-radius: 2mm; }
+table { border-collapse: collapse; } td, th { border: 1px solid #999; padding: 2mm 4mm; }
+@page { size: A4; margin: 0; }
+"""
+
+
+def build(lang: str = "en") -> str:
+    """The whole handout in one language."""
+    if lang not in ("en", "zh"):
+        raise ValueError(f"unknown language {lang!r}; choose en or zh")
+    scenes = lessons.load_lessons()
+    parts = []
+    for n, sc in enumerate(scenes, start=1):
+        notes = "".join(f"<li>{html.escape(p)}</li>" for p in sc.notes.get(lang, []))
+        parts.append(
+            f'<section class="scene" id="{html.escape(sc.id)}"><h1>{tr("scene", lang)} {n}/{len(scenes)}'
+            f'{tr("colon", lang)}{html.escape(sc.title[lang])}</h1>'
+            f'<p class="math-text">{html.escape(sc.text[lang])}</p>'
+            f'<div class="figure">{key_figure(sc, lang)}</div>'
+            f'<p class="question math-text"><b>{tr("try_this", lang)}</b>{tr("colon", lang)}'
+            f'{html.escape(sc.question[lang])}</p>'
+            f'<h2>{tr("answer", lang)}</h2><p class="math-text">{html.escape(sc.answer.get(lang, ""))}</p>'
+            f'<h2>{tr("teacher_notes", lang)}</h2><ul class="math-text">{notes}</ul></section>')
+    script = (PLAYER_DIST / "handout.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
+    katex_css = (PLAYER_DIST / "handout.css").read_text(encoding="utf-8")
+    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>lstm_viz — '
+            f'{tr("title", lang)}</title><style>{katex_css}{CSS}</style><script>{script}</script></head>'
+            f'<body>{"".join(parts)}</body></html>')
