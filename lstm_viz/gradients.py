@@ -275,7 +275,8 @@ def _block_norm(blocks) -> torch.Tensor:
 
 def _kernel_backward(weights, x: torch.Tensor, fn: LossFn):
     """A float32 LSTM: the oneDNN kernel's forward and backward, with gates, cell states and recurrent
-    gradients read from its workspace (see lstm_viz.onednn). None if the workspace cannot be read."""
+    gradients read from its workspace (see lstm_viz.onednn). None if the workspace cannot be read, and then
+    nothing of it is left behind: the parameter gradients are stored only once every layer's read has passed."""
     ks = []
     inp = x
     for w in weights:
@@ -285,15 +286,17 @@ def _kernel_backward(weights, x: torch.Tensor, fn: LossFn):
         ks.append(k)
         inp = k.h
     L, g = _output_gradient(fn, ks[-1].h)
-    dh, dc, delta_norm = [None] * len(ks), [None] * len(ks), [None] * len(ks)
+    dh, dc, delta_norm, grads = [None] * len(ks), [None] * len(ks), [None] * len(ks), [None] * len(ks)
     for i in reversed(range(len(ks))):
         kg = onednn.backward(ks[i], g)
         if kg is None:
-            return None
-        for p, grad in zip((weights[i].w_ih, weights[i].w_hh, weights[i].b_ih, weights[i].b_hh), kg.weight_grads):
+            return None  # no parameter gradient has been stored yet: the fallback starts clean
+        grads[i] = kg.weight_grads
+        dh[i], dc[i], delta_norm[i], g = kg.dh_norm, kg.dc_norm, kg.delta_norm, kg.dx
+    for w, kgrads in zip(weights, grads):
+        for p, grad in zip((w.w_ih, w.w_hh, w.b_ih, w.b_hh), kgrads):
             if p is not None:
                 p.grad = grad
-        dh[i], dc[i], delta_norm[i], g = kg.dh_norm, kg.dc_norm, kg.delta_norm, kg.dx
     layers = [LayerStates(k.x, k.h, k.c, k.gates, None) for k in ks]
     return layers, (L.detach(), dh, dc, g, delta_norm)
 

@@ -10,6 +10,7 @@ from torch import nn
 
 import lstm_viz as lv
 from lstm_viz import cells, onednn, textbook
+from lstm_viz.notation import GATE_ORDER
 from lstm_viz.trace import run_layers
 from reference import norms, step_loop
 
@@ -292,10 +293,24 @@ def test_rnn_jacobian_bounded_by_largest_singular_value(seed, scale, T, H):
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
-def test_trace_is_fast_path_and_engine_never_modifies_module(cell):
+def test_trace_takes_the_fused_kernel_and_engine_never_modifies_module(cell, monkeypatch):
+    import sys
+
+    trace_mod = sys.modules["lstm_viz.trace"]
+    ran = []
+    for owner, name in ((cells, "fused_layer"), (onednn, "forward"), (trace_mod, "_loop_layer")):
+        real = getattr(owner, name)
+        monkeypatch.setattr(owner, name, lambda *a, _real=real, _name=name, **k: ran.append(_name) or _real(*a, **k))
     mod, x = make(cell, "tanh", 2, seed=13)
     before = {k: v.clone() for k, v in mod.state_dict().items()}
     tr = lv.trace(mod, x)
+    assert "_loop_layer" not in ran  # no step loop without clamps
+    assert ran.count("forward" if cell == "lstm" else "fused_layer") == 2  # one kernel call per layer
+    if cell != "rnn":
+        ran.clear()
+        lv.trace(mod, x, [lv.Clamp(GATE_ORDER[cell][0], 0.5)])
+        assert ran.count("_loop_layer") == 2  # clamped gates take the step loop
+    ran.clear()
     lv.gradient_flow(mod, x, clip=0.5, truncate=3)
     for k, v in mod.state_dict().items():
         assert torch.equal(v, before[k])

@@ -113,6 +113,34 @@ def test_a_misread_workspace_falls_back_to_the_rebuild_path(region, monkeypatch)
         assert rel_err(getattr(gf, field), getattr(gf0, field)) <= RTOL, field
 
 
+@pytest.mark.parametrize("layer", [0, 1])
+@pytest.mark.parametrize("region", ["gates", "cell", "diff_h", "diff_c"])
+def test_one_misread_layer_leaves_no_trace_in_any_field(layer, region, monkeypatch):
+    """Only one layer's layout is wrong: the path is all-or-nothing, so every field, the parameter-gradient norm
+    and its clipped value included, is what the rebuild path gives (once, the bottom layer's parameter gradients
+    were stored before its read failed, and the fallback added its own: grad_norm came out doubled)."""
+    mod, x = make("lstm", "tanh", 2, seed=29, m=5, H=7)
+    x = torch.cat([x] * 20)
+    monkeypatch.setattr(onednn, "ENABLED", False)
+    gf0 = lv.gradient_flow(mod, x, loss=squares, clip=0.5, jacobian=False)
+    monkeypatch.setattr(onednn, "ENABLED", True)
+    real = onednn.layout
+    target = 5 if layer == 0 else 7  # the layer's input size tells the two layers' layouts apart
+
+    def wrong(T, m, H):
+        lay = real(T, m, H)
+        return lay if m != target else onednn.Layout(**{**lay.__dict__, region: getattr(lay, region) + H})
+    monkeypatch.setattr(onednn, "layout", wrong)
+    calls = spy(monkeypatch)
+    gf = lv.gradient_flow(mod, x, loss=squares, clip=0.5, jacobian=False)
+    assert any(not ok for _, ok in calls)  # the misread was caught
+    for field in ("dL_dh", "dL_dc", "dL_dx", "dL_dW_hh", "cell_path"):
+        assert rel_err(getattr(gf, field), getattr(gf0, field)) <= RTOL, field
+    assert gf.grad_norm == pytest.approx(gf0.grad_norm, rel=RTOL)
+    assert gf.grad_norm_clipped == pytest.approx(gf0.grad_norm_clipped, rel=RTOL)
+    assert gf.loss == pytest.approx(gf0.loss, rel=RTOL)
+
+
 def test_other_cells_and_float64_do_not_use_the_workspace(monkeypatch):
     calls = spy(monkeypatch)
     for cell in ("gru", "rnn"):
