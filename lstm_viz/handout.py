@@ -125,15 +125,15 @@ def key_figure(scene: lessons.Scene, lang: str) -> str:
 
 
 CSS = """
-body { font-family: "Noto Sans CJK SC", "Source Sans Pro", sans-serif; margin: 0; color: #222; }
+body { font-family: "Noto Sans CJK SC", "Source Sans Pro", sans-serif; margin: 0; color: INK; }
 .scene { padding: 14mm 16mm; break-after: page; page-break-after: always; }
 .scene:last-child { break-after: auto; }
 h1 { font-size: 20pt; margin: 0 0 4mm; } h2 { font-size: 13pt; margin: 4mm 0 1mm; }
 p, li { font-size: 11pt; line-height: 1.45; } .figure svg { width: 100%; height: auto; max-height: 120mm; }
-.question { background: #eef4fb; padding: 3mm 4mm; border-radius: 2mm; }
-table { border-collapse: collapse; } td, th { border: 1px solid #999; padding: 2mm 4mm; }
+.question { background: QUESTION; padding: 3mm 4mm; border-radius: 2mm; }
+table { border-collapse: collapse; } td, th { border: 1px solid LIMIT; padding: 2mm 4mm; }
 @page { size: A4; margin: 0; }
-"""
+""".replace("INK", colour_of("ink")).replace("QUESTION", colour_of("question")).replace("LIMIT", colour_of("limit"))
 
 
 def build(lang: str = "en") -> str:

@@ -85,6 +85,7 @@ COLOURS: dict[str, str] = {
     "loss": "#0072B2", "accuracy": "#E69F00",
     "bar": "#0072B2",  # prediction bars
     "wire": "#777777", "ink": "#222222", "paper": "#FFFFFF", "light_ink": "#FFFFFF",
+    "question": "#EEF4FB",  # the handout's question box
 }
 UNIT_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
