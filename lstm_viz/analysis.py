@@ -28,14 +28,47 @@ class Bundle:
     task: Task | None = None
     vocab: tuple[str, ...] | None = None
     mode: str = "chars"
+    embedding: torch.Tensor | None = None  # [V, input_size] of an uploaded model: token id -> input vector
+    labels: tuple[str, ...] | None = None  # names of the head's outputs (a task's classes, or the file's own)
+    own_vocab: bool = False  # ``vocab`` is the model's own (an uploaded vocabulary file), not slots
 
     def encode(self, text: str) -> Encoded:
         if self.task is not None:
             return self.task.encode(text)
+        if self.own_vocab:
+            return encode_own_vocab(text, self.vocab, self.mode, self.rnn.input_size, self.embedding)
         enc = encode_text(text, None if self.vocab is None else list(self.vocab), self.mode)
         if self.mode == "numbers":  # each number goes to every input feature of the model
             return replace(enc, x=np.repeat(enc.x, self.rnn.input_size, axis=1))
         return enc
+
+
+UNK_NAMES = ("<unk>", "<UNK>", "[UNK]", "<oov>", "UNK")
+
+
+def encode_own_vocab(text: str, vocab: tuple[str, ...], mode: str, input_size: int,
+                     embedding: torch.Tensor | None = None) -> Encoded:
+    """Typed text through a model's own vocabulary: each token to its index (case kept unless every token of the
+    vocabulary is lower case), a token outside it to the vocabulary's unknown symbol when it has one (else a zero
+    input), then the embedding's row for that index, or a one-hot vector of input_size."""
+    if embedding is None and len(vocab) > input_size:
+        raise ValueError(f"the vocabulary has {len(vocab)} tokens but the model reads {input_size} one-hot inputs")
+    if embedding is not None and len(vocab) > embedding.shape[0]:
+        raise ValueError(f"the vocabulary has {len(vocab)} tokens but the embedding has {embedding.shape[0]} rows")
+    tokens = tokenize(text, mode, lower=all(t == t.lower() for t in vocab))
+    index = {s: i for i, s in enumerate(vocab)}
+    unk = next((index[u] for u in UNK_NAMES if u in index), None)
+    ids = np.array([index.get(t, -1) for t in tokens], dtype=np.int64)
+    unknown = ids < 0
+    if unk is not None:
+        ids[unknown] = unk
+    x = np.zeros((len(tokens), input_size), dtype=np.float32)
+    known = ids >= 0
+    if embedding is not None:
+        x[known] = embedding[torch.from_numpy(ids[known])].numpy()
+    else:
+        x[np.flatnonzero(known), ids[known]] = 1.0
+    return Encoded(tuple(tokens), np.maximum(ids, 0), unknown, x)
 
 
 def vocab_from_text(text: str, mode: str) -> tuple[str, ...]:
@@ -178,7 +211,7 @@ def predictions(bundle: Bundle, h_top: np.ndarray) -> np.ndarray | None:
         return None
     with torch.no_grad():
         z = torch.from_numpy(np.array(h_top)) @ bundle.head.weight.T + bundle.head.bias
-    if bundle.task is not None and bundle.task.kind == "regress":
+    if bundle.task is not None and bundle.task.kind == "regress" or bundle.head.out_features == 1:
         return z.numpy()
     return torch.softmax(z, dim=-1).numpy()
 

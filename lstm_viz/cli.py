@@ -25,14 +25,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("trace", help="write every gate, state and gradient norm of one sequence")
     src = tr.add_mutually_exclusive_group(required=True)
-    src.add_argument("--weights", help="state_dict of nn.RNN/LSTM/GRU: .safetensors or .pt")
+    src.add_argument("--weights", help="a state_dict or checkpoint holding an nn.RNN/LSTM/GRU: .safetensors, .pt, "
+                                       ".pth, .bin or .npz")
     src.add_argument("--cell", choices=["rnn", "lstm", "gru"], help="build a fresh seeded module instead")
     tr.add_argument("--input-size", type=int, help="with --cell")
     tr.add_argument("--hidden-size", type=int, help="with --cell")
     tr.add_argument("--layers", type=int, default=1, help="with --cell (default 1)")
     tr.add_argument("--seed", type=int, default=0, help="with --cell (default 0)")
     tr.add_argument("--nonlinearity", choices=["tanh", "relu"], help="vanilla RNN only (default tanh)")
-    tr.add_argument("--inputs", required=True, help="[T, input_size] array as .npy")
+    feed = tr.add_mutually_exclusive_group(required=True)
+    feed.add_argument("--inputs", help="[T, input_size] array of input features as .npy")
+    feed.add_argument("--tokens", help="[T] int array of token ids as .npy (through the file's embedding, or one-hot)")
+    feed.add_argument("--text", help="typed text, mapped to token ids by --vocab")
+    tr.add_argument("--vocab", help="with --text: the model's vocabulary (.json list or dict, or .txt)")
+    tr.add_argument("--mode", default="chars", choices=["chars", "words"], help="with --text: how it is split")
+    tr.add_argument("--prefix", help="with --weights: the key prefix of the recurrent layer, when there are several")
     tr.add_argument("--out", required=True, help="OUT.npz or OUT.json")
     tr.add_argument("--loss", default="probe", choices=["probe"], help="L = sum of the top layer's final h")
     tr.add_argument("--truncate", type=int, help="truncated BPTT window k")
@@ -60,14 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _module(args):
+    """A checkpoints.Loaded: from --weights, or a fresh seeded module (no embedding, no head)."""
     import lstm_viz as lv
+    from lstm_viz.checkpoints import Loaded, load
     from lstm_viz.checks import MAX_HIDDEN, MAX_LAYERS
-    from lstm_viz.model_io import load_module
 
     if args.weights:
         if args.input_size is not None or args.hidden_size is not None:
             raise UsageError("--input-size and --hidden-size go with --cell; --weights carries its own sizes")
-        return load_module(args.weights, args.nonlinearity)[0]
+        return load(args.weights, args.prefix, args.nonlinearity)
+    if args.prefix:
+        raise UsageError("--prefix goes with --weights")
     if args.input_size is None or args.hidden_size is None:
         raise UsageError("--cell needs --input-size and --hidden-size")
     for name, v, hi in (("--input-size", args.input_size, 100_000), ("--hidden-size", args.hidden_size, MAX_HIDDEN),
@@ -76,8 +86,43 @@ def _module(args):
             raise UsageError(f"{name} must be between 1 and {hi}, got {v}")
     if args.nonlinearity and args.cell != "rnn":
         raise UsageError("--nonlinearity applies to --cell rnn only")
-    return lv.build_module(args.cell, args.input_size, args.hidden_size, args.layers, seed=args.seed,
-                           nonlinearity=args.nonlinearity or "tanh")
+    if not 0 <= args.seed < 2**63:
+        raise UsageError(f"--seed must be between 0 and 2**63 - 1, got {args.seed}")
+    return Loaded(lv.build_module(args.cell, args.input_size, args.hidden_size, args.layers, seed=args.seed,
+                                  nonlinearity=args.nonlinearity or "tanh"), "")
+
+
+def _model_inputs(args, loaded) -> np.ndarray:
+    """[T, input_size] model input from --inputs, --tokens (ids) or --text with --vocab."""
+    import torch
+
+    from lstm_viz.analysis import encode_own_vocab
+    from lstm_viz.checkpoints import read_vocab
+
+    rnn = loaded.rnn
+    if args.inputs:
+        if args.vocab:
+            raise UsageError("--vocab goes with --text")
+        return _load_inputs(args.inputs)
+    if args.text is not None:
+        if not args.vocab:
+            raise UsageError("--text needs --vocab, the model's own vocabulary")
+        p = Path(args.vocab)
+        if not p.is_file():
+            raise ValueError(f"no such file: {p}")
+        vocab = read_vocab(p.read_bytes(), p.name)
+        return encode_own_vocab(args.text, vocab, args.mode, rnn.input_size, loaded.embedding).x
+    ids = _load_inputs(args.tokens)
+    if ids.ndim != 1 or ids.dtype.kind not in "iu":
+        raise ValueError(f"--tokens must be a 1-D integer array, got {ids.dtype} of shape {list(ids.shape)}")
+    rows = loaded.embedding.shape[0] if loaded.embedding is not None else rnn.input_size
+    if ids.size and (ids.min() < 0 or ids.max() >= rows):
+        raise ValueError(f"--tokens must lie in 0..{rows - 1}, found {int(ids.min())}..{int(ids.max())}")
+    if loaded.embedding is not None:
+        return loaded.embedding[torch.from_numpy(ids.astype(np.int64))].numpy()
+    x = np.zeros((ids.size, rnn.input_size), dtype=np.float32)
+    x[np.arange(ids.size), ids] = 1.0
+    return x
 
 
 def _load_inputs(path: str) -> np.ndarray:
@@ -118,14 +163,21 @@ def write_fields(fields: dict, out: str) -> None:
 
 
 def cmd_trace(args) -> None:
+    import torch
+
     import lstm_viz as lv
 
-    module = _module(args)
-    x = _load_inputs(args.inputs)
+    loaded = _module(args)
+    module = loaded.rnn
+    x = _model_inputs(args, loaded)
     tr = lv.trace(module, x)
     gf = lv.gradient_flow(module, x, loss=args.loss, truncate=args.truncate, clip=args.clip,
                           jacobian=not args.no_jacobian)
-    write_fields(trace_fields(tr, gf), args.out)
+    fields = trace_fields(tr, gf)
+    if loaded.head is not None:  # the file's own output layer on the top layer's h_t
+        with torch.no_grad():
+            fields["logits"] = loaded.head(torch.from_numpy(np.array(tr.h[-1]))).numpy()
+    write_fields(fields, args.out)
     print(f"wrote {args.out}: {tr.cell} {tr.num_layers}×{tr.hidden_size}, T={tr.steps}, loss={gf.loss:.6g}")
 
 

@@ -44,8 +44,26 @@ STRINGS: dict[str, dict[str, str]] = {
                             "or per number. Symbols outside the model's vocabulary become <unk> steps.",
                       "zh": "字符模式下每个 Unicode 码位一步；词模式下每个词或每个汉字一步；数字模式下每个数一步。"
                             "词表外的符号会变成 <unk>。"},
-    "upload_file": {"en": "nn.RNN / nn.LSTM / nn.GRU state_dict (.safetensors or .pt)",
-                    "zh": "nn.RNN / nn.LSTM / nn.GRU 的 state_dict（.safetensors 或 .pt）"},
+    "upload_file": {"en": "A model's state_dict or checkpoint (.safetensors, .pt, .pth, .bin, .npz)",
+                    "zh": "模型的 state_dict 或检查点（.safetensors、.pt、.pth、.bin、.npz）"},
+    "upload_vocab": {"en": "Vocabulary (optional): .json or .txt", "zh": "词表（可选）：.json 或 .txt"},
+    "upload_vocab_help": {"en": "A JSON list of tokens, a JSON {token: index} dict, one token per line, or one line "
+                                "of characters (like the PyTorch tutorial's all_letters). It maps typed symbols to "
+                                "the model's own input indices.",
+                          "zh": "JSON 词列表、JSON {词: 序号} 字典、每行一个词，或一行字符（如 PyTorch 教程中的 "
+                                "all_letters）。它把输入的符号映射到模型自己的输入序号。"},
+    "upload_labels": {"en": "Output labels (optional): .json or .txt", "zh": "输出标签（可选）：.json 或 .txt"},
+    "upload_prefix": {"en": "Several recurrent layers in this file: which one?",
+                      "zh": "文件中有多个循环层：显示哪一个？"},
+    "upload_nonlinearity": {"en": "Nonlinearity of this nn.RNN", "zh": "这个 nn.RNN 的非线性函数"},
+    "upload_nonlinearity_help": {"en": "The weights do not say whether the RNN was built with tanh or relu: choose "
+                                       "the one it was trained with.",
+                                 "zh": "权重无法说明这个 RNN 用的是 tanh 还是 relu：请选择训练时使用的那个。"},
+    "upload_found": {"en": "Found beside the recurrent layer and used: {names}",
+                     "zh": "在循环层旁找到并使用：{names}"},
+    "upload_needs_vocab": {"en": "This model reads its input through an embedding: upload its vocabulary to map "
+                                 "typed symbols to its own token indices.",
+                           "zh": "这个模型通过嵌入层读取输入：请上传它的词表，把输入的符号映射到它自己的词序号。"},
     "upload_first": {"en": "Upload a file to see its model.", "zh": "请先上传模型文件。"},
     "upload_slots": {"en": "A state_dict carries no vocabulary. In characters or words mode, input slot 0 is <unk> "
                            "and slots 1, 2, … are the distinct symbols of the typed text in the order they first "

@@ -57,7 +57,7 @@ def step_data(bundle, trace, flow, tokens, unknown, probs, layer: int, unit: int
     head = None
     pred = None
     if probs is not None:
-        regress = bundle.task is not None and bundle.task.kind == "regress"
+        regress = probs.shape[1] == 1
         head = "regress" if regress else "classify"
         if regress:
             series["yhat"] = np.asarray(probs[:, 0], dtype=np.float64)
@@ -65,7 +65,8 @@ def step_data(bundle, trace, flow, tokens, unknown, probs, layer: int, unit: int
             series["p_top"] = probs.max(axis=1).astype(np.float64)
             k = min(TOP_K, probs.shape[1])
             top = np.argsort(-probs[lo:hi], axis=1, kind="stable")[:, :k]
-            labels = list(bundle.task.classes) if bundle.task is not None else [str(i) for i in range(probs.shape[1])]
+            labels = [str(c) for c in (bundle.task.classes if bundle.task is not None else bundle.labels or
+                                       range(probs.shape[1]))]
             pred = {"k": k, "labels": labels, "idx": b64(top, np.uint16),
                     "p": b64(np.take_along_axis(probs[lo:hi], top, axis=1))}
     templates = explain.unit_templates(trace, layer, unit, set(series))

@@ -25,7 +25,7 @@ _CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|[^\w\s]", re.UNICODE)
 
 
-def tokenize(text: str, mode: str = "chars") -> list[str]:
+def tokenize(text: str, mode: str = "chars", lower: bool = True) -> list[str]:
     """Split typed text into tokens; ValueError for empty or over-long input."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose chars, words or numbers")
@@ -34,7 +34,7 @@ def tokenize(text: str, mode: str = "chars") -> list[str]:
     if mode == "chars":
         tokens = list(text)
     elif mode == "words":
-        tokens = [t.lower() for t in _WORD.findall(text)]
+        tokens = [t.lower() if lower else t for t in _WORD.findall(text)]
     else:
         tokens = [t for t in re.split(r"[,\s;]+", text.strip()) if t]
     if not tokens:

@@ -273,12 +273,12 @@ def test_upload_bad_then_good_model(page, server, tmp_path):
               str(tmp_path / "mine.safetensors"))
     page.goto(f"{server}/?source=upload&mode=numbers")
     page.wait_for_selector("input[type=file]", state="attached")
-    page.set_input_files("input[type=file]", str(tmp_path / "evil.pt"))
+    page.locator("input[type=file]").first.set_input_files(str(tmp_path / "evil.pt"))
     page.wait_for_selector("[data-testid='stAlertContentError']", timeout=90_000)
-    assert "not a plain tensor state_dict" in page.inner_text("[data-testid='stAlertContentError']")
+    assert "holds a whole pickled model" in page.inner_text("[data-testid='stAlertContentError']")
     assert page.locator("[data-testid='stException']").count() == 0
     assert not (tmp_path / "pwned").exists()
-    page.set_input_files("input[type=file]", str(tmp_path / "mine.safetensors"))
+    page.locator("input[type=file]").first.set_input_files(str(tmp_path / "mine.safetensors"))
     box = page.get_by_role("textbox").first
     box.fill("0.5, 1, -2 3 0.25")
     box.press("Control+Enter")
@@ -368,3 +368,47 @@ def test_handout_refuses_a_bad_output_name(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stderr.startswith("error: --out must end in .html")
     assert "Traceback" not in done.stderr
+
+
+def test_upload_a_language_model_with_its_vocabulary(page, server, tmp_path):
+    """A word-level LM saved as its code saves it (encoder, rnn, decoder, tied weights) and its vocabulary: typed
+    words go through the model's own embedding and the player shows its own next-word predictions."""
+    import json
+
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    words = ["<unk>", "the", "cat", "sat", "on", "mat", "dog", "ran", "."]
+
+    class LM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Embedding(len(words), 8)
+            self.rnn = nn.LSTM(8, 8)
+            self.decoder = nn.Linear(8, len(words))
+            self.decoder.weight = self.encoder.weight
+
+    lm = LM()
+    torch.save(lm.state_dict(), tmp_path / "model.pt")
+    (tmp_path / "vocab.json").write_text(json.dumps(words))
+    with torch.no_grad():
+        out, _ = lm.rnn(lm.encoder(torch.tensor([1, 2, 3]))[:, None])
+        expected = words[int(lm.decoder(out[-1, 0]).argmax())]
+    page.goto(f"{server}/?source=upload&mode=words")
+    page.wait_for_selector("input[type=file]", state="attached")
+    page.locator("input[type=file]").nth(1).set_input_files(str(tmp_path / "vocab.json"))
+    page.locator("input[type=file]").first.set_input_files(str(tmp_path / "model.pt"))
+    box = page.get_by_role("textbox").first
+    box.wait_for(timeout=90_000)
+    box.fill("the cat sat")
+    box.press("Control+Enter")
+    wait_player(page, "sat")
+    settle(page)
+    no_errors(page)
+    assert "encoder, decoder" in page.inner_text("body")  # found beside the recurrent layer and used
+    page.locator("h1").click()
+    page.keyboard.press("End")
+    top = page.locator(".lv-barlabel").first.inner_text().strip()
+    assert top == expected  # the model's own next word after "the cat sat"
+    shot(page, "11_upload_language_model")

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
+import torch
 
-from lstm_viz import analysis
+from lstm_viz import analysis, checkpoints
 from lstm_viz.i18n import tr
-from lstm_viz.model_io import MAX_FILE_BYTES, load_module
+from lstm_viz.model_io import MAX_FILE_BYTES
 from lstm_viz.models import Models, example_text, models_for
 from lstm_viz.settings import PageSettings, key
 from lstm_viz.tokenize import Encoded
@@ -72,10 +73,11 @@ class Context:
 
     def top_labels(self) -> list[str] | None:
         """The readout's most probable output at every step, as text (None without a classifier head)."""
-        task = self.bundle.task
-        if self.probs is None or task is None or task.kind != "classify":
+        b = self.bundle
+        if self.probs is None or self.probs.shape[1] == 1:
             return None
-        return [str(task.classes[i]) for i in self.probs.argmax(axis=1)]
+        names = b.task.classes if b.task is not None else b.labels or [str(i) for i in range(self.probs.shape[1])]
+        return [str(names[i]) for i in self.probs.argmax(axis=1)]
 
     def flow(self, jacobian: bool | None = None):
         """The GradientFlow of the main model on the typed input under its own loss."""
@@ -86,22 +88,63 @@ class Context:
 
 
 def _uploaded(upload, lang: str):
-    """(Bundle-less module, digest) of the person's file; the module is kept in the session (never shared)."""
+    """(checkpoints.Loaded, digest) of the person's file, kept in this session only (never shared). A file with
+    several recurrent layers asks which one; a file holding an nn.RNN asks for its nonlinearity (the weights do
+    not say whether it was tanh or relu)."""
     data = upload.getvalue()
     if len(data) > MAX_FILE_BYTES:
         raise ValueError(f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
     digest = hashlib.sha256(data).hexdigest()
     ss = st.session_state
+    name = Path(upload.name).name
     if ss.get("upload_digest") != digest:
+        ss.pop("upload_loaded", None)
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / ("model" + Path(upload.name).suffix.lower())
+            path = Path(tmp) / ("model" + Path(name).suffix.lower())
             path.write_bytes(data)
-            ss["upload_module"] = load_module(path)[0]
-            ss["upload_digest"] = digest
-    return ss["upload_module"], digest
+            sd = checkpoints.flatten(checkpoints.read_file(path, name), name)
+        ss["upload_sd"] = checkpoints.min_char_rnn(sd) or sd
+        ss["upload_digest"] = digest
+    sd = ss["upload_sd"]
+    found = checkpoints.candidates(sd)
+    prefix = None
+    if len(found) > 1:
+        prefix = st.selectbox(tr("upload_prefix", lang), found, key="upload_prefix")
+    nonlin = "tanh"
+    key = (digest, prefix, None)
+    if ss.get("upload_loaded_key", (None,))[:2] != key[:2]:
+        ss["upload_loaded"] = checkpoints.from_state_dict(sd, prefix)
+        ss["upload_loaded_key"] = key
+    loaded = ss["upload_loaded"]
+    if isinstance(loaded.rnn, torch.nn.RNN) and not isinstance(loaded.rnn, (torch.nn.LSTM, torch.nn.GRU)):
+        nonlin = st.radio(tr("upload_nonlinearity", lang), ("tanh", "relu"), key="upload_nonlin", horizontal=True,
+                          help=tr("upload_nonlinearity_help", lang))
+        if loaded.rnn.nonlinearity != nonlin:
+            loaded = checkpoints.from_state_dict(sd, prefix, nonlin)
+            ss["upload_loaded"] = loaded
+    if loaded.names:
+        st.caption(tr("upload_found", lang, names=", ".join(loaded.names)))
+    return loaded, f"{digest}|{loaded.prefix}|{nonlin}"
 
 
-def _upload_bundle(module, text: str, mode: str, lang: str) -> analysis.Bundle:
+def _file_tokens(which: str, lang: str) -> tuple[str, ...] | None:
+    up = st.session_state.get(which)
+    if up is None:
+        return None
+    return checkpoints.read_vocab(up.getvalue(), Path(up.name).name)
+
+
+def _upload_bundle(loaded, text: str, mode: str, lang: str) -> analysis.Bundle:
+    module = loaded.rnn
+    vocab = _file_tokens("upload_vocab", lang)
+    labels = _file_tokens("upload_labels", lang)
+    head = loaded.head
+    if head is not None and labels is None and vocab is not None and head.out_features == len(vocab):
+        labels = vocab  # a language model: its outputs are its vocabulary
+    if vocab is not None and mode != "numbers":
+        return analysis.Bundle(module, head, None, vocab, mode, loaded.embedding, labels, own_vocab=True)
+    if loaded.embedding is not None and mode != "numbers":
+        raise ValueError(tr("upload_needs_vocab", lang))
     vocab = analysis.upload_vocab(module.input_size, text, mode) if mode != "numbers" else None
     if vocab is not None and len(vocab) < module.input_size:
         vocab = vocab + tuple(f"<slot {i}>" for i in range(len(vocab), module.input_size))
@@ -109,7 +152,7 @@ def _upload_bundle(module, text: str, mode: str, lang: str) -> analysis.Bundle:
     if vocab:  # plain text: the typed symbols are shown, never interpreted
         shown = [f"{i}: {sym!r}" for i, sym in enumerate(vocab[:24]) if not sym.startswith("<slot")]
         st.text("  ".join(shown) + ("  …" if len(vocab) > 24 else ""))
-    return analysis.Bundle(module, None, None, vocab, mode)
+    return analysis.Bundle(module, head, None, vocab, mode, None, labels)
 
 
 def text_box(s: PageSettings, example: str) -> str:
@@ -139,9 +182,9 @@ def load(s: PageSettings, upload, scene=None) -> Context | None:
             if upload is None:
                 st.info(tr("upload_first", lang))
                 return None
-            module, digest = _uploaded(upload, lang)
+            loaded, digest = _uploaded(upload, lang)
             text = text_box(s, "hello world")
-            bundle = _upload_bundle(module, text, s.mode, lang)
+            bundle = _upload_bundle(loaded, text, s.mode, lang)
             m = models_for(s.replace(text=text), cache.LOADERS, uploaded=bundle, upload_key=digest)
         else:
             text = text_box(s, example_text(s, cache.LOADERS))

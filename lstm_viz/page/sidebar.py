@@ -11,6 +11,8 @@ from lstm_viz.tasks import TASK_NAMES, TASKS
 
 from . import state
 
+UPLOAD_TYPES = ("safetensors", "pt", "pth", "bin", "npz")
+
 
 def _model_changed():
     """A new model opens on its own example, at step 0, unit 0."""
@@ -51,7 +53,10 @@ def render(scenes: list[lessons.Scene]):
                 state.widget(st.number_input, "seed", tr("seed", lang), 0, 2**31 - 1)
                 state.widget(st.slider, "scale", tr("scale", lang), 0.1, 5.0, step=0.1)
             else:
-                upload = st.file_uploader(tr("upload_file", lang), type=["safetensors", "pt"], key="upload")
+                upload = st.file_uploader(tr("upload_file", lang), type=list(UPLOAD_TYPES), key="upload")
+                st.file_uploader(tr("upload_vocab", lang), type=["json", "txt"], key="upload_vocab",
+                                 help=tr("upload_vocab_help", lang))
+                st.file_uploader(tr("upload_labels", lang), type=["json", "txt"], key="upload_labels")
             state.widget(st.segmented_control, "mode", tr("mode", lang), SPECS["mode"].choices, required=True,
                          format_func=lambda m: tr(m, lang))
         state.widget(st.selectbox, "imgfmt", tr("chart_format", lang), SPECS["imgfmt"].choices)

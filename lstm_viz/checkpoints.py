@@ -1,0 +1,246 @@
+"""Models as people save them: find the recurrent layer, its embedding and its output layer in a checkpoint.
+
+What is read:
+- ``.safetensors``; ``.pt`` / ``.pth`` / ``.bin`` (torch's zip format, ``torch.load(..., weights_only=True)``);
+  ``.npz`` of named NumPy arrays (``allow_pickle=False``). Before any tensor is read, the file's own directory is
+  checked: a torch file must be a zip archive (an older pickle is refused without unpickling it), and the
+  uncompressed sizes (zip entries, or the safetensors header's shapes) must fit the parameter cap, so a small
+  file that inflates to gigabytes is refused before it is inflated.
+- A state_dict holding one ``nn.RNN/LSTM/GRU`` under any key prefix (``rnn.``, ``lstm.``, ``model.encoder.rnn.``);
+  ``module.`` (DataParallel) stripped; nested under ``state_dict``, ``model_state_dict``, ``model`` or ``net`` of
+  a checkpoint dict (its other entries ignored). Several recurrent layers: the caller chooses a prefix.
+- An ``nn.Embedding`` feeding it (weight [V, input_size]) and a ``Linear`` after it (weight [C, hidden_size]),
+  found by the usual names and checked by shape; tied weights (decoder.weight = encoder.weight) included.
+- min-char-rnn's ``Wxh, Whh, Why, bh, by`` (an ``.npz``): ``weight_ih_l0 = Wxh``, ``weight_hh_l0 = Whh``,
+  ``bias_ih_l0 = bh``, ``bias_hh_l0 = 0``, head ``weight = Why``, ``bias = by`` (its x_t is one-hot over V).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from .checks import MAX_PARAMETERS, all_finite
+from .model_io import MAX_FILE_BYTES, module_from_state_dict
+
+MAX_ELEMENTS = 4 * MAX_PARAMETERS  # numbers a checkpoint may hold in all (optimizer state included)
+NESTED = ("state_dict", "model_state_dict", "model", "net")
+EMBEDDING_NAMES = ("encoder", "embedding", "embeddings", "embed", "emb", "word_embeddings")
+HEAD_NAMES = ("decoder", "fc", "h2o", "head", "out", "output", "linear", "classifier", "fc_out", "readout")
+_RNN_KEY = re.compile(r"^(.*?)(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reverse)?$")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A model read from a checkpoint: its recurrent module, and what feeds it and reads it when present."""
+
+    rnn: nn.Module
+    prefix: str  # where the recurrent layer was found ("" for a bare state_dict)
+    embedding: torch.Tensor | None = None  # [V, input_size]: token id -> input vector
+    head: nn.Linear | None = None  # hidden_size -> C
+    names: tuple[str, ...] = ()  # the keys of the embedding and head found, for the page to show
+
+
+def _refuse_pickled_module(name: str) -> ValueError:
+    return ValueError(f"{name} holds a whole pickled model, not its weights: in the code that trained it, save "
+                      "torch.save(model.state_dict(), path) and load that file instead")
+
+
+def _check_zip(p: Path, what: str) -> None:
+    if not zipfile.is_zipfile(p):
+        raise ValueError(f"{p.name} is not a {what} archive (an old or foreign format): nothing was read from it")
+    with zipfile.ZipFile(p) as z:
+        total = sum(i.file_size for i in z.infolist())
+    if total > MAX_ELEMENTS * 8:
+        raise ValueError(f"{p.name} would unpack to {total / 2**30:.1f} GB; the limit is "
+                         f"{MAX_ELEMENTS * 8 / 2**30:.1f} GB: nothing was unpacked")
+
+
+def _check_safetensors_header(p: Path) -> None:
+    with open(p, "rb") as f:
+        head = f.read(8)
+        if len(head) < 8:
+            raise ValueError(f"{p.name} is not a valid safetensors file (too short)")
+        (n,) = struct.unpack("<Q", head)
+        if n > 100 * 2**20:
+            raise ValueError(f"{p.name} is not a valid safetensors file (its header claims {n:,} bytes)")
+        try:
+            header = json.loads(f.read(n))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ValueError(f"{p.name} is not a valid safetensors file (unreadable header)") from None
+    total = sum(int(np.prod(v.get("shape", []))) for k, v in header.items() if k != "__metadata__" and
+                isinstance(v, dict))
+    if total > MAX_ELEMENTS:
+        raise ValueError(f"{p.name} holds {total:,} numbers; the limit is {MAX_ELEMENTS:,}: nothing was read")
+
+
+def read_file(path, name: str | None = None) -> dict:
+    """The raw contents of a checkpoint file (a dict, possibly nested), after the checks above."""
+    p = Path(path)
+    name = name or p.name
+    if not p.is_file():
+        raise ValueError(f"no such file: {name}")
+    if p.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB")
+    suffix = Path(name).suffix.lower()
+    if suffix == ".safetensors":
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        _check_safetensors_header(p)
+        try:
+            return load_file(str(p), device="cpu")
+        except (SafetensorError, OSError, ValueError, RuntimeError):
+            raise ValueError(f"{name} is not a valid safetensors file") from None
+    if suffix in (".pt", ".pth", ".bin"):
+        _check_zip(p, "torch")
+        try:
+            data = torch.load(str(p), map_location="cpu", weights_only=True)
+        except Exception as exc:  # the unpickler refused something: never run it, say what to do
+            text = str(exc)
+            if "global" in text.lower() or "weights_only" in text:
+                raise _refuse_pickled_module(name) from None
+            raise ValueError(f"{name} is not a readable torch file (a damaged or foreign archive)") from None
+        if isinstance(data, nn.Module):
+            raise _refuse_pickled_module(name)
+        return data
+    if suffix == ".npz":
+        _check_zip(p, "NumPy .npz")
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                return {k: torch.from_numpy(np.array(z[k])) for k in z.files}
+        except ValueError:
+            raise ValueError(f"{name} holds something other than plain arrays: nothing was unpickled") from None
+    raise ValueError(f"{name}: unknown file type {suffix or '(none)'}; use .safetensors, .pt, .pth, .bin or .npz")
+
+
+def flatten(data, name: str = "the file") -> dict[str, torch.Tensor]:
+    """The state_dict inside a checkpoint: nested dicts under the usual names unwrapped, DataParallel's
+    ``module.`` stripped, non-tensor entries (an epoch, an optimizer's numbers) left out."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{name} holds a {type(data).__name__}, not a state_dict")
+    for key in NESTED:
+        inner = data.get(key)
+        if isinstance(inner, dict) and any(isinstance(v, torch.Tensor) for v in inner.values()):
+            data = inner
+            break
+    out = {}
+    for k, v in data.items():
+        if isinstance(k, str) and isinstance(v, torch.Tensor):
+            out[k[len("module."):] if k.startswith("module.") else k] = v
+    if not out:
+        raise ValueError(f"{name} holds no tensors")
+    return out
+
+
+def min_char_rnn(sd: dict) -> dict | None:
+    """min-char-rnn's arrays in PyTorch's names (None if the file is not that layout)."""
+    if not {"Wxh", "Whh", "Why", "bh", "by"} <= set(sd):
+        return None
+    bh = sd["bh"].reshape(-1)
+    return {"rnn.weight_ih_l0": sd["Wxh"], "rnn.weight_hh_l0": sd["Whh"], "rnn.bias_ih_l0": bh,
+            "rnn.bias_hh_l0": torch.zeros_like(bh), "fc.weight": sd["Why"], "fc.bias": sd["by"].reshape(-1)}
+
+
+def candidates(sd: dict) -> list[str]:
+    """Prefixes under which a recurrent layer's ``weight_ih_l0`` stands."""
+    return sorted({m.group(1) for k in sd if (m := _RNN_KEY.match(k)) and m.group(3) == "0"
+                   and m.group(2) == "weight_ih" and not m.group(4)})
+
+
+def _named(sd: dict, names, prefix: str, suffix: str = ".weight"):
+    """A tensor found under one of ``names``: beside the recurrent layer first, then anywhere."""
+    parent = prefix.rsplit(".", 2)[0] + "." if prefix.count(".") >= 2 else ""
+    for base in (parent, ""):
+        for n in names:
+            if base + n + suffix in sd:
+                return base + n
+    for k in sd:  # deeper wrappers: model.encoder.embedding.weight
+        for n in names:
+            if k.endswith("." + n + suffix):
+                return k[: -len(suffix)]
+    return None
+
+
+def load(path, prefix: str | None = None, nonlinearity: str | None = None, name: str | None = None) -> Loaded:
+    """The recurrent module of a checkpoint file, with the embedding and output layer found beside it."""
+    sd = flatten(read_file(path, name), name or Path(path).name)
+    return from_state_dict(min_char_rnn(sd) or sd, prefix, nonlinearity)
+
+
+def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | None = None) -> Loaded:
+    """``load`` on a flattened state_dict."""
+    found = candidates(sd)
+    if not found:
+        raise ValueError("no nn.RNN, nn.LSTM or nn.GRU layer in this file (no key ending in weight_ih_l0)")
+    if prefix is None:
+        if len(found) > 1:
+            raise ValueError("several recurrent layers: choose one of " + ", ".join(repr(p) for p in found))
+        prefix = found[0]
+    elif prefix not in found:
+        raise ValueError(f"no recurrent layer under {prefix!r}; found " + ", ".join(repr(p) for p in found))
+    rec = {k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix) and _RNN_KEY.match(k[len(prefix):])}
+    rnn = module_from_state_dict(rec, nonlinearity)
+    names = []
+    emb = None
+    ename = _named(sd, EMBEDDING_NAMES, prefix)
+    if ename is not None:
+        w = sd[ename + ".weight"]
+        if w.ndim == 2 and w.shape[1] == rnn.input_size and w.dtype.is_floating_point and all_finite(w.float()):
+            emb = w.float()
+            names.append(ename)
+    head = None
+    hname = _named(sd, HEAD_NAMES, prefix)
+    if hname is not None:
+        w, b = sd[hname + ".weight"], sd.get(hname + ".bias")
+        H = rnn.hidden_size
+        if w.ndim == 2 and w.shape[1] == H and w.dtype.is_floating_point and all_finite(w.float()) and \
+                (b is None or tuple(b.shape) == (w.shape[0],)):
+            head = nn.Linear(H, w.shape[0], bias=b is not None)
+            with torch.no_grad():
+                head.weight.copy_(w.float())
+                if b is not None:
+                    head.bias.copy_(b.float())
+            head.requires_grad_(False)
+            names.append(hname)
+    return Loaded(rnn, prefix, emb, head, tuple(names))
+
+
+def read_vocab(data: bytes, name: str = "the vocabulary") -> tuple[str, ...]:
+    """A vocabulary: a JSON list of tokens, a JSON {token: index} dict, text with one token per line, or a plain
+    string of characters (one line). Index i of the result is the token of the model's input (or output) i."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{name} is not UTF-8 text") from None
+    stripped = text.strip()
+    if stripped.startswith(("[", "{")):
+        try:
+            obj = json.loads(stripped)
+        except json.JSONDecodeError:
+            raise ValueError(f"{name} looks like JSON but does not parse") from None
+        if isinstance(obj, list) and all(isinstance(t, str) for t in obj):
+            return tuple(obj)
+        if isinstance(obj, dict) and all(isinstance(k, str) and isinstance(v, int) for k, v in obj.items()):
+            n = max(obj.values()) + 1 if obj else 0
+            if sorted(obj.values()) != list(range(n)):
+                raise ValueError(f"{name}: the indices must be 0, 1, 2, … with none missing or repeated")
+            out = [""] * n
+            for k, v in obj.items():
+                out[v] = k
+            return tuple(out)
+        raise ValueError(f"{name}: expected a list of tokens or a {{token: index}} dict")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines = lines[:-1]
+    if len(lines) == 1:  # a plain string of characters, like the PyTorch tutorial's all_letters
+        return tuple(lines[0])
+    return tuple(line.rstrip("\r") for line in lines)
