@@ -148,16 +148,26 @@ def trace_fields(tr, gf) -> dict:
     return fields
 
 
+def _check_out(p: Path) -> None:
+    """An output path: its folder must exist (nothing is created silently), and it is not a link or a folder."""
+    if not p.parent.is_dir():
+        raise ValueError(f"no such folder: {p.parent} (create it first)")
+    if p.is_symlink():
+        raise ValueError(f"{p} is a symbolic link: refusing to write through it")
+    if p.is_dir():
+        raise ValueError(f"{p} is a folder: give a file name")
+
+
 def write_fields(fields: dict, out: str) -> None:
     p = Path(out)
     suffix = p.suffix.lower()
     if suffix not in (".npz", ".json"):
         raise ValueError(f"{p.name}: output must end in .npz or .json")
-    if not p.parent.is_dir():
-        raise ValueError(f"no such folder: {p.parent}")
+    _check_out(p)
     present = {k: v for k, v in fields.items() if v is not None}
     if suffix == ".npz":
-        np.savez(p, **{k: np.asarray(v) for k, v in present.items()})
+        with open(p, "wb") as f:  # through a handle: numpy would append .npz to a name ending in .NPZ
+            np.savez(f, **{k: np.asarray(v) for k, v in present.items()})
     else:
         p.write_text(json.dumps({k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in fields.items()}))
 
@@ -178,12 +188,19 @@ def cmd_trace(args) -> None:
         with torch.no_grad():
             fields["logits"] = loaded.head(torch.from_numpy(np.array(tr.h[-1]))).numpy()
     write_fields(fields, args.out)
-    print(f"wrote {args.out}: {tr.cell} {tr.num_layers}×{tr.hidden_size}, T={tr.steps}, loss={gf.loss:.6g}")
+    print(f"wrote {Path(args.out)}: {tr.cell} {tr.num_layers}×{tr.hidden_size}, T={tr.steps}, loss={gf.loss:.6g}")
 
 
 def cmd_train(args) -> None:
     from lstm_viz.train import default_config, evaluate, save_model, train
 
+    out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"--out {args.out} is a folder: give a name inside it, like {out / 'my_model'}")
+    for p in (out.with_suffix(".safetensors"), out.with_suffix(".json")):
+        _check_out(p)
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        raise UsageError(f"--seed must be between 0 and 2**63 - 1, got {args.seed}")
     text = None
     if args.text_file:
         if args.task != "next_char":

@@ -50,7 +50,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "upload_vocab_help": {"en": "A JSON list of tokens, a JSON {token: index} dict, one token per line, or one line "
                                 "of characters (like the PyTorch tutorial's all_letters). It maps typed symbols to "
                                 "the model's own input indices.",
-                          "zh": "JSON 词列表、JSON {词: 序号} 字典、每行一个词，或一行字符（如 PyTorch 教程中的 "
+                          "zh": "JSON 词列表、JSON 字典（词 → 序号）、每行一个词，或一行字符（如 PyTorch 教程中的 "
                                 "all_letters）。它把输入的符号映射到模型自己的输入序号。"},
     "upload_labels": {"en": "Output labels (optional): .json or .txt", "zh": "输出标签（可选）：.json 或 .txt"},
     "upload_prefix": {"en": "Several recurrent layers in this file: which one?",

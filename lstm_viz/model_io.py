@@ -25,29 +25,11 @@ _CELL_OF_BLOCKS = {v: k for k, v in GATE_BLOCKS.items()}
 
 
 def read_tensors(path) -> dict[str, torch.Tensor]:
-    """Read a .safetensors or .pt file into a dict of tensors; ValueError for anything else."""
+    """Read a model file into a dict of tensors (the checks of ``checkpoints.read_file``); ValueError otherwise."""
+    from .checkpoints import read_file  # the one reader of files: sizes checked before anything is read
+
     p = Path(path)
-    if not p.is_file():
-        raise ValueError(f"no such file: {p}")
-    if p.stat().st_size > MAX_FILE_BYTES:
-        raise ValueError(f"{p.name} is larger than {MAX_FILE_BYTES // 2**20} MB")
-    suffix = p.suffix.lower()
-    if suffix == ".safetensors":
-        from safetensors import SafetensorError
-        from safetensors.torch import load_file
-        try:
-            data = load_file(str(p), device="cpu")
-        except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-            raise ValueError(f"{p.name} is not a valid safetensors file ({_first_line(exc)})") from None
-    elif suffix in (".pt", ".pth", ".bin"):
-        try:
-            data = torch.load(str(p), map_location="cpu", weights_only=True)
-        except Exception as exc:  # any refusal of the unpickler: report it, never run it
-            raise ValueError(f"{p.name} is not a plain tensor state_dict: torch.load(weights_only=True) "
-                             f"refused it ({_first_line(exc)})") from None
-    else:
-        raise ValueError(f"{p.name}: unknown file type {suffix or '(none)'}; use .safetensors or .pt")
-    return check_tensor_dict(data, p.name)
+    return check_tensor_dict(read_file(p), p.name)
 
 
 def _first_line(exc: Exception) -> str:

@@ -201,7 +201,6 @@ def card_for(result: TrainResult, accuracy: float, command: str) -> dict:
 
 def save_model(result: TrainResult, stem, accuracy: float, command: str) -> dict:
     stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
     save_module(result.model.rnn, stem.with_suffix(".safetensors"), head=result.model.head.state_dict())
     card = card_for(result, accuracy, command)
     stem.with_suffix(".json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

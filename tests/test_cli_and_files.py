@@ -95,9 +95,9 @@ def _bad_files(tmp_path):
     evil = Evil()
     evil.marker = tmp_path / "pwned"
     torch.save({"weight_ih_l0": evil}, tmp_path / "evil.pt")
-    files["evil.pt"] = "not a plain tensor state_dict"
+    files["evil.pt"] = "holds a whole pickled model"
     torch.save(nn.LSTM(3, 4), tmp_path / "module.pt")  # a whole pickled module, not a state_dict
-    files["module.pt"] = "not a plain tensor state_dict"
+    files["module.pt"] = "holds a whole pickled model"
     (tmp_path / "garbage.safetensors").write_bytes(b"\x00\x01garbage")
     files["garbage.safetensors"] = "not a valid safetensors file"
     sd = nn.LSTM(3, 4).state_dict()
@@ -126,7 +126,7 @@ def _bad_files(tmp_path):
 
 # what the command line (checkpoints.load, which reads models as people save them) says instead of the project
 # loader's message; None: the command line reads the file (keys beside the recurrent layer are ignored there)
-CLI_SAYS = {"evil.pt": "holds a whole pickled model", "module.pt": "holds a whole pickled model", "extra.pt": None}
+CLI_SAYS = {"extra.pt": None}
 
 
 def test_bad_model_files_are_refused_in_api_and_cli(tmp_path, x_npy):
@@ -164,7 +164,19 @@ def test_bad_inputs_and_arguments_in_cli(tmp_path, x_npy):
         (base[:-1] + [0, "--inputs", x_npy, "--out", tmp_path / "o.npz"], "between 1 and"),
         (["trace", "--inputs", x_npy, "--out", tmp_path / "o.npz"], "required"),
         (["frobnicate"], "invalid choice"),
+        (base + ["--seed", 99999999999999999999, "--inputs", x_npy,
+                     "--out", tmp_path / "o.npz"], "--seed must be between"),
+        (base + ["--inputs", x_npy, "--out", tmp_path / "nofolder" / "o.npz"], "no such folder"),
+        (base + ["--inputs", x_npy, "--out", tmp_path / "link.npz"], "symbolic link"),
+        (["train", "--task", "recall", "--cell", "rnn", "--out", tmp_path], "is a folder"),
+        (["train", "--task", "recall", "--cell", "rnn", "--out", tmp_path / "nofolder" / "m"], "no such folder"),
     ]
+    (tmp_path / "target.npz").write_bytes(b"keep")
+    (tmp_path / "link.npz").symlink_to(tmp_path / "target.npz")
     for args, msg in cases:
         code, _, err = run_cli(*args)
         assert code == 2 and msg in err and len(err.strip().splitlines()) == 1, (args, err)
+    assert (tmp_path / "target.npz").read_bytes() == b"keep"  # nothing written through the link
+    code, out, err = run_cli(*base, "--inputs", x_npy, "--out", tmp_path / "upper.NPZ")
+    assert code == 0 and "wrote" in out and (tmp_path / "upper.NPZ").is_file()
+    assert not (tmp_path / "upper.NPZ.npz").exists()  # written where it says, under the name given
