@@ -137,17 +137,53 @@ def tile(enc: Encoded, length: int) -> Encoded:
     return Encoded(tuple(enc.tokens[i] for i in idx), enc.ids[idx], enc.unknown[idx], enc.x[idx])
 
 
-def loss_for(bundle: Bundle, enc: Encoded, trace=None):
+PROBE_DESC = {"en": "probe: L = Σ h_T (sum of the top layer's last hidden state)",
+              "zh": "探针损失：L = Σ h_T（顶层最后一步隐藏状态之和）"}
+
+
+def _head_loss(bundle: Bundle, enc: Encoded, trace):
+    """The loss of an uploaded model's own output layer: for a language model (outputs = its vocabulary), the
+    cross-entropy of the next token at every step; otherwise (a classifier) at the last step, against its own
+    prediction there."""
+    head = bundle.head
+    W = head.weight.detach()
+    b = head.bias.detach() if head.bias is not None else torch.zeros(W.shape[0])
+    if bundle.own_vocab and bundle.vocab is not None and W.shape[0] == len(bundle.vocab):
+        y = np.full(len(enc.ids), -1, dtype=np.int64)
+        y[:-1] = np.where(enc.unknown[1:], -1, enc.ids[1:])
+        if (y >= 0).any():
+            target = torch.from_numpy(y)
+
+            def cross_entropy_next_token(out):
+                return F.cross_entropy(out @ W.T + b, target, ignore_index=-1)
+            return cross_entropy_next_token, {"en": "cross-entropy of the next token at every step (the model's own "
+                                                    "output layer and vocabulary)",
+                                              "zh": "每一步对下一个词的交叉熵（模型自己的输出层和词表）"}
+    if trace is None:
+        from .trace import trace as run_trace
+        trace = run_trace(bundle.rnn, enc.x)
+    with torch.no_grad():
+        y = (torch.from_numpy(np.array(trace.h[-1, -1])) @ W.T + b).argmax()
+
+    def cross_entropy_last_step(out):
+        return F.cross_entropy((out[-1] @ W.T + b)[None], y.reshape(1))
+    return cross_entropy_last_step, {"en": "cross-entropy at the last step against the model's own prediction",
+                                     "zh": "最后一步的交叉熵，目标为模型自己的预测"}
+
+
+def loss_for(bundle: Bundle, enc: Encoded, trace=None, probe: bool = False):
     """(loss for gradient_flow, description {"en": ..., "zh": ...}) of a typed sequence under the model's task.
 
-    Without a task or a head the loss is the probe L = Σ h_T. Classification tasks use cross-entropy on
+    Without a head (or with ``probe``) the loss is the probe L = Σ h_T; an uploaded model's own output layer gives
+    its cross-entropy (``_head_loss``). Classification tasks use cross-entropy on
     the targets the text itself defines (next character, expected closer, the recalled symbol); where the
     text defines none (sentiment), the model's own prediction at the last step is the target (read from
     ``trace`` when the caller has it, else from a fresh run)."""
     task, head = bundle.task, bundle.head
-    if task is None or head is None:
-        return "probe", {"en": "probe: L = Σ h_T (sum of the top layer's last hidden state)",
-                         "zh": "探针损失：L = Σ h_T（顶层最后一步隐藏状态之和）"}
+    if probe or head is None or head.out_features < 2 and task is None:
+        return "probe", PROBE_DESC
+    if task is None:
+        return _head_loss(bundle, enc, trace)
     W, b = head.weight.detach(), head.bias.detach()
     y = task.text_targets(enc) if task.text_targets else None
     if task.kind == "regress":

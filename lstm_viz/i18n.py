@@ -166,6 +166,10 @@ STRINGS: dict[str, dict[str, str]] = {
                       "zh": "在这段文本给出的 {n} 个目标上的准确率：原始 {a:.3f} → 钳制后 {b:.3f}"},
     "colon": {"en": ": ", "zh": "："},
     "scene_text": {"en": "The scene's text", "zh": "场景说明"},
+    "use_probe": {"en": "Probe loss L = Σ h_T instead", "zh": "改用探针损失 L = Σ h_T"},
+    "use_probe_help": {"en": "The same loss for any model, with or without an output layer: the sum of the top "
+                             "layer's last hidden state.",
+                       "zh": "对任何模型都相同的损失（无论有无输出层）：顶层最后一步隐藏状态之和。"},
     "teacher_notes": {"en": "Notes for the teacher", "zh": "教师备注"},
     "answer": {"en": "Expected answer", "zh": "参考答案"},
     "exit_presenter": {"en": "✕ Exit", "zh": "✕ 退出演示"},

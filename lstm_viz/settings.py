@@ -72,6 +72,7 @@ SPECS: dict[str, Spec] = {
     "isteps": Spec("range", lo=0, hi=MAX_STEPS - 1, optional=True),
     # training
     "tsteps": Spec("int", lo=10, hi=2000),
+    "probe": Spec("bool"),
 }
 
 
@@ -109,6 +110,7 @@ class PageSettings:
     iunits: tuple[int, ...] = ()  # units to clamp; () = all
     isteps: tuple[int, int] | None = None  # steps to clamp; None = all
     tsteps: int = 400
+    probe: bool = False  # gradients under the probe loss L = Σ h_T instead of the model's own loss
 
     def replace(self, **changes) -> PageSettings:
         return replace(self, **changes)

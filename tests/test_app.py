@@ -412,3 +412,12 @@ def test_training_on_the_typed_text():
     ok(at)
     assert "猫" in at.session_state["trained"]["bundle"].task.vocab
     assert not [w for w in at.warning if "<unk>" in w.value]  # the typed text is in the model's vocabulary now
+
+
+def test_the_probe_loss_can_replace_the_models_own():
+    at = ok(new(view="grad"))
+    assert chart_with(at, "cross-entropy")
+    at.toggle(key="probe").set_value(True).run()
+    ok(at)
+    assert chart_with(at, "probe: L = Σ h_T")
+    assert at.session_state["_settings"].probe is True

@@ -201,3 +201,21 @@ def test_bad_vocabulary_files():
                       (b"[oops", "does not parse")):
         with pytest.raises(ValueError, match=msg):
             checkpoints.read_vocab(data)
+
+
+def test_an_uploaded_language_model_has_its_own_loss_next_token_cross_entropy():
+    torch.manual_seed(4)
+    lm = WordLM(V=9, H=8, layers=1)
+    vocab = ("<unk>", "the", "cat", "sat", "on", "mat", "dog", "ran", ".")
+    loaded = checkpoints.from_state_dict(checkpoints.flatten(lm.state_dict()))
+    b = analysis.Bundle(loaded.rnn, loaded.head, None, vocab, "words", loaded.embedding, vocab, own_vocab=True)
+    enc = b.encode("the cat sat on the mat")
+    fn, desc = analysis.loss_for(b, enc)
+    assert "next token" in desc["en"]
+    import lstm_viz as lv
+
+    gf = lv.gradient_flow(b.rnn, enc.x, loss=fn, jacobian=False)
+    ids = torch.tensor([1, 2, 3, 4, 1, 5])
+    _, logits = lm(ids)
+    ref = torch.nn.functional.cross_entropy(logits[:-1], ids[1:])
+    assert gf.loss == pytest.approx(ref.item(), rel=1e-5)  # the model's own next-token loss

@@ -173,6 +173,8 @@ def text_box(s: PageSettings, example: str) -> str:
 
 def load(s: PageSettings, upload, scene=None) -> Context | None:
     lang = s.lang
+    if isinstance(st.session_state.get("probe"), bool):  # the gradient view's toggle, drawn after this runs
+        s = state.change(probe=st.session_state["probe"])
     ss = st.session_state
     trained = ss.get("trained")
     if trained is not None and trained["base"] != (s.source, s.task, s.cell, s.lag):
@@ -195,12 +197,13 @@ def load(s: PageSettings, upload, scene=None) -> Context | None:
             raise ValueError(f"this model reads {m.bundle.rnn.input_size} features per step; the text gives "
                              f"{enc.x.shape[1]}")
         trace = cache.trace(m.key, m.bundle.rnn, enc.x)
-        loss_fn, loss_desc = analysis.loss_for(m.bundle, enc, trace)
+        loss_fn, loss_desc = analysis.loss_for(m.bundle, enc, trace, probe=s.probe)
     except ValueError as exc:
         st.error(str(exc))
         return None
     if enc.unknown.any():
         st.warning(tr("unk_steps", lang, n=int(enc.unknown.sum())))
     probs = analysis.predictions(m.bundle, trace.h[-1])
-    return Context(s, m, enc, trace, probs, loss_fn, loss_desc[lang], key(s, base=m.key, x=cache.digest(enc.x)),
+    return Context(s, m, enc, trace, probs, loss_fn, loss_desc[lang], key(s, "probe", base=m.key,
+                                                                          x=cache.digest(enc.x)),
                    scene)

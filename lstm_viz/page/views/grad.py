@@ -36,6 +36,8 @@ def knobs(ctx) -> None:
     T = ctx.trace.steps if not state.current().seqlen else state.current().seqlen
     state.widget(c3.slider, "trunc", tr("truncate", lang), 0, max(T, s.trunc, 1))
     state.widget(c3.slider, "clip", tr("clip", lang), 0.0, max(10.0, s.clip), step=0.1)
+    if ctx.bundle.head is not None:  # the model's own loss, or the probe that needs no output layer
+        state.widget(c2.toggle, "probe", tr("use_probe", lang), help=tr("use_probe_help", lang))
 
 
 def render(ctx):
@@ -49,7 +51,8 @@ def render(ctx):
         module, mkey = m.knobbed()
         genc = analysis.tile(ctx.enc, s.seqlen) if s.seqlen else ctx.enc
         gb = analysis.Bundle(module, ctx.bundle.head, ctx.bundle.task, ctx.bundle.vocab, ctx.bundle.mode)
-        g_loss, g_desc = analysis.loss_for(gb, genc) if s.seqlen else (ctx.loss_fn, {lang: ctx.loss_text})
+        g_loss, g_desc = analysis.loss_for(gb, genc, probe=s.probe) if s.seqlen else (ctx.loss_fn,
+                                                                                       {lang: ctx.loss_text})
         gkey = key(s, base=mkey, x=cache.digest(genc.x))
         T = genc.x.shape[0]
         gf = cache.flow(mkey, module, genc.x, g_loss, gkey, s.trunc or None, s.clip or None, T <= MAX_COMPARE_STEPS)
