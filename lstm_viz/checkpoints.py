@@ -36,6 +36,7 @@ NESTED = ("state_dict", "model_state_dict", "model", "net")
 EMBEDDING_NAMES = ("encoder", "embedding", "embeddings", "embed", "emb", "word_embeddings")
 HEAD_NAMES = ("decoder", "fc", "h2o", "head", "out", "output", "linear", "classifier", "fc_out", "readout")
 _RNN_KEY = re.compile(r"^(.*?)(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reverse)?$")
+_LAYER_KEY = re.compile(r"^(weight_ih|weight_hh|weight_hr|bias_ih|bias_hh)_l\d+(_reverse)?$")
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,8 @@ def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | Non
         prefix = found[0]
     elif prefix not in found:
         raise ValueError(f"no recurrent layer under {prefix!r}; found " + ", ".join(repr(p) for p in found))
-    rec = {k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix) and _RNN_KEY.match(k[len(prefix):])}
+    rec = {k[len(prefix):]: v for k, v in sd.items()  # a projection (weight_hr) too: it is refused by name
+           if k.startswith(prefix) and _LAYER_KEY.match(k[len(prefix):])}
     rnn = module_from_state_dict(rec, nonlinearity)
     names = []
     emb = None

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .cells import parameter_count
-from .checks import MAX_HIDDEN, MAX_LAYERS, MAX_PARAMETERS, all_finite
+from .checks import BIDIRECTIONAL, MAX_HIDDEN, MAX_LAYERS, MAX_PARAMETERS, PROJECTED, TOO_DEEP, all_finite
 from .notation import GATE_BLOCKS
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -69,9 +69,9 @@ def infer_config(sd: Mapping[str, torch.Tensor], nonlinearity: str | None = None
     layers: dict[int, dict[str, torch.Tensor]] = {}
     for k, v in sd.items():
         if "_reverse" in k:
-            raise ValueError("bidirectional models are not supported yet")
+            raise ValueError(BIDIRECTIONAL)
         if k.startswith("weight_hr"):
-            raise ValueError("LSTMs with proj_size > 0 are not supported")
+            raise ValueError(PROJECTED)
         m = _KEY.match(k)
         if not m:
             raise ValueError(f"unexpected key {k!r}: expected weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, ...")
@@ -80,7 +80,7 @@ def infer_config(sd: Mapping[str, torch.Tensor], nonlinearity: str | None = None
     if sorted(layers) != list(range(L)):
         raise ValueError(f"layers must be numbered 0..{L - 1}, found {sorted(layers)}")
     if L > MAX_LAYERS:
-        raise ValueError(f"{L} layers; at most {MAX_LAYERS} are supported")
+        raise ValueError(TOO_DEEP.format(max=MAX_LAYERS, n=L))
     for k in range(L):
         for name in ("weight_ih", "weight_hh"):
             if name not in layers[k]:

@@ -219,3 +219,16 @@ def test_an_uploaded_language_model_has_its_own_loss_next_token_cross_entropy():
     _, logits = lm(ids)
     ref = torch.nn.functional.cross_entropy(logits[:-1], ids[1:])
     assert gf.loss == pytest.approx(ref.item(), rel=1e-5)  # the model's own next-token loss
+
+
+@pytest.mark.parametrize("module,msg", [(nn.LSTM(3, 4, bidirectional=True), "bidirectional models are not supported"),
+                                        (nn.LSTM(3, 4, proj_size=2), "proj_size > 0 are not supported: their h_t"),
+                                        (nn.GRU(3, 4, 5), "at most 3 layers are supported (5 in this model)")])
+def test_what_is_refused_says_why(tmp_path, module, msg):
+    class Wrap(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = module
+    torch.save({"model": Wrap().state_dict()}, tmp_path / "m.pt")
+    with pytest.raises(ValueError, match=msg.replace("(", r"\(").replace(")", r"\)")):
+        checkpoints.load(tmp_path / "m.pt")
