@@ -313,6 +313,16 @@ def test_every_scene_fits_a_projector_and_the_other_screens(browser, server):
             pg.wait_for_timeout(600)
             box = key_figure_box(pg)
             assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, (sid, lang, box)
+            if pg.locator(".lv-diagram").count():  # diagram labels at least 16 px on the screen
+                smallest = pg.locator(".lv-diagram").first.evaluate(
+                    """svg => { const vb = svg.viewBox.baseVal, r = svg.getBoundingClientRect();
+                      const scale = Math.min(r.width / vb.width, r.height / vb.height);
+                      return Math.min(...[...svg.querySelectorAll('text')].map(
+                        t => parseFloat(t.getAttribute('font-size')) * scale)); }""")
+                assert smallest >= 16, (sid, lang, smallest)
+            sizes = pg.evaluate("() => [...document.querySelectorAll(\"[data-testid='stMain'] p\")]"
+                                ".map(p => parseFloat(getComputedStyle(p).fontSize))")
+            assert min(sizes) >= 18, (sid, lang, sizes)  # base type on a projector
             assert pg.locator("[data-testid='stSidebar']").is_hidden()
             assert pg.get_by_role("button", name="✕").count() == 1  # the way out stays visible
             shot(pg, f"scene_{n:02d}_{lang}_presenter_1280x720")
