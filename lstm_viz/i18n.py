@@ -166,6 +166,8 @@ STRINGS: dict[str, dict[str, str]] = {
                       "zh": "在这段文本给出的 {n} 个目标上的准确率：原始 {a:.3f} → 钳制后 {b:.3f}"},
     "colon": {"en": ": ", "zh": "："},
     "scene_text": {"en": "The scene's text", "zh": "场景说明"},
+    "show_unrolled": {"en": "Show the network unrolled over its first steps",
+                      "zh": "显示按时间展开的前几步"},
     "use_probe": {"en": "Probe loss L = Σ h_T instead", "zh": "改用探针损失 L = Σ h_T"},
     "use_probe_help": {"en": "The same loss for any model, with or without an output layer: the sum of the top "
                              "layer's last hidden state.",

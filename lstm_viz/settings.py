@@ -73,6 +73,7 @@ SPECS: dict[str, Spec] = {
     # training
     "tsteps": Spec("int", lo=10, hi=2000),
     "probe": Spec("bool"),
+    "unrolled": Spec("bool"),
 }
 
 
@@ -111,6 +112,7 @@ class PageSettings:
     isteps: tuple[int, int] | None = None  # steps to clamp; None = all
     tsteps: int = 400
     probe: bool = False  # gradients under the probe loss L = Σ h_T instead of the model's own loss
+    unrolled: bool = False  # the step view also shows the network unrolled over its first steps
 
     def replace(self, **changes) -> PageSettings:
         return replace(self, **changes)

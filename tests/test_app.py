@@ -421,3 +421,15 @@ def test_the_probe_loss_can_replace_the_models_own():
     ok(at)
     assert chart_with(at, "probe: L = Σ h_T")
     assert at.session_state["_settings"].probe is True
+
+
+def test_the_unrolled_view_on_request_and_in_scene_one():
+    at = ok(new())
+    assert not at.get("plotly_chart")  # the first page needs no charting library
+    at.toggle(key="unrolled").set_value(True).run()
+    spec = chart_with(ok(at), "Unrolled over the first steps")
+    assert spec["layout"]["meta"]["cursor"] == {"lo": 0, "bin": 1, "grid": None}
+    at = ok(new(scene="rnn-step"))
+    spec = chart_with(at, "Unrolled over the first steps")
+    backward = [a["text"] for a in spec["layout"]["annotations"] if "e" in a.get("text", "") and a["text"][0].isdigit()]
+    assert len(backward) == 7  # ‖∂L/∂h_t‖ on each backward edge of the first eight steps

@@ -87,4 +87,4 @@ def render(ctx):
         for draw in order:
             draw()
     if not s.seqlen:  # the typed sequence: its first steps unrolled, with the gradient on the backward edges
-        chart(figures.unrolled(ctx.trace, gf, ctx.labels, ctx.top_labels(), lang=lang), "unrolled")
+        chart(figures.unrolled(ctx.trace, gf, ctx.labels, ctx.top_labels(), lang=lang), "unrolled_chart")

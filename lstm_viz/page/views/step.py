@@ -1,10 +1,15 @@
-"""One step: the step player with the cell diagram, the prediction and the equations of the unit shown, and the
-network unrolled over its first steps."""
+"""One step: the step player with the cell diagram, the prediction and the equations of the unit shown, and on
+request the network unrolled over its first steps (a Plotly chart: off by default, so the first page needs no
+charting library)."""
 
 from __future__ import annotations
 
-from lstm_viz import figures
+import streamlit as st
 
+from lstm_viz import figures
+from lstm_viz.i18n import tr
+
+from .. import state
 from ..common import boxes, chart, layer_and_unit, step_player
 
 
@@ -12,8 +17,10 @@ def render(ctx):
     figs, ctrls = boxes(ctx)
     with ctrls:
         layer_and_unit(ctx)
+        unrolled = state.widget(st.toggle, "unrolled", tr("show_unrolled", ctx.s.lang))
     with figs:
         step_player(ctx, compact=False)
-    ctx = ctx.now()
-    chart(figures.unrolled(ctx.trace, ctx.flow(), ctx.labels, ctx.top_labels(), layer=ctx.layer, lang=ctx.s.lang),
-          "unrolled")
+    if unrolled:
+        ctx = ctx.now()
+        chart(figures.unrolled(ctx.trace, ctx.flow(), ctx.labels, ctx.top_labels(), layer=ctx.layer,
+                               lang=ctx.s.lang), "unrolled_chart")
