@@ -13,7 +13,6 @@ GLOSSARY: dict[str, dict[str, str]] = {
     "gate": {"en": "gate", "zh": "门"},
     "candidate": {"en": "candidate", "zh": "候选值"},
     "hidden state": {"en": "hidden state", "zh": "隐藏状态"},
-    "step": {"en": "step", "zh": "时间步"},
 }
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -71,8 +70,6 @@ STRINGS: dict[str, dict[str, str]] = {
                      "zh": "state_dict 不含词表。字符或词模式下，输入第 0 位是 <unk>，第 1、2……位依次是输入文本中"
                            "首次出现的不同符号；多出的位置保持为 0。数字模式下，每个输入特征都取这个数。"},
     "step": {"en": "Step t", "zh": "时间步 t"},
-    "prev": {"en": "◀ Previous", "zh": "◀ 上一步"},
-    "next": {"en": "Next ▶", "zh": "下一步 ▶"},
     "unit": {"en": "Unit", "zh": "隐藏单元"},
     "layer": {"en": "Layer", "zh": "层"},
     "view": {"en": "View", "zh": "视图"},
@@ -89,12 +86,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "textbook": {"en": "Forward, textbook form", "zh": "前向（教材形式）"},
     "backward": {"en": "Backward at this step", "zh": "此步的反向传播"},
     "units_to_plot": {"en": "Units to plot", "zh": "要绘制的隐藏单元"},
-    "colour_unit": {"en": "Colour the text by unit", "zh": "按隐藏单元给文本着色"},
     "window": {"en": "Full-resolution window", "zh": "全分辨率窗口"},
     "downsampled": {"en": "The sequence is long: heatmaps show bin means of {bin} steps; pick a window for full "
                           "resolution.",
                     "zh": "序列较长：热图显示每 {bin} 步的平均值；选择窗口可查看全分辨率。"},
-    "knobs": {"en": "Knobs", "zh": "旋钮"},
     "whh_radius": {"en": "Set ρ(W_hh) to (0 = as the model has it)", "zh": "把 ρ(W_hh) 设为（0 表示保持原值）"},
     "forget_bias": {"en": "Forget-gate bias (LSTM)", "zh": "遗忘门偏置（LSTM）"},
     "seq_len": {"en": "Sequence length for the gradient view (0 = the typed sequence)",
@@ -117,7 +112,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "chart_format": {"en": "Chart download format", "zh": "图表下载格式"},
     "f_unit": {"en": "unit", "zh": "隐藏单元"},
     "f_layer": {"en": "layer", "zh": "层"},
-    "f_step": {"en": "step", "zh": "时间步"},
     "f_steps_back": {"en": "steps back from the end", "zh": "距末尾的步数"},
     "f_norm": {"en": "norm (log scale)", "zh": "范数（对数坐标）"},
     "f_cell_path": {"en": "cell path mean ∏f", "zh": "细胞路径 ∏f 的均值"},
@@ -133,7 +127,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "steps_to_clamp": {"en": "Steps to clamp", "zh": "要钳制的时间步"},
     "formula": {"en": "per layer", "zh": "每层"},
     "parameters": {"en": "parameters", "zh": "参数数量"},
-    "apply": {"en": "Clamp", "zh": "钳制"},
     "no_gates": {"en": "A vanilla RNN has no gates to clamp.", "zh": "普通 RNN 没有可钳制的门。"},
     "own_text": {"en": "Train on the typed text instead of the bundled sample",
                  "zh": "用输入的文本训练（而不是内置样本）"},
@@ -186,7 +179,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "prev_scene": {"en": "◀ Previous scene", "zh": "◀ 上一个场景"},
     "next_scene": {"en": "Next scene ▶", "zh": "下一个场景 ▶"},
     "f_steps_back_short": {"en": "steps back", "zh": "步之前"},
-    "f_shared": {"en": "the same weights at every step", "zh": "每一步共享同一组权重"},
     "f_unrolled": {"en": "Unrolled over the first steps: x → h → y, the same weights at every copy; the gradient "
                          "goes back along h (red: ‖∂L/∂h_t‖)",
                    "zh": "按时间展开的前几步：x → h → y，每个副本共享同一组权重；梯度沿 h 反向传播（红色：‖∂L/∂h_t‖）"},
