@@ -141,63 +141,56 @@ PROBE_DESC = {"en": "probe: L = Σ h_T (sum of the top layer's last hidden state
               "zh": "探针损失：L = Σ h_T（顶层最后一步隐藏状态之和）"}
 
 
-def _head_loss(bundle: Bundle, enc: Encoded, trace):
-    """The loss of an uploaded model's own output layer: for a language model (outputs = its vocabulary), the
-    cross-entropy of the next token at every step; otherwise (a classifier) at the last step, against its own
-    prediction there."""
-    head = bundle.head
-    W = head.weight.detach()
-    b = head.bias.detach() if head.bias is not None else torch.zeros(W.shape[0])
-    if bundle.own_vocab and bundle.vocab is not None and W.shape[0] == len(bundle.vocab):
-        y = np.full(len(enc.ids), -1, dtype=np.int64)
-        y[:-1] = np.where(enc.unknown[1:], -1, enc.ids[1:])
-        if (y >= 0).any():
-            target = torch.from_numpy(y)
+def _next_token_loss(bundle: Bundle, enc: Encoded, W: torch.Tensor, b: torch.Tensor):
+    """An uploaded language model's own loss (its outputs are its vocabulary): the cross-entropy of the next
+    token at every step. None for any other output layer, or a text without a known next token."""
+    if not (bundle.own_vocab and bundle.vocab is not None and W.shape[0] == len(bundle.vocab)):
+        return None
+    y = np.full(len(enc.ids), -1, dtype=np.int64)
+    y[:-1] = np.where(enc.unknown[1:], -1, enc.ids[1:])
+    if not (y >= 0).any():
+        return None
+    target = torch.from_numpy(y)
 
-            def cross_entropy_next_token(out):
-                return F.cross_entropy(out @ W.T + b, target, ignore_index=-1)
-            return cross_entropy_next_token, {"en": "cross-entropy of the next token at every step (the model's own "
-                                                    "output layer and vocabulary)",
-                                              "zh": "每一步对下一个词的交叉熵（模型自己的输出层和词表）"}
-    if trace is None:
-        from .trace import trace as run_trace
-        trace = run_trace(bundle.rnn, enc.x)
-    with torch.no_grad():
-        y = (torch.from_numpy(np.array(trace.h[-1, -1])) @ W.T + b).argmax()
-
-    def cross_entropy_last_step(out):
-        return F.cross_entropy((out[-1] @ W.T + b)[None], y.reshape(1))
-    return cross_entropy_last_step, {"en": "cross-entropy at the last step against the model's own prediction",
-                                     "zh": "最后一步的交叉熵，目标为模型自己的预测"}
+    def cross_entropy_next_token(out):
+        return F.cross_entropy(out @ W.T + b, target, ignore_index=-1)
+    return cross_entropy_next_token, {"en": "cross-entropy of the next token at every step (the model's own output "
+                                            "layer and vocabulary)",
+                                      "zh": "每一步对下一个词的交叉熵（模型自己的输出层和词表）"}
 
 
 def loss_for(bundle: Bundle, enc: Encoded, trace=None, probe: bool = False):
     """(loss for gradient_flow, description {"en": ..., "zh": ...}) of a typed sequence under the model's task.
 
-    Without a head (or with ``probe``) the loss is the probe L = Σ h_T; an uploaded model's own output layer gives
-    its cross-entropy (``_head_loss``). Classification tasks use cross-entropy on
+    Without a head (or with ``probe``) the loss is the probe L = Σ h_T. An uploaded language model uses the
+    cross-entropy of its next token (``_next_token_loss``). Classification tasks use cross-entropy on
     the targets the text itself defines (next character, expected closer, the recalled symbol); where the
-    text defines none (sentiment), the model's own prediction at the last step is the target (read from
-    ``trace`` when the caller has it, else from a fresh run)."""
+    text defines none (sentiment, an uploaded classifier), the model's own prediction at the last step is the
+    target (read from ``trace`` when the caller has it, else from a fresh run)."""
     task, head = bundle.task, bundle.head
     if probe or head is None or head.out_features < 2 and task is None:
         return "probe", PROBE_DESC
+    W = head.weight.detach()
+    b = head.bias.detach() if head.bias is not None else torch.zeros(W.shape[0])
+    y = None
     if task is None:
-        return _head_loss(bundle, enc, trace)
-    W, b = head.weight.detach(), head.bias.detach()
-    y = task.text_targets(enc) if task.text_targets else None
-    if task.kind == "regress":
-        target = float(y) if y is not None else 0.0
+        own = _next_token_loss(bundle, enc, W, b)
+        if own is not None:
+            return own
+    else:
+        y = task.text_targets(enc) if task.text_targets else None
+        if task.kind == "regress":
+            target = float(y) if y is not None else 0.0
 
-        def mse_last_step(out):
-            return ((out[-1] @ W.T + b)[0] - target) ** 2
-        return mse_last_step, {"en": f"(ŷ_T − {target:.3f})², squared error at the last step",
-                               "zh": f"(ŷ_T − {target:.3f})²，最后一步的平方误差"}
-    if task.loss_at == "every" and y is not None and bool((y >= 0).any()):
-        def cross_entropy_every_step(out):
-            return F.cross_entropy(out @ W.T + b, y, ignore_index=-1)
-        return cross_entropy_every_step, {"en": "cross-entropy at every step against the targets the text defines",
-                                          "zh": "每一步的交叉熵，目标由文本本身给出"}
+            def mse_last_step(out):
+                return ((out[-1] @ W.T + b)[0] - target) ** 2
+            return mse_last_step, {"en": f"(ŷ_T − {target:.3f})², squared error at the last step",
+                                   "zh": f"(ŷ_T − {target:.3f})²，最后一步的平方误差"}
+        if task.loss_at == "every" and y is not None and bool((y >= 0).any()):
+            def cross_entropy_every_step(out):
+                return F.cross_entropy(out @ W.T + b, y, ignore_index=-1)
+            return cross_entropy_every_step, {"en": "cross-entropy at every step against the targets the text "
+                                                    "defines", "zh": "每一步的交叉熵，目标由文本本身给出"}
     if y is None:
         if trace is None:
             from .trace import trace as run_trace
@@ -212,6 +205,22 @@ def loss_for(bundle: Bundle, enc: Encoded, trace=None, probe: bool = False):
         return F.cross_entropy((out[-1] @ W.T + b)[None], y.reshape(1))
     return cross_entropy_last_step, {"en": f"cross-entropy at the last step against {how['en']}",
                                      "zh": f"最后一步的交叉熵，目标为{how['zh']}"}
+
+
+def output_names(bundle: Bundle, n: int) -> list[str]:
+    """Names of the head's n outputs: the task's classes, the file's own labels, or their indices."""
+    names = bundle.task.classes if bundle.task is not None and bundle.task.classes else bundle.labels
+    return [str(c) for c in (names or range(n))]
+
+
+def readout_series(probs: np.ndarray | None) -> tuple[str | None, dict[str, np.ndarray]]:
+    """(the diagram's readout: "classify", "regress" or None, its per-step series: p_top, the top probability, or
+    yhat, the regression output)."""
+    if probs is None:
+        return None, {}
+    if probs.shape[1] == 1:
+        return "regress", {"yhat": np.asarray(probs[:, 0], dtype=np.float64)}
+    return "classify", {"p_top": probs.max(axis=1).astype(np.float64)}
 
 
 def _text_targets(bundle: Bundle, enc: Encoded) -> np.ndarray | None:

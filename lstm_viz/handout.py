@@ -88,17 +88,13 @@ def key_figure(scene: lessons.Scene, lang: str) -> str:
     trace = lv.trace(b.rnn, enc.x)
     loss, desc = analysis.loss_for(b, enc, trace)
     layer = trace.num_layers - 1 if s.layer is None else s.layer
-    if s.view == "step":
-        gf = lv.gradient_flow(b.rnn, enc.x, loss=loss, jacobian=trace.steps <= 1000)
+    if s.view == "step":  # the diagram shows no gradient: no flow is computed for it
         probs = analysis.predictions(b, trace.h[-1])
-        series = explain.unit_series(b.rnn, trace, gf, layer, s.unit)
-        head = top = None
-        if probs is not None:
-            head = "regress" if b.task.kind == "regress" else "classify"
-            series["p_top" if head == "classify" else "yhat"] = probs.max(axis=1) if head == "classify" \
-                else probs[:, 0]
-            top = str(b.task.classes[int(probs[s.t].argmax())]) if head == "classify" else ""
-        return diagram_svg(diagram.layout(trace.cell, trace.nonlinearity, head, lang), series, s.t, top or "")
+        series = explain.unit_series(b.rnn, trace, None, layer, s.unit)
+        head, readout = analysis.readout_series(probs)
+        series.update(readout)
+        top = analysis.output_names(b, probs.shape[1])[int(probs[s.t].argmax())] if head == "classify" else ""
+        return diagram_svg(diagram.layout(trace.cell, trace.nonlinearity, head, lang), series, s.t, top)
     if s.view == "params":
         rows = "".join(f"<tr><td>{c.upper()}</td><td>{g}(nm + n² + 2n)</td>"
                        f"<td>{lv.parameter_count(c, b.rnn.input_size, b.rnn.hidden_size, b.rnn.num_layers):,}</td></tr>"

@@ -32,11 +32,6 @@ def read_tensors(path) -> dict[str, torch.Tensor]:
     return check_tensor_dict(read_file(p), p.name)
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
-
-
 def check_tensor_dict(data, name: str = "the state_dict") -> dict[str, torch.Tensor]:
     if not isinstance(data, Mapping):
         raise ValueError(f"{name} holds a {type(data).__name__}, not a state_dict (a dict of tensors)")

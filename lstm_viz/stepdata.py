@@ -13,6 +13,7 @@ import base64
 import numpy as np
 
 from . import diagram, explain
+from .analysis import output_names, readout_series
 from .figures import scale_stops
 from .i18n import tr
 from .notation import DIV_SCALE, SEQ_SCALE, colour_of
@@ -54,21 +55,14 @@ def step_data(bundle, trace, flow, tokens, unknown, probs, layer: int, unit: int
     if compact:
         return base
     series = explain.unit_series(bundle.rnn, trace, flow, layer, unit)
-    head = None
+    head, readout = readout_series(probs)
+    series.update(readout)
     pred = None
-    if probs is not None:
-        regress = probs.shape[1] == 1
-        head = "regress" if regress else "classify"
-        if regress:
-            series["yhat"] = np.asarray(probs[:, 0], dtype=np.float64)
-        else:
-            series["p_top"] = probs.max(axis=1).astype(np.float64)
-            k = min(TOP_K, probs.shape[1])
-            top = np.argsort(-probs[lo:hi], axis=1, kind="stable")[:, :k]
-            labels = [str(c) for c in (bundle.task.classes if bundle.task is not None else bundle.labels or
-                                       range(probs.shape[1]))]
-            pred = {"k": k, "labels": labels, "idx": b64(top, np.uint16),
-                    "p": b64(np.take_along_axis(probs[lo:hi], top, axis=1))}
+    if head == "classify":
+        k = min(TOP_K, probs.shape[1])
+        top = np.argsort(-probs[lo:hi], axis=1, kind="stable")[:, :k]
+        pred = {"k": k, "labels": output_names(bundle, probs.shape[1]), "idx": b64(top, np.uint16),
+                "p": b64(np.take_along_axis(probs[lo:hi], top, axis=1))}
     templates = explain.unit_templates(trace, layer, unit, set(series))
     layout = diagram.layout(trace.cell, trace.nonlinearity, head, lang)
     return dict(base, series={name: b64(v[lo:hi]) for name, v in series.items()}, pred=pred, equations=templates,

@@ -73,11 +73,10 @@ class Context:
 
     def top_labels(self) -> list[str] | None:
         """The readout's most probable output at every step, as text (None without a classifier head)."""
-        b = self.bundle
         if self.probs is None or self.probs.shape[1] == 1:
             return None
-        names = b.task.classes if b.task is not None else b.labels or [str(i) for i in range(self.probs.shape[1])]
-        return [str(names[i]) for i in self.probs.argmax(axis=1)]
+        names = analysis.output_names(self.bundle, self.probs.shape[1])
+        return [names[i] for i in self.probs.argmax(axis=1)]
 
     def flow(self, jacobian: bool | None = None):
         """The GradientFlow of the main model on the typed input under its own loss."""

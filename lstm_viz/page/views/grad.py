@@ -53,14 +53,14 @@ def render(ctx):
         gb = analysis.Bundle(module, ctx.bundle.head, ctx.bundle.task, ctx.bundle.vocab, ctx.bundle.mode)
         g_loss, g_desc = analysis.loss_for(gb, genc, probe=s.probe) if s.seqlen else (ctx.loss_fn,
                                                                                        {lang: ctx.loss_text})
-        gkey = key(s, base=mkey, x=cache.digest(genc.x))
+        x_digest = cache.digest(genc.x)  # one digest of the input for every flow below
+        gkey = key(s, base=mkey, x=x_digest)
         T = genc.x.shape[0]
         gf = cache.flow(mkey, module, genc.x, g_loss, gkey, s.trunc or None, s.clip or None, T <= MAX_COMPARE_STEPS)
         flows = {}
         if T <= MAX_COMPARE_STEPS:
             for c, (om, okey) in m.compared().items():
-                flows[c] = cache.flow(okey, om, genc.x, "probe", key(s, base=okey, x=cache.digest(genc.x)), None, None,
-                                      False)
+                flows[c] = cache.flow(okey, om, genc.x, "probe", key(s, base=okey, x=x_digest), None, None, False)
     except ValueError as exc:
         st.error(str(exc))
         return
