@@ -15,18 +15,14 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+from serving import start_streamlit
 
-ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 TEXT = "the quick brown fox jumps over the lazy dog. "
@@ -52,28 +48,6 @@ MEASURE_KEY = """async () => {""" + FIND + """
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--server.address", "127.0.0.1"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("streamlit did not start")
-
-
 def ready(pg) -> None:
     pg.wait_for_selector(".lv-player[data-t]", timeout=120_000)
     pg.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=120_000)
@@ -95,7 +69,7 @@ def main() -> None:
     ap.add_argument("--loads", type=int, default=5)
     a = ap.parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    proc, url = start_server()
+    proc, url = start_streamlit()
     rows = []
     try:
         with sync_playwright() as p:
