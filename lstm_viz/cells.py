@@ -63,6 +63,12 @@ class Spec:
     hidden_size: int
     num_layers: int
     bias: bool
+    directions: int = 1  # 2 for a bidirectional module
+
+    @property
+    def runs(self) -> int:
+        """One run per layer and direction, in PyTorch's h_n order: run k·D + d is layer k, direction d."""
+        return self.num_layers * self.directions
 
 
 def spec_of(module: nn.Module) -> Spec:
@@ -74,12 +80,14 @@ def spec_of(module: nn.Module) -> Spec:
         hidden_size=module.hidden_size,
         num_layers=module.num_layers,
         bias=module.bias,
+        directions=2 if module.bidirectional else 1,
     )
 
 
 def layer_weights(module: nn.Module, dtype: torch.dtype | None = None,
                   requires_grad: bool = False) -> list[LayerWeights]:
-    """Detached copies of each layer's weights: the module itself is never touched."""
+    """Detached copies of each run's weights (layer k, direction d at k·D + d; the reverse direction's are the
+    ``_reverse`` parameters): the module itself is never touched."""
 
     def copy(name: str) -> torch.Tensor | None:
         p = getattr(module, name, None)
@@ -88,8 +96,9 @@ def layer_weights(module: nn.Module, dtype: torch.dtype | None = None,
         t = p.detach().clone()
         return (t if dtype is None else t.to(dtype)).requires_grad_(requires_grad)
 
-    return [LayerWeights(*(copy(f"{n}_l{k}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
-            for k in range(module.num_layers)]
+    suffixes = ("", "_reverse") if module.bidirectional else ("",)
+    return [LayerWeights(*(copy(f"{n}_l{k}{sfx}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
+            for k in range(module.num_layers) for sfx in suffixes]
 
 
 def _rows(t: torch.Tensor | None, k: int, H: int) -> torch.Tensor | None:
@@ -208,6 +217,11 @@ def fused_layer(spec: Spec, w: LayerWeights, x: torch.Tensor, probe: torch.Tenso
     return out.squeeze(1)
 
 
+def own_time(t: torch.Tensor | None, direction: int) -> torch.Tensor | None:
+    """A [T, ...] tensor in a run's own order of time: reversed for the reverse direction (its own inverse)."""
+    return t if (t is None or not direction) else t.flip(0)
+
+
 def linear_scan(a: torch.Tensor, b: torch.Tensor, reverse: bool = False) -> torch.Tensor:
     """y_t = a_t ⊙ y_{t-1} + b_t with y_{-1} = 0 along dim 0 (or y_t = a_t ⊙ y_{t+1} + b_t if reverse).
 
@@ -258,13 +272,15 @@ def _blocked_scan(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.addcmul(local, prod, carry.unsqueeze(1)).reshape(n * size, *rest)[:T]
 
 
-def parameter_count(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True) -> int:
-    """PyTorch's parameter count: G(nm + n² + 2n) for the first layer, G(n·n + n² + 2n) above (G = 4, 3, 1)."""
+def parameter_count(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                    directions: int = 1) -> int:
+    """PyTorch's parameter count: G(nm + n² + 2n) per direction for the first layer, G(Dn·n + n² + 2n) above
+    (G = 4, 3, 1; D directions, whose outputs are concatenated as the next layer's input)."""
     G, n = GATE_BLOCKS[cell], hidden_size
     total = 0
     for k in range(num_layers):
-        m = input_size if k == 0 else n
-        total += G * (n * m + n * n + (2 * n if bias else 0))
+        m = input_size if k == 0 else directions * n
+        total += directions * G * (n * m + n * n + (2 * n if bias else 0))
     return total
 
 
@@ -274,7 +290,8 @@ def copy_module(module: nn.Module, state: dict | None = None) -> nn.Module:
     spec = spec_of(module)
     kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[spec.cell]
     kw = {"nonlinearity": spec.nonlinearity} if spec.cell == "rnn" else {}
-    twin = kind(spec.input_size, spec.hidden_size, spec.num_layers, bias=spec.bias, **kw)
+    twin = kind(spec.input_size, spec.hidden_size, spec.num_layers, bias=spec.bias,
+                bidirectional=spec.directions == 2, **kw)
     source = module.state_dict() if state is None else state
     twin.load_state_dict({k: v.detach().clone() for k, v in source.items()})
     return twin.eval()
@@ -282,7 +299,7 @@ def copy_module(module: nn.Module, state: dict | None = None) -> nn.Module:
 
 def build_module(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, seed: int = 0,
                  nonlinearity: str = "tanh", weight_scale: float = 1.0, forget_bias: float | None = None,
-                 dtype: torch.dtype = torch.float32) -> nn.Module:
+                 dtype: torch.dtype = torch.float32, bidirectional: bool = False) -> nn.Module:
     """A fresh, seeded nn.RNN/LSTM/GRU: same arguments, same weights, on every call.
 
     ``weight_scale`` multiplies every weight after PyTorch's default initialisation; ``forget_bias`` sets
@@ -293,7 +310,7 @@ def build_module(cell: str, input_size: int, hidden_size: int, num_layers: int =
     gen = torch.Generator().manual_seed(int(seed))
     kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cell]
     kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
-    module = kind(input_size, hidden_size, num_layers, **kwargs).to(dtype)
+    module = kind(input_size, hidden_size, num_layers, bidirectional=bidirectional, **kwargs).to(dtype)
     bound = 1.0 / hidden_size ** 0.5  # PyTorch's own default: U(-1/sqrt(H), 1/sqrt(H))
     with torch.no_grad():
         for p in module.parameters():
@@ -301,6 +318,7 @@ def build_module(cell: str, input_size: int, hidden_size: int, num_layers: int =
         if forget_bias is not None and cell == "lstm":
             H = hidden_size
             for k in range(num_layers):
-                getattr(module, f"bias_ih_l{k}")[H:2 * H] = forget_bias
-                getattr(module, f"bias_hh_l{k}")[H:2 * H] = 0.0
+                for sfx in ("", "_reverse") if bidirectional else ("",):
+                    getattr(module, f"bias_ih_l{k}{sfx}")[H:2 * H] = forget_bias
+                    getattr(module, f"bias_hh_l{k}{sfx}")[H:2 * H] = 0.0
     return module.eval()

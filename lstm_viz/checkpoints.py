@@ -9,7 +9,8 @@ What is read:
 - A state_dict holding one ``nn.RNN/LSTM/GRU`` under any key prefix (``rnn.``, ``lstm.``, ``model.encoder.rnn.``);
   ``module.`` (DataParallel) stripped; nested under ``state_dict``, ``model_state_dict``, ``model`` or ``net`` of
   a checkpoint dict (its other entries ignored). Several recurrent layers: the caller chooses a prefix.
-- An ``nn.Embedding`` feeding it (weight [V, input_size]) and a ``Linear`` after it (weight [C, hidden_size]),
+- An ``nn.Embedding`` feeding it (weight [V, input_size]) and a ``Linear`` after it (weight [C, hidden_size·D],
+  D = 2 for a bidirectional layer),
   found by the usual names and checked by shape; tied weights (decoder.weight = encoder.weight) included.
 - min-char-rnn's ``Wxh, Whh, Why, bh, by`` (an ``.npz``): ``weight_ih_l0 = Wxh``, ``weight_hh_l0 = Whh``,
   ``bias_ih_l0 = bh``, ``bias_hh_l0 = 0``, head ``weight = Why``, ``bias = by`` (its x_t is one-hot over V).
@@ -203,7 +204,7 @@ def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | Non
     hname = _named(sd, HEAD_NAMES, prefix)
     if hname is not None:
         w, b = sd[hname + ".weight"], sd.get(hname + ".bias")
-        H = rnn.hidden_size
+        H = rnn.hidden_size * (2 if rnn.bidirectional else 1)  # it reads both directions side by side
         if w.ndim == 2 and w.shape[1] == H and w.dtype.is_floating_point and all_finite(w.float()) and \
                 (b is None or tuple(b.shape) == (w.shape[0],)):
             head = nn.Linear(H, w.shape[0], bias=b is not None)

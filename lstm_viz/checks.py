@@ -15,8 +15,6 @@ MAX_LAYERS = 3
 MAX_HIDDEN = 1024
 
 RECURRENT_TYPES = (nn.LSTM, nn.GRU, nn.RNN)
-BIDIRECTIONAL = ("bidirectional models are not supported yet: the engine follows one direction of time (a "
-                 "bidirectional layer's two directions and their concatenated input to the next layer are not traced)")
 PROJECTED = ("LSTMs with proj_size > 0 are not supported: their h_t is a projection W_hr (o ⊙ tanh c) of a "
              "different size than c_t, which the cell diagram, the heatmaps and the Jacobians here do not draw")
 TOO_DEEP = ("at most {max} layers are supported ({n} in this model): every view shows one layer at a time and the "
@@ -37,8 +35,6 @@ def cell_of(module: nn.Module) -> str:
 def check_module(module: nn.Module) -> str:
     """Check that the engine can trace ``module``; return its cell name."""
     cell = cell_of(module)
-    if module.bidirectional:
-        raise ValueError(BIDIRECTIONAL)
     if getattr(module, "proj_size", 0):
         raise ValueError(PROJECTED)
     named = list(module.named_parameters())

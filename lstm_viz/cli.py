@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--layers", type=int, default=1, help="with --cell (default 1)")
     tr.add_argument("--seed", type=int, default=0, help="with --cell (default 0)")
     tr.add_argument("--nonlinearity", choices=["tanh", "relu"], help="vanilla RNN only (default tanh)")
+    tr.add_argument("--bidirectional", action="store_true", help="with --cell: both directions of time")
     feed = tr.add_mutually_exclusive_group(required=True)
     feed.add_argument("--inputs", help="[T, input_size] array of input features as .npy")
     feed.add_argument("--tokens", help="[T] int array of token ids as .npy (through the file's embedding, or one-hot)")
@@ -73,6 +74,8 @@ def _module(args):
     from lstm_viz.checks import MAX_HIDDEN, MAX_LAYERS
 
     if args.weights:
+        if args.bidirectional:
+            raise UsageError("--bidirectional goes with --cell; a file says itself whether it is bidirectional")
         if args.input_size is not None or args.hidden_size is not None:
             raise UsageError("--input-size and --hidden-size go with --cell; --weights carries its own sizes")
         return load(args.weights, args.prefix, args.nonlinearity)
@@ -89,7 +92,7 @@ def _module(args):
     if not 0 <= args.seed < 2**63:
         raise UsageError(f"--seed must be between 0 and 2**63 - 1, got {args.seed}")
     return Loaded(lv.build_module(args.cell, args.input_size, args.hidden_size, args.layers, seed=args.seed,
-                                  nonlinearity=args.nonlinearity or "tanh"), "")
+                                  nonlinearity=args.nonlinearity or "tanh", bidirectional=args.bidirectional), "")
 
 
 def _model_inputs(args, loaded) -> np.ndarray:
@@ -144,7 +147,7 @@ def trace_fields(tr, gf) -> dict:
     for name in ("dL_dh", "dL_dc", "dL_dx", "dhT_dht", "cell_path", "dL_dW_hh", "loss", "grad_norm",
                  "grad_norm_clipped", "truncate", "clip"):
         fields[name] = getattr(gf, name)
-    fields.update(cell=tr.cell, nonlinearity=tr.nonlinearity, loss_name=gf.loss_name)
+    fields.update(cell=tr.cell, nonlinearity=tr.nonlinearity, loss_name=gf.loss_name, directions=tr.directions)
     return fields
 
 
@@ -188,7 +191,9 @@ def cmd_trace(args) -> None:
         with torch.no_grad():
             fields["logits"] = loaded.head(torch.from_numpy(np.array(tr.h[-1]))).numpy()
     write_fields(fields, args.out)
-    print(f"wrote {Path(args.out)}: {tr.cell} {tr.num_layers}×{tr.hidden_size}, T={tr.steps}, loss={gf.loss:.6g}")
+    both = f" ({tr.units_per_direction} per direction, bidirectional)" if tr.directions == 2 else ""
+    print(f"wrote {Path(args.out)}: {tr.cell} {tr.num_layers}×{tr.hidden_size}{both}, T={tr.steps}, "
+          f"loss={gf.loss:.6g}")
 
 
 def cmd_train(args) -> None:

@@ -16,6 +16,7 @@ Every quantity is defined as what autograd gives on the step-by-step graph of th
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass, fields
 from typing import Callable
 
@@ -24,7 +25,7 @@ import torch
 from torch import nn
 
 from . import cells, onednn
-from .trace import LayerStates, _frozen, _shift, prepare, read_only, rebuild, rows, run_layers, trace
+from .trace import LayerStates, _frozen, _shift, layer_output, prepare, read_only, rebuild, rows, run_layers, trace
 
 MAX_TRUNCATED_WORK = 4_000_000  # T · min(k, T) allowed on the step-by-step path (truncation, clamps)
 JACOBIAN_CHUNK = 256  # steps whose Jacobians are held at once before their spectral norms are taken
@@ -53,6 +54,11 @@ class GradientFlow:
       layer), or None. A callable loss is split into terms by output step: term s is ⟨∂L/∂y_s, y_s⟩.
     - ``grad_norm``: global norm of the gradient of the recurrent module's parameters; with ``clip``,
       ``grad_norm_clipped`` is the norm after torch.nn.utils.clip_grad_norm_ at that threshold.
+    - ``directions``: 2 for a bidirectional module. Then the rows of dL_dh, dL_dc and dL_dW_hh are runs in
+      PyTorch's h_n order (row 2k is layer k forward, 2k+1 layer k reverse), all indexed by input step t;
+      a reverse run's step t follows from h_{t+1} (its term in ∂L/∂W_hh is δ_t ⊗ h_{t+1}). dhT_dht and
+      cell_path are [2, T]: row 0 the forward direction as above, row 1 the reverse one towards its last
+      state h_0 (‖∂h_0/∂h_t‖₂ and ∏_{s=0}^{t-1} f_s). Truncation is refused.
     """
 
     cell: str
@@ -69,6 +75,7 @@ class GradientFlow:
     clip: float | None = None
     grad_norm_clipped: float | None = None
     clamps: tuple = ()
+    directions: int = 1
 
     def __reduce__(self):  # read-only arrays again after unpickling (st.cache_data copies by pickle)
         return (_make_flow, tuple(getattr(self, f.name) for f in fields(self)))
@@ -147,32 +154,43 @@ def _check_clip(clip):
     return float(clip)
 
 
+TRUNCATE_BIDIRECTIONAL = ("truncated BPTT follows one direction of time; a bidirectional model's gradients are "
+                          "shown in full (no truncation)")
+
+
 def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None = None, clip: float | None = None,
                   jacobian: bool = True, clamps=()) -> GradientFlow:
     """Backpropagation through time on one sequence; see GradientFlow for what each field means.
 
     ``loss``: "probe" (L = Σ h_{T-1} of the top layer) or a callable on the top layer's outputs
-    [T, hidden_size] returning a scalar (a classifier head, a many-to-one or a next-token loss).
+    [T, D·hidden_size] returning a scalar (a classifier head, a many-to-one or a next-token loss).
     ``truncate=k``: truncated BPTT. ``clip=c``: also report the parameter-gradient norm after clipping.
     ``jacobian=False`` skips dhT_dht (a sequential product of T Jacobians). ``clamps``: see Clamp.
     The module is read, never modified. Raises ValueError on bad input.
     """
     spec, x, masks = prepare(module, inputs, clamps)
-    T = x.shape[0]
+    T, D = x.shape[0], spec.directions
     k = _check_truncate(truncate, T)
+    if k is not None and D == 2:
+        raise ValueError(TRUNCATE_BIDIRECTIONAL)
     clip = _check_clip(clip)
     fn, loss_name = _loss_fn(loss)
     weights = cells.layer_weights(module, requires_grad=True)
     if k is None and masks is None:
-        found = _kernel_backward(weights, x, fn) if onednn.usable(spec, x.dtype) else None
-        layers, grads = found or _fused_backward(spec, weights, x, fn)
+        found = _kernel_backward(spec, weights, x, fn) if onednn.usable(spec, x.dtype) else None
+        runs, grads = found or _fused_backward(spec, weights, x, fn)
     else:
-        if T * min(k or T, T) > MAX_TRUNCATED_WORK:
+        # a path of a bidirectional model can go back in time in one layer and forward in the one below:
+        # up to num_layers·(T-1) recurrent steps in all
+        hops = min(k or T, T) if D == 1 else spec.num_layers * (T - 1) + 1
+        if T * hops > MAX_TRUNCATED_WORK:
             raise ValueError(f"truncated BPTT and clamped gates run step by step: T·min(k, T) must stay under "
-                             f"{MAX_TRUNCATED_WORK:,} (T={T}, k={k or T})")
-        layers = run_layers(spec, weights, x, masks)  # no autograd inside: the same copies serve
-        grads = _stepwise_backward(spec, weights, layers, fn, min(k or T, T), masks)
-    L_value, dh, dc, dx, delta_norm = grads  # per layer: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖, ‖δ_t‖ [T]; dx [T, in]
+                             f"{MAX_TRUNCATED_WORK:,} (T={T}, k={k or T}"
+                             + (f", {spec.num_layers} bidirectional layers" if D == 2 else "") + ")")
+        runs = run_layers(spec, weights, x, masks)  # no autograd inside: the same copies serve
+        grads = _stepwise_backward(spec, weights, runs, fn, hops, masks)
+    # per run, in its own order of time: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖, ‖δ_t‖ [T]; dx [T, in] in input order
+    L_value, dh, dc, dx, delta_norm = grads
 
     params = [p for w in weights for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh) if p is not None]
     gnorm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params])))
@@ -184,68 +202,92 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
         nn.utils.clip_grad_norm_(copies, clip)
         clipped = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(c_.grad) for c_ in copies])))
 
+    top = range(len(runs) - D, len(runs))  # the top layer's runs
     with torch.no_grad():
         # ‖δ_t ⊗ h_{t-1}‖_F = ‖δ_t‖ ‖h_{t-1}‖, with ‖δ_t‖² summed over the gate blocks
-        dW = torch.stack([delta_norm[i] * _shift(_row_norms(s.h)) for i, s in enumerate(layers)])
+        dW = [delta_norm[r] * _shift(_row_norms(s.h)) for r, s in enumerate(runs)]
         cell_path = None
         if spec.cell == "lstm":
-            # ∏_{s=t+1}^{T-1} f_s: a cumulative product from the end (along a contiguous axis: [H, T-1]);
-            # the last step's product is empty
-            f_back = layers[-1].gates["f"][1:].t().flip(1).to(torch.float64, memory_format=torch.contiguous_format)
-            back = torch.cumprod(f_back, dim=1).mean(dim=0).flip(0)
-            cell_path = _frozen(torch.cat([back, back.new_ones(1)]), copy=False)
+            # ∏_{s=t+1}^{T-1} f_s in the run's own time: a cumulative product from the end (along a contiguous
+            # axis: [H, T-1]); the last step's product is empty
+            paths = []
+            for r in top:
+                f_back = runs[r].gates["f"][1:].t().flip(1).to(torch.float64, memory_format=torch.contiguous_format)
+                back = torch.cumprod(f_back, dim=1).mean(dim=0).flip(0)
+                paths.append(torch.cat([back, back.new_ones(1)]))
+            cell_path = _per_direction(paths, D)
 
     jac = None
     if jacobian:
-        clamp = masks[-1] if masks else None
-        top = (weights[-1], layers[-1])
-        jac = _jacobian_norms(spec, *top, clamp) if clamp else _jacobian_norms_unclamped(spec, *top)
-    def norms(t):
-        a = _frozen(t)
-        return a if a is None else read_only(overflow_as_inf(a))
+        found = []
+        for r in top:
+            clamp = masks[r] if masks else None
+            one = (_jacobian_norms(spec, weights[r], runs[r], clamp) if clamp
+                   else _jacobian_norms_unclamped(spec, weights[r], runs[r]))
+            found.append(torch.from_numpy(np.array(one)))
+        jac = _per_direction(found, D)
+
+    def norms(ts):
+        """Per run [T] in own time -> [runs, T] in input order, read-only, overflow as inf."""
+        if ts is None:
+            return None
+        a = _frozen(torch.stack([cells.own_time(t, r % D) for r, t in enumerate(ts)]))
+        return read_only(overflow_as_inf(a))
 
     return GradientFlow(
         cell=spec.cell, loss=float(L_value), loss_name=loss_name,
-        dL_dh=norms(torch.stack(dh)), dL_dc=norms(None if dc is None else torch.stack(dc)),
-        dL_dx=norms(_row_norms(dx)), dhT_dht=jac, cell_path=cell_path, dL_dW_hh=norms(dW),
+        dL_dh=norms(dh), dL_dc=norms(dc), dL_dx=norms([_row_norms(dx)])[0],
+        dhT_dht=jac, cell_path=cell_path, dL_dW_hh=norms(dW),
         truncate=k, grad_norm=float(overflow_as_inf(np.array(gnorm))), clip=clip,
         grad_norm_clipped=None if clipped is None else float(overflow_as_inf(np.array(clipped))), clamps=tuple(clamps),
+        directions=D,
     )
 
 
+def _per_direction(per_run: list[torch.Tensor], D: int) -> np.ndarray:
+    """The top layer's per-direction series in input order: [T] for one direction, [2, T] for two."""
+    series = [cells.own_time(t, d) for d, t in enumerate(per_run)]
+    a = _frozen(series[0] if D == 1 else torch.stack(series))
+    return read_only(np.ascontiguousarray(a)) if not a.flags.c_contiguous else a
+
+
 def _fused_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
-    """Forward and backward through the fused kernel with a zero probe input on every layer.
+    """Forward and backward through the fused kernel with a zero probe input on every run.
 
     LSTM: the probe has H columns with input weights W_hh, so its gradient at step t is W_hh^T δ_t,
     the recurrent part of ∂L/∂h_{t-1}. GRU and RNN: the probe has G·H columns with identity weights, so
     its gradient is δ_t itself (the GRU needs it: its reset gate acts between W_hn h_{t-1} and δ).
+    A reverse run is the same computation on its input in reverse order; its results stay in that order.
     """
-    T, H = x.shape[0], spec.hidden_size
+    T, H, D = x.shape[0], spec.hidden_size, spec.directions
     G = {"lstm": 4, "gru": 3, "rnn": 1}[spec.cell]
     x = x.clone().requires_grad_()
     eye = torch.eye(G * H, dtype=x.dtype)
-    inp, outs, probes = x, [], []
-    for w in weights:
-        probe_w = w.w_hh.detach() if spec.cell == "lstm" else eye
-        probe = torch.zeros(T, probe_w.shape[1], dtype=x.dtype, requires_grad=True)
-        out = cells.fused_layer(spec, w, inp, probe, probe_w)
-        out.retain_grad()
-        outs.append(out)
-        probes.append(probe)
-        inp = out
-    L = _evaluate(fn, outs[-1])
+    inp, outs, probes, ins = x, [], [], []
+    for k in range(spec.num_layers):
+        for d in range(D):
+            w = weights[k * D + d]
+            probe_w = w.w_hh.detach() if spec.cell == "lstm" else eye
+            probe = torch.zeros(T, probe_w.shape[1], dtype=x.dtype, requires_grad=True)
+            own = cells.own_time(inp, d)
+            out = cells.fused_layer(spec, w, own, probe, probe_w)
+            out.retain_grad()
+            outs.append(out)
+            probes.append(probe)
+            ins.append(own)
+        inp = layer_output(spec, [types.SimpleNamespace(h=o) for o in outs], k)
+    L = _evaluate(fn, inp)
     L.backward()
 
-    layers, dh, dc, delta_norm = [], [], [], []
+    runs, dh, dc, delta_norm = [], [], [], []
     with torch.no_grad():
-        for i, w in enumerate(weights):
-            layer_in = x.detach() if i == 0 else outs[i - 1].detach()
-            s = rebuild(spec, w, layer_in, outs[i].detach())
-            layers.append(s)
-            direct = outs[i].grad  # ∂L/∂h_t through the loss or the layer above
+        for r, w in enumerate(weights):
+            s = rebuild(spec, w, ins[r].detach(), outs[r].detach())
+            runs.append(s)
+            direct = outs[r].grad  # ∂L/∂h_t through the loss or the layer above
             gt = s.gates
             if spec.cell == "lstm":
-                d_h = direct + _shift_back(probes[i].grad)  # + W_hh^T δ_{t+1}, from the kernel's backward
+                d_h = direct + _shift_back(probes[r].grad)  # + W_hh^T δ_{t+1}, from the kernel's backward
                 # ∂L/∂c_t = ∂L/∂h_t ⊙ o_t ⊙ tanh'(c_t) + f_{t+1} ⊙ ∂L/∂c_{t+1}: an elementwise reverse scan
                 tanh_c = torch.tanh(s.c)
                 through_h = d_h * gt["o"] * (1 - tanh_c ** 2)
@@ -255,17 +297,17 @@ def _fused_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
                 k_i, k_f, k_g, k_o = cells.lstm_slopes(gt["i"], gt["f"], gt["g"], gt["o"], s.h, s.c_prev)
                 d_hh = [d_c * k_i, d_c * k_f, d_c * k_g, d_h * k_o]
             elif spec.cell == "gru":
-                d_r, d_z, d_n = probes[i].grad.chunk(3, dim=-1)  # δ per step, from the kernel's backward
+                d_r, d_z, d_n = probes[r].grad.chunk(3, dim=-1)  # δ per step, from the kernel's backward
                 d_hh = [d_r, d_z, gt["r"] * d_n]  # h_n enters as r ⊙ (W_hn h + b_hn)
                 # ∂L/∂h_t = direct + W_hh^T δ_{t+1} + z_{t+1} ⊙ ∂L/∂h_{t+1}: an elementwise reverse scan
                 through_w = torch.cat(d_hh, dim=-1) @ w.w_hh
                 d_h = cells.linear_scan(_shift_back(gt["z"]), direct + _shift_back(through_w), reverse=True)
             else:
-                d_hh = [probes[i].grad]
+                d_hh = [probes[r].grad]
                 d_h = direct + _shift_back(d_hh[0] @ w.w_hh)  # backprop through W_hh h_{t-1}
             dh.append(_row_norms(d_h))
             delta_norm.append(_block_norm(d_hh))
-    return layers, (L.detach(), dh, dc if spec.cell == "lstm" else None, x.grad, delta_norm)
+    return runs, (L.detach(), dh, dc if spec.cell == "lstm" else None, x.grad, delta_norm)
 
 
 def _block_norm(blocks) -> torch.Tensor:
@@ -273,32 +315,39 @@ def _block_norm(blocks) -> torch.Tensor:
     return torch.sqrt(sum(_row_norms(d) ** 2 for d in blocks))
 
 
-def _kernel_backward(weights, x: torch.Tensor, fn: LossFn):
+def _kernel_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
     """A float32 LSTM: the oneDNN kernel's forward and backward, with gates, cell states and recurrent
     gradients read from its workspace (see lstm_viz.onednn). None if the workspace cannot be read, and then
-    nothing of it is left behind: the parameter gradients are stored only once every layer's read has passed."""
+    nothing of it is left behind: the parameter gradients are stored only once every run's read has passed."""
+    D, H = spec.directions, spec.hidden_size
     ks = []
     inp = x
-    for w in weights:
-        k = onednn.forward(w, inp)
-        if k is None:
-            return None
-        ks.append(k)
-        inp = k.h
-    L, g = _output_gradient(fn, ks[-1].h)
-    dh, dc, delta_norm, grads = [None] * len(ks), [None] * len(ks), [None] * len(ks), [None] * len(ks)
-    for i in reversed(range(len(ks))):
-        kg = onednn.backward(ks[i], g)
-        if kg is None:
-            return None  # no parameter gradient has been stored yet: the fallback starts clean
-        grads[i] = kg.weight_grads
-        dh[i], dc[i], delta_norm[i], g = kg.dh_norm, kg.dc_norm, kg.delta_norm, kg.dx
+    for k in range(spec.num_layers):
+        for d in range(D):
+            kl = onednn.forward(weights[k * D + d], cells.own_time(inp, d))
+            if kl is None:
+                return None
+            ks.append(kl)
+        inp = layer_output(spec, ks, k)
+    L, g = _output_gradient(fn, inp)  # ∂L/∂(top layer's output), in input order
+    dh, dc, delta_norm, grads = ([None] * len(ks) for _ in range(4))
+    for k in reversed(range(spec.num_layers)):
+        below = 0
+        for d in range(D):
+            r = k * D + d
+            kg = onednn.backward(ks[r], cells.own_time(g[:, d * H:(d + 1) * H], d))
+            if kg is None:
+                return None  # no parameter gradient has been stored yet: the fallback starts clean
+            grads[r] = kg.weight_grads
+            dh[r], dc[r], delta_norm[r] = kg.dh_norm, kg.dc_norm, kg.delta_norm
+            below = below + cells.own_time(kg.dx, d)
+        g = below
     for w, kgrads in zip(weights, grads):
         for p, grad in zip((w.w_ih, w.w_hh, w.b_ih, w.b_hh), kgrads):
             if p is not None:
                 p.grad = grad
-    layers = [LayerStates(k.x, k.h, k.c, k.gates, None) for k in ks]
-    return layers, (L.detach(), dh, dc, g, delta_norm)
+    runs = [LayerStates(kl.x, kl.h, kl.c, kl.gates, None) for kl in ks]
+    return runs, (L.detach(), dh, dc, g, delta_norm)
 
 
 def _shift_back(s: torch.Tensor) -> torch.Tensor:
@@ -306,73 +355,82 @@ def _shift_back(s: torch.Tensor) -> torch.Tensor:
     return torch.cat([s[1:], torch.zeros_like(s[:1])])
 
 
-def _stepwise_backward(spec: cells.Spec, weights, layers: list[LayerStates], fn: LossFn, k: int, masks):
-    """Truncated BPTT by vector-Jacobian products of one batched step, at most k steps back per loss term.
+def _stepwise_backward(spec: cells.Spec, weights, runs: list[LayerStates], fn: LossFn, k: int, masks):
+    """Truncated BPTT by vector-Jacobian products of one batched step, at most k steps back per loss term
+    (k recurrent steps in all, backwards in a forward run and forwards in a reverse one).
 
     A message is a gradient with respect to (h_t, c_t) that left its loss term j steps ago. At each j,
-    every message moves one step back (to t-1, within the layer) and every layer's messages also move
-    down to the layer below at the same step; only messages with j <= k-1 are kept.
+    every message moves one step back (to t-1, within the run's own time) and every layer's messages also
+    move down to the layer below at the same step (into both directions of a bidirectional layer); only
+    messages with j <= k-1 are kept.
     """
-    L_top = len(layers)
-    L, g = _output_gradient(fn, layers[-1].h)  # ∂L/∂y_s: the loss term of each output step
+    L_top, D, H = spec.num_layers, spec.directions, spec.hidden_size
+    L, g = _output_gradient(fn, layer_output(spec, runs, L_top - 1))  # ∂L/∂y_s: the loss term of each step
 
     graphs = []
-    for i, (w, s) in enumerate(zip(weights, layers)):
+    for r, (w, s) in enumerate(zip(weights, runs)):
         xl = s.x.detach().clone().requires_grad_()
         hp = s.h_prev.detach().clone().requires_grad_()
         cp = s.c_prev.detach().clone().requires_grad_() if s.c is not None else None
-        st = cells.step(spec.cell, w, xl, hp, cp, spec.nonlinearity, masks[i] if masks else None)
+        st = cells.step(spec.cell, w, xl, hp, cp, spec.nonlinearity, masks[r] if masks else None)
         graphs.append((xl, hp, cp, st))
 
-    def vjp(i, gh, gc):
-        xl, hp, cp, st = graphs[i]
+    def vjp(r, gh, gc):
+        xl, hp, cp, st = graphs[r]
         outs = (st.h,) if cp is None else (st.h, st.c)
         grads_out = (gh,) if cp is None else (gh, gc)
         ins = (xl, hp) if cp is None else (xl, hp, cp)
         res = torch.autograd.grad(outs, ins, grads_out, retain_graph=True, allow_unused=True)
-        res = [torch.zeros_like(t) if r is None else r for r, t in zip(res, ins)]
+        res = [torch.zeros_like(t) if r_ is None else r_ for r_, t in zip(res, ins)]
         return res[0], res[1], (res[2] if cp is not None else None)
 
-    tot_h = [torch.zeros_like(s.h) for s in layers]
-    tot_c = [torch.zeros_like(s.h) if s.c is not None else None for s in layers]
-    dx = torch.zeros_like(layers[0].x)
-    back_h = [None] * L_top
-    back_c = [None] * L_top
+    def part(t, d):  # direction d's columns of a layer's [T, D·H] gradient, in that run's own time
+        return cells.own_time(t[:, d * H:(d + 1) * H], d)
+
+    tot_h = [torch.zeros_like(s.h) for s in runs]
+    tot_c = [torch.zeros_like(s.h) if s.c is not None else None for s in runs]
+    dx = torch.zeros_like(runs[0].x)
+    back_h = [None] * len(runs)
+    back_c = [None] * len(runs)
     for j in range(k):
-        down = None
+        down = None  # ∂/∂(input of the layer above) in input order: what moves down this step
         for i in reversed(range(L_top)):
-            gh = torch.zeros_like(layers[i].h)
-            if i == L_top - 1 and j == 0:
-                gh = gh + g
-            if down is not None:
-                gh = gh + down
-            if back_h[i] is not None:
-                gh = gh + _shift_back(back_h[i])
-            gc = None
-            if spec.cell == "lstm":
-                gc = _shift_back(back_c[i]) if back_c[i] is not None else torch.zeros_like(gh)
-                tot_c[i] += gc
-            tot_h[i] += gh
-            d_x, back_h[i], back_c[i] = vjp(i, gh, gc)
+            below = 0
+            for d in range(D):
+                r = i * D + d
+                gh = torch.zeros_like(runs[r].h)
+                if i == L_top - 1 and j == 0:
+                    gh = gh + part(g, d)
+                if down is not None:
+                    gh = gh + part(down, d)
+                if back_h[r] is not None:
+                    gh = gh + _shift_back(back_h[r])
+                gc = None
+                if spec.cell == "lstm":
+                    gc = _shift_back(back_c[r]) if back_c[r] is not None else torch.zeros_like(gh)
+                    tot_c[r] += gc
+                tot_h[r] += gh
+                d_x, back_h[r], back_c[r] = vjp(r, gh, gc)
+                below = below + cells.own_time(d_x, d)
             if i == 0:
-                dx += d_x
-            down = d_x
+                dx += below
+            down = below
 
     # one more product with the summed messages gives δ of W_hh h_{t-1} + b_hh and the weight gradients
     delta_norm = []
-    for i, w in enumerate(weights):
-        xl, hp, cp, st = graphs[i]
+    for r, w in enumerate(weights):
+        xl, hp, cp, st = graphs[r]
         outs = (st.h,) if cp is None else (st.h, st.c)
-        grads_out = (tot_h[i],) if cp is None else (tot_h[i], tot_c[i])
+        grads_out = (tot_h[r],) if cp is None else (tot_h[r], tot_c[r])
         params = [p for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh) if p is not None]
         G = len(st.hh)
         res = torch.autograd.grad(outs, list(st.hh) + params, grads_out, retain_graph=True, allow_unused=True)
-        delta_norm.append(_block_norm([torch.zeros_like(b) if r is None else r for r, b in zip(res[:G], st.hh)]))
-        for p, r in zip(params, res[G:]):
-            p.grad = torch.zeros_like(p) if r is None else r
+        delta_norm.append(_block_norm([torch.zeros_like(b) if r_ is None else r_ for r_, b in zip(res[:G], st.hh)]))
+        for p, r_ in zip(params, res[G:]):
+            p.grad = torch.zeros_like(p) if r_ is None else r_
     dc = None
     if spec.cell == "lstm":  # ∂L/∂c_t = (uses through c_{t+1}) + ∂L/∂h_t ⊙ o_t ⊙ tanh'(c_t)
-        dc = [_row_norms(tot_c[i] + tot_h[i] * s.gates["o"] * (1 - torch.tanh(s.c) ** 2)) for i, s in enumerate(layers)]
+        dc = [_row_norms(tot_c[r] + tot_h[r] * s.gates["o"] * (1 - torch.tanh(s.c) ** 2)) for r, s in enumerate(runs)]
     return L.detach(), [_row_norms(t) for t in tot_h], dc, dx, delta_norm
 
 

@@ -16,11 +16,11 @@ import torch
 from torch import nn
 
 from .cells import parameter_count
-from .checks import BIDIRECTIONAL, MAX_HIDDEN, MAX_LAYERS, MAX_PARAMETERS, PROJECTED, TOO_DEEP, all_finite
+from .checks import MAX_HIDDEN, MAX_LAYERS, MAX_PARAMETERS, PROJECTED, TOO_DEEP, all_finite
 from .notation import GATE_BLOCKS
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
-_KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")
+_KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reverse)?$")
 _CELL_OF_BLOCKS = {v: k for k, v in GATE_BLOCKS.items()}
 
 
@@ -63,14 +63,12 @@ def infer_config(sd: Mapping[str, torch.Tensor], nonlinearity: str | None = None
     """Cell type and sizes from the parameter names and shapes of an nn.RNN/LSTM/GRU state_dict."""
     layers: dict[int, dict[str, torch.Tensor]] = {}
     for k, v in sd.items():
-        if "_reverse" in k:
-            raise ValueError(BIDIRECTIONAL)
         if k.startswith("weight_hr"):
             raise ValueError(PROJECTED)
         m = _KEY.match(k)
         if not m:
             raise ValueError(f"unexpected key {k!r}: expected weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, ...")
-        layers.setdefault(int(m.group(2)), {})[m.group(1)] = v
+        layers.setdefault(int(m.group(2)), {})[m.group(1) + (m.group(3) or "")] = v
     L = len(layers)
     if sorted(layers) != list(range(L)):
         raise ValueError(f"layers must be numbered 0..{L - 1}, found {sorted(layers)}")
@@ -95,10 +93,13 @@ def infer_config(sd: Mapping[str, torch.Tensor], nonlinearity: str | None = None
         raise ValueError(f"weight_ih_l0 has shape {list(ih0.shape)}; expected [{G * H}, input_size]")
     m = ih0.shape[1]
     bias = "bias_ih" in layers[0]
+    D = 2 if "weight_ih_reverse" in layers[0] else 1  # bidirectional: a _reverse twin of every parameter
     for k in range(L):
-        expect = {"weight_ih": (G * H, m if k == 0 else H), "weight_hh": (G * H, H)}
-        if bias:
-            expect.update(bias_ih=(G * H,), bias_hh=(G * H,))
+        expect = {}
+        for sfx in ("", "_reverse")[:D]:
+            expect.update({"weight_ih" + sfx: (G * H, m if k == 0 else D * H), "weight_hh" + sfx: (G * H, H)})
+            if bias:
+                expect.update({"bias_ih" + sfx: (G * H,), "bias_hh" + sfx: (G * H,)})
         if set(layers[k]) != set(expect):
             missing = sorted(set(expect) - set(layers[k])) or sorted(set(layers[k]) - set(expect))
             raise ValueError(f"layer {k}: inconsistent parameters ({', '.join(missing)})")
@@ -110,14 +111,14 @@ def infer_config(sd: Mapping[str, torch.Tensor], nonlinearity: str | None = None
                 raise ValueError(f"{name}_l{k} is {t.dtype}, not floating point")
             if not all_finite(t.float()):
                 raise ValueError(f"{name}_l{k} contains NaN or inf")
-    n_params = parameter_count(cell, m, H, L, bias)
+    n_params = parameter_count(cell, m, H, L, bias, D)
     if n_params > MAX_PARAMETERS:
         raise ValueError(f"{n_params:,} parameters; the limit is {MAX_PARAMETERS:,}")
     if cell != "rnn" and nonlinearity not in (None, "tanh"):
         raise ValueError(f"--nonlinearity applies to a vanilla RNN only; this file is a {cell.upper()}")
     if nonlinearity not in (None, "tanh", "relu"):
         raise ValueError(f"nonlinearity must be tanh or relu, got {nonlinearity!r}")
-    return {"cell": cell, "input_size": m, "hidden_size": H, "num_layers": L, "bias": bias,
+    return {"cell": cell, "input_size": m, "hidden_size": H, "num_layers": L, "bias": bias, "directions": D,
             "nonlinearity": (nonlinearity or "tanh") if cell == "rnn" else None}
 
 
@@ -127,7 +128,8 @@ def module_from_state_dict(sd: Mapping[str, torch.Tensor], nonlinearity: str | N
     kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cfg["cell"]]
     kw = {"nonlinearity": cfg["nonlinearity"]} if cfg["cell"] == "rnn" else {}
     with torch.device("meta"):
-        module = kind(cfg["input_size"], cfg["hidden_size"], cfg["num_layers"], bias=cfg["bias"], **kw)
+        module = kind(cfg["input_size"], cfg["hidden_size"], cfg["num_layers"], bias=cfg["bias"],
+                      bidirectional=cfg["directions"] == 2, **kw)
     module.load_state_dict({k: v.float() for k, v in sd.items()}, strict=True, assign=True)
     module.flatten_parameters()
     return module.eval()

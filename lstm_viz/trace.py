@@ -37,8 +37,10 @@ class Clamp:
 
 
 def clamp_masks(spec: cells.Spec, clamps, T: int, dtype: torch.dtype) -> list[dict | None]:
-    """Per layer, gate name -> (mask [T, H] bool, values [T, H]); None for a layer without clamps."""
-    H, L = spec.hidden_size, spec.num_layers
+    """Per run (layer k, direction d at k·D + d), gate name -> (mask [T, H] bool, values [T, H]) in the run's
+    own order of time; None for a run without clamps. Units of a bidirectional layer are numbered as in its
+    output: 0 .. H-1 the forward direction, H .. 2H-1 the reverse one."""
+    H, L, D = spec.hidden_size, spec.num_layers, spec.directions
     out: list[dict] = [{} for _ in range(L)]
     for cl in clamps:
         if not isinstance(cl, Clamp):
@@ -59,13 +61,20 @@ def clamp_masks(spec: cells.Spec, clamps, T: int, dtype: torch.dtype) -> list[di
                 raise ValueError(f"{what} {bad[0]} is out of range 0..{n - 1}")
             return [int(i) for i in idx]
 
-        units, steps, layers = pick(cl.units, H, "unit"), pick(cl.steps, T, "step"), pick(cl.layers, L, "layer")
+        units, steps, layers = pick(cl.units, D * H, "unit"), pick(cl.steps, T, "step"), pick(cl.layers, L, "layer")
         for k in layers:
-            mask, vals = out[k].get(cl.gate, (torch.zeros(T, H, dtype=torch.bool), torch.zeros(T, H, dtype=dtype)))
-            sel = torch.zeros(T, H, dtype=torch.bool)
+            mask, vals = out[k].get(cl.gate, (torch.zeros(T, D * H, dtype=torch.bool),
+                                              torch.zeros(T, D * H, dtype=dtype)))
+            sel = torch.zeros(T, D * H, dtype=torch.bool)
             sel[np.ix_(steps, units)] = True
             out[k][cl.gate] = (mask | sel, torch.where(sel, torch.tensor(cl.value, dtype=dtype), vals))
-    return [d or None for d in out]
+    runs: list[dict | None] = []
+    for k in range(L):
+        for d in range(D):
+            part = {g: (cells.own_time(m[:, d * H:(d + 1) * H], d), cells.own_time(v[:, d * H:(d + 1) * H], d))
+                    for g, (m, v) in out[k].items()}
+            runs.append({g: mv for g, mv in part.items() if bool(mv[0].any())} or None)
+    return runs
 
 
 def rows(clamp: dict | None, idx) -> dict | None:
@@ -108,21 +117,35 @@ def rebuild(spec: cells.Spec, w: cells.LayerWeights, x: torch.Tensor, h: torch.T
     return LayerStates(x, h, c, st.gates, st.pre)
 
 
+def layer_output(spec: cells.Spec, runs: list, k: int, get=lambda s: s.h) -> torch.Tensor | None:
+    """Layer k's ``get`` of its runs in the order of the input, the directions side by side: [T, D·H]."""
+    D = spec.directions
+    parts = [cells.own_time(get(runs[k * D + d]), d) for d in range(D)]
+    if parts[0] is None:
+        return None
+    return parts[0] if D == 1 else torch.cat(parts, dim=1)
+
+
 def run_layers(spec: cells.Spec, weights: list[cells.LayerWeights], x: torch.Tensor, masks=None) -> list[LayerStates]:
-    """All layers' states, without autograd: fused kernel, or a step loop when gates are clamped."""
+    """Every run's states (layer k, direction d at k·D + d, each in its own order of time), without autograd:
+    fused kernel, or a step loop when gates are clamped. A layer above the first reads the layer below's
+    directions side by side."""
     out = []
     inp = x
     with torch.no_grad():
-        for k, w in enumerate(weights):
-            clamp = masks[k] if masks else None
-            if clamp is None:
-                kl = onednn.forward(w, inp) if onednn.usable(spec, inp.dtype) else None
-                states = (rebuild(spec, w, inp, cells.fused_layer(spec, w, inp)) if kl is None
-                          else LayerStates(inp, kl.h, kl.c, kl.gates, None))
-            else:
-                states = _loop_layer(spec, w, inp, clamp)
-            out.append(states)
-            inp = states.h
+        for k in range(spec.num_layers):
+            for d in range(spec.directions):
+                r = k * spec.directions + d
+                w, own = weights[r], cells.own_time(inp, d)
+                clamp = masks[r] if masks else None
+                if clamp is None:
+                    kl = onednn.forward(w, own) if onednn.usable(spec, own.dtype) else None
+                    states = (rebuild(spec, w, own, cells.fused_layer(spec, w, own)) if kl is None
+                              else LayerStates(own, kl.h, kl.c, kl.gates, None))
+                else:
+                    states = _loop_layer(spec, w, own, clamp)
+                out.append(states)
+            inp = layer_output(spec, out, k)
     return out
 
 
@@ -160,6 +183,9 @@ class Trace:
     - ``gates[name]``: activations in PyTorch's chunk order (LSTM i, f, g, o; GRU r, z, n); empty for the RNN.
     - ``pre``: the vanilla RNN's pre-activation W_ih x_t + b_ih + W_hh h_{t-1} + b_hh (None otherwise).
     - ``x``: the input sequence [T, input_size]. The initial state is zero.
+    - ``directions``: 2 for a bidirectional module. Then every array is [num_layers, T, 2·H'] as in PyTorch's
+      output: units 0 .. H'-1 are the forward direction, H' .. 2H'-1 the reverse one, both at step t of the
+      input (the reverse direction's state at t has read x_{T-1} down to x_t, starting from zero after the end).
     """
 
     cell: str
@@ -170,10 +196,11 @@ class Trace:
     gates: MappingProxyType
     pre: np.ndarray | None
     clamps: tuple = field(default=())
+    directions: int = 1
 
     def __reduce__(self):  # picklable (for st.cache_data), and read-only again after unpickling
         return (_make_trace, (self.cell, self.nonlinearity, self.x, self.h, self.c, dict(self.gates), self.pre,
-                              self.clamps))
+                              self.clamps, self.directions))
 
     @property
     def num_layers(self) -> int:
@@ -185,7 +212,16 @@ class Trace:
 
     @property
     def hidden_size(self) -> int:
+        """Units per layer as shown: both directions of a bidirectional layer (see ``directions``)."""
         return self.h.shape[2]
+
+    @property
+    def units_per_direction(self) -> int:
+        return self.h.shape[2] // self.directions
+
+    def direction_of(self, unit: int) -> int:
+        """0 for a forward unit, 1 for a unit of the reverse direction."""
+        return int(unit) // self.units_per_direction
 
 
 def read_only(a):
@@ -195,23 +231,26 @@ def read_only(a):
     return a
 
 
-def _make_trace(cell, nonlinearity, x, h, c, gates, pre, clamps) -> Trace:
+def _make_trace(cell, nonlinearity, x, h, c, gates, pre, clamps, directions=1) -> Trace:
     return Trace(cell, nonlinearity, read_only(x), read_only(h), read_only(c),
-                 MappingProxyType({k: read_only(v) for k, v in gates.items()}), read_only(pre), clamps)
+                 MappingProxyType({k: read_only(v) for k, v in gates.items()}), read_only(pre), clamps, directions)
 
 
-def to_trace(spec: cells.Spec, layers: list[LayerStates], x: torch.Tensor, clamps=()) -> Trace:
-    stack = lambda ts: _frozen(torch.stack(ts), copy=False)  # noqa: E731  (stack makes a new tensor)
-    gates = {g: stack([s.gates[g] for s in layers]) for g in GATE_ORDER[spec.cell]}
+def to_trace(spec: cells.Spec, runs: list[LayerStates], x: torch.Tensor, clamps=()) -> Trace:
+    def stack(get):  # every layer's runs in input order, directions side by side (stack makes a new tensor)
+        return _frozen(torch.stack([layer_output(spec, runs, k, get) for k in range(spec.num_layers)]), copy=False)
+
+    gates = {g: stack(lambda s, g=g: s.gates[g]) for g in GATE_ORDER[spec.cell]}
     return Trace(
         cell=spec.cell,
         nonlinearity=spec.nonlinearity,
         x=_frozen(x),
-        h=stack([s.h for s in layers]),
-        c=stack([s.c for s in layers]) if spec.cell == "lstm" else None,
+        h=stack(lambda s: s.h),
+        c=stack(lambda s: s.c) if spec.cell == "lstm" else None,
         gates=MappingProxyType(gates),
-        pre=stack([s.pre for s in layers]) if spec.cell == "rnn" else None,
+        pre=stack(lambda s: s.pre) if spec.cell == "rnn" else None,
         clamps=tuple(clamps),
+        directions=spec.directions,
     )
 
 

@@ -11,20 +11,59 @@ from torch.func import functional_call
 
 
 def make_cells(module):
+    """One cell per layer and direction (layer k, direction d at k·D + d), holding that run's weights."""
     kind = {nn.LSTM: nn.LSTMCell, nn.GRU: nn.GRUCell, nn.RNN: nn.RNNCell}[type(module)]
+    D = 2 if module.bidirectional else 1
     cells = []
     for k in range(module.num_layers):
-        m = module.input_size if k == 0 else module.hidden_size
-        kw = {"nonlinearity": module.nonlinearity} if isinstance(module, nn.RNN) else {}
-        c = kind(m, module.hidden_size, bias=module.bias, **kw).to(next(module.parameters()).dtype)
-        with torch.no_grad():
-            c.weight_ih.copy_(getattr(module, f"weight_ih_l{k}"))
-            c.weight_hh.copy_(getattr(module, f"weight_hh_l{k}"))
-            if module.bias:
-                c.bias_ih.copy_(getattr(module, f"bias_ih_l{k}"))
-                c.bias_hh.copy_(getattr(module, f"bias_hh_l{k}"))
-        cells.append(c)
+        for sfx in ("", "_reverse")[:D]:
+            m = module.input_size if k == 0 else D * module.hidden_size
+            kw = {"nonlinearity": module.nonlinearity} if isinstance(module, nn.RNN) else {}
+            c = kind(m, module.hidden_size, bias=module.bias, **kw).to(next(module.parameters()).dtype)
+            with torch.no_grad():
+                c.weight_ih.copy_(getattr(module, f"weight_ih_l{k}{sfx}"))
+                c.weight_hh.copy_(getattr(module, f"weight_hh_l{k}{sfx}"))
+                if module.bias:
+                    c.bias_ih.copy_(getattr(module, f"bias_ih_l{k}{sfx}"))
+                    c.bias_hh.copy_(getattr(module, f"bias_hh_l{k}{sfx}"))
+            cells.append(c)
     return cells
+
+
+def bi_step_loop(module, x):
+    """A bidirectional module as cell loops: in every layer the forward cell runs t = 0 .. T-1 and the reverse
+    cell t = T-1 .. 0, and the layer above reads [h_fwd_t, h_rev_t]. Returns per run (k·2 + d) lists of h_t,
+    c_t and W_hh copies indexed by t (input order), every one retained for autograd, and the top layer's
+    output [T, 2H]."""
+    cells = make_cells(module)
+    T, H = x.shape[0], module.hidden_size
+    lstm = isinstance(module, nn.LSTM)
+    xs = x.detach().clone().requires_grad_()
+    out = {"h": [], "c": [], "W": [], "x": xs}
+    inp = [xs[t:t + 1] for t in range(T)]
+    for k in range(module.num_layers):
+        for d in (0, 1):
+            cell = cells[2 * k + d]
+            params = dict(cell.named_parameters())
+            h = c = torch.zeros(1, H, dtype=x.dtype)
+            hs, cs, Ws = [None] * T, [None] * T, [None] * T
+            for t in (range(T) if d == 0 else reversed(range(T))):
+                W = params["weight_hh"].detach().clone().requires_grad_()
+                p = dict(params, weight_hh=W)
+                if lstm:
+                    h, c = functional_call(cell, p, (inp[t], (h, c)))
+                    c.retain_grad()
+                    cs[t] = c
+                else:
+                    h = functional_call(cell, p, (inp[t], h))
+                h.retain_grad()
+                hs[t], Ws[t] = h, W
+            out["h"].append(hs)
+            out["c"].append(cs if lstm else [])
+            out["W"].append(Ws)
+        inp = [torch.cat([out["h"][2 * k][t], out["h"][2 * k + 1][t]], dim=1) for t in range(T)]
+    out["y"] = torch.cat(inp)
+    return out
 
 
 def step_loop(module, x, start=0, stop=None, init=None):

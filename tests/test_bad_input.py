@@ -32,8 +32,6 @@ def test_bad_inputs(lstm, inputs, msg):
 
 def test_bad_modules_and_options(lstm):
     x = np.zeros((4, 3))
-    with pytest.raises(ValueError, match="bidirectional"):
-        lv.trace(nn.LSTM(3, 4, bidirectional=True), x)
     with pytest.raises(ValueError, match="proj_size"):
         lv.trace(nn.LSTM(3, 4, proj_size=2), x)
     with pytest.raises(ValueError, match="RNN, LSTM or GRU"):

@@ -221,8 +221,7 @@ def test_an_uploaded_language_model_has_its_own_loss_next_token_cross_entropy():
     assert gf.loss == pytest.approx(ref.item(), rel=1e-5)  # the model's own next-token loss
 
 
-@pytest.mark.parametrize("module,msg", [(nn.LSTM(3, 4, bidirectional=True), "bidirectional models are not supported"),
-                                        (nn.LSTM(3, 4, proj_size=2), "proj_size > 0 are not supported: their h_t"),
+@pytest.mark.parametrize("module,msg", [(nn.LSTM(3, 4, proj_size=2), "proj_size > 0 are not supported: their h_t"),
                                         (nn.GRU(3, 4, 5), "at most 3 layers are supported (5 in this model)")])
 def test_what_is_refused_says_why(tmp_path, module, msg):
     class Wrap(nn.Module):
@@ -232,3 +231,41 @@ def test_what_is_refused_says_why(tmp_path, module, msg):
     torch.save({"model": Wrap().state_dict()}, tmp_path / "m.pt")
     with pytest.raises(ValueError, match=msg.replace("(", r"\(").replace(")", r"\)")):
         checkpoints.load(tmp_path / "m.pt")
+
+
+class BiTagger(nn.Module):
+    """The course material's BiLSTM tagger: embedding -> 2-layer bidirectional LSTM -> fc on [h_fwd, h_rev]."""
+
+    def __init__(self, V=30, E=8, H=10, C=5, cell=nn.LSTM):
+        super().__init__()
+        self.embedding = nn.Embedding(V, E)
+        self.lstm = cell(E, H, 2, bidirectional=True, batch_first=True)
+        self.fc = nn.Linear(2 * H, C)
+
+    def forward(self, ids):
+        out, _ = self.lstm(self.embedding(ids)[None])
+        return out[0], self.fc(out[0])
+
+
+@pytest.mark.parametrize("cell", [nn.LSTM, nn.GRU])
+def test_bidirectional_tagger_reads_as_saved_both_directions_in_h(tmp_path, cell):
+    torch.manual_seed(4)
+    net = BiTagger(cell=cell)
+    torch.save({"state_dict": net.state_dict(), "epoch": 3}, tmp_path / "bi.pth")
+    loaded = checkpoints.load(tmp_path / "bi.pth")
+    assert loaded.rnn.bidirectional and loaded.names == ("embedding", "fc") and loaded.head.in_features == 20
+    ids = torch.tensor([3, 1, 4, 1, 5, 9, 2, 6])
+    h, logits = net(ids)
+    np.save(tmp_path / "ids.npy", ids.numpy())
+    code, out, err = run_cli("trace", "--weights", tmp_path / "bi.pth", "--tokens", tmp_path / "ids.npy",
+                             "--out", tmp_path / "o.npz")
+    assert code == 0, err
+    assert "bidirectional" in out
+    check(tmp_path / "o.npz", h, logits)
+    z = np.load(tmp_path / "o.npz")
+    # the documented layout: h [layers, T, 2H], units 0..H-1 forward, H..2H-1 reverse; runs in h_n order
+    assert z["h"].shape == (2, 8, 20) and int(z["directions"]) == 2 and z["dL_dh"].shape == (4, 8)
+    _, hn = net.lstm(net.embedding(ids)[None])
+    hn = hn[0] if cell is nn.LSTM else hn
+    np.testing.assert_allclose(z["h"][0, -1, :10], hn[0, 0].detach().numpy(), atol=TOL)
+    np.testing.assert_allclose(z["h"][0, 0, 10:], hn[1, 0].detach().numpy(), atol=TOL)

@@ -109,8 +109,9 @@ def _bad_files(tmp_path):
     files["missing.pt"] = "inconsistent parameters"
     torch.save(dict(sd, extra=torch.zeros(1)), tmp_path / "extra.pt")
     files["extra.pt"] = "unexpected key 'extra'"
-    torch.save(nn.LSTM(3, 4, bidirectional=True).state_dict(), tmp_path / "bi.pt")
-    files["bi.pt"] = "bidirectional"
+    bi = nn.LSTM(3, 4, bidirectional=True).state_dict()
+    torch.save({k: v for k, v in bi.items() if k != "weight_hh_l0_reverse"}, tmp_path / "bi.pt")
+    files["bi.pt"] = "inconsistent parameters"
     torch.save([1, 2], tmp_path / "list.pt")
     files["list.pt"] = "not a state_dict"
     torch.save(dict(sd, weight_ih_l0=torch.zeros(16, 3, dtype=torch.int64)), tmp_path / "int.pt")
