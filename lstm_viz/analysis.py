@@ -4,7 +4,7 @@ predictions, knob-derived models, vocabularies for fresh models, and export tabl
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .cells import copy_module
-from .checks import check_module
+from .checks import as_inputs, check_module
 from .tasks import Task
 from .tokenize import UNK, Encoded, encode_text, tokenize
 
@@ -31,8 +31,13 @@ class Bundle:
     embedding: torch.Tensor | None = None  # [V, input_size] of an uploaded model: token id -> input vector
     labels: tuple[str, ...] | None = None  # names of the head's outputs (a task's classes, or the file's own)
     own_vocab: bool = False  # ``vocab`` is the model's own (an uploaded vocabulary file), not slots
+    # [T, input_size] read from a features file: the input, whatever is typed
+    features: np.ndarray | None = field(default=None, compare=False)
 
     def encode(self, text: str) -> Encoded:
+        if self.features is not None:
+            T = self.features.shape[0]
+            return Encoded(tuple(f"#{t}" for t in range(T)), np.zeros(T, np.int64), np.zeros(T, bool), self.features)
         if self.task is not None:
             return self.task.encode(text)
         if self.own_vocab:
@@ -41,6 +46,44 @@ class Bundle:
         if self.mode == "numbers":  # each number goes to every input feature of the model
             return replace(enc, x=np.repeat(enc.x, self.rnn.input_size, axis=1))
         return enc
+
+
+def read_features(data: bytes, name: str, input_size: int) -> np.ndarray:
+    """Input features [T, input_size] from an uploaded ``.npy`` (never unpickled) or ``.csv`` (numbers separated
+    by commas, one step per row, an optional header row), checked like any input: ValueError otherwise."""
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix == "npy":
+        try:
+            a = np.load(io.BytesIO(data), allow_pickle=False)
+        except ValueError:
+            raise ValueError(f"{name} is not a plain NumPy array file (nothing was unpickled)") from None
+        except (OSError, EOFError):
+            raise ValueError(f"{name} is not a readable .npy file") from None
+    elif suffix == "csv":
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValueError(f"{name} is not UTF-8 text") from None
+        rows = [r for r in text.splitlines() if r.strip()]
+        try:
+            float(rows[0].split(",")[0])
+        except (ValueError, IndexError):
+            rows = rows[1:]  # a header row
+        try:
+            a = np.array([[float(v) for v in r.split(",")] for r in rows], dtype=np.float64)
+        except ValueError:
+            raise ValueError(f"{name}: every cell must be a number (one step per row, features separated by "
+                             "commas)") from None
+        if len({len(r.split(",")) for r in rows}) > 1:
+            raise ValueError(f"{name}: the rows have different numbers of values")
+    else:
+        raise ValueError(f"{name}: features come as .npy or .csv")
+    if a.ndim == 1 and input_size == 1:
+        a = a[:, None]
+    if a.ndim != 2 or a.shape[1] != input_size:
+        raise ValueError(f"{name} holds an array of shape {list(a.shape)}; this model reads [T, {input_size}] "
+                         f"(one row per step, {input_size} features)")
+    return as_inputs(a, input_size).numpy()
 
 
 UNK_NAMES = ("<unk>", "<UNK>", "[UNK]", "<oov>", "UNK")
@@ -89,23 +132,29 @@ def _candidate_block(cell: str) -> int:
 
 
 def spectral_radius(module: nn.Module) -> float:
-    """ρ of the top layer's recurrent matrix of the candidate block (W_hh for the RNN, W_hg, W_hn): the number
-    the spectral-radius knob sets."""
+    """ρ of the top layer's recurrent matrix of the candidate block (W_hh for the RNN, W_hg, W_hn; the larger of
+    the two directions of a bidirectional layer): the number the spectral-radius knob sets."""
     cell = check_module(module)
     H, k = module.hidden_size, module.num_layers - 1
-    w = getattr(module, f"weight_hh_l{k}").detach()
     b = _candidate_block(cell)
-    return float(torch.linalg.eigvals(w[b * H:(b + 1) * H].double()).abs().max())
+    return max(float(torch.linalg.eigvals(getattr(module, f"weight_hh_l{k}{sfx}").detach()[b * H:(b + 1) * H]
+                                          .double()).abs().max()) for sfx in _suffixes(module))
+
+
+def _suffixes(module: nn.Module) -> tuple[str, ...]:
+    """Parameter name endings of each direction (a bidirectional layer's reverse one ends in _reverse)."""
+    return ("", "_reverse") if module.bidirectional else ("",)
 
 
 def mean_forget_bias(module: nn.Module) -> float | None:
-    """Mean of b_if + b_hf over the units of every layer (LSTM with biases), else None."""
+    """Mean of b_if + b_hf over the units of every layer and direction (LSTM with biases), else None."""
     if check_module(module) != "lstm" or not module.bias:
         return None
     H = module.hidden_size
     with torch.no_grad():
-        return float(sum((getattr(module, f"bias_ih_l{k}")[H:2 * H] + getattr(module, f"bias_hh_l{k}")[H:2 * H])
-                         .mean() for k in range(module.num_layers)) / module.num_layers)
+        runs = [(k, sfx) for k in range(module.num_layers) for sfx in _suffixes(module)]
+        return float(sum((getattr(module, f"bias_ih_l{k}{sfx}")[H:2 * H] + getattr(module, f"bias_hh_l{k}{sfx}")
+                          [H:2 * H]).mean() for k, sfx in runs) / len(runs))
 
 
 def derive(module: nn.Module, radius: float | None = None, forget_bias: float | None = None) -> nn.Module:
@@ -120,14 +169,15 @@ def derive(module: nn.Module, radius: float | None = None, forget_bias: float | 
     block = _candidate_block(cell)
     with torch.no_grad():
         for k in range(module.num_layers):
-            w = getattr(twin, f"weight_hh_l{k}")
-            if radius is not None:
-                rho = float(torch.linalg.eigvals(w[block * H:(block + 1) * H].double()).abs().max())
-                if rho > 0:
-                    w.mul_(radius / rho)
-            if forget_bias is not None and cell == "lstm" and module.bias:
-                getattr(twin, f"bias_ih_l{k}")[H:2 * H] = forget_bias
-                getattr(twin, f"bias_hh_l{k}")[H:2 * H] = 0.0
+            for sfx in _suffixes(module):
+                w = getattr(twin, f"weight_hh_l{k}{sfx}")
+                if radius is not None:
+                    rho = float(torch.linalg.eigvals(w[block * H:(block + 1) * H].double()).abs().max())
+                    if rho > 0:
+                        w.mul_(radius / rho)
+                if forget_bias is not None and cell == "lstm" and module.bias:
+                    getattr(twin, f"bias_ih_l{k}{sfx}")[H:2 * H] = forget_bias
+                    getattr(twin, f"bias_hh_l{k}{sfx}")[H:2 * H] = 0.0
     return twin.eval()
 
 
@@ -278,16 +328,21 @@ def trace_table(trace, tokens) -> str:
 def flow_table(flow, tokens) -> str:
     """GradientFlow as CSV: one row per (layer, step)."""
     buf = io.StringIO()
-    buf.write("layer,step,token,dL_dh,dL_dc,dL_dW_hh,dL_dx,dhT_dht,cell_path\n")
-    L, T = flow.dL_dh.shape
-    for k in range(L):
+    D = flow.directions
+    buf.write("layer," + ("direction," if D == 2 else "") + "step,token,dL_dh,dL_dc,dL_dW_hh,dL_dx,dhT_dht,cell_path\n")
+    runs, T = flow.dL_dh.shape
+    for r in range(runs):
+        k, d = divmod(r, D)
+        top = r >= runs - D
+        jac = None if flow.dhT_dht is None else (flow.dhT_dht if D == 1 else flow.dhT_dht[d])
+        path = None if flow.cell_path is None else (flow.cell_path if D == 1 else flow.cell_path[d])
         for t in range(T):
             tok = '"' + str(tokens[t]).replace('"', '""') + '"'
-            top = k == L - 1
-            vals = [flow.dL_dh[k, t], None if flow.dL_dc is None else flow.dL_dc[k, t], flow.dL_dW_hh[k, t],
-                    flow.dL_dx[t] if k == 0 else None, flow.dhT_dht[t] if top and flow.dhT_dht is not None else None,
-                    flow.cell_path[t] if top and flow.cell_path is not None else None]
-            buf.write(f"{k},{t},{tok}," + ",".join("" if v is None else f"{v:.7g}" for v in vals) + "\n")
+            vals = [flow.dL_dh[r, t], None if flow.dL_dc is None else flow.dL_dc[r, t], flow.dL_dW_hh[r, t],
+                    flow.dL_dx[t] if r == 0 else None, jac[t] if top and jac is not None else None,
+                    path[t] if top and path is not None else None]
+            lead = f"{k},{'reverse' if d else 'forward'}," if D == 2 else f"{k},"
+            buf.write(lead + f"{t},{tok}," + ",".join("" if v is None else f"{v:.7g}" for v in vals) + "\n")
     return buf.getvalue()
 
 

@@ -36,8 +36,22 @@ def _w(*pts, arrow=True):
     return {"pts": [list(p) for p in pts], "arrow": arrow}
 
 
-def layout(cell: str, nonlinearity: str = "tanh", head: str | None = None, lang: str = "en") -> dict:
-    """The diagram of one unit of ``cell``. ``head``: None, "classify" (readout and softmax) or "regress"."""
+def layout(cell: str, nonlinearity: str = "tanh", head: str | None = None, lang: str = "en",
+           direction: int | None = None) -> dict:
+    """The diagram of one unit of ``cell``. ``head``: None, "classify" (readout and softmax) or "regress".
+    ``direction``: for a bidirectional layer, 0 (forward) or 1 (reverse: the state comes from step t+1)."""
+    out = _layout(cell, nonlinearity, head, lang)
+    if direction is None:
+        return out
+    if direction == 1:  # the reverse direction reads the step after: every "t-1" of the diagram becomes "t+1"
+        def later(item):
+            return {k: (v.replace("₍ₜ₋₁₎", "₍ₜ₊₁₎") if isinstance(v, str) else v) for k, v in item.items()}
+        out = dict(out, ops=[later(o) for o in out["ops"]], labels=[later(lb) for lb in out["labels"]])
+    banner = tr("d_reverse_dir" if direction else "d_forward_dir", lang)
+    return dict(out, direction=direction, banner=banner, note=(banner + " " + out["note"]).strip())
+
+
+def _layout(cell: str, nonlinearity: str, head: str | None, lang: str) -> dict:
     h_t, h_p, x_t = STATES["h"][lang], tr("d_h_prev", lang), tr("d_x", lang)
     if cell == "lstm":
         c_t = STATES["c"][lang]

@@ -31,25 +31,26 @@ def unit_series(module, trace, flow, layer: int, unit: int) -> dict[str, np.ndar
 
     ``xs_<g>`` = W_i<g>[j]·x_t + b_i<g>[j] and ``hs_<g>`` = W_h<g>[j]·h_{t-1} + b_h<g>[j] for each gate block
     (the RNN's one block is called ``h``); gates, states, their products, and the gradient norms of ``flow``."""
-    W = textbook_weights(module, layer)
-    j, T = unit, trace.steps
+    d, n = trace.direction_of(unit), trace.units_per_direction
+    W = textbook_weights(module, layer, d)
+    j, jj, T = unit, unit - d * n, trace.steps  # jj: the unit's row in its own direction's weights
     x = trace.x.astype(np.float64) if layer == 0 else trace.h[layer - 1].astype(np.float64)  # [T, m]
-    h_all = trace.h[layer].astype(np.float64)  # [T, n]
-    h_prev = np.vstack([np.zeros((1, trace.hidden_size)), h_all[:-1]])
+    h_all = trace.h[layer][:, d * n:(d + 1) * n].astype(np.float64)  # [T, n], this direction's states
+    h_prev = _earlier(h_all, d)
     out: dict[str, np.ndarray] = {}
     for name in (list(trace.gates) or ["h"]):
         w = W[name]
-        out[f"xs_{name}"] = x @ w["W_x"][j] + w["b_ih"][j]
-        out[f"hs_{name}"] = h_prev @ w["W_h"][j] + w["b_hh"][j]
+        out[f"xs_{name}"] = x @ w["W_x"][jj] + w["b_ih"][jj]
+        out[f"hs_{name}"] = h_prev @ w["W_h"][jj] + w["b_hh"][jj]
         out[f"pre_{name}"] = out[f"xs_{name}"] + out[f"hs_{name}"]
     for name, v in trace.gates.items():
         out[name] = v[layer, :, j].astype(np.float64)
-    out["h"] = h_all[:, j]
-    out["h_prev"] = h_prev[:, j]
+    out["h"] = h_all[:, jj]
+    out["h_prev"] = h_prev[:, jj]
     if trace.cell == "lstm":
         c = trace.c[layer, :, j].astype(np.float64)
         out["c"] = c
-        out["c_prev"] = np.concatenate([[0.0], c[:-1]])
+        out["c_prev"] = _earlier(c, d)
         out["tanh_c"] = np.tanh(c)
         out["fc"] = out["f"] * out["c_prev"]
         out["ig"] = out["i"] * out["g"]
@@ -61,21 +62,39 @@ def unit_series(module, trace, flow, layer: int, unit: int) -> dict[str, np.ndar
     else:
         out["slope"] = (out["h"] > 0).astype(np.float64) if trace.nonlinearity == "relu" else 1 - out["h"] ** 2
     if flow is not None:
-        out["dL_dh"] = np.asarray(flow.dL_dh[layer], dtype=np.float64)
+        run = layer * trace.directions + d  # rows of a bidirectional flow: runs in PyTorch's h_n order
+        out["dL_dh"] = np.asarray(flow.dL_dh[run], dtype=np.float64)
         if flow.dL_dc is not None:
-            out["dL_dc"] = np.asarray(flow.dL_dc[layer], dtype=np.float64)
+            out["dL_dc"] = np.asarray(flow.dL_dc[run], dtype=np.float64)
         if flow.dhT_dht is not None and layer == trace.num_layers - 1:
-            out["dhT"] = np.asarray(flow.dhT_dht, dtype=np.float64)
+            dhT = flow.dhT_dht if trace.directions == 1 else flow.dhT_dht[d]
+            out["dhT"] = np.asarray(dhT, dtype=np.float64)
     assert all(v.shape == (T,) for v in out.values())
     return out
+
+
+def _earlier(a: np.ndarray, direction: int) -> np.ndarray:
+    """The state each step reads: s_{t-1} going forward, s_{t+1} in the reverse direction (zero at the start)."""
+    z = np.zeros_like(a[:1])
+    return np.concatenate([z, a[:-1]]) if direction == 0 else np.concatenate([a[1:], z])
 
 
 def unit_templates(trace, layer: int, unit: int, names: set[str] | None = None) -> dict[str, list[str]]:
     """{"pytorch": [...], "textbook": [...], "backward": [...]}: LaTeX with ⟦name:format⟧ placeholders.
 
-    ``names``: the series available (``unit_series``' keys); the backward norms appear only if present."""
-    n = trace.hidden_size
-    m = trace.x.shape[1] if layer == 0 else n
+    ``names``: the series available (``unit_series``' keys); the backward norms appear only if present.
+    A unit of a bidirectional layer's reverse direction reads h_{t+1} (and c_{t+1}), and its weights are
+    the ``_reverse`` ones; its own last state is h_0."""
+    out = _templates(trace, layer, unit, names)
+    if trace.direction_of(unit) == 1:
+        out = {part: [line.replace("{t-1}", "{t+1}").replace(r"\partial h_T", r"\partial h_0") for line in lines]
+               for part, lines in out.items()}
+    return out
+
+
+def _templates(trace, layer: int, unit: int, names: set[str] | None) -> dict[str, list[str]]:
+    n = trace.units_per_direction
+    m = trace.x.shape[1] if layer == 0 else trace.directions * n
     j = unit
     out = {"pytorch": [], "textbook": [], "backward": []}
     if trace.cell == "rnn":

@@ -238,21 +238,31 @@ def gradients(gf, labels: list[str] | None = None, title: str = "", lang: str = 
     y_range = y_range or log_range(*[a for f, _, _ in flows for a in (f.dL_dh, f.dL_dc, f.dL_dx, f.dhT_dht)])
     fig = go.Figure()
     for f, dash, suffix in flows:
-        L = f.dL_dh.shape[0]
-        for k in range(L):
-            _norm_line(fig, back, f.dL_dh[k], f"‖∂L/∂h_t‖ {_tr('f_layer', lang)} {k}{suffix}", colour_of("h"),
-                       y_range, labels, dash or (None if k == L - 1 else "dot"))
-        if f.dL_dc is not None:
-            _norm_line(fig, back, f.dL_dc[-1], f"‖∂L/∂c_t‖{suffix}", colour_of("c"), y_range, labels, dash)
+        D = f.directions
+        runs = f.dL_dh.shape[0]
+        arrows = ("",) if D == 1 else (" →", " ←")  # a bidirectional model: each direction has its own lines
+        for r in range(runs):
+            k, d = divmod(r, D)
+            _norm_line(fig, back, f.dL_dh[r], f"‖∂L/∂h_t‖ {_tr('f_layer', lang)} {k}{arrows[d]}{suffix}",
+                       colour_of("h"), y_range, labels, dash or (None if r >= runs - D and d == 0 else "dot"))
+        for d in range(D):
+            top = runs - D + d
+            jac = None if f.dhT_dht is None else (f.dhT_dht if D == 1 else f.dhT_dht[d])
+            path = None if f.cell_path is None else (f.cell_path if D == 1 else f.cell_path[d])
+            if f.dL_dc is not None:
+                _norm_line(fig, back, f.dL_dc[top], f"‖∂L/∂c_t‖{arrows[d]}{suffix}", colour_of("c"), y_range, labels,
+                           dash or (None if d == 0 else "dot"))
+            if jac is not None:
+                end = "h_T" if d == 0 else "h_0"
+                _norm_line(fig, back, jac, f"‖∂{end}/∂h_t‖{arrows[d]}{suffix}", colour_of("jacobian"), y_range,
+                           labels, dash or (None if d == 0 else "dot"))
+            if path is not None:
+                _norm_line(fig, back, path, _tr("f_cell_path", lang) + arrows[d] + suffix, colour_of("f", "lstm"),
+                           y_range, labels, dash or "dash")
         _norm_line(fig, back, f.dL_dx, f"‖∂L/∂x_t‖{suffix}", colour_of("x"), y_range, labels, dash)
-        if f.dhT_dht is not None:
-            _norm_line(fig, back, f.dhT_dht, f"‖∂h_T/∂h_t‖{suffix}", colour_of("jacobian"), y_range, labels, dash)
-        if f.cell_path is not None:
-            _norm_line(fig, back, f.cell_path, _tr("f_cell_path", lang) + suffix, colour_of("f", "lstm"), y_range,
-                       labels, dash or "dash")
     if gf.clip is not None and np.isfinite(gf.grad_norm) and gf.grad_norm > 0:
         scale = gf.grad_norm_clipped / gf.grad_norm
-        term = np.asarray(gf.dL_dW_hh[-1], dtype=float)
+        term = np.asarray(gf.dL_dW_hh[-gf.directions], dtype=float)  # the top layer (its forward direction)
         _norm_line(fig, back, term, _tr("f_whh_term", lang), colour_of("clip"), y_range, labels, "dot")
         _norm_line(fig, back, term * scale, _tr("f_whh_clipped", lang, c=gf.clip, s=scale), colour_of("clip"),
                    y_range, labels)
@@ -267,7 +277,8 @@ def gradients(gf, labels: list[str] | None = None, title: str = "", lang: str = 
 def memory_gradient(gf) -> np.ndarray:
     """The gradient that reaches the state carrying a cell's memory, per step, top layer: ‖∂L/∂c_t‖ for the LSTM,
     ‖∂L/∂h_t‖ for the RNN and the GRU."""
-    return gf.dL_dc[-1] if gf.dL_dc is not None else gf.dL_dh[-1]
+    top = -gf.directions  # the top layer's (forward) row
+    return gf.dL_dc[top] if gf.dL_dc is not None else gf.dL_dh[top]
 
 
 def compare_cells(flows: dict, lang: str = "en", y_range: list[float] | None = None) -> go.Figure:
@@ -348,7 +359,7 @@ def unrolled(trace, flow, labels: list[str], top: list[str] | None = None, steps
             arrow(t - 1, ys["h"], t, ys["h"], colour_of("h"), "W_hh")
     if flow is not None:  # the gradient, backwards along h, labelled with ‖∂L/∂h_t‖ of the step it reaches
         for t in range(n - 1, 0, -1):
-            g = float(flow.dL_dh[k, t - 1])
+            g = float(flow.dL_dh[k * flow.directions, t - 1])  # the forward direction's run
             fig.add_annotation(x=t - 1, y=ys["h"] - 0.28, ax=t, ay=ys["h"] - 0.28, xref="x", yref="y", axref="x",
                                ayref="y", showarrow=True, arrowhead=2, arrowwidth=2, arrowcolor=colour_of("clip"),
                                standoff=6, startstandoff=6, text="")

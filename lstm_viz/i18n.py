@@ -52,6 +52,15 @@ STRINGS: dict[str, dict[str, str]] = {
                           "zh": "JSON 词列表、JSON 字典（词 → 序号）、每行一个词，或一行字符（如 PyTorch 教程中的 "
                                 "all_letters）。它把输入的符号映射到模型自己的输入序号。"},
     "upload_labels": {"en": "Output labels (optional): .json or .txt", "zh": "输出标签（可选）：.json 或 .txt"},
+    "upload_inputs": {"en": "Input features (optional): .npy or .csv, one row per step",
+                      "zh": "输入特征（可选）：.npy 或 .csv，每步一行"},
+    "upload_inputs_help": {"en": "For a model that reads several real numbers per step: an array [T, input_size] "
+                                 "(.npy, never unpickled) or a CSV with one step per row. It replaces the typed "
+                                 "sequence.",
+                           "zh": "用于每步读入多个实数的模型：形状为 [T, input_size] 的数组（.npy，不会反序列化）或"
+                                 "每步一行的 CSV。它代替输入框中的序列。"},
+    "upload_inputs_used": {"en": "Inputs: {name}, {T} steps × {m} features (the typed sequence is not used).",
+                           "zh": "输入：{name}，{T} 步 × {m} 个特征（不使用输入框中的序列）。"},
     "upload_prefix": {"en": "Several recurrent layers in this file: which one?",
                       "zh": "文件中有多个循环层：显示哪一个？"},
     "upload_nonlinearity": {"en": "Nonlinearity of this nn.RNN", "zh": "这个 nn.RNN 的非线性函数"},
@@ -219,6 +228,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "d_rnn_sum": {"en": "the pre-activation W_ih xₜ + b_ih + W_hh h₍ₜ₋₁₎ + b_hh",
                   "zh": "激活前值 W_ih xₜ + b_ih + W_hh h₍ₜ₋₁₎ + b_hh"},
     "d_to_next": {"en": "to the next step", "zh": "传到下一步"},
+    "d_forward_dir": {"en": "→ Forward direction of a bidirectional layer: it reads x₀, x₁, … and hₜ follows from "
+                            "h₍ₜ₋₁₎.",
+                      "zh": "→ 双向层的正向：按 x₀、x₁、… 的顺序读入，hₜ 由 h₍ₜ₋₁₎ 得到。"},
+    "d_reverse_dir": {"en": "← Reverse direction of a bidirectional layer: it reads the sequence from its end, so "
+                            "hₜ follows from h₍ₜ₊₁₎ (zero after the last step).",
+                      "zh": "← 双向层的反向：从序列末尾往前读，hₜ 由 h₍ₜ₊₁₎ 得到（最后一步之后为零）。"},
+    "dir_forward": {"en": "→ forward", "zh": "→ 正向"},
+    "bi_units": {"en": "Bidirectional: units 0–{a} run forward (→), units {b}–{c} run in reverse (←), as in "
+                       "PyTorch's output.",
+                 "zh": "双向模型：隐藏单元 0–{a} 为正向（→），{b}–{c} 为反向（←），与 PyTorch 的输出顺序一致。"},
+    "trunc_bi": {"en": "Truncated BPTT follows one direction of time; a bidirectional model's gradient is shown "
+                       "in full.",
+                 "zh": "截断 BPTT 只沿一个时间方向；双向模型的梯度总是完整显示。"},
+    "dir_reverse": {"en": "← reverse", "zh": "← 反向"},
     "d_readout": {"en": "readout: yₜ = W_hy hₜ + b_y, then softmax gives the probabilities pₜ",
                   "zh": "输出层：yₜ = W_hy hₜ + b_y，再经 softmax 得到概率 pₜ"},
     "d_top": {"en": "the most probable output at this step", "zh": "这一步概率最大的输出"},

@@ -50,7 +50,9 @@ def step_data(bundle, trace, flow, tokens, unknown, probs, layer: int, unit: int
         "unknown": [int(i) - lo for i in np.flatnonzero(np.asarray(unknown)[lo:hi])],
         "colours": {k: colour_of(k) for k in ("cursor", "wire", "ink", "paper", "light_ink", "bar", "limit")},
         "text": {k: tr(k, lang) for k in PLAYER_TEXT},
-        "title": f"{trace.cell.upper()} · {tr('f_layer', lang)} {layer} · {tr('f_unit', lang)} {unit}",
+        "title": f"{trace.cell.upper()} · {tr('f_layer', lang)} {layer} · {tr('f_unit', lang)} {unit}"
+                 + (f" · {tr('dir_reverse' if trace.direction_of(unit) else 'dir_forward', lang)}"
+                    if trace.directions == 2 else ""),
     }
     if compact:
         return base
@@ -64,6 +66,7 @@ def step_data(bundle, trace, flow, tokens, unknown, probs, layer: int, unit: int
         pred = {"k": k, "labels": output_names(bundle, probs.shape[1]), "idx": b64(top, np.uint16),
                 "p": b64(np.take_along_axis(probs[lo:hi], top, axis=1))}
     templates = explain.unit_templates(trace, layer, unit, set(series))
-    layout = diagram.layout(trace.cell, trace.nonlinearity, head, lang)
+    layout = diagram.layout(trace.cell, trace.nonlinearity, head, lang,
+                            trace.direction_of(unit) if trace.directions == 2 else None)
     return dict(base, series={name: b64(v[lo:hi]) for name, v in series.items()}, pred=pred, equations=templates,
                 diagram=layout, loss=loss_text, scales={"seq": scale_stops(SEQ_SCALE), "div": scale_stops(DIV_SCALE)})

@@ -28,12 +28,14 @@ def _np(t):
     return None if t is None else t.detach().double().cpu().numpy()
 
 
-def textbook_weights(module: nn.Module, layer: int = 0) -> dict[str, dict[str, np.ndarray]]:
-    """Per gate: W_h (n×n), W_x (n×m), W = [W_h | W_x] (n×(n+m)), b_ih, b_hh and b = b_ih + b_hh."""
+def textbook_weights(module: nn.Module, layer: int = 0, direction: int = 0) -> dict[str, dict[str, np.ndarray]]:
+    """Per gate: W_h (n×n), W_x (n×m), W = [W_h | W_x] (n×(n+m)), b_ih, b_hh and b = b_ih + b_hh.
+    ``direction=1``: the reverse direction of a bidirectional layer (its ``_reverse`` parameters)."""
     H = module.hidden_size
-    w_ih, w_hh = _np(getattr(module, f"weight_ih_l{layer}")), _np(getattr(module, f"weight_hh_l{layer}"))
-    b_ih = _np(getattr(module, f"bias_ih_l{layer}", None))
-    b_hh = _np(getattr(module, f"bias_hh_l{layer}", None))
+    sfx = "_reverse" if direction else ""
+    w_ih, w_hh = _np(getattr(module, f"weight_ih_l{layer}{sfx}")), _np(getattr(module, f"weight_hh_l{layer}{sfx}"))
+    b_ih = _np(getattr(module, f"bias_ih_l{layer}{sfx}", None))
+    b_hh = _np(getattr(module, f"bias_hh_l{layer}{sfx}", None))
     if b_ih is None:
         b_ih, b_hh = np.zeros(w_ih.shape[0]), np.zeros(w_ih.shape[0])
     names = GATE_ORDER[cell_of(module)] or ("h",)

@@ -405,3 +405,42 @@ def test_upload_a_language_model_with_its_vocabulary(page, server, tmp_path):
     top = page.locator(".lv-barlabel").first.inner_text().strip()
     assert top == expected  # the model's own next word after "the cat sat"
     shot(page, "11_upload_language_model")
+
+
+def test_upload_a_bidirectional_model_with_features_from_a_csv(page, server, tmp_path):
+    """A BiGRU classifier saved under self.gru / self.fc, fed [T, 3] real features from a CSV: the player shows a
+    reverse unit as such (h_{t+1} in the diagram), with the value the model's own forward gives."""
+    import torch
+    from torch import nn
+
+    torch.manual_seed(5)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(3, 4, bidirectional=True, batch_first=True)
+            self.fc = nn.Linear(8, 2)
+
+    net = Net()
+    torch.save({"model_state_dict": net.state_dict()}, tmp_path / "bigru.pth")
+    x = torch.randn(6, 3)
+    (tmp_path / "x.csv").write_text("a,b,c\n" + "\n".join(",".join(f"{v:.6f}" for v in row) for row in x.tolist()))
+    x = torch.tensor([[float(f"{v:.6f}") for v in row] for row in x.tolist()])
+    with torch.no_grad():
+        out, _ = net.gru(x[None])
+    page.goto(f"{server}/?source=upload&unit=6")
+    page.wait_for_selector("input[type=file]", state="attached")
+    page.locator("input[type=file]").nth(3).set_input_files(str(tmp_path / "x.csv"))
+    page.locator("input[type=file]").first.set_input_files(str(tmp_path / "bigru.pth"))
+    wait_player(page, "← reverse")
+    settle(page)
+    no_errors(page)
+    body = page.inner_text("body")
+    assert "6 steps × 3 features" in body and "units 4–7 run in reverse" in body
+    assert "₍ₜ₊₁₎" in diagram_text(page) and "₍ₜ₋₁₎" not in diagram_text(page)
+    page.locator("h1").click()
+    page.keyboard.press("Home")
+    time.sleep(0.5)
+    want = f"hₜ = {float(out[0, 0, 6]):+.3f}"  # unit 6 = reverse unit 2, at step 0 (its last step)
+    assert want in diagram_text(page), (want, diagram_text(page))
+    shot(page, "12_upload_bidirectional_features")

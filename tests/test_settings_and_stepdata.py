@@ -127,3 +127,38 @@ def test_diagram_has_a_readout_only_where_the_model_has_a_head():
     relu = diagram.layout("rnn", "relu")
     assert relu["boxes"][0]["label"] == "h = relu"
     assert "PyTorch" in diagram.layout("gru")["note"]
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_a_bidirectional_models_player_data_agrees_with_the_trace_in_both_directions(cell):
+    """Layer 1 of a 2-layer bidirectional model: the sums under the braces give every gate the trace holds; a
+    reverse unit reads h_{t+1}; the title, diagram and equations say which direction; gradients per run."""
+    from lstm_viz.analysis import Bundle
+
+    rnn = lv.build_module(cell, 4, 5, 2, seed=3, weight_scale=2.0, bidirectional=True)
+    x = np.random.default_rng(0).normal(size=(9, 4)).astype(np.float32)
+    tr, gf = lv.trace(rnn, x), lv.gradient_flow(rnn, x)
+    for unit, d in ((2, 0), (7, 1)):
+        series = explain.unit_series(rnn, tr, gf, 1, unit)
+        for name in tr.gates:
+            pre = series[f"xs_{name}"] + series[f"hs_{name}"]
+            if cell == "gru" and name == "n":
+                pre = series["xs_n"] + series["r"] * series["hs_n"]
+            act = np.tanh(pre) if name in "gn" else 1 / (1 + np.exp(-pre))
+            np.testing.assert_allclose(act, tr.gates[name][1, :, unit], atol=2e-6)
+        if cell == "rnn":
+            np.testing.assert_allclose(np.tanh(series["pre_h"]), tr.h[1, :, unit], atol=2e-6)
+        h = tr.h[1, :, unit]
+        expect_prev = np.concatenate([[0], h[:-1]]) if d == 0 else np.concatenate([h[1:], [0]])
+        np.testing.assert_allclose(series["h_prev"], expect_prev, atol=1e-7)
+        np.testing.assert_allclose(series["dL_dh"], gf.dL_dh[2 + d])
+        np.testing.assert_allclose(series["dhT"], gf.dhT_dht[d])
+        data = stepdata.step_data(Bundle(rnn), tr, gf, list("abcdefghi"), np.zeros(9, bool), None, 1, unit, 0)
+        arrow = "← reverse" if d else "→ forward"
+        assert data["title"].endswith(arrow) and data["diagram"]["banner"].startswith(arrow[0])
+        text = " ".join(sum(data["equations"].values(), []) + [lb["text"] for lb in data["diagram"]["labels"]])
+        assert (("t+1" in text and "₍ₜ₊₁₎" in text and "t-1" not in text and "₍ₜ₋₁₎" not in text) if d else
+                ("t-1" in text and "₍ₜ₋₁₎" in text and "t+1" not in text))
+        t = 4
+        eq = explain.step_equations(rnn, tr, gf, 1, t, unit)
+        assert eq["pytorch"][-1].endswith(f"{tr.h[1, t, unit]:+.4f}")

@@ -49,6 +49,9 @@ def layer_and_unit(ctx, unit: bool = True):
         if s.unit > H - 1:
             state.change(unit=0)
         state.widget(cols[1].number_input, "unit", tr("unit", s.lang), 0, H - 1, help=tr("unit_help", s.lang))
+        if ctx.trace.directions == 2:
+            n = ctx.trace.units_per_direction
+            cols[1].caption(tr("bi_units", s.lang, a=n - 1, b=n, c=2 * n - 1))
 
 
 def step_player(ctx, compact: bool):

@@ -140,6 +140,11 @@ def _upload_bundle(loaded, text: str, mode: str, lang: str) -> analysis.Bundle:
     head = loaded.head
     if head is not None and labels is None and vocab is not None and head.out_features == len(vocab):
         labels = vocab  # a language model: its outputs are its vocabulary
+    features = st.session_state.get("upload_inputs")
+    if features is not None:  # input features from a file: the typed text is not used
+        x = analysis.read_features(features.getvalue(), Path(features.name).name, module.input_size)
+        st.caption(tr("upload_inputs_used", lang, name=Path(features.name).name, T=x.shape[0], m=x.shape[1]))
+        return analysis.Bundle(module, head, None, None, "numbers", None, labels, features=x)
     if vocab is not None and mode != "numbers":
         return analysis.Bundle(module, head, None, vocab, mode, loaded.embedding, labels, own_vocab=True)
     if loaded.embedding is not None and mode != "numbers":

@@ -57,6 +57,8 @@ def render(scenes: list[lessons.Scene]):
                 st.file_uploader(tr("upload_vocab", lang), type=["json", "txt"], key="upload_vocab",
                                  help=tr("upload_vocab_help", lang))
                 st.file_uploader(tr("upload_labels", lang), type=["json", "txt"], key="upload_labels")
+                st.file_uploader(tr("upload_inputs", lang), type=["npy", "csv"], key="upload_inputs",
+                                 help=tr("upload_inputs_help", lang))
             state.widget(st.segmented_control, "mode", tr("mode", lang), SPECS["mode"].choices, required=True,
                          format_func=lambda m: tr(m, lang))
         state.widget(st.selectbox, "imgfmt", tr("chart_format", lang), SPECS["imgfmt"].choices)

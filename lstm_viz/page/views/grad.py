@@ -34,7 +34,10 @@ def knobs(ctx) -> None:
             state.change(fbias=None)
     state.widget(c3.slider, "seqlen", tr("seq_len", lang), 0, MAX_GRAD_STEPS, step=10)
     T = ctx.trace.steps if not state.current().seqlen else state.current().seqlen
-    state.widget(c3.slider, "trunc", tr("truncate", lang), 0, max(T, s.trunc, 1))
+    if rnn.bidirectional:  # truncation follows one direction of time: a bidirectional model's gradient is whole
+        c3.slider(tr("truncate", lang), 0, 1, 0, disabled=True, help=tr("trunc_bi", lang), key="trunc_off")
+    else:
+        state.widget(c3.slider, "trunc", tr("truncate", lang), 0, max(T, s.trunc, 1))
     state.widget(c3.slider, "clip", tr("clip", lang), 0.0, max(10.0, s.clip), step=0.1)
     if ctx.bundle.head is not None:  # the model's own loss, or the probe that needs no output layer
         state.widget(c2.toggle, "probe", tr("use_probe", lang), help=tr("use_probe_help", lang))
@@ -56,7 +59,8 @@ def render(ctx):
         x_digest = cache.digest(genc.x)  # one digest of the input for every flow below
         gkey = key(s, base=mkey, x=x_digest)
         T = genc.x.shape[0]
-        gf = cache.flow(mkey, module, genc.x, g_loss, gkey, s.trunc or None, s.clip or None, T <= MAX_COMPARE_STEPS)
+        trunc = None if module.bidirectional else s.trunc or None
+        gf = cache.flow(mkey, module, genc.x, g_loss, gkey, trunc, s.clip or None, T <= MAX_COMPARE_STEPS)
         flows = {}
         if T <= MAX_COMPARE_STEPS:
             for c, (om, okey) in m.compared().items():
