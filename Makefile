@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench player clean
+.PHONY: run test lint bench player clean serve-class stop-class
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,14 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.app
 
 run: $(VENV)/.app
 	$(BIN)/streamlit run app.py
+
+# a whole class: one Streamlit process per core behind HAProxy (apt-get install haproxy), on port 8501 or PORT=
+PORT ?= 8501
+serve-class: $(VENV)/.app
+	$(BIN)/python deploy/serve_class.py start --port $(PORT)
+
+stop-class:
+	$(BIN)/python deploy/serve_class.py stop
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -1,0 +1,377 @@
+"""A class of simulated students against a local lstm_viz server, over Streamlit's own websocket protocol.
+
+Each student does what Chromium does when a student opens the link: fetches the page and its static files (with
+the browser's Accept-Encoding and the cookies the server set), opens the websocket at /_stcore/stream, asks for
+the first run (a BackMsg rerun_script with the page's query string) and reads the ForwardMsgs until the run is
+done. Then, seeded per student, every 2–4 s it steps through the sequence (the step player runs in the browser:
+no message to the server, counted as instant), now and then switches the view, and once types a sentence
+(BackMsgs carrying the widget states the page holds, with the widget ids the server sent).
+
+    python benchmarks/load_class.py --students 10 25 50 100 --duration 180 [--serve single|class]
+        [--url http://127.0.0.1:8501] [--one-address] [--heavy]
+
+Measured per class size: page open (first request -> first run done), each interaction kind (server time, first
+message sent -> run done), reruns per second, errors (HTTP failures, closed sockets, runs that did not finish,
+exceptions on the page), how many sessions moved between replicas, whether static files came compressed, and
+the servers' memory per session (resident memory before and after, over the students; when this script starts
+the servers). Only loopback addresses are accepted; every student stops at the duration, and the whole run is
+bounded by it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import statistics
+import sys
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+VIEWS = ["One step", "Over time", "Gradients", "Interventions"]  # the views a class switches between (English)
+SENTENCES = ["the cat sat on the mat", "hello world, again", "to be or not to be", "recurrent nets remember"]
+STATIC_PARALLEL = 6  # connections per host a browser opens for static files
+
+
+@dataclass
+class Student:
+    index: int
+    url: str
+    address: str  # the X-Forwarded-For the proxy sees (all alike with --one-address)
+    rng: random.Random
+    jar: CookieJar = field(default_factory=CookieJar)
+    widget_ids: dict = field(default_factory=dict)
+    states: dict = field(default_factory=dict)
+    replicas: set = field(default_factory=set)
+    static_files: int = 0
+    static_gzip: int = 0
+    static_bytes: int = 0
+    sent_bytes: int = 0
+    received_bytes: int = 0
+
+
+@dataclass
+class Results:
+    page_open: list = field(default_factory=list)
+    interactions: dict = field(default_factory=lambda: {"view": [], "text": [], "step": []})
+    reruns: int = 0
+    errors: list = field(default_factory=list)
+    moved: int = 0
+    students: int = 0
+    static_files: int = 0
+    static_gzip: int = 0
+    bytes_per_run: list = field(default_factory=list)
+    replicas: dict = field(default_factory=dict)  # replica name -> students it served
+
+
+def _check_loopback(url: str) -> None:
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if host not in LOOPBACK:
+        raise SystemExit(f"{url}: the load test runs against this machine only (127.0.0.1, localhost or ::1)")
+
+
+def _get(student: Student, path: str) -> tuple[int, bytes, dict]:
+    """One HTTP GET the way the browser sends it (gzip accepted, cookies kept)."""
+    req = urllib.request.Request(student.url + path, headers={
+        "Accept-Encoding": "gzip, deflate, br", "User-Agent": "lstm_viz-load-test", "X-Forwarded-For": student.address})
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(student.jar))
+    with opener.open(req, timeout=60) as r:
+        body = r.read()
+        headers = {k.lower(): v for k, v in r.headers.items()}
+        return r.status, body, headers
+
+
+def static_paths(url: str, browser: bool = True) -> list[str]:
+    """The static files the page loads, as a browser fetched them (recorded with Chromium when it is here and
+    ``browser``), or those its HTML names."""
+    found: list[str] = []
+    try:
+        if not browser:
+            raise RuntimeError("the HTML's list was asked for")
+        from playwright.sync_api import sync_playwright
+
+        from tests.test_browser import ARGS, CHROMIUM
+        if CHROMIUM:
+            with sync_playwright() as p:
+                b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                pg = b.new_page(viewport={"width": 1280, "height": 720})
+                pg.on("request", lambda r: found.append(urllib.parse.urlsplit(r.url).path))
+                pg.goto(url)
+                pg.wait_for_selector(".lv-player[data-t]", timeout=90_000)
+                b.close()
+    except Exception:  # no browser here: the HTML's own list
+        found = []
+    if not found:
+        html = urllib.request.urlopen(url, timeout=30).read().decode()
+        found = ["/" + m.lstrip("./") for m in re.findall(r'(?:src|href)="(\./static/[^"]+)"', html)]
+    return sorted({p for p in found if "/static/" in p or p.endswith((".png", ".ico"))})
+
+
+async def _recv_until_done(ws, student: Student, res: Results) -> bool:
+    """ForwardMsgs until script_finished; collects widget ids, counts bytes; False on an error in the run."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    ok = True
+    while True:
+        data = await asyncio.wait_for(ws.recv(), timeout=120)
+        student.received_bytes += len(data)
+        msg = ForwardMsg()
+        msg.ParseFromString(data)
+        kind = msg.WhichOneof("type")
+        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            el = msg.delta.new_element
+            etype = el.WhichOneof("type")
+            if etype == "exception":
+                ok = False
+                res.errors.append(f"student {student.index}: exception on the page: {el.exception.message[:80]}")
+            elif etype == "alert" and el.alert.format == 1:  # ERROR
+                ok = False
+                res.errors.append(f"student {student.index}: error on the page: {el.alert.body[:80]}")
+            inner = getattr(el, etype, None)
+            wid = getattr(inner, "id", "")
+            if wid and isinstance(wid, str):
+                key = wid.rsplit("-", 1)[-1]
+                student.widget_ids[key] = wid
+        elif kind == "script_finished":
+            if msg.script_finished not in (0, 3):  # FINISHED_SUCCESSFULLY, FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+                if msg.script_finished == 2:  # FINISHED_EARLY_FOR_RERUN: a newer run follows
+                    continue
+                ok = False
+                res.errors.append(f"student {student.index}: run ended with status {msg.script_finished}")
+            res.reruns += 1
+            return ok
+
+
+async def _rerun(ws, student: Student, query: str, res: Results) -> bool:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    back = BackMsg()
+    back.rerun_script.query_string = query
+    back.rerun_script.page_script_hash = ""
+    for wid, (kind, value) in student.states.items():
+        w = WidgetState(id=wid)
+        if kind == "strings":
+            w.string_array_value.data.extend(value)
+        else:
+            w.string_value = value
+        back.rerun_script.widget_states.widgets.append(w)
+    data = back.SerializeToString()
+    student.sent_bytes += len(data)
+    await ws.send(data)
+    return await _recv_until_done(ws, student, res)
+
+
+async def student_session(student: Student, statics: list[str], query: str, duration: float, end: float,
+                          res: Results) -> None:
+    import websockets
+
+    t0 = time.perf_counter()
+    try:
+        status, _, headers = await asyncio.to_thread(_get, student, "/" + (f"?{query}" if query else ""))
+        if headers.get("x-lv-replica"):
+            student.replicas.add(headers["x-lv-replica"])
+        sem = asyncio.Semaphore(STATIC_PARALLEL)
+
+        async def fetch(path):
+            async with sem:
+                st, body, h = await asyncio.to_thread(_get, student, path)
+                student.static_files += 1
+                student.static_bytes += len(body)
+                student.static_gzip += h.get("content-encoding") == "gzip"
+                if st != 200:
+                    res.errors.append(f"student {student.index}: {path} -> HTTP {st}")
+
+        await asyncio.gather(*(fetch(p) for p in statics))
+        ws_url = student.url.replace("http", "ws", 1) + "/_stcore/stream"
+        cookie = "; ".join(f"{c.name}={c.value}" for c in student.jar)
+        headers = {"Origin": student.url, "X-Forwarded-For": student.address}
+        if cookie:
+            headers["Cookie"] = cookie
+        async with websockets.connect(ws_url, subprotocols=["streamlit"], additional_headers=headers,
+                                      max_size=2**26, compression=None, open_timeout=60) as ws:
+            replica = ws.response.headers.get("X-LV-Replica")
+            if replica:
+                student.replicas.add(replica)
+            ok = await _rerun(ws, student, query, res)
+            res.page_open.append(time.perf_counter() - t0)
+            if not ok:
+                return
+            typed = False
+            while True:
+                wait = student.rng.uniform(2.0, 4.0)
+                if time.perf_counter() + wait >= end:
+                    break
+                await asyncio.sleep(wait)
+                r = student.rng.random()
+                if r < 0.8:  # a step: the player in the browser, no server message
+                    res.interactions["step"].append(0.0)
+                    continue
+                if r < 0.95 or typed or "text" not in student.widget_ids:
+                    if "view" not in student.widget_ids:
+                        continue
+                    kind, value = "view", ("strings", [student.rng.choice(VIEWS)])
+                else:
+                    kind, value, typed = "text", ("string", student.rng.choice(SENTENCES)), True
+                student.states[student.widget_ids[kind]] = value
+                t1 = time.perf_counter()
+                before = student.received_bytes
+                if not await _rerun(ws, student, query, res):
+                    return
+                res.interactions[kind].append(time.perf_counter() - t1)
+                res.bytes_per_run.append(student.received_bytes - before)
+    except Exception as exc:  # a refused connection, a closed socket, a timeout: an error for this student
+        res.errors.append(f"student {student.index}: {type(exc).__name__}: {str(exc)[:100]}")
+    finally:
+        if len(student.replicas) > 1:
+            res.moved += 1
+        for r in student.replicas:
+            res.replicas[r] = res.replicas.get(r, 0) + 1
+        res.static_files += student.static_files
+        res.static_gzip += student.static_gzip
+
+
+async def run_class(url: str, n: int, duration: float, arrive: float, statics: list[str], query: str,
+                    one_address: bool, seed: int) -> Results:
+    res = Results(students=n)
+    end = time.perf_counter() + duration
+    tasks = []
+    rng = random.Random(seed)
+    starts = sorted(rng.uniform(0, arrive) for _ in range(n))  # the class opens the link within ``arrive`` s
+    for i, at in enumerate(starts):
+        address = "10.1.2.3" if one_address else f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256 + 1}"
+        st = Student(i, url, address, random.Random(seed * 1000 + i))
+
+        async def later(st=st, at=at):
+            await asyncio.sleep(at)
+            await student_session(st, statics, query, duration, end, res)
+        tasks.append(asyncio.create_task(later()))
+    try:
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=duration + 180)
+    except asyncio.TimeoutError:
+        res.errors.append("the run did not end within its duration + 180 s")
+    return res
+
+
+def rss_kb(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def _q(xs, p):
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def summary(res: Results, duration: float, mem_per_session_mb: float | None) -> dict:
+    out = {"students": res.students, "page_open_p50": _q(res.page_open, 50), "page_open_p95": _q(res.page_open, 95),
+           "page_open_max": max(res.page_open, default=float("nan")), "reruns_per_s": res.reruns / duration,
+           "errors": len(res.errors), "moved_sessions": res.moved,
+           "static_gzip_share": res.static_gzip / res.static_files if res.static_files else float("nan"),
+           "kb_per_rerun": statistics.median(res.bytes_per_run) / 1024 if res.bytes_per_run else float("nan"),
+           "mem_per_session_mb": mem_per_session_mb}
+    for kind, xs in res.interactions.items():
+        out[f"{kind}_n"] = len(xs)
+        out[f"{kind}_p50"], out[f"{kind}_p95"], out[f"{kind}_max"] = _q(xs, 50), _q(xs, 95), max(xs, default=0.0)
+    return out
+
+
+def print_table(rows: list[dict], layout: str) -> None:
+    print(f"\n### {layout}\n")
+    print("| students | page open p50 / p95 / max (s) | view switch p50 / p95 / max (s) | typed text p50 / p95 (s) | "
+          "step | reruns/s | errors | sessions moved | static gzip | MB per session |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        mem = "–" if r["mem_per_session_mb"] is None else f"{r['mem_per_session_mb']:.2f}"
+        print(f"| {r['students']} | {r['page_open_p50']:.2f} / {r['page_open_p95']:.2f} / {r['page_open_max']:.2f} | "
+              f"{r['view_p50']:.2f} / {r['view_p95']:.2f} / {r['view_max']:.2f} | {r['text_p50']:.2f} / "
+              f"{r['text_p95']:.2f} | in the browser ({r['step_n']}) | {r['reruns_per_s']:.1f} | {r['errors']} | "
+              f"{r['moved_sessions']} | {r['static_gzip_share']:.0%} | {mem} |")
+    sys.stdout.flush()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--students", type=int, nargs="+", default=[10])
+    ap.add_argument("--duration", type=float, default=60.0, help="seconds each class uses the page")
+    ap.add_argument("--arrive", type=float, default=10.0, help="seconds within which the class opens the link")
+    ap.add_argument("--serve", choices=["single", "class", "none"], default="single",
+                    help="start one Streamlit process, or the proxy layout (deploy/serve_class.py), or use --url")
+    ap.add_argument("--url", default="http://127.0.0.1:8501", help="with --serve none")
+    ap.add_argument("--query", default="", help="the page address's query string every student opens")
+    ap.add_argument("--one-address", action="store_true", help="every student behind one address (a school NAT)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args(argv)
+    if any(not 1 <= n <= 500 for n in args.students) or not 1 <= args.duration <= 1800:
+        raise SystemExit("--students 1..500 and --duration 1..1800 s")
+    rows = []
+    for n in args.students:
+        server = _serve(args)
+        url, pids, stop = server
+        try:
+            _check_loopback(url)
+            statics = static_paths(url + ("/?" + args.query if args.query else "/"))
+            time.sleep(1.0)
+            before = rss_kb(pids)
+            res = asyncio.run(run_class(url, n, args.duration, args.arrive, statics, args.query, args.one_address,
+                                        args.seed))
+            after = rss_kb(pids)
+            mem = (after - before) / 1024 / n if pids else None
+            rows.append(summary(res, args.duration, mem))
+            for e in res.errors[:5]:
+                print("  error:", e, file=sys.stderr)
+        finally:
+            stop()
+    print_table(rows, {"single": "one Streamlit process", "class": "replicas behind HAProxy",
+                       "none": args.url}[args.serve] + (", all students behind one address" if args.one_address
+                                                       else ""))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+    return 0 if all(r["errors"] == 0 for r in rows) else 1
+
+
+def _serve(args):
+    """(url, server process ids, stop) for this run."""
+    if args.serve == "none":
+        return args.url, [], lambda: None
+    from benchmarks.serving import free_port
+    if args.serve == "single":
+        from benchmarks.serving import start_streamlit
+        proc, url = start_streamlit()
+
+        def stop():
+            proc.terminate()
+            proc.wait(timeout=30)
+        return url, [proc.pid], stop
+    import tempfile
+
+    from deploy.serve_class import start
+    from deploy.serve_class import stop as stop_class
+    run = Path(tempfile.mkdtemp(prefix="lv-class-"))
+    port = free_port()
+    pids = start(port, 2, run, "127.0.0.1", first=free_port(), quiet=True)
+    return f"http://127.0.0.1:{port}", pids, lambda: stop_class(run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
