@@ -30,7 +30,19 @@ from .trace import LayerStates, _frozen, _shift, layer_output, prepare, read_onl
 MAX_TRUNCATED_WORK = 4_000_000  # T · min(k, T) allowed on the step-by-step path (truncation, clamps)
 JACOBIAN_CHUNK = 256  # steps whose Jacobians are held at once before their spectral norms are taken
 
+# The page's work budget for ‖∂h_T/∂h_t‖, a sequential product of T step Jacobians, each [H, G·H] x [G·H, H]:
+# T·G·H³ multiply-adds per direction (about 1.5 s of one core at the budget). Past it the page leaves that one
+# curve out and says why; every other number is still computed.
+JACOBIAN_BUDGET = 10_000_000_000
+
 LossFn = Callable[[torch.Tensor], torch.Tensor]
+
+
+def jacobian_work(module: nn.Module, T: int) -> int:
+    """Multiply-adds of dhT_dht for ``module`` on T steps (see JACOBIAN_BUDGET)."""
+    spec = cells.spec_of(module)
+    G = {"lstm": 4, "gru": 3, "rnn": 1}[spec.cell]
+    return spec.directions * T * G * spec.hidden_size ** 3
 
 
 @dataclass(frozen=True)

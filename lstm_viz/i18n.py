@@ -235,6 +235,10 @@ STRINGS: dict[str, dict[str, str]] = {
                             "hₜ follows from h₍ₜ₊₁₎ (zero after the last step).",
                       "zh": "← 双向层的反向：从序列末尾往前读，hₜ 由 h₍ₜ₊₁₎ 得到（最后一步之后为零）。"},
     "dir_forward": {"en": "→ forward", "zh": "→ 正向"},
+    "jacobian_budget": {"en": "‖∂h_T/∂h_t‖ is left out here: a product of {T} Jacobians of {H}×{H} is past one "
+                              "page's work budget (shorten the sequence or use fewer units to see it).",
+                        "zh": "此处不显示 ‖∂h_T/∂h_t‖：{T} 个 {H}×{H} 雅可比矩阵的乘积超出单次页面的计算预算"
+                              "（缩短序列或减少隐藏单元即可看到）。"},
     "bi_units": {"en": "Bidirectional: units 0–{a} run forward (→), units {b}–{c} run in reverse (←), as in "
                        "PyTorch's output.",
                  "zh": "双向模型：隐藏单元 0–{a} 为正向（→），{b}–{c} 为反向（←），与 PyTorch 的输出顺序一致。"},

@@ -74,3 +74,22 @@ def test_two_replicas_behind_the_proxy_hold_ten_students(tmp_path):
     assert res.moved == 0 and set(res.replicas) == {"r0", "r1"}, res.replicas
     assert res.static_files > 0 and res.static_gzip / res.static_files > 0.9
     assert res.interactions["step"] and all(v == 0.0 for v in res.interactions["step"])
+
+
+def test_the_heaviest_address_stays_within_one_reruns_budget():
+    """The address that cost 125 s of server CPU: the sequential Jacobian product is left out with a message that
+    says why, and every other chart is drawn."""
+    from streamlit.testing.v1 import AppTest
+
+    from lstm_viz.gradients import JACOBIAN_BUDGET, jacobian_work
+    from lstm_viz.models import plain_loaders
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    for k, v in {"source": "random", "hidden": "256", "layers": "3", "view": "grad", "seqlen": "2000"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception and not at.error
+    assert any("past one page's work budget" in i.value for i in at.info)
+    fresh = plain_loaders().fresh
+    assert jacobian_work(fresh("lstm", 8, 256, 3, seed=0), 2000) > JACOBIAN_BUDGET  # left out, as the page said
+    assert jacobian_work(fresh("lstm", 8, 64, 2, seed=0), 1000) <= JACOBIAN_BUDGET  # the usual sizes keep it

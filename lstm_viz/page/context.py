@@ -81,9 +81,16 @@ class Context:
     def flow(self, jacobian: bool | None = None):
         """The GradientFlow of the main model on the typed input under its own loss."""
         if jacobian is None:
-            jacobian = self.trace.steps <= 1000
+            jacobian = self.trace.steps <= 1000 and within_budget(self.bundle.rnn, self.trace.steps)
         return cache.flow(self.models.key, self.bundle.rnn, self.enc.x, self.loss_fn, self.loss_key, None, None,
                           jacobian)
+
+
+def within_budget(module, T: int) -> bool:
+    """Whether ‖∂h_T/∂h_t‖ of this model on T steps fits one rerun's work budget (gradients.JACOBIAN_BUDGET)."""
+    from lstm_viz.gradients import JACOBIAN_BUDGET, jacobian_work
+
+    return jacobian_work(module, T) <= JACOBIAN_BUDGET
 
 
 def _uploaded(upload, lang: str):

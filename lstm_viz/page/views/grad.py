@@ -10,7 +10,7 @@ from lstm_viz import analysis, figures
 from lstm_viz.i18n import tr
 from lstm_viz.settings import MAX_GRAD_STEPS, key
 
-from .. import cache, state
+from .. import cache, context, state
 from ..common import boxes, chart
 
 MAX_COMPARE_STEPS = 2000  # ‖∂h_T/∂h_t‖ is a sequential product: compared across cells up to this length
@@ -60,7 +60,10 @@ def render(ctx):
         gkey = key(s, base=mkey, x=x_digest)
         T = genc.x.shape[0]
         trunc = None if module.bidirectional else s.trunc or None
-        gf = cache.flow(mkey, module, genc.x, g_loss, gkey, trunc, s.clip or None, T <= MAX_COMPARE_STEPS)
+        jac = T <= MAX_COMPARE_STEPS and context.within_budget(module, T)
+        if T <= MAX_COMPARE_STEPS and not jac:  # one student's heavy request must not hold up the class
+            st.info(tr("jacobian_budget", lang, T=T, H=module.hidden_size))
+        gf = cache.flow(mkey, module, genc.x, g_loss, gkey, trunc, s.clip or None, jac)
         flows = {}
         if T <= MAX_COMPARE_STEPS:
             for c, (om, okey) in m.compared().items():
