@@ -108,3 +108,34 @@ def step_loop(module, x, start=0, stop=None, init=None):
 def norms(ts):
     return torch.stack([torch.linalg.vector_norm(t.grad) if t.grad is not None else torch.tensor(0.0, dtype=t.dtype)
                         for t in ts]).double().numpy()
+
+
+def jacobian_norm_through(cell, inputs, steps, h_t, c_t=None):
+    """‖∂h_end/∂h_t‖₂: torch.autograd.functional.jacobian of a loop of ``cell`` over ``steps`` (indices into
+    ``inputs``), starting from h_t (and c_t for an LSTM cell)."""
+    def f(h):
+        c = c_t
+        for s in steps:
+            if c is not None:
+                h, c = cell(inputs[s], (h, c))
+            else:
+                h = cell(inputs[s], h)
+        return h
+
+    J = torch.autograd.functional.jacobian(f, h_t)
+    H = h_t.shape[-1]
+    return torch.linalg.matrix_norm(J.reshape(H, H), ord=2).item()
+
+
+def finite_difference_norms(L, x, eps=1e-6):
+    """‖∂L/∂x_t‖ per step by central differences of a float64 function L of the whole [T, m] array x."""
+    import numpy as np
+
+    grad = np.zeros(x.shape)
+    for t in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            xp, xm = x.copy(), x.copy()
+            xp[t, j] += eps
+            xm[t, j] -= eps
+            grad[t, j] = (L(xp) - L(xm)) / (2 * eps)
+    return np.linalg.norm(grad, axis=1)

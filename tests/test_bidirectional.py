@@ -8,7 +8,7 @@ from torch import nn
 
 import lstm_viz as lv
 from lstm_viz import onednn, textbook
-from reference import bi_step_loop, make_cells, norms
+from reference import bi_step_loop, finite_difference_norms, jacobian_norm_through, make_cells, norms
 from test_engine import CASES, RTOL, head_loss, rel_err
 
 T, M, H = 11, 4, 5
@@ -146,18 +146,7 @@ def jacobian_reference(mod, x, t, d):
              [torch.cat([loop["h"][2 * top - 2][s], loop["h"][2 * top - 1][s]], dim=1).detach() for s in range(T)])
     c_t = loop["c"][2 * top + d][t].detach() if isinstance(mod, nn.LSTM) else None
     later = range(t + 1, T) if d == 0 else range(t - 1, -1, -1)
-
-    def f(h):
-        c = c_t
-        for s in later:
-            if c is not None:
-                h, c = cell(lower[s], (h, c))
-            else:
-                h = cell(lower[s], h)
-        return h
-
-    J = torch.autograd.functional.jacobian(f, loop["h"][2 * top + d][t].detach())
-    return torch.linalg.matrix_norm(J.reshape(H, H), ord=2).item()
+    return jacobian_norm_through(cell, lower, later, loop["h"][2 * top + d][t].detach(), c_t)
 
 
 @pytest.mark.parametrize("layers", [1, 2])
@@ -200,15 +189,8 @@ def test_bidirectional_clamps_match_textbook_and_finite_differences(cell, clamps
     def L(xx):
         return bi_textbook(mod, xx, clamps)[-1]["h"][-1].sum()  # the probe loss on [h_fwd, h_rev] at T-1
 
-    eps, xn = 1e-6, x.numpy()
-    grad = np.zeros(xn.shape)
-    for t in range(xn.shape[0]):
-        for j in range(xn.shape[1]):
-            xp, xm = xn.copy(), xn.copy()
-            xp[t, j] += eps
-            xm[t, j] -= eps
-            grad[t, j] = (L(xp) - L(xm)) / (2 * eps)
-    assert rel_err(gf.dL_dx, np.linalg.norm(grad, axis=1)) <= 1e-6
+    xn = x.numpy()
+    assert rel_err(gf.dL_dx, finite_difference_norms(L, xn)) <= 1e-6
     assert gf.loss == pytest.approx(L(xn), rel=1e-9)
 
 

@@ -12,7 +12,7 @@ import lstm_viz as lv
 from lstm_viz import cells, onednn, textbook
 from lstm_viz.notation import GATE_ORDER
 from lstm_viz.trace import run_layers
-from reference import norms, step_loop
+from reference import jacobian_norm_through, norms, step_loop
 
 CASES = [("lstm", "tanh"), ("gru", "tanh"), ("rnn", "tanh"), ("rnn", "relu")]
 RTOL = 1e-5
@@ -233,18 +233,7 @@ def jacobian_reference(mod, x, t):
     lower = [h.detach() for h in full["h"][top - 1]] if top > 0 else [x[s:s + 1] for s in range(x.shape[0])]
     c_t = full["c"][top][t].detach() if isinstance(mod, nn.LSTM) else None
 
-    def f(h):
-        c = c_t
-        for s in range(t + 1, x.shape[0]):
-            if c is not None:
-                h, c = cell(lower[s], (h, c))
-            else:
-                h = cell(lower[s], h)
-        return h
-
-    J = torch.autograd.functional.jacobian(f, full["h"][top][t].detach())
-    H = mod.hidden_size
-    return torch.linalg.matrix_norm(J.reshape(H, H), ord=2).item()
+    return jacobian_norm_through(cell, lower, range(t + 1, x.shape[0]), full["h"][top][t].detach(), c_t)
 
 
 @pytest.mark.parametrize("layers", [1, 2])

@@ -73,17 +73,22 @@ def _data(cell, source="trained", **kw):
     return m, enc, tr, gf, probs
 
 
+def gates_from_sums(series, tr, cell, layer, unit):
+    """σ / tanh of the two underbraced sums is the gate the trace holds, at every step."""
+    for name in tr.gates:
+        pre = series[f"xs_{name}"] + series[f"hs_{name}"]
+        if cell == "gru" and name == "n":
+            pre = series["xs_n"] + series["r"] * series["hs_n"]
+        act = np.tanh(pre) if name in "gn" else 1 / (1 + np.exp(-pre))
+        np.testing.assert_allclose(act, tr.gates[name][layer, :, unit], atol=2e-6)
+
+
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_equations_with_numbers_agree_with_the_trace(cell):
     m, enc, tr, gf, probs = _data(cell)
     unit = 3
     series = explain.unit_series(m.bundle.rnn, tr, gf, 0, unit)
-    for name in tr.gates:  # σ / tanh of the two underbraced sums is the gate the trace holds
-        pre = series[f"xs_{name}"] + series[f"hs_{name}"]
-        if cell == "gru" and name == "n":
-            pre = series["xs_n"] + series["r"] * series["hs_n"]
-        act = np.tanh(pre) if name in "gn" else 1 / (1 + np.exp(-pre))
-        np.testing.assert_allclose(act, tr.gates[name][0, :, unit], atol=2e-6)
+    gates_from_sums(series, tr, cell, 0, unit)
     if cell == "rnn":
         np.testing.assert_allclose(np.tanh(series["xs_h"] + series["hs_h"]), tr.h[0, :, unit], atol=2e-6)
     t = 4
@@ -140,12 +145,7 @@ def test_a_bidirectional_models_player_data_agrees_with_the_trace_in_both_direct
     tr, gf = lv.trace(rnn, x), lv.gradient_flow(rnn, x)
     for unit, d in ((2, 0), (7, 1)):
         series = explain.unit_series(rnn, tr, gf, 1, unit)
-        for name in tr.gates:
-            pre = series[f"xs_{name}"] + series[f"hs_{name}"]
-            if cell == "gru" and name == "n":
-                pre = series["xs_n"] + series["r"] * series["hs_n"]
-            act = np.tanh(pre) if name in "gn" else 1 / (1 + np.exp(-pre))
-            np.testing.assert_allclose(act, tr.gates[name][1, :, unit], atol=2e-6)
+        gates_from_sums(series, tr, cell, 1, unit)
         if cell == "rnn":
             np.testing.assert_allclose(np.tanh(series["pre_h"]), tr.h[1, :, unit], atol=2e-6)
         h = tr.h[1, :, unit]
