@@ -55,8 +55,6 @@ class Student:
     replicas: set = field(default_factory=set)
     static_files: int = 0
     static_gzip: int = 0
-    static_bytes: int = 0
-    sent_bytes: int = 0
     received_bytes: int = 0
 
 
@@ -167,13 +165,11 @@ async def _rerun(ws, student: Student, query: str, res: Results) -> bool:
             w.string_value = value
         back.rerun_script.widget_states.widgets.append(w)
     data = back.SerializeToString()
-    student.sent_bytes += len(data)
     await ws.send(data)
     return await _recv_until_done(ws, student, res)
 
 
-async def student_session(student: Student, statics: list[str], query: str, duration: float, end: float,
-                          res: Results) -> None:
+async def student_session(student: Student, statics: list[str], query: str, end: float, res: Results) -> None:
     import websockets
 
     t0 = time.perf_counter()
@@ -187,7 +183,6 @@ async def student_session(student: Student, statics: list[str], query: str, dura
             async with sem:
                 st, body, h = await asyncio.to_thread(_get, student, path)
                 student.static_files += 1
-                student.static_bytes += len(body)
                 student.static_gzip += h.get("content-encoding") == "gzip"
                 if st != 200:
                     res.errors.append(f"student {student.index}: {path} -> HTTP {st}")
@@ -254,7 +249,7 @@ async def run_class(url: str, n: int, duration: float, arrive: float, statics: l
 
         async def later(st=st, at=at):
             await asyncio.sleep(at)
-            await student_session(st, statics, query, duration, end, res)
+            await student_session(st, statics, query, end, res)
         tasks.append(asyncio.create_task(later()))
     try:
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=duration + 180)

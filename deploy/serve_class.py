@@ -143,11 +143,13 @@ def stop(run: Path) -> None:
         print("no class is being served")
         return
     for pid in map(int, f.read_text().split()):
-        for sig in (signal.SIGTERM,):
-            try:
-                os.killpg(pid, sig) if _is_group_leader(pid) else os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
+        try:  # a replica leads its own process group (its children go with it); HAProxy is one process
+            if _is_group_leader(pid):
+                os.killpg(pid, signal.SIGTERM)
+            else:
+                os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
     f.unlink()
     (run / "haproxy.pid").unlink(missing_ok=True)
     print("stopped")

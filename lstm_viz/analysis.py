@@ -334,8 +334,7 @@ def flow_table(flow, tokens) -> str:
     for r in range(runs):
         k, d = divmod(r, D)
         top = r >= runs - D
-        jac = None if flow.dhT_dht is None else (flow.dhT_dht if D == 1 else flow.dhT_dht[d])
-        path = None if flow.cell_path is None else (flow.cell_path if D == 1 else flow.cell_path[d])
+        jac, path = flow.top_series("dhT_dht", d), flow.top_series("cell_path", d)
         for t in range(T):
             tok = '"' + str(tokens[t]).replace('"', '""') + '"'
             vals = [flow.dL_dh[r, t], None if flow.dL_dc is None else flow.dL_dc[r, t], flow.dL_dW_hh[r, t],

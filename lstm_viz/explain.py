@@ -67,8 +67,7 @@ def unit_series(module, trace, flow, layer: int, unit: int) -> dict[str, np.ndar
         if flow.dL_dc is not None:
             out["dL_dc"] = np.asarray(flow.dL_dc[run], dtype=np.float64)
         if flow.dhT_dht is not None and layer == trace.num_layers - 1:
-            dhT = flow.dhT_dht if trace.directions == 1 else flow.dhT_dht[d]
-            out["dhT"] = np.asarray(dhT, dtype=np.float64)
+            out["dhT"] = np.asarray(flow.top_series("dhT_dht", d), dtype=np.float64)
     assert all(v.shape == (T,) for v in out.values())
     return out
 

@@ -247,8 +247,7 @@ def gradients(gf, labels: list[str] | None = None, title: str = "", lang: str = 
                        colour_of("h"), y_range, labels, dash or (None if r >= runs - D and d == 0 else "dot"))
         for d in range(D):
             top = runs - D + d
-            jac = None if f.dhT_dht is None else (f.dhT_dht if D == 1 else f.dhT_dht[d])
-            path = None if f.cell_path is None else (f.cell_path if D == 1 else f.cell_path[d])
+            jac, path = f.top_series("dhT_dht", d), f.top_series("cell_path", d)
             if f.dL_dc is not None:
                 _norm_line(fig, back, f.dL_dc[top], f"‖∂L/∂c_t‖{arrows[d]}{suffix}", colour_of("c"), y_range, labels,
                            dash or (None if d == 0 else "dot"))

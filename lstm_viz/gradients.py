@@ -16,7 +16,6 @@ Every quantity is defined as what autograd gives on the step-by-step graph of th
 
 from __future__ import annotations
 
-import types
 from dataclasses import dataclass, fields
 from typing import Callable
 
@@ -91,6 +90,11 @@ class GradientFlow:
 
     def __reduce__(self):  # read-only arrays again after unpickling (st.cache_data copies by pickle)
         return (_make_flow, tuple(getattr(self, f.name) for f in fields(self)))
+
+    def top_series(self, name: str, direction: int = 0) -> np.ndarray | None:
+        """``dhT_dht`` or ``cell_path`` [T] of one direction of the top layer (None where it was not computed)."""
+        a = getattr(self, name)
+        return a if a is None or self.directions == 1 else a[direction]
 
 
 def _make_flow(*values) -> GradientFlow:
@@ -226,7 +230,7 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
             for r in top:
                 f_back = runs[r].gates["f"][1:].t().flip(1).to(torch.float64, memory_format=torch.contiguous_format)
                 back = torch.cumprod(f_back, dim=1).mean(dim=0).flip(0)
-                paths.append(torch.cat([back, back.new_ones(1)]))
+                paths.append(torch.cat([back, back.new_ones(1)]).numpy())
             cell_path = _per_direction(paths, D)
 
     jac = None
@@ -236,31 +240,31 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
             clamp = masks[r] if masks else None
             one = (_jacobian_norms(spec, weights[r], runs[r], clamp) if clamp
                    else _jacobian_norms_unclamped(spec, weights[r], runs[r]))
-            found.append(torch.from_numpy(np.array(one)))
+            found.append(one)
         jac = _per_direction(found, D)
 
-    def norms(ts):
-        """Per run [T] in own time -> [runs, T] in input order, read-only, overflow as inf."""
-        if ts is None:
-            return None
-        a = _frozen(torch.stack([cells.own_time(t, r % D) for r, t in enumerate(ts)]))
-        return read_only(overflow_as_inf(a))
+    def per_run(ts):  # per run [T] in its own time -> [runs, T] in input order
+        return None if ts is None else _norms(torch.stack([cells.own_time(t, r % D) for r, t in enumerate(ts)]))
 
     return GradientFlow(
         cell=spec.cell, loss=float(L_value), loss_name=loss_name,
-        dL_dh=norms(dh), dL_dc=norms(dc), dL_dx=norms([_row_norms(dx)])[0],
-        dhT_dht=jac, cell_path=cell_path, dL_dW_hh=norms(dW),
+        dL_dh=per_run(dh), dL_dc=per_run(dc), dL_dx=_norms(_row_norms(dx)),
+        dhT_dht=jac, cell_path=cell_path, dL_dW_hh=per_run(dW),
         truncate=k, grad_norm=float(overflow_as_inf(np.array(gnorm))), clip=clip,
         grad_norm_clipped=None if clipped is None else float(overflow_as_inf(np.array(clipped))), clamps=tuple(clamps),
         directions=D,
     )
 
 
-def _per_direction(per_run: list[torch.Tensor], D: int) -> np.ndarray:
-    """The top layer's per-direction series in input order: [T] for one direction, [2, T] for two."""
-    series = [cells.own_time(t, d) for d, t in enumerate(per_run)]
-    a = _frozen(series[0] if D == 1 else torch.stack(series))
-    return read_only(np.ascontiguousarray(a)) if not a.flags.c_contiguous else a
+def _norms(t: torch.Tensor) -> np.ndarray:
+    """A read-only NumPy copy of norms, an overflowed one as inf."""
+    return read_only(overflow_as_inf(_frozen(t)))
+
+
+def _per_direction(per_run: list[np.ndarray], D: int) -> np.ndarray:
+    """The top layer's per-direction series (each in its run's own time) in input order: [T] for one direction,
+    [2, T] for two."""
+    return read_only(per_run[0] if D == 1 else np.stack([per_run[0], per_run[1][::-1]]))
 
 
 def _fused_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
@@ -287,7 +291,7 @@ def _fused_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
             outs.append(out)
             probes.append(probe)
             ins.append(own)
-        inp = layer_output(spec, [types.SimpleNamespace(h=o) for o in outs], k)
+        inp = layer_output(spec, outs, k, get=lambda o: o)
     L = _evaluate(fn, inp)
     L.backward()
 
