@@ -7,17 +7,18 @@ view with a lesson scene, the header goes in a narrow left column and the view (
 import streamlit as st
 import torch
 
-from lstm_viz import lessons
 from lstm_viz.i18n import tr
-from lstm_viz.page import context, lesson, player, sidebar, state
+from lstm_viz.page import cache, context, janitor, lesson, player, sidebar, state
 from lstm_viz.page.views import VIEWS, train
 from lstm_viz.settings import VIEWS as VIEW_NAMES
 
 torch.set_num_threads(1)
 st.set_page_config(page_title="lstm_viz", layout="wide")
 
+cache.freeze_startup_objects()
+janitor.start()
 player.install()
-scenes = lessons.load_lessons()
+scenes = cache.lessons()
 settings = state.start(scenes)
 upload = sidebar.render(scenes)
 scene = lesson.scene_of(scenes)

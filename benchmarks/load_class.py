@@ -50,6 +50,7 @@ class Student:
     address: str  # the X-Forwarded-For the proxy sees (all alike with --one-address)
     rng: random.Random
     jar: CookieJar = field(default_factory=CookieJar)
+    session_id: str = ""  # the server's id for this student's session (from its new_session message)
     widget_ids: dict = field(default_factory=dict)
     states: dict = field(default_factory=dict)
     replicas: set = field(default_factory=set)
@@ -126,7 +127,9 @@ async def _recv_until_done(ws, student: Student, res: Results) -> bool:
         msg = ForwardMsg()
         msg.ParseFromString(data)
         kind = msg.WhichOneof("type")
-        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+        if kind == "new_session":
+            student.session_id = msg.new_session.initialize.session_id
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             el = msg.delta.new_element
             etype = el.WhichOneof("type")
             if etype == "exception":

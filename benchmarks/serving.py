@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -18,12 +19,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_streamlit() -> tuple[subprocess.Popen, str]:
-    """(process, url) once the server answers its health check; RuntimeError if it never does (60 s)."""
+def start_streamlit(options: tuple[str, ...] = (), env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """(process, url) once the server answers its health check; RuntimeError if it never does (60 s).
+    ``options``: more `streamlit run` options; ``env``: more environment variables."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--server.address", "127.0.0.1"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--server.port", str(port), "--server.address", "127.0.0.1", *options],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:

@@ -433,3 +433,30 @@ def test_the_unrolled_view_on_request_and_in_scene_one():
     spec = chart_with(at, "Unrolled over the first steps")
     backward = [a["text"] for a in spec["layout"]["annotations"] if "e" in a.get("text", "") and a["text"][0].isdigit()]
     assert len(backward) == 7  # ‖∂L/∂h_t‖ on each backward edge of the first eight steps
+
+
+def test_charts_are_built_once_and_follow_every_setting_they_draw():
+    """Charts are cached as JSON per (data, arguments): a second session gets the same charts as the session that
+    built them, and a setting a chart draws (the unit outlined, the gradient's clip, the language) changes it."""
+    from lstm_viz import figures
+    from lstm_viz.page import cache
+
+    cache.figure_json.clear()
+    built = specs(ok(new(view="time", unit="2")))  # built in this run
+    assert specs(ok(new(view="time", unit="2"))) == built  # read back from the cache
+    again = ok(new(view="time", unit="2"))
+    at = again.number_input(key="unit").set_value(5).run()
+    heat = specs(ok(at))[0]
+    outlined = {(s["y0"], s["y1"]) for s in heat["layout"]["shapes"]}
+    assert outlined == {(4.5, 5.5)} and heat != built[0]
+    at.number_input(key="unit").set_value(2).run()
+    assert specs(ok(at)) == built
+    # what the cache returned is what the figure function draws on the page's data
+    model, task, enc, trace = shipped_trace("brackets_lstm", task_text := at.session_state["text"])
+    direct = json.loads(figures.heatmaps(trace, 0, enc.labels, None, "en", highlight=(2,)).to_json())
+    assert direct == built[0], task_text
+    g = ok(new(view="grad"))
+    clip0 = specs(g)[0]
+    g.slider(key="clip").set_value(0.5).run()
+    assert specs(ok(g))[0] != clip0
+    assert specs(ok(new(view="grad", lang="zh")))[0]["layout"] != clip0["layout"]

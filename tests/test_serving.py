@@ -93,3 +93,53 @@ def test_the_heaviest_address_stays_within_one_reruns_budget():
     fresh = plain_loaders().fresh
     assert jacobian_work(fresh("lstm", 8, 256, 3, seed=0), 2000) > JACOBIAN_BUDGET  # left out, as the page said
     assert jacobian_work(fresh("lstm", 8, 64, 2, seed=0), 1000) <= JACOBIAN_BUDGET  # the usual sizes keep it
+
+
+def _upload_bytes(url: str) -> int:
+    """Bytes of uploaded files the server holds, from its own metrics (0 when it holds none)."""
+    import urllib.request
+
+    text = urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=10).read().decode()
+    return sum(int(float(line.rsplit(" ", 1)[1])) for line in text.splitlines()
+               if line.startswith("cache_memory_bytes") and "UploadedFileManager" in line)
+
+
+def test_a_closed_tab_gives_back_its_session_and_its_uploads():
+    """A student uploads a model file and closes the tab: once the reconnect grace has passed, the server holds
+    neither the session nor the file (Streamlit alone would keep the file as long as the process runs)."""
+    import random
+    import time
+    import urllib.request
+
+    import websockets
+
+    from benchmarks.serving import start_streamlit
+
+    proc, url = start_streamlit(("--server.disconnectedSessionTTL", "1", "--server.enableXsrfProtection", "false"),
+                                env={"LSTM_VIZ_SWEEP_SECONDS": "0.5"})
+    size = 2 * 2**20
+    try:
+        async def visit():
+            st = load_class.Student(0, url, "127.0.0.1", random.Random(0))
+            async with websockets.connect(url.replace("http", "ws", 1) + "/_stcore/stream",
+                                          subprotocols=["streamlit"], additional_headers={"Origin": url}) as ws:
+                res = load_class.Results()
+                assert await load_class._rerun(ws, st, "", res), res.errors
+                assert st.session_id
+                body = (b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.pt\"\r\n"
+                        b"Content-Type: application/octet-stream\r\n\r\n" + b"\0" * size + b"\r\n--b--\r\n")
+                req = urllib.request.Request(f"{url}/_stcore/upload_file/{st.session_id}/f1", data=body,
+                                             method="PUT",
+                                             headers={"Content-Type": "multipart/form-data; boundary=b"})
+                assert urllib.request.urlopen(req, timeout=30).status in (200, 204)
+                assert _upload_bytes(url) >= size  # held while the tab is open
+                await asyncio.sleep(2.0)
+                assert _upload_bytes(url) >= size  # and not swept while it is connected
+        asyncio.run(visit())
+        deadline = time.monotonic() + 30
+        while _upload_bytes(url) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _upload_bytes(url) == 0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

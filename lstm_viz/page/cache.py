@@ -8,12 +8,14 @@ settings' own cache keys (lstm_viz.settings.key) plus a digest of the input.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 
 import numpy as np
 import streamlit as st
 
 import lstm_viz as lv
+import lstm_viz.lessons
 from lstm_viz import models, stepdata
 from lstm_viz.cells import build_module
 from lstm_viz.models import Loaders
@@ -31,6 +33,25 @@ def fresh(cell: str, input_size: int, hidden: int, layers: int, seed: int = 0, w
 
 
 LOADERS = Loaders(shipped, fresh)
+
+_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """Once per process: move what exists after the imports (torch, plotly, streamlit: about 200,000 objects)
+    out of the garbage collector's sight. Streamlit collects all generations after every run
+    (runner.postScriptGC); without this, that collection was about 0.11 CPU-s of a 0.2 CPU-s rerun."""
+    global _frozen
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
+
+
+@st.cache_data(show_spinner=False)
+def lessons():
+    """The lesson scenes, read once per process; each run gets its own copy (scenes hold dicts)."""
+    return lstm_viz.lessons.load_lessons()
 
 
 def digest(x: np.ndarray) -> str:
@@ -52,6 +73,12 @@ def flow(key: str, _module, x: np.ndarray, _loss, loss_key: str, truncate, clip,
 @st.cache_data(max_entries=64, show_spinner=False)
 def intervention(key: str, _module, x: np.ndarray, _loss, loss_key: str, clamps_key: str, _clamps):
     return lv.intervene(_module, x, _clamps, loss=_loss, jacobian=False)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def figure_json(data_key: str, parts: tuple, _build) -> str:
+    """A chart's Plotly JSON, built once per (data the figure draws, the figure's other arguments)."""
+    return _build().to_json()
 
 
 @st.cache_data(max_entries=128, show_spinner=False)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
+from lstm_viz import figures
 from lstm_viz.i18n import tr
 from lstm_viz.settings import key as settings_key
 from lstm_viz.stepdata import WINDOW, window_of
@@ -26,6 +28,28 @@ def chart(fig, key: str, where=None):
         fig.update_annotations(font_size=PRESENTER_FONT)
     (where or st).plotly_chart(fig, key=key, config={"displaylogo": False, "toImageButtonOptions": {
         "format": s.imgfmt, "filename": f"lstm_viz_{key}"}})
+
+
+def _part(v):
+    """A plain argument as itself (numpy scalars as Python numbers, lists as tuples); a data object by its type."""
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, (tuple, list)):
+        return tuple(_part(a) for a in v)
+    return f"<{type(v).__name__}>"
+
+
+def built(data_key: str, build, *args, **kwargs):
+    """``build(*args, **kwargs)``, built once per process and kept as JSON (cache.figure_json).
+
+    ``data_key`` names the data objects among the arguments (the model, input and loss of a trace or a
+    GradientFlow: the page's own cache keys); every plain argument (numbers, text, tuples and lists of them: layer,
+    unit, language, window, labels) is part of the key as it is. Each run gets its own Figure read from that JSON,
+    read back with figures.from_json."""
+    parts = (build.__name__, _part(args), tuple(sorted((k, _part(v)) for k, v in kwargs.items())))
+    return figures.from_json(cache.figure_json(data_key, parts, lambda: build(*args, **kwargs)))
 
 
 def boxes(ctx):

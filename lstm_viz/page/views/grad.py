@@ -11,7 +11,7 @@ from lstm_viz.i18n import tr
 from lstm_viz.settings import MAX_GRAD_STEPS, key
 
 from .. import cache, context, state
-from ..common import boxes, chart
+from ..common import boxes, built, chart
 
 MAX_COMPARE_STEPS = 2000  # ‖∂h_T/∂h_t‖ is a sequential product: compared across cells up to this length
 
@@ -57,26 +57,28 @@ def render(ctx):
         g_loss, g_desc = analysis.loss_for(gb, genc, probe=s.probe) if s.seqlen else (ctx.loss_fn,
                                                                                        {lang: ctx.loss_text})
         x_digest = cache.digest(genc.x)  # one digest of the input for every flow below
-        gkey = key(s, base=mkey, x=x_digest)
+        gkey = key(s, "probe", base=mkey, x=x_digest)
         T = genc.x.shape[0]
         trunc = None if module.bidirectional else s.trunc or None
         jac = T <= MAX_COMPARE_STEPS and context.within_budget(module, T)
         if T <= MAX_COMPARE_STEPS and not jac:  # one student's heavy request must not hold up the class
             st.info(tr("jacobian_budget", lang, T=T, H=module.hidden_size))
         gf = cache.flow(mkey, module, genc.x, g_loss, gkey, trunc, s.clip or None, jac)
-        flows = {}
+        flows, okeys = {}, []
         if T <= MAX_COMPARE_STEPS:
             for c, (om, okey) in m.compared().items():
+                okeys.append(okey)
                 flows[c] = cache.flow(okey, om, genc.x, "probe", key(s, base=okey, x=x_digest), None, None, False)
     except ValueError as exc:
         st.error(str(exc))
         return
+    fkey = "|".join([key(s, "trunc", "clip", base=gkey), *okeys])  # what the charts below draw
     # one range for both charts, wide enough for either, so the two can be read against each other
     y_range = figures.log_range(*[a for f in [gf, *flows.values()] for a in (f.dL_dh, f.dL_dc, f.dL_dx, f.dhT_dht)])
 
     def main_chart():
         st.caption(f"{tr('loss_used', lang)}: {g_desc[lang]}")
-        chart(figures.gradients(gf, genc.labels, g_desc[lang], lang, y_range=y_range), "gradients")
+        chart(built(fkey, figures.gradients, gf, genc.labels, g_desc[lang], lang, y_range=y_range), "gradients")
         if gf.clip is not None:
             st.write(tr("grad_norm", lang, a=gf.grad_norm, b=gf.grad_norm_clipped, c=gf.clip))
 
@@ -85,7 +87,7 @@ def render(ctx):
         if not flows:
             st.info(tr("compare_limit", lang, n=MAX_COMPARE_STEPS))
             return
-        chart(figures.compare_cells(flows, lang, y_range=y_range), "compare")
+        chart(built(fkey, figures.compare_cells, flows, lang, y_range=y_range), "compare")
         st.caption(tr("compare_caption", lang))
 
     order = [compare_chart, main_chart] if ctx.presenting and ctx.figure.get("chart") == "compare" else \
@@ -94,4 +96,5 @@ def render(ctx):
         for draw in order:
             draw()
     if not s.seqlen:  # the typed sequence: its first steps unrolled, with the gradient on the backward edges
-        chart(figures.unrolled(ctx.trace, gf, ctx.labels, ctx.top_labels(), lang=lang), "unrolled_chart")
+        chart(built(fkey, figures.unrolled, ctx.trace, gf, ctx.labels, ctx.top_labels(), lang=lang),
+              "unrolled_chart")

@@ -10,7 +10,7 @@ from lstm_viz.i18n import tr
 from lstm_viz.notation import GATE_ORDER, gate_range
 
 from .. import cache, state
-from ..common import boxes, chart, layer_and_unit
+from ..common import boxes, built, chart, layer_and_unit
 
 
 def render(ctx):
@@ -51,14 +51,16 @@ def render(ctx):
         st.error(str(exc))
         return
     gf1 = ctx.flow(jacobian=False)
+    data = f"{ctx.loss_key}|{clamp!r}"  # what the two charts draw: the model, input and loss, and the clamp
     fields = ctx.figure.get("fields") if ctx.presenting else None
     with figs:
-        chart(figures.compare_traces(ctx.trace, tr2, ctx.layer, ctx.unit, ctx.labels, lang, fields=fields),
-              "cmp_trace")
+        chart(built(data, figures.compare_traces, ctx.trace, tr2, ctx.layer, ctx.unit, ctx.labels, lang,
+                    fields=fields), "cmp_trace")
         _effects(ctx, tr2, T, lang)
     with rest:
-        chart(figures.gradients(gf1, ctx.labels, f"{tr('f_original', lang)} / {tr('f_clamped', lang)}: "
-                                f"{ctx.loss_text}", lang, other=gf2, other_name=tr("f_clamped", lang)), "g_compare")
+        chart(built(data, figures.gradients, gf1, ctx.labels, f"{tr('f_original', lang)} / "
+                    f"{tr('f_clamped', lang)}: {ctx.loss_text}", lang, other=gf2, other_name=tr("f_clamped", lang)),
+              "g_compare")
 
 
 def _effects(ctx, tr2, T: int, lang: str) -> None:

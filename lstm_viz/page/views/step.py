@@ -10,7 +10,7 @@ from lstm_viz import figures
 from lstm_viz.i18n import tr
 
 from .. import state
-from ..common import boxes, chart, layer_and_unit, step_player
+from ..common import boxes, built, chart, layer_and_unit, step_player
 
 
 def render(ctx):
@@ -22,5 +22,5 @@ def render(ctx):
         step_player(ctx, compact=False)
     if unrolled:
         ctx = ctx.now()
-        chart(figures.unrolled(ctx.trace, ctx.flow(), ctx.labels, ctx.top_labels(), layer=ctx.layer,
-                               lang=ctx.s.lang), "unrolled_chart")
+        chart(built(ctx.loss_key, figures.unrolled, ctx.trace, ctx.flow(), ctx.labels, ctx.top_labels(),
+                    layer=ctx.layer, lang=ctx.s.lang), "unrolled_chart")

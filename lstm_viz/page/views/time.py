@@ -10,7 +10,7 @@ from lstm_viz import figures
 from lstm_viz.i18n import tr
 
 from .. import state
-from ..common import boxes, chart, layer_and_unit, step_player
+from ..common import boxes, built, chart, layer_and_unit, step_player
 
 PRESENTER_HEIGHT = 470  # px of the key heatmaps in presenter view (under the player's bar, within 720)
 
@@ -37,9 +37,9 @@ def render(ctx):
     named = tuple(u for u in (s.units or ()) if u < H) if s.scene else ()  # units a scene names are outlined
     fields = ctx.figure.get("fields") if ctx.presenting else None
     with key_figure:
-        chart(figures.heatmaps(tr_, ctx.layer, ctx.labels, window, lang, fields=fields,
-                               highlight=tuple(sorted({ctx.unit, *named})),
-                               height=PRESENTER_HEIGHT if fields else None), "heatmaps")
+        chart(built(ctx.loss_key, figures.heatmaps, tr_, ctx.layer, ctx.labels, window, lang, fields=fields,
+                    highlight=tuple(sorted({ctx.unit, *named})), height=PRESENTER_HEIGHT if fields else None),
+              "heatmaps")
     first = tuple(range(min(3, H)))
     state.preset("units", list(s.units or first), lambda v: all(u < H for u in v), list(first))
     with key_figure:  # below the heatmaps, in every layout
@@ -48,8 +48,9 @@ def render(ctx):
                              value_of=lambda v: None if tuple(v) == first else tuple(v))
         units = first if units is None else units
         if units and T <= 4 * figures.MAX_COLUMNS:
-            chart(figures.unit_lines(tr_, ctx.layer, list(units), ctx.labels, lang), "lines")
+            chart(built(ctx.loss_key, figures.unit_lines, tr_, ctx.layer, list(units), ctx.labels, lang), "lines")
         if T <= 2000:
-            chart(figures.text_colouring(tr_, ctx.layer, ctx.unit, list(ctx.enc.tokens), lang=lang), "text_colour")
+            chart(built(ctx.loss_key, figures.text_colouring, tr_, ctx.layer, ctx.unit, list(ctx.enc.tokens),
+                        lang=lang), "text_colour")
         if tr_.gates:
-            chart(figures.saturation(tr_, ctx.layer, lang), "saturation")
+            chart(built(ctx.loss_key, figures.saturation, tr_, ctx.layer, lang), "saturation")

@@ -1,0 +1,96 @@
+"""Server CPU-seconds per rerun, by view: one Streamlit process, one simulated student at a time over the
+websocket (benchmarks/load_class.py's own client), the server's user+system CPU read from /proc around each run.
+
+For every view, three numbers (median over --repeats):
+- first open: a new session opens ``/?view=V`` while no session has seen this view (model, input, figures cold);
+- open: another new session opens the same address (what the 2nd…100th student of a class costs);
+- switch: a session already on the page switches to this view from the one-step view.
+
+    python benchmarks/rerun_cpu.py [--repeats 5] [--query "task=brackets"]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.load_class import Results, Student, _rerun  # noqa: E402
+from lstm_viz.i18n import tr  # noqa: E402
+from lstm_viz.settings import VIEWS  # noqa: E402
+
+TICK = 100  # clock ticks per second in /proc/<pid>/stat (USER_HZ)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+async def _session(url: str, query: str, pid: int, switch_to: str | None, res: Results) -> tuple[float, float]:
+    """(CPU of opening the page, CPU of switching to ``switch_to`` afterwards or nan)."""
+    import websockets
+
+    st = Student(0, url, "127.0.0.1", random.Random(0))
+    ws_url = url.replace("http", "ws", 1) + "/_stcore/stream"
+    async with websockets.connect(ws_url, subprotocols=["streamlit"], additional_headers={"Origin": url},
+                                  max_size=2**26, compression=None) as ws:
+        c0 = cpu_seconds(pid)
+        await _rerun(ws, st, query, res)
+        await asyncio.sleep(0.05)
+        opened = cpu_seconds(pid) - c0
+        switched = float("nan")
+        if switch_to is not None:
+            st.states[st.widget_ids["view"]] = ("strings", [tr(f"v_{switch_to}", "en")])
+            c0 = cpu_seconds(pid)
+            await _rerun(ws, st, query, res)
+            await asyncio.sleep(0.05)
+            switched = cpu_seconds(pid) - c0
+    return opened, switched
+
+
+def measure(url: str, pid: int, base: str, repeats: int) -> list[tuple[str, float, float, float]]:
+    rows = []
+    res = Results()
+    for view in VIEWS:
+        q = "&".join(p for p in (base, f"view={view}") if p)
+        first, _ = asyncio.run(_session(url, q, pid, None, res))
+        opens = [asyncio.run(_session(url, q, pid, None, res))[0] for _ in range(repeats)]
+        step_q = "&".join(p for p in (base, "view=step") if p)
+        switches = [asyncio.run(_session(url, step_q, pid, view, res))[1] for _ in range(repeats)]
+        rows.append((view, first, statistics.median(opens), statistics.median(switches)))
+        print(f"| {view} | {first:.3f} | {rows[-1][2]:.3f} | {rows[-1][3]:.3f} |", flush=True)
+    if res.errors:
+        print("errors:", *res.errors[:5], sep="\n  ", file=sys.stderr)
+    return rows
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--query", default="", help="settings every address carries besides view=")
+    args = ap.parse_args(argv)
+    from benchmarks.serving import start_streamlit
+
+    proc, url = start_streamlit()
+    try:
+        print(f"\nServer CPU-seconds per rerun{' for ' + args.query if args.query else ''} (median of "
+              f"{args.repeats}):\n")
+        print("| view | first open (cold) | open (warm) | switch from one step |")
+        print("|---|---|---|---|")
+        measure(url, proc.pid, args.query, args.repeats)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
