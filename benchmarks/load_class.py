@@ -3,12 +3,19 @@
 Each student does what Chromium does when a student opens the link: fetches the page and its static files (with
 the browser's Accept-Encoding and the cookies the server set), opens the websocket at /_stcore/stream, asks for
 the first run (a BackMsg rerun_script with the page's query string) and reads the ForwardMsgs until the run is
-done. Then, seeded per student, every 2–4 s it steps through the sequence (the step player runs in the browser:
-no message to the server, counted as instant), now and then switches the view, and once types a sentence
-(BackMsgs carrying the widget states the page holds, with the widget ids the server sent).
+done, keeping the hashes of the large messages it received (as Streamlit's page does, so the server sends a
+reference the next time instead of the message). The websocket offers compression, as Chromium's does. Then,
+seeded per student, every 2–4 s it steps through the sequence (the step player runs in the browser: no message to
+the server, counted as instant), now and then switches the view, and once types a sentence (BackMsgs carrying the
+widget states the page holds, with the widget ids the server sent).
 
     python benchmarks/load_class.py --students 10 25 50 100 --duration 180 [--serve single|class]
-        [--url http://127.0.0.1:8501] [--one-address] [--heavy]
+        [--url http://127.0.0.1:8501] [--one-address] [--heavy] [--leave]
+
+--heavy: one more visitor opens the heaviest address the page allows (H = 256, 3 layers, the gradient view at
+2,000 steps), with a new seed each time so no cache helps, one after another for the whole run.
+--leave: after the class has gone, wait for the reconnect grace and the janitor, then read the servers' memory
+again (how much of what the sessions held came back).
 
 Measured per class size: page open (first request -> first run done), each interaction kind (server time, first
 message sent -> run done), reruns per second, errors (HTTP failures, closed sockets, runs that did not finish,
@@ -52,11 +59,13 @@ class Student:
     jar: CookieJar = field(default_factory=CookieJar)
     session_id: str = ""  # the server's id for this student's session (from its new_session message)
     widget_ids: dict = field(default_factory=dict)
+    cached: set = field(default_factory=set)  # hashes of the large messages this tab keeps (as Streamlit's page does)
     states: dict = field(default_factory=dict)
     replicas: set = field(default_factory=set)
     static_files: int = 0
     static_gzip: int = 0
-    received_bytes: int = 0
+    received_bytes: int = 0  # message bytes, as the page reads them
+    wire_bytes: int = 0  # bytes off the socket (after websocket compression, when the server compresses)
 
 
 @dataclass
@@ -69,7 +78,8 @@ class Results:
     students: int = 0
     static_files: int = 0
     static_gzip: int = 0
-    bytes_per_run: list = field(default_factory=list)
+    bytes_per_run: list = field(default_factory=list)  # on the wire, per interaction
+    heavy: list = field(default_factory=list)  # seconds per open of the heaviest address (--heavy)
     replicas: dict = field(default_factory=dict)  # replica name -> students it served
 
 
@@ -116,6 +126,16 @@ def static_paths(url: str, browser: bool = True) -> list[str]:
     return sorted({p for p in found if "/static/" in p or p.endswith((".png", ".ico"))})
 
 
+def count_wire(ws, student: Student) -> None:
+    """Count the bytes this connection reads off its socket into ``student.wire_bytes``."""
+    received = ws.data_received
+
+    def counted(data: bytes) -> None:
+        student.wire_bytes += len(data)
+        received(data)
+    ws.data_received = counted
+
+
 async def _recv_until_done(ws, student: Student, res: Results) -> bool:
     """ForwardMsgs until script_finished; collects widget ids, counts bytes; False on an error in the run."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -127,6 +147,8 @@ async def _recv_until_done(ws, student: Student, res: Results) -> bool:
         msg = ForwardMsg()
         msg.ParseFromString(data)
         kind = msg.WhichOneof("type")
+        if msg.metadata.cacheable and msg.hash:
+            student.cached.add(msg.hash)
         if kind == "new_session":
             student.session_id = msg.new_session.initialize.session_id
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
@@ -160,6 +182,7 @@ async def _rerun(ws, student: Student, query: str, res: Results) -> bool:
     back = BackMsg()
     back.rerun_script.query_string = query
     back.rerun_script.page_script_hash = ""
+    back.rerun_script.cached_message_hashes.extend(sorted(student.cached))  # the server then sends references
     for wid, (kind, value) in student.states.items():
         w = WidgetState(id=wid)
         if kind == "strings":
@@ -197,7 +220,8 @@ async def student_session(student: Student, statics: list[str], query: str, end:
         if cookie:
             headers["Cookie"] = cookie
         async with websockets.connect(ws_url, subprotocols=["streamlit"], additional_headers=headers,
-                                      max_size=2**26, compression=None, open_timeout=60) as ws:
+                                      max_size=2**26, open_timeout=60) as ws:
+            count_wire(ws, student)
             replica = ws.response.headers.get("X-LV-Replica")
             if replica:
                 student.replicas.add(replica)
@@ -223,11 +247,11 @@ async def student_session(student: Student, statics: list[str], query: str, end:
                     kind, value, typed = "text", ("string", student.rng.choice(SENTENCES)), True
                 student.states[student.widget_ids[kind]] = value
                 t1 = time.perf_counter()
-                before = student.received_bytes
+                before = student.wire_bytes
                 if not await _rerun(ws, student, query, res):
                     return
                 res.interactions[kind].append(time.perf_counter() - t1)
-                res.bytes_per_run.append(student.received_bytes - before)
+                res.bytes_per_run.append(student.wire_bytes - before)
     except Exception as exc:  # a refused connection, a closed socket, a timeout: an error for this student
         res.errors.append(f"student {student.index}: {type(exc).__name__}: {str(exc)[:100]}")
     finally:
@@ -239,11 +263,33 @@ async def student_session(student: Student, statics: list[str], query: str, end:
         res.static_gzip += student.static_gzip
 
 
+HEAVY = "source=random&hidden=256&layers=3&view=grad&seqlen=2000"  # the heaviest address the settings allow
+
+
+async def heavy_visitor(url: str, end: float, res: Results) -> None:
+    """Opens HEAVY with a fresh seed (nothing cached), again and again until ``end``."""
+    import websockets
+
+    k = 0
+    while time.perf_counter() < end - 5:
+        k += 1
+        st = Student(-k, url, "10.255.255.254", random.Random(k))
+        try:
+            async with websockets.connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                                          additional_headers={"Origin": url}, max_size=2**26,
+                                          open_timeout=60) as ws:
+                t0 = time.perf_counter()
+                if await _rerun(ws, st, f"{HEAVY}&seed={k}", res):
+                    res.heavy.append(time.perf_counter() - t0)
+        except Exception as exc:
+            res.errors.append(f"heavy visitor: {type(exc).__name__}: {str(exc)[:100]}")
+
+
 async def run_class(url: str, n: int, duration: float, arrive: float, statics: list[str], query: str,
-                    one_address: bool, seed: int) -> Results:
+                    one_address: bool, seed: int, heavy: bool = False) -> Results:
     res = Results(students=n)
     end = time.perf_counter() + duration
-    tasks = []
+    tasks = [asyncio.create_task(heavy_visitor(url, end, res))] if heavy else []
     rng = random.Random(seed)
     starts = sorted(rng.uniform(0, arrive) for _ in range(n))  # the class opens the link within ``arrive`` s
     for i, at in enumerate(starts):
@@ -273,6 +319,18 @@ def rss_kb(pids: list[int]) -> int:
     return total
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (clock ticks of /proc/<pid>/stat, 100 per second)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / 100
+
+
 def _q(xs, p):
     if not xs:
         return float("nan")
@@ -280,13 +338,15 @@ def _q(xs, p):
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
-def summary(res: Results, duration: float, mem_per_session_mb: float | None) -> dict:
+def summary(res: Results, duration: float, mem_per_session_mb: float | None, cpu: float | None = None,
+            left_mb: float | None = None) -> dict:
     out = {"students": res.students, "page_open_p50": _q(res.page_open, 50), "page_open_p95": _q(res.page_open, 95),
            "page_open_max": max(res.page_open, default=float("nan")), "reruns_per_s": res.reruns / duration,
            "errors": len(res.errors), "moved_sessions": res.moved,
            "static_gzip_share": res.static_gzip / res.static_files if res.static_files else float("nan"),
            "kb_per_rerun": statistics.median(res.bytes_per_run) / 1024 if res.bytes_per_run else float("nan"),
-           "mem_per_session_mb": mem_per_session_mb}
+           "mem_per_session_mb": mem_per_session_mb, "cpu_per_rerun": cpu / res.reruns if cpu and res.reruns else None,
+           "left_mb": left_mb, "heavy_n": len(res.heavy), "heavy_p50": _q(res.heavy, 50)}
     for kind, xs in res.interactions.items():
         out[f"{kind}_n"] = len(xs)
         out[f"{kind}_p50"], out[f"{kind}_p95"], out[f"{kind}_max"] = _q(xs, 50), _q(xs, 95), max(xs, default=0.0)
@@ -296,15 +356,25 @@ def summary(res: Results, duration: float, mem_per_session_mb: float | None) -> 
 def print_table(rows: list[dict], layout: str) -> None:
     print(f"\n### {layout}\n")
     print("| students | page open p50 / p95 / max (s) | view switch p50 / p95 / max (s) | typed text p50 / p95 (s) | "
-          "step | reruns/s | errors | sessions moved | static gzip | MB per session |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "step | reruns/s | server CPU-s per rerun | KB per interaction | errors | sessions moved | static gzip | "
+          "MB per session |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         mem = "–" if r["mem_per_session_mb"] is None else f"{r['mem_per_session_mb']:.2f}"
+        if r.get("left_mb") is not None:
+            mem += f" (after they left: {r['left_mb']:+.0f} MB in all)"
+        cpu = "–" if r.get("cpu_per_rerun") is None else f"{r['cpu_per_rerun']:.3f}"
+        if r.get("heavy_n"):
+            cpu += f" (heaviest address opened {r['heavy_n']}×, {r['heavy_p50']:.1f} s each)"
         print(f"| {r['students']} | {r['page_open_p50']:.2f} / {r['page_open_p95']:.2f} / {r['page_open_max']:.2f} | "
               f"{r['view_p50']:.2f} / {r['view_p95']:.2f} / {r['view_max']:.2f} | {r['text_p50']:.2f} / "
-              f"{r['text_p95']:.2f} | in the browser ({r['step_n']}) | {r['reruns_per_s']:.1f} | {r['errors']} | "
+              f"{r['text_p95']:.2f} | in the browser ({r['step_n']}) | {r['reruns_per_s']:.1f} | {cpu} | "
+              f"{r['kb_per_rerun']:.0f} | {r['errors']} | "
               f"{r['moved_sessions']} | {r['static_gzip_share']:.0%} | {mem} |")
     sys.stdout.flush()
+
+
+LEAVE_WAIT = 60 + 2 * 15 + 10  # s: the reconnect grace (.streamlit/config.toml), two janitor sweeps, a margin
 
 
 def main(argv=None) -> int:
@@ -317,6 +387,8 @@ def main(argv=None) -> int:
     ap.add_argument("--url", default="http://127.0.0.1:8501", help="with --serve none")
     ap.add_argument("--query", default="", help="the page address's query string every student opens")
     ap.add_argument("--one-address", action="store_true", help="every student behind one address (a school NAT)")
+    ap.add_argument("--heavy", action="store_true", help="one more visitor opens the heaviest address all along")
+    ap.add_argument("--leave", action="store_true", help="read the servers' memory again after the class left")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args(argv)
@@ -330,12 +402,16 @@ def main(argv=None) -> int:
             _check_loopback(url)
             statics = static_paths(url + ("/?" + args.query if args.query else "/"))
             time.sleep(1.0)
-            before = rss_kb(pids)
+            before, cpu0 = rss_kb(pids), cpu_seconds(pids)
             res = asyncio.run(run_class(url, n, args.duration, args.arrive, statics, args.query, args.one_address,
-                                        args.seed))
-            after = rss_kb(pids)
+                                        args.seed, heavy=args.heavy))
+            after, cpu = rss_kb(pids), cpu_seconds(pids) - cpu0
             mem = (after - before) / 1024 / n if pids else None
-            rows.append(summary(res, args.duration, mem))
+            left = None
+            if args.leave and pids:
+                time.sleep(LEAVE_WAIT)
+                left = (rss_kb(pids) - before) / 1024
+            rows.append(summary(res, args.duration, mem, cpu if pids else None, left))
             for e in res.errors[:5]:
                 print("  error:", e, file=sys.stderr)
         finally:
