@@ -15,7 +15,8 @@ widget states the page holds, with the widget ids the server sent).
 --heavy: one more visitor opens the heaviest address the page allows (H = 256, 3 layers, the gradient view at
 2,000 steps), with a new seed each time so no cache helps, one after another for the whole run.
 --leave: after the class has gone, wait for the reconnect grace and the janitor, then read the servers' memory
-again (how much of what the sessions held came back).
+again (how much of what the sessions held came back); with --waves K, K classes one after another on the same
+servers, memory read after each has left (growth from wave to wave is what sessions kept).
 
 Measured per class size: page open (first request -> first run done), each interaction kind (server time, first
 message sent -> run done), reruns per second, errors (HTTP failures, closed sockets, runs that did not finish,
@@ -136,6 +137,60 @@ def count_wire(ws, student: Student) -> None:
     ws.data_received = counted
 
 
+async def _read_response(reader) -> tuple[int, dict, bytes, bool]:
+    """(status, headers, body, the server keeps the connection) of one HTTP/1.1 response."""
+    status = int((await reader.readline()).split()[1])
+    headers = {}
+    while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+        k, _, v = line.decode("latin-1").partition(":")
+        headers[k.strip().lower()] = v.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        parts = []
+        while (size := int((await reader.readline()).split(b";")[0], 16)):
+            parts.append(await reader.readexactly(size))
+            await reader.readline()
+        while (await reader.readline()) not in (b"\r\n", b"\n", b""):  # trailers
+            pass
+        body = b"".join(parts)
+    elif "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    else:
+        return status, headers, await reader.read(), False
+    return status, headers, body, headers.get("connection", "").lower() != "close"
+
+
+async def fetch_statics(student: Student, statics: list[str], res: Results) -> None:
+    """The static files over STATIC_PARALLEL keep-alive connections, as a browser fetches them (asyncio streams:
+    the load test's own CPU per file stays small beside the servers' on the same machine)."""
+    parts = urllib.parse.urlsplit(student.url)
+    host, port = parts.hostname, parts.port or 80
+    cookie = "; ".join(f"{c.name}={c.value}" for c in student.jar)
+    head = (f"Host: {host}:{port}\r\nAccept-Encoding: gzip, deflate, br\r\nUser-Agent: lstm_viz-load-test\r\n"
+            f"X-Forwarded-For: {student.address}\r\n" + (f"Cookie: {cookie}\r\n" if cookie else "") + "\r\n")
+    queue = list(statics)
+
+    async def connection():
+        reader = writer = None
+        try:
+            while queue:
+                if writer is None:
+                    reader, writer = await asyncio.open_connection(host, port)
+                path = queue.pop()
+                writer.write(f"GET {path} HTTP/1.1\r\n{head}".encode())
+                status, headers, _, keep = await asyncio.wait_for(_read_response(reader), timeout=60)
+                student.static_files += 1
+                student.static_gzip += headers.get("content-encoding") == "gzip"
+                if status != 200:
+                    res.errors.append(f"student {student.index}: {path} -> HTTP {status}")
+                if not keep:
+                    writer.close()
+                    writer = None
+        finally:
+            if writer is not None:
+                writer.close()
+    await asyncio.gather(*(connection() for _ in range(min(STATIC_PARALLEL, len(queue)))))
+
+
 async def _recv_until_done(ws, student: Student, res: Results) -> bool:
     """ForwardMsgs until script_finished; collects widget ids, counts bytes; False on an error in the run."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -203,17 +258,7 @@ async def student_session(student: Student, statics: list[str], query: str, end:
         status, _, headers = await asyncio.to_thread(_get, student, "/" + (f"?{query}" if query else ""))
         if headers.get("x-lv-replica"):
             student.replicas.add(headers["x-lv-replica"])
-        sem = asyncio.Semaphore(STATIC_PARALLEL)
-
-        async def fetch(path):
-            async with sem:
-                st, body, h = await asyncio.to_thread(_get, student, path)
-                student.static_files += 1
-                student.static_gzip += h.get("content-encoding") == "gzip"
-                if st != 200:
-                    res.errors.append(f"student {student.index}: {path} -> HTTP {st}")
-
-        await asyncio.gather(*(fetch(p) for p in statics))
+        await fetch_statics(student, statics, res)
         ws_url = student.url.replace("http", "ws", 1) + "/_stcore/stream"
         cookie = "; ".join(f"{c.name}={c.value}" for c in student.jar)
         headers = {"Origin": student.url, "X-Forwarded-For": student.address}
@@ -389,6 +434,9 @@ def main(argv=None) -> int:
     ap.add_argument("--one-address", action="store_true", help="every student behind one address (a school NAT)")
     ap.add_argument("--heavy", action="store_true", help="one more visitor opens the heaviest address all along")
     ap.add_argument("--leave", action="store_true", help="read the servers' memory again after the class left")
+    ap.add_argument("--waves", type=int, default=1,
+                    help="classes that come and go one after another on the same servers (with --leave: memory after "
+                         "each has left)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args(argv)
@@ -402,18 +450,21 @@ def main(argv=None) -> int:
             _check_loopback(url)
             statics = static_paths(url + ("/?" + args.query if args.query else "/"))
             time.sleep(1.0)
-            before, cpu0 = rss_kb(pids), cpu_seconds(pids)
-            res = asyncio.run(run_class(url, n, args.duration, args.arrive, statics, args.query, args.one_address,
-                                        args.seed, heavy=args.heavy))
-            after, cpu = rss_kb(pids), cpu_seconds(pids) - cpu0
-            mem = (after - before) / 1024 / n if pids else None
-            left = None
-            if args.leave and pids:
-                time.sleep(LEAVE_WAIT)
-                left = (rss_kb(pids) - before) / 1024
-            rows.append(summary(res, args.duration, mem, cpu if pids else None, left))
-            for e in res.errors[:5]:
-                print("  error:", e, file=sys.stderr)
+            for wave in range(args.waves):
+                before, cpu0 = rss_kb(pids), cpu_seconds(pids)
+                if wave == 0:
+                    start_kb = before
+                res = asyncio.run(run_class(url, n, args.duration, args.arrive, statics, args.query,
+                                            args.one_address, args.seed + wave, heavy=args.heavy))
+                after, cpu = rss_kb(pids), cpu_seconds(pids) - cpu0
+                mem = (after - before) / 1024 / n if pids else None
+                left = None
+                if args.leave and pids:
+                    time.sleep(LEAVE_WAIT)
+                    left = (rss_kb(pids) - start_kb) / 1024
+                rows.append(summary(res, args.duration, mem, cpu if pids else None, left))
+                for e in res.errors[:5]:
+                    print("  error:", e, file=sys.stderr)
         finally:
             stop()
     print_table(rows, {"single": "one Streamlit process", "class": "replicas behind HAProxy",

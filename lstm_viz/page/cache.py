@@ -75,7 +75,7 @@ def intervention(key: str, _module, x: np.ndarray, _loss, loss_key: str, clamps_
     return lv.intervene(_module, x, _clamps, loss=_loss, jacobian=False)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=128, show_spinner=False)
 def figure_json(data_key: str, parts: tuple, _build) -> str:
     """A chart's Plotly JSON, built once per (data the figure draws, the figure's other arguments)."""
     return _build().to_json()

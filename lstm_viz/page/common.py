@@ -41,13 +41,19 @@ def _part(v):
     return f"<{type(v).__name__}>"
 
 
+CACHED_STEPS = 2000  # charts of longer sequences are built on each run (their JSON can reach megabytes)
+
+
 def built(data_key: str, build, *args, **kwargs):
     """``build(*args, **kwargs)``, built once per process and kept as JSON (cache.figure_json).
 
     ``data_key`` names the data objects among the arguments (the model, input and loss of a trace or a
     GradientFlow: the page's own cache keys); every plain argument (numbers, text, tuples and lists of them: layer,
     unit, language, window, labels) is part of the key as it is. Each run gets its own Figure read from that JSON,
-    read back with figures.from_json."""
+    read back with figures.from_json. A chart of a sequence longer than CACHED_STEPS (an argument that is a list
+    of more) is built on each run: the cache holds at most 128 charts of at most a few hundred KB."""
+    if any(isinstance(a, (list, tuple)) and len(a) > CACHED_STEPS for a in (*args, *kwargs.values())):
+        return build(*args, **kwargs)
     parts = (build.__name__, _part(args), tuple(sorted((k, _part(v)) for k, v in kwargs.items())))
     return figures.from_json(cache.figure_json(data_key, parts, lambda: build(*args, **kwargs)))
 
