@@ -432,6 +432,9 @@ def main(argv=None) -> int:
     ap.add_argument("--url", default="http://127.0.0.1:8501", help="with --serve none")
     ap.add_argument("--query", default="", help="the page address's query string every student opens")
     ap.add_argument("--one-address", action="store_true", help="every student behind one address (a school NAT)")
+    ap.add_argument("--return-visit", action="store_true",
+                    help="the browsers hold the static files already (they are sent with a one-year immutable "
+                         "Cache-Control): a class's second lesson")
     ap.add_argument("--heavy", action="store_true", help="one more visitor opens the heaviest address all along")
     ap.add_argument("--leave", action="store_true", help="read the servers' memory again after the class left")
     ap.add_argument("--waves", type=int, default=1,
@@ -448,7 +451,7 @@ def main(argv=None) -> int:
         url, pids, stop = server
         try:
             _check_loopback(url)
-            statics = static_paths(url + ("/?" + args.query if args.query else "/"))
+            statics = [] if args.return_visit else static_paths(url + ("/?" + args.query if args.query else "/"))
             time.sleep(1.0)
             for wave in range(args.waves):
                 before, cpu0 = rss_kb(pids), cpu_seconds(pids)
@@ -469,7 +472,8 @@ def main(argv=None) -> int:
             stop()
     print_table(rows, {"single": "one Streamlit process", "class": "replicas behind HAProxy",
                        "none": args.url}[args.serve] + (", all students behind one address" if args.one_address
-                                                       else ""))
+                                                       else "") + (", static files in the browsers' cache"
+                                                                   if args.return_visit else ""))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     return 0 if all(r["errors"] == 0 for r in rows) else 1

@@ -7,8 +7,9 @@ HAProxy listens on the port (all addresses unless --address) and gives each brow
 so that a student's page and websocket always reach the process that holds their session (an address hash would
 send a whole classroom behind one NAT to one process). It upgrades websockets, checks each replica's
 /_stcore/health every 2 s, compresses text responses, and keeps the page's static files (content-hashed names)
-in its own cache with a one-year Cache-Control, so they are fetched from Streamlit once and then served by the
-proxy. Every reply says which replica answered (X-LV-Replica), which the load test uses to check stickiness.
+in its own cache, compressed, with a one-year Cache-Control, so they are fetched from Streamlit and compressed once
+and then served by the proxy (a browser that does not take gzip gets them plain, past the cache). Every reply
+says which replica answered (X-LV-Replica), which the load test uses to check stickiness.
 """
 
 from __future__ import annotations
@@ -52,22 +53,27 @@ cache static_files
 
 frontend class
     bind {address}:{port}
-    filter cache static_files
-    filter compression
     compression algo gzip
     compression type {compress}
     acl static path_beg /static/ || path_end .js .css .woff2 .ttf .png .svg .ico
-    http-request cache-use static_files if static
     use_backend static_files if static
     default_backend replicas
 
-# the page's static files (content-hashed names): fetched from any replica once, then served from the cache
+# the page's static files (content-hashed names): compressed once by the listener below, then served from the cache
+# (HAProxy compresses after its cache in one proxy: two proxies keep the compressed copy)
 backend static_files
+    http-request cache-use static_files if {{ req.hdr(accept-encoding) -m sub gzip }}
+    http-response cache-store static_files if {{ res.hdr(content-encoding) -m str gzip }}
+    http-response set-header Cache-Control "public, max-age=31536000, immutable"
+    server compressor unix@{run}/static.sock
+
+listen static_compressor
+    bind unix@{run}/static.sock
+    compression algo gzip
+    compression type {compress}
     balance roundrobin
     option httpchk GET /_stcore/health
     http-check expect status 200
-    http-response cache-store static_files
-    http-response set-header Cache-Control "public, max-age=31536000, immutable"
 {static_servers}
 
 # the page and its websocket: one replica per browser, named by its cookie

@@ -56,6 +56,16 @@ def test_haproxy_accepts_both_configurations(tmp_path):
         assert p.returncode == 0, p.stderr
 
 
+def _static(url: str, accept: str | None) -> dict:
+    """Response headers of one GET (lower-case names)."""
+    import urllib.request
+
+    req = urllib.request.Request(url, headers={"Accept-Encoding": accept} if accept else {})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        r.read()
+        return {k.lower(): v for k, v in r.headers.items()}
+
+
 @needs_haproxy
 def test_two_replicas_behind_the_proxy_hold_ten_students(tmp_path):
     """10 simulated students for 20 s, all behind one address: zero errors, each session on one replica (and both
@@ -67,6 +77,10 @@ def test_two_replicas_behind_the_proxy_hold_ten_students(tmp_path):
         statics = load_class.static_paths(url, browser=False)
         assert statics, "the page names no static files"
         res = asyncio.run(load_class.run_class(url, 10, 20.0, 3.0, statics, "", one_address=True, seed=1))
+        js = next(p for p in statics if p.endswith(".js"))
+        cached = _static(url + js, "gzip, deflate, br")
+        assert cached.get("content-encoding") == "gzip" and "age" in cached  # compressed once, then from the cache
+        assert "content-encoding" not in _static(url + js, None)  # a client without gzip gets it plain
     finally:
         serve_class.stop(tmp_path / "run")
     assert res.errors == []
