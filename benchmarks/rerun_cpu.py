@@ -23,19 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.load_class import Results, Student, _rerun, count_wire  # noqa: E402
+from benchmarks.load_class import Results, Student, _rerun, count_wire, cpu_seconds  # noqa: E402
 from lstm_viz.i18n import tr  # noqa: E402
 from lstm_viz.settings import VIEWS  # noqa: E402
-
-TICK = 100  # clock ticks per second in /proc/<pid>/stat (USER_HZ)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of one process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
 
 
 async def _session(url: str, query: str, pid: int, switch_to: str | None, res: Results) -> tuple[float, float, int]:
@@ -48,18 +38,18 @@ async def _session(url: str, query: str, pid: int, switch_to: str | None, res: R
     async with websockets.connect(ws_url, subprotocols=["streamlit"], additional_headers={"Origin": url},
                                   max_size=2**26) as ws:
         count_wire(ws, st)
-        c0, b0 = cpu_seconds(pid), st.wire_bytes
+        c0, b0 = cpu_seconds([pid]), st.wire_bytes
         await _rerun(ws, st, query, res)
         await asyncio.sleep(0.05)
-        opened = cpu_seconds(pid) - c0
+        opened = cpu_seconds([pid]) - c0
         sent = st.wire_bytes - b0
         switched = float("nan")
         if switch_to is not None:
             st.states[st.widget_ids["view"]] = ("strings", [tr(f"v_{switch_to}", "en")])
-            c0, b0 = cpu_seconds(pid), st.wire_bytes
+            c0, b0 = cpu_seconds([pid]), st.wire_bytes
             await _rerun(ws, st, query, res)
             await asyncio.sleep(0.05)
-            switched = cpu_seconds(pid) - c0
+            switched = cpu_seconds([pid]) - c0
             sent = st.wire_bytes - b0
     return opened, switched, sent
 
