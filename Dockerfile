@@ -11,5 +11,6 @@ COPY .streamlit .streamlit
 RUN useradd --create-home viewer
 USER viewer
 EXPOSE 8501
-HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://localhost:8501/_stcore/health')"
+# healthy once the server answers and the page has run (the first check runs it: the slow first run is no visitor's)
+HEALTHCHECK --start-period=60s --timeout=30s CMD ["python", "lstm_viz/page/warm.py", "http://127.0.0.1:8501"]
 CMD ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0"]

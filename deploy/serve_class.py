@@ -26,6 +26,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from lstm_viz.page.warm import warm  # noqa: E402  (the repository's root is not on the path of a script in deploy/)
+
 RUN_DIR = ROOT / ".class"
 FIRST_REPLICA_PORT = 8601
 COMPRESSED = ("text/html text/plain text/css text/javascript application/javascript application/json image/svg+xml "
@@ -96,34 +99,6 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def warm(url: str, query: str = "") -> bool:
-    """Open the page once on one replica, over its websocket, and wait for the run to finish: the imports, the
-    default model, its trace and its charts are then ready before the first student arrives (that first run costs
-    about 2 s; the next ones about 0.05 CPU-s). False if the run did not finish within 120 s."""
-    import asyncio
-
-    import websockets
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    async def once() -> bool:
-        async with websockets.connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
-                                      additional_headers={"Origin": url}, max_size=2**26) as ws:
-            back = BackMsg()
-            back.rerun_script.query_string = query
-            await ws.send(back.SerializeToString())
-            while True:
-                msg = ForwardMsg()
-                msg.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=120))
-                if msg.WhichOneof("type") == "script_finished" and msg.script_finished != 2:  # 2: a newer run follows
-                    return msg.script_finished == 0
-
-    try:
-        return asyncio.run(once())
-    except (OSError, asyncio.TimeoutError, websockets.WebSocketException):
-        return False
-
-
 def start(port: int, replicas: int, run: Path, address: str = "*", first: int = FIRST_REPLICA_PORT,
           quiet: bool = False) -> list[int]:
     """Start the replicas and HAProxy; return every process id started (also written to ``run``)."""
@@ -150,9 +125,10 @@ def start(port: int, replicas: int, run: Path, address: str = "*", first: int = 
                 raise SystemExit(f"the replica on port {p} did not start (see {run}/replica{p}.log)")
             time.sleep(0.3)
     for p in ports:  # the first run of a process is slow (imports, the default model): not a student's
-        if not warm(f"http://127.0.0.1:{p}"):
+        ok, why = warm(f"http://127.0.0.1:{p}")
+        if not ok:
             stop(run)
-            raise SystemExit(f"the page did not open on the replica on port {p} (see {run}/replica{p}.log)")
+            raise SystemExit(f"the page did not open on the replica on port {p}: {why} (see {run}/replica{p}.log)")
     servers = "\n".join(f"    server r{i} 127.0.0.1:{p} check inter 2s fall 2 rise 1 cookie r{i}"
                         for i, p in enumerate(ports))
     static_servers = "\n".join(f"    server r{i} 127.0.0.1:{p} check inter 2s fall 2 rise 1"

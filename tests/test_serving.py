@@ -26,7 +26,9 @@ def test_compose_file_is_valid_against_the_compose_spec():
                         str(ROOT / "deploy/compose.yaml")], capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
     services = yaml.safe_load((ROOT / "deploy/compose.yaml").read_text())["services"]
-    assert services["app"]["deploy"]["replicas"] >= 2 and "healthcheck" in services["app"]
+    assert services["app"]["deploy"]["replicas"] >= 2
+    assert services["app"]["healthcheck"]["test"][1:3] == ["python", "lstm_viz/page/warm.py"]  # run by the test below
+    assert services["proxy"]["depends_on"]["app"]["condition"] == "service_healthy"
 
 
 def test_kubernetes_manifests_are_valid_and_use_cookie_affinity():
@@ -40,8 +42,54 @@ def test_kubernetes_manifests_are_valid_and_use_cookie_affinity():
     assert set(kinds) == {"Deployment", "Service", "Ingress"}
     notes = kinds["Ingress"]["metadata"]["annotations"]
     assert notes["nginx.ingress.kubernetes.io/affinity"] == "cookie"
-    probe = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
-    assert probe["httpGet"]["path"] == "/_stcore/health"
+    app = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert app["readinessProbe"]["httpGet"]["path"] == "/_stcore/health"
+    assert app["startupProbe"]["exec"]["command"][:2] == ["python", "lstm_viz/page/warm.py"]
+
+
+def test_the_warm_up_the_deployments_run_opens_the_page_once_and_then_only_reads_health():
+    """The command the Compose health check, the Kubernetes startup probe and the Dockerfile run, run here as they
+    write it: on a fresh server it opens the page (its caches fill); later it only reads health and metrics (no
+    new session); against nothing, or a bad address, it says why in one line and exits 1."""
+    import time
+
+    from benchmarks.serving import start_streamlit
+    from lstm_viz.page import warm
+
+    services = yaml.safe_load((ROOT / "deploy/compose.yaml").read_text())["services"]
+    command = services["app"]["healthcheck"]["test"][1:]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'HEALTHCHECK' in dockerfile and '"python", "lstm_viz/page/warm.py"' in dockerfile
+
+    def check(url):
+        return subprocess.run([sys.executable, *command[1:-1], url], cwd=ROOT, capture_output=True, text=True,
+                              timeout=180)
+
+    def sessions(url):
+        import urllib.request
+
+        text = urllib.request.urlopen(f"{url}/_stcore/metrics", timeout=10).read().decode()
+        return [line for line in text.splitlines() if line.startswith("session_events_total")]
+
+    proc, url = start_streamlit(("--server.disconnectedSessionTTL", "1"))
+    try:
+        assert not warm.has_run(url)  # a fresh server: nothing run yet
+        first = check(url)
+        assert first.returncode == 0, first.stderr
+        assert warm.has_run(url)
+        before = sessions(url)
+        t = time.monotonic()
+        again = check(url)
+        assert again.returncode == 0 and again.stderr == ""
+        assert sessions(url) == before  # no new session: the later checks are cheap
+        assert time.monotonic() - t < 30
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    for bad in (url, "ftp://x", "http://"):  # the server is gone; not page addresses
+        out = check(bad)
+        assert out.returncode == 1
+        assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr and "\x1b" not in out.stderr
 
 
 @needs_haproxy
