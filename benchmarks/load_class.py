@@ -308,13 +308,26 @@ async def student_session(student: Student, statics: list[str], query: str, end:
         res.static_gzip += student.static_gzip
 
 
-HEAVY = "source=random&hidden=256&layers=3&view=grad&seqlen=2000"  # the heaviest address the settings allow
+def heavy_address() -> str:
+    """The heaviest address the page computes in full: the largest random model the settings allow (256 units, 3
+    layers) in the gradient view, at the longest sequence its work budget holds (the slider moves in tens). Longer
+    sequences, such as the issue's seqlen=2000, get a message instead and cost next to nothing."""
+    from urllib.parse import urlencode
+
+    from lstm_viz.gradients import GRADIENT_PASSES, steps_within_budget
+    from lstm_viz.models import models_for, plain_loaders
+    from lstm_viz.settings import parse
+
+    q = {"source": "random", "hidden": "256", "layers": "3", "view": "grad"}
+    module = models_for(parse(q)[0], plain_loaders()).knobbed()[0]
+    return urlencode({**q, "seqlen": steps_within_budget(module, GRADIENT_PASSES) // 10 * 10})
 
 
 async def heavy_visitor(url: str, end: float, res: Results) -> None:
-    """Opens HEAVY with a fresh seed (nothing cached), again and again until ``end``."""
+    """Opens heavy_address() with a fresh seed (nothing cached), again and again until ``end``."""
     import websockets
 
+    heavy = heavy_address()
     k = 0
     while time.perf_counter() < end - 5:
         k += 1
@@ -324,7 +337,7 @@ async def heavy_visitor(url: str, end: float, res: Results) -> None:
                                           additional_headers={"Origin": url}, max_size=2**26,
                                           open_timeout=60) as ws:
                 t0 = time.perf_counter()
-                if await _rerun(ws, st, f"{HEAVY}&seed={k}", res):
+                if await _rerun(ws, st, f"{heavy}&seed={k}", res):
                     res.heavy.append(time.perf_counter() - t0)
         except Exception as exc:
             res.errors.append(f"heavy visitor: {type(exc).__name__}: {str(exc)[:100]}")

@@ -33,6 +33,13 @@ JACOBIAN_CHUNK = 256  # steps whose Jacobians are held at once before their spec
 # T·G·H³ multiply-adds per direction (about 1.5 s of one core at the budget). Past it the page leaves that one
 # curve out and says why; every other number is still computed.
 JACOBIAN_BUDGET = 10_000_000_000
+# The page's work budget for the recurrent runs of one rerun, in multiply-adds of their steps (run_work): a forward
+# run counts once, a gradient (forward and backward) three times. About 2 s of one core at the budget (the steps
+# of a batch of one are matrix-vector products, ~1.5·10⁹ multiply-adds/s); past it the page says so and how many
+# steps this model can take, instead of holding a core for up to a minute. Every shipped model takes the longest
+# sequence (MAX_STEPS) in every view.
+RUN_BUDGET = 3_000_000_000
+GRADIENT_PASSES = 3  # a gradient (a forward and a backward run) in forward runs' worth of work
 
 LossFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -42,6 +49,22 @@ def jacobian_work(module: nn.Module, T: int) -> int:
     spec = cells.spec_of(module)
     G = {"lstm": 4, "gru": 3, "rnn": 1}[spec.cell]
     return spec.directions * T * G * spec.hidden_size ** 3
+
+
+def run_work(module: nn.Module, T: int) -> int:
+    """Multiply-adds of one forward run of ``module`` on T steps (input and recurrent products of every gate,
+    layer and direction); a backward costs about twice as much (see RUN_BUDGET)."""
+    spec = cells.spec_of(module)
+    G = {"lstm": 4, "gru": 3, "rnn": 1}[spec.cell]
+    H, D = spec.hidden_size, spec.directions
+    per_step = G * H * (spec.input_size + H) + (spec.num_layers - 1) * G * H * (D * H + H)
+    return D * T * per_step
+
+
+def steps_within_budget(module: nn.Module, passes: int = 1) -> int:
+    """The most steps of ``module`` that RUN_BUDGET holds for ``passes`` passes (1: a forward run; 3: a
+    gradient)."""
+    return RUN_BUDGET // (passes * run_work(module, 1))
 
 
 @dataclass(frozen=True)

@@ -239,6 +239,18 @@ STRINGS: dict[str, dict[str, str]] = {
                               "page's work budget (shorten the sequence or use fewer units to see it).",
                         "zh": "此处不显示 ‖∂h_T/∂h_t‖：{T} 个 {H}×{H} 雅可比矩阵的乘积超出单次页面的计算预算"
                               "（缩短序列或减少隐藏单元即可看到）。"},
+    "run_budget": {"en": "{T:,} steps of this model are past one page's work budget: it reads at most {n:,} steps "
+                         "(use a shorter sequence, fewer units or fewer layers).",
+                   "zh": "此模型运行 {T:,} 步超出单次页面的计算预算：最多 {n:,} 步"
+                         "（请缩短序列，或减少隐藏单元或层数）。"},
+    "grad_budget": {"en": "The gradients of this model over {T:,} steps are past one page's work budget: choose at "
+                          "most {n:,} steps, fewer units or fewer layers to see them.",
+                    "zh": "此模型在 {T:,} 步上的梯度超出单次页面的计算预算："
+                          "请选择不超过 {n:,} 步，或减少隐藏单元或层数。"},
+    "compare_budget": {"en": "The cell comparison is left out at this size: the three cells over {T:,} steps are past "
+                             "one page's work budget (it runs up to {n:,} steps here).",
+                       "zh": "此规模下不显示循环单元对比：三种循环单元在 {T:,} 步上的计算超出单次页面的预算"
+                             "（此处最多 {n:,} 步）。"},
     "bi_units": {"en": "Bidirectional: units 0–{a} run forward (→), units {b}–{c} run in reverse (←), as in "
                        "PyTorch's output.",
                  "zh": "双向模型：隐藏单元 0–{a} 为正向（→），{b}–{c} 为反向（←），与 PyTorch 的输出顺序一致。"},

@@ -1,6 +1,7 @@
 """Serving a class: the proxy layout under a small simulated class, and the deployment files against their schemas."""
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
@@ -138,23 +139,94 @@ def test_two_replicas_behind_the_proxy_hold_ten_students(tmp_path):
     assert res.interactions["step"] and all(v == 0.0 for v in res.interactions["step"])
 
 
-def test_the_heaviest_address_stays_within_one_reruns_budget():
-    """The address that cost 125 s of server CPU: the sequential Jacobian product is left out with a message that
-    says why, and every other chart is drawn."""
+def _page(query: dict):
     from streamlit.testing.v1 import AppTest
 
-    from lstm_viz.gradients import JACOBIAN_BUDGET, jacobian_work
-    from lstm_viz.models import plain_loaders
-
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    for k, v in {"source": "random", "hidden": "256", "layers": "3", "view": "grad", "seqlen": "2000"}.items():
+    for k, v in query.items():
         at.query_params[k] = v
     at.run()
-    assert not at.exception and not at.error
-    assert any("past one page's work budget" in i.value for i in at.info)
+    assert not at.exception
+    return at
+
+
+def test_the_heaviest_address_stays_within_one_reruns_budget():
+    """The address that cost 125 s of server CPU says, instead, how many steps this model's gradients can take;
+    at that many steps the gradients are drawn, and what is still past the budget (the three cells compared, the
+    sequential Jacobian product) is left out with a message; a typed sequence past a forward run's budget is
+    refused with one line."""
+    from lstm_viz.checks import MAX_STEPS
+    from lstm_viz.gradients import JACOBIAN_BUDGET, RUN_BUDGET, jacobian_work, run_work, steps_within_budget
+    from lstm_viz.models import models_for, plain_loaders
+    from lstm_viz.page import context
+    from lstm_viz.settings import parse
+
+    heavy = {"source": "random", "hidden": "256", "layers": "3", "view": "grad"}
+    big = models_for(parse(heavy)[0], plain_loaders()).knobbed()[0]  # the page's own model at this address
+    most = steps_within_budget(big, 3)
+    assert 3 * run_work(big, most) <= RUN_BUDGET < 3 * run_work(big, most + 1)
+
+    at = _page({**heavy, "seqlen": "2000"})
+    assert not at.error and not at.get("plotly_chart")
+    assert [i.value for i in at.info if "past one page's work budget" in i.value] == [
+        f"The gradients of this model over 2,000 steps are past one page's work budget: choose at most {most:,} "
+        "steps, fewer units or fewer layers to see them."]
+
+    allowed = most // 10 * 10  # the slider's step
+    at = _page({**heavy, "seqlen": str(allowed)})
+    assert not at.error
+    names = {d.get("name") for c in at.get("plotly_chart") for d in json.loads(c.proto.spec)["data"]}
+    assert "‖∂L/∂h_t‖" in " ".join(map(str, names))  # the gradients are drawn
+    notes = " ".join(i.value for i in at.info)
+    assert "The cell comparison is left out" in notes and "‖∂h_T/∂h_t‖ is left out" in notes
+    assert jacobian_work(big, allowed) > JACOBIAN_BUDGET  # left out, as the page said
+
+    long_text = "ab" * 400  # one step per character
+    typed = {**heavy, "view": "time", "text": long_text}
+    reads = models_for(parse(typed)[0], plain_loaders()).bundle.rnn  # its inputs: the symbols of the text
+    assert len(long_text) > steps_within_budget(reads, context.passes("time"))
+    at = _page(typed)
+    assert [e.value for e in at.error] == [
+        f"{len(long_text):,} steps of this model are past one page's work budget: it reads at most "
+        f"{steps_within_budget(reads, context.passes('time')):,} steps (use a shorter sequence, fewer units or "
+        "fewer layers)."]
+    assert not at.get("plotly_chart")
     fresh = plain_loaders().fresh
-    assert jacobian_work(fresh("lstm", 8, 256, 3, seed=0), 2000) > JACOBIAN_BUDGET  # left out, as the page said
     assert jacobian_work(fresh("lstm", 8, 64, 2, seed=0), 1000) <= JACOBIAN_BUDGET  # the usual sizes keep it
+    assert 3 * run_work(fresh("lstm", 8, 64, 2, seed=0), 2000) * 4 <= RUN_BUDGET  # and the comparison
+    for f in sorted((ROOT / "assets/models").glob("*.safetensors")):  # every shipped model reads MAX_STEPS
+        shipped = plain_loaders().shipped(f.stem)[0].rnn
+        assert steps_within_budget(shipped, context.passes("intervene")) >= MAX_STEPS, f.stem
+
+
+@pytest.mark.parametrize("cell,layers,bidirectional", [("lstm", 1, False), ("gru", 2, True), ("rnn", 3, False),
+                                                        ("lstm", 3, True)])
+def test_run_work_is_what_torch_counts_for_the_same_cells(cell, layers, bidirectional):
+    """gradients.run_work (which decides when a run yields to the class) against torch's own FLOP counter on the
+    same run written with nn.*Cell, one cell per layer and direction (FLOPs = 2 multiply-adds)."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from lstm_viz.gradients import run_work
+
+    T, n_in, H = 7, 5, 6
+    module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell](
+        n_in, H, layers, bidirectional=bidirectional)
+    Cell = {"lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell, "rnn": torch.nn.RNNCell}[cell]
+    D = 2 if bidirectional else 1
+    with FlopCounterMode(display=False) as counter:
+        x = torch.randn(T, n_in)
+        for _layer in range(layers):
+            outs = []
+            for _ in range(D):
+                c, h = Cell(x.shape[1], H), None
+                hs = []
+                for t in range(T):
+                    h = c(x[t:t + 1], h)
+                    hs.append(h[0] if cell == "lstm" else h)
+                outs.append(torch.cat(hs))
+            x = torch.cat(outs, dim=1)
+    assert 2 * run_work(module, T) == counter.get_total_flops()
 
 
 def _upload_bytes(url: str) -> int:

@@ -16,6 +16,7 @@ import streamlit as st
 import torch
 
 from lstm_viz import analysis, checkpoints
+from lstm_viz.gradients import GRADIENT_PASSES, steps_within_budget
 from lstm_viz.i18n import tr
 from lstm_viz.model_io import MAX_FILE_BYTES
 from lstm_viz.models import Models, example_text, models_for
@@ -84,6 +85,12 @@ class Context:
             jacobian = self.trace.steps <= 1000 and within_budget(self.bundle.rnn, self.trace.steps)
         return cache.flow(self.models.key, self.bundle.rnn, self.enc.x, self.loss_fn, self.loss_key, None, None,
                           jacobian)
+
+
+def passes(view: str) -> int:
+    """Forward runs' worth of work (gradients.RUN_BUDGET) a view does on the typed sequence: its trace and its
+    gradient flow (1 + 3); the intervention view also runs the clamped model and its gradients (+ 1 + 3)."""
+    return 2 * (1 + GRADIENT_PASSES) if view == "intervene" else 1 + GRADIENT_PASSES
 
 
 def within_budget(module, T: int) -> bool:
@@ -207,6 +214,9 @@ def load(s: PageSettings, upload, scene=None) -> Context | None:
         if enc.x.shape[1] != m.bundle.rnn.input_size:
             raise ValueError(f"this model reads {m.bundle.rnn.input_size} features per step; the text gives "
                              f"{enc.x.shape[1]}")
+        most = steps_within_budget(m.bundle.rnn, passes(s.view))
+        if enc.x.shape[0] > most:  # one student's request must not hold up the class
+            raise ValueError(tr("run_budget", lang, T=enc.x.shape[0], n=most))
         trace = cache.trace(m.key, m.bundle.rnn, enc.x)
         loss_fn, loss_desc = analysis.loss_for(m.bundle, enc, trace, probe=s.probe)
     except ValueError as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lstm_viz import analysis, figures
+from lstm_viz.gradients import GRADIENT_PASSES, RUN_BUDGET, run_work, steps_within_budget
 from lstm_viz.i18n import tr
 from lstm_viz.settings import MAX_GRAD_STEPS, key
 
@@ -60,13 +61,24 @@ def render(ctx):
         gkey = key(s, "probe", base=mkey, x=x_digest)
         T = genc.x.shape[0]
         trunc = None if module.bidirectional else s.trunc or None
+        most = steps_within_budget(module, GRADIENT_PASSES)
+        if T > most:  # one student's request must not hold up the class
+            st.info(tr("grad_budget", lang, T=T, n=most))
+            return
         jac = T <= MAX_COMPARE_STEPS and context.within_budget(module, T)
         if T <= MAX_COMPARE_STEPS and not jac:  # one student's heavy request must not hold up the class
             st.info(tr("jacobian_budget", lang, T=T, H=module.hidden_size))
         gf = cache.flow(mkey, module, genc.x, g_loss, gkey, trunc, s.clip or None, jac)
         flows, okeys = {}, []
+        compare_note = tr("compare_limit", lang, n=MAX_COMPARE_STEPS)
         if T <= MAX_COMPARE_STEPS:
-            for c, (om, okey) in m.compared().items():
+            compared = m.compared()
+            work = GRADIENT_PASSES * sum(run_work(om, T) for om, _ in [(module, mkey), *compared.values()])
+            if work > RUN_BUDGET:
+                per_step = work // T
+                compare_note = tr("compare_budget", lang, T=T, n=RUN_BUDGET // per_step)
+                compared = {}
+            for c, (om, okey) in compared.items():
                 okeys.append(okey)
                 flows[c] = cache.flow(okey, om, genc.x, "probe", key(s, base=okey, x=x_digest), None, None, False)
     except ValueError as exc:
@@ -85,7 +97,7 @@ def render(ctx):
     def compare_chart():
         st.markdown(f"**{tr('compare_cells', lang)}**")
         if not flows:
-            st.info(tr("compare_limit", lang, n=MAX_COMPARE_STEPS))
+            st.info(compare_note)
             return
         chart(built(fkey, figures.compare_cells, flows, lang, y_range=y_range), "compare")
         st.caption(tr("compare_caption", lang))
