@@ -422,13 +422,15 @@ def print_table(rows: list[dict], layout: str) -> None:
         if r.get("left_mb") is not None:
             mem += f" (after they left: {r['left_mb']:+.0f} MB in all)"
         cpu = "–" if r.get("cpu_per_rerun") is None else f"{r['cpu_per_rerun']:.3f}"
+        gz = r["static_gzip_share"]
+        gz = "– (none fetched)" if gz != gz else f"{gz:.0%}"  # NaN: the browsers held every static file
         if r.get("heavy_n"):
             cpu += f" (heaviest address opened {r['heavy_n']}×, {r['heavy_p50']:.1f} s each)"
         print(f"| {r['students']} | {r['page_open_p50']:.2f} / {r['page_open_p95']:.2f} / {r['page_open_max']:.2f} | "
               f"{r['view_p50']:.2f} / {r['view_p95']:.2f} / {r['view_max']:.2f} | {r['text_p50']:.2f} / "
               f"{r['text_p95']:.2f} | in the browser ({r['step_n']}) | {r['reruns_per_s']:.1f} | {cpu} | "
               f"{r['kb_per_rerun']:.0f} | {r['errors']} | "
-              f"{r['moved_sessions']} | {r['static_gzip_share']:.0%} | {mem} |")
+              f"{r['moved_sessions']} | {gz} | {mem} |")
     sys.stdout.flush()
 
 
