@@ -148,7 +148,7 @@ def gates(cell: str, w: LayerWeights, x: torch.Tensor, h_prev: torch.Tensor, non
     activation are replaced by the values before the state update.
     """
     # one GEMM per gate block keeps every gate contiguous (elementwise maths on column slices is slower)
-    G = {"lstm": 4, "gru": 3, "rnn": 1}[cell]
+    G = GATE_BLOCKS[cell]
     hh = [_hidden_side(w, h_prev, k) for k in range(G)]
     if cell == "lstm":
         i, f, g, o = (_input_side(w, x, k, onto=hh[k]) for k in range(4))

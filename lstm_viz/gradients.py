@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from . import cells, onednn
+from .notation import GATE_BLOCKS
 from .trace import LayerStates, _frozen, _shift, layer_output, prepare, read_only, rebuild, rows, run_layers, trace
 
 MAX_TRUNCATED_WORK = 4_000_000  # T · min(k, T) allowed on the step-by-step path (truncation, clamps)
@@ -47,7 +48,7 @@ LossFn = Callable[[torch.Tensor], torch.Tensor]
 def jacobian_work(module: nn.Module, T: int) -> int:
     """Multiply-adds of dhT_dht for ``module`` on T steps (see JACOBIAN_BUDGET)."""
     spec = cells.spec_of(module)
-    G = {"lstm": 4, "gru": 3, "rnn": 1}[spec.cell]
+    G = GATE_BLOCKS[spec.cell]
     return spec.directions * T * G * spec.hidden_size ** 3
 
 
@@ -55,7 +56,7 @@ def run_work(module: nn.Module, T: int) -> int:
     """Multiply-adds of one forward run of ``module`` on T steps (input and recurrent products of every gate,
     layer and direction); a backward costs about twice as much (see RUN_BUDGET)."""
     spec = cells.spec_of(module)
-    G = {"lstm": 4, "gru": 3, "rnn": 1}[spec.cell]
+    G = GATE_BLOCKS[spec.cell]
     H, D = spec.hidden_size, spec.directions
     per_step = G * H * (spec.input_size + H) + (spec.num_layers - 1) * G * H * (D * H + H)
     return D * T * per_step
@@ -299,7 +300,7 @@ def _fused_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
     A reverse run is the same computation on its input in reverse order; its results stay in that order.
     """
     T, H, D = x.shape[0], spec.hidden_size, spec.directions
-    G = {"lstm": 4, "gru": 3, "rnn": 1}[spec.cell]
+    G = GATE_BLOCKS[spec.cell]
     x = x.clone().requires_grad_()
     eye = torch.eye(G * H, dtype=x.dtype)
     inp, outs, probes, ins = x, [], [], []

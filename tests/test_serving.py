@@ -156,15 +156,22 @@ def test_the_heaviest_address_stays_within_one_reruns_budget():
     sequential Jacobian product) is left out with a message; a typed sequence past a forward run's budget is
     refused with one line."""
     from lstm_viz.checks import MAX_STEPS
-    from lstm_viz.gradients import JACOBIAN_BUDGET, RUN_BUDGET, jacobian_work, run_work, steps_within_budget
+    from lstm_viz.gradients import (
+        GRADIENT_PASSES,
+        JACOBIAN_BUDGET,
+        RUN_BUDGET,
+        jacobian_work,
+        run_work,
+        steps_within_budget,
+    )
     from lstm_viz.models import models_for, plain_loaders
     from lstm_viz.page import context
     from lstm_viz.settings import parse
 
     heavy = {"source": "random", "hidden": "256", "layers": "3", "view": "grad"}
     big = models_for(parse(heavy)[0], plain_loaders()).knobbed()[0]  # the page's own model at this address
-    most = steps_within_budget(big, 3)
-    assert 3 * run_work(big, most) <= RUN_BUDGET < 3 * run_work(big, most + 1)
+    most = steps_within_budget(big, GRADIENT_PASSES)
+    assert GRADIENT_PASSES * run_work(big, most) <= RUN_BUDGET < GRADIENT_PASSES * run_work(big, most + 1)
 
     at = _page({**heavy, "seqlen": "2000"})
     assert not at.error and not at.get("plotly_chart")
@@ -202,7 +209,7 @@ def test_the_heaviest_address_stays_within_one_reruns_budget():
 @pytest.mark.parametrize("cell,layers,bidirectional", [("lstm", 1, False), ("gru", 2, True), ("rnn", 3, False),
                                                         ("lstm", 3, True)])
 def test_run_work_is_what_torch_counts_for_the_same_cells(cell, layers, bidirectional):
-    """gradients.run_work (which decides when a run yields to the class) against torch's own FLOP counter on the
+    """gradients.run_work (what the page's work budget counts) against torch's own FLOP counter on the
     same run written with nn.*Cell, one cell per layer and direction (FLOPs = 2 multiply-adds)."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode

@@ -82,7 +82,7 @@ def _count(line: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m lstm_viz.page.warm http://HOST:PORT", file=sys.stderr)
+        print("usage: python lstm_viz/page/warm.py http://HOST:PORT", file=sys.stderr)
         return 2
     if has_run(args[0]):
         return 0

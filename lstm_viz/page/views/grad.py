@@ -73,9 +73,8 @@ def render(ctx):
         compare_note = tr("compare_limit", lang, n=MAX_COMPARE_STEPS)
         if T <= MAX_COMPARE_STEPS:
             compared = m.compared()
-            work = GRADIENT_PASSES * sum(run_work(om, T) for om, _ in [(module, mkey), *compared.values()])
-            if work > RUN_BUDGET:
-                per_step = work // T
+            per_step = GRADIENT_PASSES * sum(run_work(om, 1) for om in [module, *(om for om, _ in compared.values())])
+            if T * per_step > RUN_BUDGET:  # the main model's gradients and the three cells'
                 compare_note = tr("compare_budget", lang, T=T, n=RUN_BUDGET // per_step)
                 compared = {}
             for c, (om, okey) in compared.items():
