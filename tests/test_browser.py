@@ -79,7 +79,18 @@ def wait_player(pg, text: str, timeout: float = 90) -> str:
         if found.count() and text in found.first.inner_text():
             return found.first.inner_text()
         time.sleep(0.3)
-    raise AssertionError(f"the player does not show {text!r}")
+    shot(pg, "failed-wait-player")
+    raise AssertionError(f"the player does not show {text!r}; the page: {pg.locator('body').inner_text()[:600]!r}")
+
+
+def upload(pg, nth: int, path):
+    """Put ``path`` into the page's ``nth`` file uploader and wait until the upload is done and its rerun ran
+    (a second file put in while the first one's rerun redraws the sidebar can be dropped)."""
+    pg.locator("input[type=file]").nth(nth).set_input_files(str(path))
+    chip = pg.locator("[data-testid='stFileChipName']", has_text=path.name)
+    chip.wait_for(timeout=90_000)
+    pg.wait_for_selector("[data-testid='stFileChipIconSpinner']", state="detached", timeout=90_000)
+    pg.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=90_000)
 
 
 def chart_json(pg) -> str:
@@ -390,8 +401,8 @@ def test_upload_a_language_model_with_its_vocabulary(page, server, tmp_path):
         expected = words[int(lm.decoder(out[-1, 0]).argmax())]
     page.goto(f"{server}/?source=upload&mode=words")
     page.wait_for_selector("input[type=file]", state="attached")
-    page.locator("input[type=file]").nth(1).set_input_files(str(tmp_path / "vocab.json"))
-    page.locator("input[type=file]").first.set_input_files(str(tmp_path / "model.pt"))
+    upload(page, 1, tmp_path / "vocab.json")
+    upload(page, 0, tmp_path / "model.pt")
     box = page.get_by_role("textbox").first
     box.wait_for(timeout=90_000)
     box.fill("the cat sat")
@@ -430,8 +441,8 @@ def test_upload_a_bidirectional_model_with_features_from_a_csv(page, server, tmp
         out, _ = net.gru(x[None])
     page.goto(f"{server}/?source=upload&unit=6")
     page.wait_for_selector("input[type=file]", state="attached")
-    page.locator("input[type=file]").nth(3).set_input_files(str(tmp_path / "x.csv"))
-    page.locator("input[type=file]").first.set_input_files(str(tmp_path / "bigru.pth"))
+    upload(page, 3, tmp_path / "x.csv")
+    upload(page, 0, tmp_path / "bigru.pth")
     wait_player(page, "← reverse")
     settle(page)
     no_errors(page)
