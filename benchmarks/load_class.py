@@ -365,9 +365,22 @@ async def run_class(url: str, n: int, duration: float, arrive: float, statics: l
     return res
 
 
-def rss_kb(pids: list[int]) -> int:
-    total = 0
+def with_workers(pids: list[int]) -> list[int]:
+    """These processes and their children (each replica's worker for long runs, lstm_viz/page/offload.py)."""
+    found = list(pids)
     for pid in pids:
+        try:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def rss_kb(pids: list[int]) -> int:
+    """Resident memory of these processes and their workers."""
+    total = 0
+    for pid in with_workers(pids):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -378,9 +391,10 @@ def rss_kb(pids: list[int]) -> int:
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes so far (clock ticks of /proc/<pid>/stat, 100 per second)."""
+    """User + system CPU of these processes and their workers so far (clock ticks of /proc/<pid>/stat, 100 per
+    second)."""
     total = 0
-    for pid in pids:
+    for pid in with_workers(pids):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])

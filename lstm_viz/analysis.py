@@ -191,6 +191,31 @@ PROBE_DESC = {"en": "probe: L = Σ h_T (sum of the top layer's last hidden state
               "zh": "探针损失：L = Σ h_T（顶层最后一步隐藏状态之和）"}
 
 
+@dataclass(frozen=True, eq=False)
+class HeadLoss:
+    """A loss on the top layer's outputs [T, D·H] through the model's output layer (logits = out·Wᵀ + b).
+    A plain object rather than a closure, so that it pickles: lstm_viz.page.offload runs long gradients in a
+    worker process. ``target``: a float (mse_last_step) or class ids (-1: no target at that step)."""
+
+    name: str  # cross_entropy_next_token | cross_entropy_every_step | cross_entropy_last_step | mse_last_step
+    W: torch.Tensor
+    b: torch.Tensor
+    target: object
+
+    @property
+    def __name__(self) -> str:  # what GradientFlow.loss_name reports
+        return self.name
+
+    def __call__(self, out: torch.Tensor) -> torch.Tensor:
+        if self.name == "mse_last_step":
+            return ((out[-1] @ self.W.T + self.b)[0] - self.target) ** 2
+        if self.name == "cross_entropy_last_step":
+            return F.cross_entropy((out[-1] @ self.W.T + self.b)[None], self.target)
+        if self.name in ("cross_entropy_next_token", "cross_entropy_every_step"):
+            return F.cross_entropy(out @ self.W.T + self.b, self.target, ignore_index=-1)
+        raise ValueError(f"unknown loss {self.name!r}")
+
+
 def _next_token_loss(bundle: Bundle, enc: Encoded, W: torch.Tensor, b: torch.Tensor):
     """An uploaded language model's own loss (its outputs are its vocabulary): the cross-entropy of the next
     token at every step. None for any other output layer, or a text without a known next token."""
@@ -200,13 +225,9 @@ def _next_token_loss(bundle: Bundle, enc: Encoded, W: torch.Tensor, b: torch.Ten
     y[:-1] = np.where(enc.unknown[1:], -1, enc.ids[1:])
     if not (y >= 0).any():
         return None
-    target = torch.from_numpy(y)
-
-    def cross_entropy_next_token(out):
-        return F.cross_entropy(out @ W.T + b, target, ignore_index=-1)
-    return cross_entropy_next_token, {"en": "cross-entropy of the next token at every step (the model's own output "
-                                            "layer and vocabulary)",
-                                      "zh": "每一步对下一个词的交叉熵（模型自己的输出层和词表）"}
+    return HeadLoss("cross_entropy_next_token", W, b, torch.from_numpy(y)), {
+        "en": "cross-entropy of the next token at every step (the model's own output layer and vocabulary)",
+        "zh": "每一步对下一个词的交叉熵（模型自己的输出层和词表）"}
 
 
 def loss_for(bundle: Bundle, enc: Encoded, trace=None, probe: bool = False):
@@ -231,16 +252,13 @@ def loss_for(bundle: Bundle, enc: Encoded, trace=None, probe: bool = False):
         y = task.text_targets(enc) if task.text_targets else None
         if task.kind == "regress":
             target = float(y) if y is not None else 0.0
-
-            def mse_last_step(out):
-                return ((out[-1] @ W.T + b)[0] - target) ** 2
-            return mse_last_step, {"en": f"(ŷ_T − {target:.3f})², squared error at the last step",
-                                   "zh": f"(ŷ_T − {target:.3f})²，最后一步的平方误差"}
+            return HeadLoss("mse_last_step", W, b, target), {
+                "en": f"(ŷ_T − {target:.3f})², squared error at the last step",
+                "zh": f"(ŷ_T − {target:.3f})²，最后一步的平方误差"}
         if task.loss_at == "every" and y is not None and bool((y >= 0).any()):
-            def cross_entropy_every_step(out):
-                return F.cross_entropy(out @ W.T + b, y, ignore_index=-1)
-            return cross_entropy_every_step, {"en": "cross-entropy at every step against the targets the text "
-                                                    "defines", "zh": "每一步的交叉熵，目标由文本本身给出"}
+            return HeadLoss("cross_entropy_every_step", W, b, y), {
+                "en": "cross-entropy at every step against the targets the text defines",
+                "zh": "每一步的交叉熵，目标由文本本身给出"}
     if y is None:
         if trace is None:
             from .trace import trace as run_trace
@@ -250,11 +268,8 @@ def loss_for(bundle: Bundle, enc: Encoded, trace=None, probe: bool = False):
         how = {"en": "the model's own prediction", "zh": "模型自己的预测"}
     else:
         how = {"en": f"“{task.classes[int(y)]}”", "zh": f"“{task.classes[int(y)]}”"}
-
-    def cross_entropy_last_step(out):
-        return F.cross_entropy((out[-1] @ W.T + b)[None], y.reshape(1))
-    return cross_entropy_last_step, {"en": f"cross-entropy at the last step against {how['en']}",
-                                     "zh": f"最后一步的交叉熵，目标为{how['zh']}"}
+    return HeadLoss("cross_entropy_last_step", W, b, y.reshape(1)), {
+        "en": f"cross-entropy at the last step against {how['en']}", "zh": f"最后一步的交叉熵，目标为{how['zh']}"}
 
 
 def output_names(bundle: Bundle, n: int) -> list[str]:

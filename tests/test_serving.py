@@ -14,6 +14,7 @@ import yaml
 from benchmarks import load_class
 from benchmarks.serving import free_port
 from deploy import serve_class
+from lstm_viz.page import offload
 
 ROOT = Path(__file__).resolve().parent.parent
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
@@ -120,8 +121,18 @@ def test_two_replicas_behind_the_proxy_hold_ten_students(tmp_path):
     """10 simulated students for 20 s, all behind one address: zero errors, each session on one replica (and both
     replicas used: the cookie, not the address, decides), static files compressed, steps never reach the server."""
     port = free_port()
-    serve_class.start(port, 2, tmp_path / "run", "127.0.0.1", first=free_port(), quiet=True)
+    replicas = serve_class.start(port, 2, tmp_path / "run", "127.0.0.1", first=free_port(), quiet=True)
     try:
+        workers = [p for p in load_class.with_workers(replicas) if p not in replicas]
+        cmds = [Path(f"/proc/{w}/cmdline").read_bytes() for w in workers]
+        assert len(workers) == 2 and all(b"lstm_viz.page.offload import main" in c for c in cmds), cmds
+
+        def stat(pid):  # (parent, niceness)
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return int(fields[1]), int(fields[16])
+        parents = sorted(stat(w)[0] for w in workers)
+        assert parents == sorted(replicas[:2]), (parents, replicas)  # one worker per replica
+        assert all(stat(w)[1] == min(19, stat(stat(w)[0])[1] + offload.NICE) for w in workers)  # below its replica
         url = f"http://127.0.0.1:{port}"
         statics = load_class.static_paths(url, browser=False)
         assert statics, "the page names no static files"

@@ -18,7 +18,9 @@ import lstm_viz as lv
 import lstm_viz.lessons
 from lstm_viz import models, stepdata
 from lstm_viz.cells import build_module
+from lstm_viz.gradients import GRADIENT_PASSES, run_work
 from lstm_viz.models import Loaders
+from lstm_viz.page import offload
 
 
 @st.cache_resource(max_entries=64)
@@ -46,6 +48,7 @@ def freeze_startup_objects() -> None:
         gc.collect()
         gc.freeze()
         _frozen = True
+        offload.start()
 
 
 @st.cache_data(show_spinner=False)
@@ -61,18 +64,20 @@ def digest(x: np.ndarray) -> str:
 @st.cache_data(max_entries=256, show_spinner=False)
 def trace(key: str, _module, x: np.ndarray):
     """Trace of one model on one input: cached on (model key, input), so nothing reruns the model twice."""
-    return lv.trace(_module, x)
+    return offload.run(run_work(_module, len(x)), lv.trace, _module, x)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def flow(key: str, _module, x: np.ndarray, _loss, loss_key: str, truncate, clip, jacobian: bool = True):
     """GradientFlow, cached on (model key, loss key, knobs); the loss callable itself is not hashed."""
-    return lv.gradient_flow(_module, x, loss=_loss, truncate=truncate, clip=clip, jacobian=jacobian)
+    return offload.run(GRADIENT_PASSES * run_work(_module, len(x)), lv.gradient_flow, _module, x, loss=_loss,
+                       truncate=truncate, clip=clip, jacobian=jacobian)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def intervention(key: str, _module, x: np.ndarray, _loss, loss_key: str, clamps_key: str, _clamps):
-    return lv.intervene(_module, x, _clamps, loss=_loss, jacobian=False)
+    return offload.run((1 + GRADIENT_PASSES) * run_work(_module, len(x)), lv.intervene, _module, x, _clamps,
+                       loss=_loss, jacobian=False)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
