@@ -190,10 +190,23 @@ def log_range(*arrays) -> list[float]:
     return [max(lo, np.log10(FLOOR)), min(hi, 39.0)]
 
 
+STEP_TICKS = 12  # at most this many labels on a steps-back axis
+
+
+def step_tick(T: int) -> int:
+    """The smallest step of 1, 2, 5, 10, 20, 50, … that puts at most STEP_TICKS labels on T steps."""
+    for k in range(12):
+        for m in (1, 2, 5):
+            if T <= m * 10**k * STEP_TICKS:
+                return m * 10**k
+    return 10**12
+
+
 def _steps_axis(fig: go.Figure, T: int, lang: str) -> None:
-    """Steps back from the end on x, whole numbers only, the last step on the right."""
-    dtick = max(1, int(10 ** np.floor(np.log10(max(T, 1) / 8 or 1)))) if T > 8 else 1
-    fig.update_xaxes(title=_tr("f_steps_back", lang), autorange="reversed", tickformat="d", dtick=dtick)
+    """Steps back from the end on x (T-1 … 0), whole numbers only, the last step on the right."""
+    pad = max(0.5, 0.01 * T)
+    fig.update_xaxes(title=_tr("f_steps_back", lang), range=[T - 1 + pad, -pad], tickformat="d",
+                     dtick=step_tick(T), tick0=0)
 
 
 def _norm_line(fig, back, y, name, colour, y_range, labels=None, dash=None, group=None, legend=True):

@@ -81,6 +81,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "step": {"en": "Step t", "zh": "时间步 t"},
     "unit": {"en": "Unit", "zh": "隐藏单元"},
     "layer": {"en": "Layer", "zh": "层"},
+    "layer_top": {"en": "{n}, the top layer", "zh": "{n}，顶层"},
     "view": {"en": "View", "zh": "视图"},
     "v_step": {"en": "One step", "zh": "单步"},
     "v_time": {"en": "Over time", "zh": "随时间"},

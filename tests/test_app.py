@@ -168,7 +168,21 @@ def test_gradient_view_knobs_are_sliders_with_the_models_values_and_a_fixed_axis
     assert any("after clipping at 0.1" in m.value for m in at.markdown)
     at.slider(key="seqlen").set_value(120).run()
     ok(at)
-    assert len(array(chart_with(at, "cross-entropy")["data"][0]["x"])) == 120
+    long = chart_with(at, "cross-entropy")
+    assert len(array(long["data"][0]["x"])) == 120
+    lo, hi = long["layout"]["xaxis"]["range"]  # reversed: step 119 on the left, 0 on the right, nothing past them
+    assert 119 < lo < 122 and -2 < hi < 0 and long["layout"]["xaxis"]["dtick"] == 10  # 12 labels, not 120
+
+
+def test_a_steps_axis_has_at_most_twelve_labels_at_the_finest_round_step():
+    from lstm_viz.figures import STEP_TICKS, step_tick
+
+    rounds = sorted(m * 10**k for k in range(6) for m in (1, 2, 5))
+    for T in range(1, 20001):
+        d = step_tick(T)
+        assert d in rounds and T <= d * STEP_TICKS
+        finer = [r for r in rounds if r < d]
+        assert not finer or T > finer[-1] * STEP_TICKS, T
 
 
 def test_exploding_gradients_are_drawn_not_raised():
@@ -203,6 +217,18 @@ def test_intervention_compares_with_original_on_the_same_axes():
             assert np.isfinite(array(d["y"])).any(), d["name"]
     assert any("clamped" in t.value for t in at.text)
     assert at.multiselect(key="iunits").label.startswith("Units to clamp")
+
+
+@pytest.mark.parametrize("lang,placeholder", [("en", "2, the top layer"), ("zh", "2，顶层")])
+def test_an_empty_layer_box_says_it_is_the_top_layer_drawn(lang, placeholder):
+    at = ok(new(view="intervene", source="random", layers="3", lang=lang))
+    box = at.number_input(key="layer")
+    assert box.value is None and box.proto.placeholder == placeholder
+    if lang == "en":  # what is drawn is the top layer
+        top = [s for s in specs(at) if {d.get("name") for d in s["data"]} >= {"original", "clamped"}][0]
+        assert "unit 0, layer 2" in json.dumps(top["layout"])
+    box.set_value(0).run()
+    assert ok(at).number_input(key="layer").value == 0
 
 
 def test_training_replaces_the_model_visibly_and_can_go_back():

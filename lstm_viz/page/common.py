@@ -74,6 +74,7 @@ def layer_and_unit(ctx, unit: bool = True):
     cols = st.columns(2)
     if L > 1:
         state.widget(cols[0].number_input, "layer", tr("layer", s.lang), 0, L - 1,
+                     placeholder=tr("layer_top", s.lang, n=L - 1),  # empty: the top layer, as drawn
                      value_of=lambda v: None if v is None else int(v))
     if unit:
         if s.unit > H - 1:
