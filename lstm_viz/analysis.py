@@ -194,8 +194,8 @@ PROBE_DESC = {"en": "probe: L = Σ h_T (sum of the top layer's last hidden state
 @dataclass(frozen=True, eq=False)
 class HeadLoss:
     """A loss on the top layer's outputs [T, D·H] through the model's output layer (logits = out·Wᵀ + b).
-    A plain object rather than a closure, so that it pickles: lstm_viz.page.offload runs long gradients in a
-    worker process. ``target``: a float (mse_last_step) or class ids (-1: no target at that step)."""
+    A plain object rather than a closure, so that it pickles: the page runs long gradients in a worker
+    process. ``target``: a float (mse_last_step) or class ids (-1: no target at that step)."""
 
     name: str  # cross_entropy_next_token | cross_entropy_every_step | cross_entropy_last_step | mse_last_step
     W: torch.Tensor
