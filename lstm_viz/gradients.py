@@ -62,6 +62,12 @@ def run_work(module: nn.Module, T: int) -> int:
     return D * T * per_step
 
 
+def gradient_work(module: nn.Module, T: int, jacobian: bool) -> int:
+    """Multiply-adds of gradient_flow on T steps: its runs (GRADIENT_PASSES) and, with ``jacobian``, the product
+    of Jacobians behind dhT_dht (jacobian_work), which for a wide model can be the larger part."""
+    return GRADIENT_PASSES * run_work(module, T) + (jacobian_work(module, T) if jacobian else 0)
+
+
 def steps_within_budget(module: nn.Module, passes: int = 1) -> int:
     """The most steps of ``module`` that RUN_BUDGET holds for ``passes`` passes (1: a forward run; 3: a
     gradient)."""

@@ -16,6 +16,7 @@ import torch
 
 import lstm_viz as lv
 from lstm_viz.analysis import HeadLoss
+from lstm_viz.gradients import gradient_work, jacobian_work
 from lstm_viz.page import offload
 from test_engine import make
 
@@ -51,6 +52,13 @@ def test_heavy_runs_go_to_the_worker_and_light_ones_stay_here():
     assert there != here and there == offload._worker.pid
     assert offload.run(HEAVY, os.getpid) == there  # one worker, kept for the next job
     assert offload.run(HEAVY, os.nice, 0) == min(19, os.nice(0) + offload.NICE)  # below the replica's priority
+
+
+def test_a_gradients_work_counts_its_jacobian_product():
+    """A short run of a wide model is light, but its ‖∂h_T/∂h_t‖ (a product of T Jacobians) is not: it goes."""
+    mod = torch.nn.LSTM(8, 256)
+    assert gradient_work(mod, 100, jacobian=False) <= offload.HEAVY_WORK < gradient_work(mod, 100, jacobian=True)
+    assert gradient_work(mod, 100, True) - gradient_work(mod, 100, False) == jacobian_work(mod, 100)
 
 
 def _losses(H: int):

@@ -18,7 +18,7 @@ import lstm_viz as lv
 import lstm_viz.lessons
 from lstm_viz import models, stepdata
 from lstm_viz.cells import build_module
-from lstm_viz.gradients import GRADIENT_PASSES, run_work
+from lstm_viz.gradients import GRADIENT_PASSES, gradient_work, run_work
 from lstm_viz.models import Loaders
 from lstm_viz.page import offload
 
@@ -70,7 +70,7 @@ def trace(key: str, _module, x: np.ndarray):
 @st.cache_data(max_entries=256, show_spinner=False)
 def flow(key: str, _module, x: np.ndarray, _loss, loss_key: str, truncate, clip, jacobian: bool = True):
     """GradientFlow, cached on (model key, loss key, knobs); the loss callable itself is not hashed."""
-    return offload.run(GRADIENT_PASSES * run_work(_module, len(x)), lv.gradient_flow, _module, x, loss=_loss,
+    return offload.run(gradient_work(_module, len(x), jacobian), lv.gradient_flow, _module, x, loss=_loss,
                        truncate=truncate, clip=clip, jacobian=jacobian)
 
 
