@@ -365,6 +365,12 @@ async def run_class(url: str, n: int, duration: float, arrive: float, statics: l
     return res
 
 
+def stat_fields(pid: int) -> list[str]:
+    """/proc/<pid>/stat after the command name (so index 0 is the state, 1 the parent, 11/12 user/system CPU
+    ticks, 16 the niceness); OSError if there is no such process."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def with_workers(pids: list[int]) -> list[int]:
     """These processes and their children (each replica's worker for long runs, lstm_viz/page/offload.py)."""
     found = list(pids)
@@ -396,7 +402,7 @@ def cpu_seconds(pids: list[int]) -> float:
     total = 0
     for pid in with_workers(pids):
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = stat_fields(pid)
             total += int(fields[11]) + int(fields[12])
         except OSError:
             pass

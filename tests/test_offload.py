@@ -15,6 +15,7 @@ import pytest
 import torch
 
 import lstm_viz as lv
+from benchmarks.load_class import stat_fields
 from lstm_viz.analysis import HeadLoss
 from lstm_viz.gradients import gradient_work, jacobian_work
 from lstm_viz.page import offload
@@ -39,8 +40,7 @@ def same(a, b) -> bool:
 def running(pid: int) -> bool:
     """Whether the process runs (an exited one that nobody has reaped yet is a zombie: it does not)."""
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        return stat_fields(pid)[0] not in ("Z", "X")
     except OSError:
         return False
 

@@ -128,7 +128,7 @@ def test_two_replicas_behind_the_proxy_hold_ten_students(tmp_path):
         assert len(workers) == 2 and all(b"lstm_viz.page.offload import main" in c for c in cmds), cmds
 
         def stat(pid):  # (parent, niceness)
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = load_class.stat_fields(pid)
             return int(fields[1]), int(fields[16])
         parents = sorted(stat(w)[0] for w in workers)
         assert parents == sorted(replicas[:2]), (parents, replicas)  # one worker per replica

@@ -62,15 +62,20 @@ def _spawn() -> subprocess.Popen:
                             stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
+def _live() -> subprocess.Popen:
+    """The worker, a new one if there is none or it has exited (the caller holds _lock)."""
+    global _worker
+    if _worker is None or _worker.poll() is not None:
+        _worker = _spawn()
+    return _worker
+
+
 def start() -> None:
     """Start the worker now (it imports torch: about 2 s, in its own process), so that the first heavy run does
     not wait for it and the worker's memory is there before the first student, not counted against a session."""
-    global _worker
-    if _disabled or os.environ.get(OFF):
-        return
-    with _lock:
-        if _worker is None or _worker.poll() is not None:
-            _worker = _spawn()
+    if not (_disabled or os.environ.get(OFF)):
+        with _lock:
+            _live()
 
 
 def _stop(worker: subprocess.Popen | None) -> None:
@@ -90,10 +95,9 @@ def run(work: int, fn, *args, **kwargs):
         return fn(*args, **kwargs)
     with _lock:
         try:
-            if _worker is None or _worker.poll() is not None:
-                _worker = _spawn()
-            _write(_worker.stdin, payload)
-            ok, value = pickle.loads(_read(_worker.stdout))
+            worker = _live()
+            _write(worker.stdin, payload)
+            ok, value = pickle.loads(_read(worker.stdout))
             _returned = True
         except Exception:  # the worker died, or its answer did not come back whole: forget it
             _stop(_worker)
