@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_app import new, ok
 
 from benchmarks import load_class
 from benchmarks.serving import free_port
@@ -150,17 +151,6 @@ def test_two_replicas_behind_the_proxy_hold_ten_students(tmp_path):
     assert res.interactions["step"] and all(v == 0.0 for v in res.interactions["step"])
 
 
-def _page(query: dict):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception
-    return at
-
-
 def test_the_heaviest_address_stays_within_one_reruns_budget():
     """The address that cost 125 s of server CPU says, instead, how many steps this model's gradients can take;
     at that many steps the gradients are drawn, and what is still past the budget (the three cells compared, the
@@ -184,14 +174,14 @@ def test_the_heaviest_address_stays_within_one_reruns_budget():
     most = steps_within_budget(big, GRADIENT_PASSES)
     assert GRADIENT_PASSES * run_work(big, most) <= RUN_BUDGET < GRADIENT_PASSES * run_work(big, most + 1)
 
-    at = _page({**heavy, "seqlen": "2000"})
+    at = ok(new(**heavy, seqlen="2000"))
     assert not at.error and not at.get("plotly_chart")
     assert [i.value for i in at.info if "past one page's work budget" in i.value] == [
         f"The gradients of this model over 2,000 steps are past one page's work budget: choose at most {most:,} "
         "steps, fewer units or fewer layers to see them."]
 
     allowed = most // 10 * 10  # the slider's step
-    at = _page({**heavy, "seqlen": str(allowed)})
+    at = ok(new(**heavy, seqlen=str(allowed)))
     assert not at.error
     names = {d.get("name") for c in at.get("plotly_chart") for d in json.loads(c.proto.spec)["data"]}
     assert "‖∂L/∂h_t‖" in " ".join(map(str, names))  # the gradients are drawn
@@ -203,7 +193,7 @@ def test_the_heaviest_address_stays_within_one_reruns_budget():
     typed = {**heavy, "view": "time", "text": long_text}
     reads = models_for(parse(typed)[0], plain_loaders()).bundle.rnn  # its inputs: the symbols of the text
     assert len(long_text) > steps_within_budget(reads, context.passes("time"))
-    at = _page(typed)
+    at = ok(new(**typed))
     assert [e.value for e in at.error] == [
         f"{len(long_text):,} steps of this model are past one page's work budget: it reads at most "
         f"{steps_within_budget(reads, context.passes('time')):,} steps (use a shorter sequence, fewer units or "
