@@ -255,10 +255,14 @@ def loss_for(bundle: Bundle, enc: Encoded, trace=None, probe: bool = False):
             return HeadLoss("mse_last_step", W, b, target), {
                 "en": f"(ŷ_T − {target:.3f})², squared error at the last step",
                 "zh": f"(ŷ_T − {target:.3f})²，最后一步的平方误差"}
-        if task.loss_at == "every" and y is not None and bool((y >= 0).any()):
-            return HeadLoss("cross_entropy_every_step", W, b, y), {
-                "en": "cross-entropy at every step against the targets the text defines",
-                "zh": "每一步的交叉熵，目标由文本本身给出"}
+        if task.loss_at == "every":
+            if y is not None and bool((y >= 0).any()):
+                return HeadLoss("cross_entropy_every_step", W, b, y), {
+                    "en": "cross-entropy at every step against the targets the text defines",
+                    "zh": "每一步的交叉熵，目标由文本本身给出"}
+            y = None  # no step of this text has a target (one character): the model's own last prediction
+        elif y is not None and (y.numel() != 1 or int(y) < 0):
+            y = None  # the text defines no target at its last step
     if y is None:
         if trace is None:
             from .trace import trace as run_trace
@@ -320,7 +324,7 @@ def predictions(bundle: Bundle, h_top: np.ndarray) -> np.ndarray | None:
     if bundle.head is None:
         return None
     with torch.no_grad():
-        z = torch.from_numpy(np.array(h_top)) @ bundle.head.weight.T + bundle.head.bias
+        z = torch.nn.functional.linear(torch.from_numpy(np.array(h_top)), bundle.head.weight, bundle.head.bias)
     if bundle.task is not None and bundle.task.kind == "regress" or bundle.head.out_features == 1:
         return z.numpy()
     return torch.softmax(z, dim=-1).numpy()

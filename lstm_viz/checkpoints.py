@@ -29,9 +29,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from .checks import MAX_PARAMETERS, all_finite
+from .checks import MAX_CLASSES, MAX_PARAMETERS, all_finite
 from .model_io import MAX_FILE_BYTES, module_from_state_dict
 
+MAX_PICKLE_BYTES = 2**20  # the pickle inside a torch file (its tensors' numbers are stored beside it)
+MAX_VOCAB_BYTES = 16 * 2**20  # a vocabulary or labels file
 MAX_ELEMENTS = 4 * MAX_PARAMETERS  # numbers a checkpoint may hold in all (optimizer state included)
 NESTED = ("state_dict", "model_state_dict", "model", "net")
 EMBEDDING_NAMES = ("encoder", "embedding", "embeddings", "embed", "emb", "word_embeddings")
@@ -56,32 +58,104 @@ def _refuse_pickled_module(name: str) -> ValueError:
                       "torch.save(model.state_dict(), path) and load that file instead")
 
 
-def _check_zip(p: Path, what: str) -> None:
-    if not zipfile.is_zipfile(p):
-        raise ValueError(f"{p.name} is not a {what} archive (an old or foreign format): nothing was read from it")
-    with zipfile.ZipFile(p) as z:
-        total = sum(i.file_size for i in z.infolist())
+def _check_zip(p: Path, what: str, name: str) -> None:
+    """The archive's own directory, before anything is unpacked: its entries' sizes as unpacked (the readers stop
+    at the sizes the directory gives), and for a torch file the size of the pickle that describes it, whose
+    unpickling costs about 0.5 CPU-s a MB (a state_dict's is a few KB; a checkpoint with an optimizer's, tens)."""
+    try:
+        if not zipfile.is_zipfile(p):
+            raise ValueError(f"{name} is not a {what} archive (an old or foreign format): nothing was read from it")
+        with zipfile.ZipFile(p) as z:
+            entries = z.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise ValueError(f"{name} is not a readable {what} archive: nothing was read from it") from None
+    total = sum(i.file_size for i in entries)
     if total > MAX_ELEMENTS * 8:
-        raise ValueError(f"{p.name} would unpack to {total / 2**30:.1f} GB; the limit is "
+        raise ValueError(f"{name} would unpack to {total / 2**30:.1f} GB; the limit is "
                          f"{MAX_ELEMENTS * 8 / 2**30:.1f} GB: nothing was unpacked")
+    pickled = sum(i.file_size for i in entries if i.filename.endswith(".pkl"))
+    if what == "torch" and pickled > MAX_PICKLE_BYTES:
+        raise ValueError(f"{name} describes its contents in {pickled / 2**20:.1f} MB of pickle; a checkpoint of "
+                         f"weights needs far less (the limit is {MAX_PICKLE_BYTES // 2**20} MB): nothing was read")
 
 
-def _check_safetensors_header(p: Path) -> None:
+def _check_npz_headers(p: Path, name: str) -> None:
+    """Each member of an .npz is a .npy of plain numbers (bool, integers, floats of at most 8 bytes), and all of them
+    hold at most MAX_ELEMENTS numbers: read from the members' headers, before any array is."""
+    total = 0
+    with zipfile.ZipFile(p) as z:
+        for info in z.infolist():
+            what = f"{name}: {info.filename[:60]!r}"
+            if not info.filename.endswith(".npy"):
+                raise ValueError(f"{what} is not a NumPy array (.npy): nothing was read")
+            try:
+                with z.open(info) as f:
+                    version = np.lib.format.read_magic(f)
+                    read = np.lib.format.read_array_header_2_0 if version >= (2, 0) else \
+                        np.lib.format.read_array_header_1_0
+                    shape, _, dtype = read(f)
+            except (ValueError, OSError, EOFError, SyntaxError, zipfile.BadZipFile):
+                raise ValueError(f"{what} is not a readable NumPy array: nothing was read") from None
+            if dtype.kind not in "biuf" or dtype.itemsize > 8 or dtype.fields is not None:
+                raise ValueError(f"{what} holds {dtype.name} values, not plain numbers: nothing was read")
+            count = 1
+            for d in shape:
+                count *= int(d)
+            total += count
+            if total > MAX_ELEMENTS:
+                raise ValueError(f"{name} holds more than {MAX_ELEMENTS:,} numbers; nothing was read")
+
+
+def _count_tensors(data, name: str) -> None:
+    """Every tensor of an unpickled checkpoint, views included, within MAX_ELEMENTS numbers: a pickle can describe a
+    tensor of 10⁹ numbers over one stored number (stride 0), which costs nothing until it is copied."""
+    total, stack = 0, [data]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, torch.Tensor):
+            total += obj.numel()
+            if total > MAX_ELEMENTS:
+                raise ValueError(f"{name} holds more than {MAX_ELEMENTS:,} numbers: nothing was used")
+        elif isinstance(obj, dict):
+            stack.extend(obj.values())
+        elif isinstance(obj, (list, tuple)):
+            stack.extend(obj)
+
+
+def _check_safetensors_header(p: Path, name: str) -> None:
+    """The header, as data of the shape the format defines, before any tensor is read: a JSON object whose entries
+    (but ``__metadata__``) each have a dtype, a shape of whole numbers and two data offsets; their numbers in all
+    within MAX_ELEMENTS."""
+    bad = f"{name} is not a valid safetensors file"
     with open(p, "rb") as f:
         head = f.read(8)
         if len(head) < 8:
-            raise ValueError(f"{p.name} is not a valid safetensors file (too short)")
+            raise ValueError(f"{bad} (too short)")
         (n,) = struct.unpack("<Q", head)
         if n > 100 * 2**20:
-            raise ValueError(f"{p.name} is not a valid safetensors file (its header claims {n:,} bytes)")
+            raise ValueError(f"{bad} (its header claims {n:,} bytes)")
         try:
             header = json.loads(f.read(n))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise ValueError(f"{p.name} is not a valid safetensors file (unreadable header)") from None
-    total = sum(int(np.prod(v.get("shape", []))) for k, v in header.items() if k != "__metadata__" and
-                isinstance(v, dict))
-    if total > MAX_ELEMENTS:
-        raise ValueError(f"{p.name} holds {total:,} numbers; the limit is {MAX_ELEMENTS:,}: nothing was read")
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            raise ValueError(f"{bad} (unreadable header)") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{bad} (its header is a {type(header).__name__}, not a table of tensors)")
+    total = 0
+    for k, v in header.items():
+        if k == "__metadata__":
+            continue
+        shape = v.get("shape") if isinstance(v, dict) else None
+        offsets = v.get("data_offsets") if isinstance(v, dict) else None
+        if not (isinstance(shape, list) and all(type(d) is int and d >= 0 for d in shape) and
+                isinstance(v.get("dtype"), str) and isinstance(offsets, list) and len(offsets) == 2 and
+                all(type(o) is int and o >= 0 for o in offsets)):
+            raise ValueError(f"{bad} (the entry {str(k)[:60]!r} has no dtype, shape and offsets)")
+        count = 1
+        for d in shape:
+            count *= d
+        total += count
+        if total > MAX_ELEMENTS:
+            raise ValueError(f"{name} holds more than {MAX_ELEMENTS:,} numbers; nothing was read")
 
 
 def read_file(path, name: str | None = None) -> dict:
@@ -97,13 +171,13 @@ def read_file(path, name: str | None = None) -> dict:
         from safetensors import SafetensorError
         from safetensors.torch import load_file
 
-        _check_safetensors_header(p)
+        _check_safetensors_header(p, name)
         try:
             return load_file(str(p), device="cpu")
         except (SafetensorError, OSError, ValueError, RuntimeError):
             raise ValueError(f"{name} is not a valid safetensors file") from None
     if suffix in (".pt", ".pth", ".bin"):
-        _check_zip(p, "torch")
+        _check_zip(p, "torch", name)
         try:
             data = torch.load(str(p), map_location="cpu", weights_only=True)
         except Exception as exc:  # the unpickler refused something: never run it, say what to do
@@ -113,13 +187,15 @@ def read_file(path, name: str | None = None) -> dict:
             raise ValueError(f"{name} is not a readable torch file (a damaged or foreign archive)") from None
         if isinstance(data, nn.Module):
             raise _refuse_pickled_module(name)
+        _count_tensors(data, name)
         return data
     if suffix == ".npz":
-        _check_zip(p, "NumPy .npz")
+        _check_zip(p, "NumPy .npz", name)
+        _check_npz_headers(p, name)
         try:
             with np.load(p, allow_pickle=False) as z:
                 return {k: torch.from_numpy(np.array(z[k])) for k in z.files}
-        except ValueError:
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile):
             raise ValueError(f"{name} holds something other than plain arrays: nothing was unpickled") from None
     raise ValueError(f"{name}: unknown file type {suffix or '(none)'}; use .safetensors, .pt, .pth, .bin or .npz")
 
@@ -197,7 +273,8 @@ def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | Non
     ename = _named(sd, EMBEDDING_NAMES, prefix)
     if ename is not None:
         w = sd[ename + ".weight"]
-        if w.ndim == 2 and w.shape[1] == rnn.input_size and w.dtype.is_floating_point and all_finite(w.float()):
+        if w.ndim == 2 and w.shape[1] == rnn.input_size and w.dtype.is_floating_point:
+            _check_readout(ename, w, None, "tokens")
             emb = w.float()
             names.append(ename)
     head = None
@@ -205,8 +282,9 @@ def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | Non
     if hname is not None:
         w, b = sd[hname + ".weight"], sd.get(hname + ".bias")
         H = rnn.hidden_size * (2 if rnn.bidirectional else 1)  # it reads both directions side by side
-        if w.ndim == 2 and w.shape[1] == H and w.dtype.is_floating_point and all_finite(w.float()) and \
-                (b is None or tuple(b.shape) == (w.shape[0],)):
+        if w.ndim == 2 and w.shape[1] == H and w.dtype.is_floating_point and \
+                (b is None or tuple(b.shape) == (w.shape[0],) and b.dtype.is_floating_point):
+            _check_readout(hname, w, b)
             head = nn.Linear(H, w.shape[0], bias=b is not None)
             with torch.no_grad():
                 head.weight.copy_(w.float())
@@ -214,12 +292,33 @@ def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | Non
                     head.bias.copy_(b.float())
             head.requires_grad_(False)
             names.append(hname)
+    total = sum(p.numel() for p in rnn.parameters()) + (emb.numel() if emb is not None else 0) + \
+        (sum(p.numel() for p in head.parameters()) if head is not None else 0)
+    if total > MAX_PARAMETERS:  # every layer the page builds counts: the recurrent one, the embedding, the head
+        raise ValueError(f"{total:,} parameters with the embedding and the output layer; the limit is "
+                         f"{MAX_PARAMETERS:,}")
     return Loaded(rnn, prefix, emb, head, tuple(names))
+
+
+def _check_readout(name: str, w: torch.Tensor, b: torch.Tensor | None, what: str = "outputs") -> None:
+    """An embedding or output layer's size (before anything of its size is built) and values."""
+    n = w.shape[0]
+    if n == 0:
+        raise ValueError(f"{name} has 0 {what}")
+    if n > MAX_CLASSES:
+        raise ValueError(f"{name} has {n:,} {what}; the limit is {MAX_CLASSES:,}")
+    if w.numel() > MAX_PARAMETERS:
+        raise ValueError(f"{name} has {w.numel():,} parameters; the limit is {MAX_PARAMETERS:,}")
+    for part, t in ((".weight", w), (".bias", b)):
+        if t is not None and not all_finite(t.float()):
+            raise ValueError(f"{name}{part} contains NaN or inf")
 
 
 def read_vocab(data: bytes, name: str = "the vocabulary") -> tuple[str, ...]:
     """A vocabulary: a JSON list of tokens, a JSON {token: index} dict, text with one token per line, or a plain
     string of characters (one line). Index i of the result is the token of the model's input (or output) i."""
+    if len(data) > MAX_VOCAB_BYTES:
+        raise ValueError(f"{name} is larger than {MAX_VOCAB_BYTES // 2**20} MB")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -228,13 +327,15 @@ def read_vocab(data: bytes, name: str = "the vocabulary") -> tuple[str, ...]:
     if stripped.startswith(("[", "{")):
         try:
             obj = json.loads(stripped)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             raise ValueError(f"{name} looks like JSON but does not parse") from None
+        if isinstance(obj, (list, dict)) and len(obj) > MAX_CLASSES:
+            raise ValueError(f"{name} has {len(obj):,} tokens; the limit is {MAX_CLASSES:,}")
         if isinstance(obj, list) and all(isinstance(t, str) for t in obj):
             return tuple(obj)
-        if isinstance(obj, dict) and all(isinstance(k, str) and isinstance(v, int) for k, v in obj.items()):
-            n = max(obj.values()) + 1 if obj else 0
-            if sorted(obj.values()) != list(range(n)):
+        if isinstance(obj, dict) and all(isinstance(k, str) and type(v) is int for k, v in obj.items()):
+            n = len(obj)  # indices 0 .. n-1, each once: checked without allocating anything the size of an index
+            if len(set(obj.values())) != n or any(not 0 <= v < n for v in obj.values()):
                 raise ValueError(f"{name}: the indices must be 0, 1, 2, … with none missing or repeated")
             out = [""] * n
             for k, v in obj.items():
@@ -244,6 +345,7 @@ def read_vocab(data: bytes, name: str = "the vocabulary") -> tuple[str, ...]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines = lines[:-1]
-    if len(lines) == 1:  # a plain string of characters, like the PyTorch tutorial's all_letters
-        return tuple(lines[0])
-    return tuple(line.rstrip("\r") for line in lines)
+    out = tuple(lines[0]) if len(lines) == 1 else tuple(line.rstrip("\r") for line in lines)  # one line: characters
+    if len(out) > MAX_CLASSES:
+        raise ValueError(f"{name} has {len(out):,} tokens; the limit is {MAX_CLASSES:,}")
+    return out

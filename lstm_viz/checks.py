@@ -12,6 +12,8 @@ from torch import nn
 MAX_STEPS = 10_000  # longest sequence accepted anywhere in the project
 MAX_PARAMETERS = 10_000_000  # cap on a loaded or built model's parameter count
 MAX_LAYERS = 3
+MAX_CLASSES = 65_536  # outputs of a readout head, and tokens of a vocabulary or labels file
+MAX_OUTPUTS = 20_000_000  # head outputs (steps x classes) one rerun holds: about 80 MB of probabilities
 MAX_HIDDEN = 1024
 
 RECURRENT_TYPES = (nn.LSTM, nn.GRU, nn.RNN)

@@ -119,7 +119,14 @@ def _token_axis(fig: go.Figure, cols: list[str], rows: int = 1) -> None:
 
 
 def _show(tok: str) -> str:
-    return {" ": "␣", "\n": "⏎", "\t": "⇥"}.get(tok, tok)
+    """A token or label as a chart draws it: blanks made visible, and plain text (Plotly reads tags and entities in
+    any text it draws, so ``<``, ``>`` and ``&`` become entities)."""
+    tok = {" ": "␣", "\n": "⏎", "\t": "⇥"}.get(tok, tok)
+    return tok.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _shown(labels):
+    return None if labels is None else [_show(str(t)) for t in labels]
 
 
 def unit_lines(trace, layer: int, units: list[int], labels: list[str], lang: str = "en") -> go.Figure:
@@ -134,7 +141,7 @@ def unit_lines(trace, layer: int, units: list[int], labels: list[str], lang: str
         for k, u in enumerate(units):
             fig.add_trace(go.Scatter(x=x, y=v[:, u], mode="lines", name=f"unit {u}", legendgroup=str(u),
                                      showlegend=r == 1, line=dict(color=palette[k % len(palette)]),
-                                     customdata=labels, hovertemplate="%{customdata}: %{y:.4f}"), row=r, col=1)
+                                     customdata=_shown(labels), hovertemplate="%{customdata}: %{y:.4f}"), row=r, col=1)
         lo, hi, _ = field_range(trace, name)
         fig.update_yaxes(range=[lo * 1.05, hi * 1.05] if lo < 0 else [-0.05, 1.05], row=r, col=1)
     _token_axis(fig, labels, rows=len(fields))
@@ -221,7 +228,7 @@ def _norm_line(fig, back, y, name, colour, y_range, labels=None, dash=None, grou
         + "<br>%{y:.3e}<extra>" + name + "</extra>"
     if good.any():
         fig.add_trace(go.Scatter(x=back, y=np.where(good, y, np.nan), mode="lines", name=name, legendgroup=group,
-                                 line=dict(color=colour, dash=dash), customdata=labels, hovertemplate=hover,
+                                 line=dict(color=colour, dash=dash), customdata=_shown(labels), hovertemplate=hover,
                                  showlegend=legend))
     for mask, edge, symbol, key in ((under, y_range[0], "triangle-down", "f_underflow"),
                                     (over, y_range[1], "triangle-up", "f_overflow")):
@@ -328,7 +335,7 @@ def compare_traces(original, clamped, layer: int, unit: int, labels: list[str], 
     for r, f in enumerate(fields, start=1):
         for tr_, key, dash in ((original, "original", None), (clamped, "clamped", "dash")):
             fig.add_trace(go.Scatter(x=x, y=getattr(tr_, f)[layer][:, unit], name=_tr(f"f_{key}", lang),
-                                     showlegend=r == 1, legendgroup=key, customdata=labels,
+                                     showlegend=r == 1, legendgroup=key, customdata=_shown(labels),
                                      hovertemplate="%{customdata}: %{y:.4f}",
                                      line=dict(dash=dash, color=colour_of(key))), row=r, col=1)
     _token_axis(fig, labels, rows=len(fields))

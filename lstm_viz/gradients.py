@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from . import cells, onednn
+from .checks import MAX_OUTPUTS
 from .notation import GATE_BLOCKS
 from .trace import LayerStates, _frozen, _shift, layer_output, prepare, read_only, rebuild, rows, run_layers, trace
 
@@ -68,10 +69,13 @@ def gradient_work(module: nn.Module, T: int, jacobian: bool) -> int:
     return GRADIENT_PASSES * run_work(module, T) + (jacobian_work(module, T) if jacobian else 0)
 
 
-def steps_within_budget(module: nn.Module, passes: int = 1) -> int:
+def steps_within_budget(module: nn.Module, passes: int = 1, head: nn.Module | None = None) -> int:
     """The most steps of ``module`` that RUN_BUDGET holds for ``passes`` passes (1: a forward run; 3: a
-    gradient)."""
-    return RUN_BUDGET // (passes * run_work(module, 1))
+    gradient), its readout ``head`` (a Linear, run at every step) included; and at most MAX_OUTPUTS // classes
+    steps of the head's outputs, which are kept for every step."""
+    per_step = run_work(module, 1) + (head.in_features * head.out_features if head is not None else 0)
+    most = RUN_BUDGET // (passes * per_step)
+    return most if head is None else min(most, MAX_OUTPUTS // head.out_features)
 
 
 @dataclass(frozen=True)

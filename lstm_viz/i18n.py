@@ -72,6 +72,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "upload_needs_vocab": {"en": "This model reads its input through an embedding: upload its vocabulary to map "
                                  "typed symbols to its own token indices.",
                            "zh": "这个模型通过嵌入层读取输入：请上传它的词表，把输入的符号映射到它自己的词序号。"},
+    "labels_mismatch": {"en": "{name} names {n} outputs, but the model's output layer has {c}: upload the labels of "
+                              "this model, one per output.",
+                        "zh": "{name} 给出了 {n} 个输出名称，但模型的输出层有 {c} 个输出：请上传这个模型的标签，"
+                              "每个输出一个。"},
     "upload_first": {"en": "Upload a file to see its model.", "zh": "请先上传模型文件。"},
     "upload_slots": {"en": "A state_dict carries no vocabulary. In characters or words mode, input slot 0 is <unk> "
                            "and slots 1, 2, … are the distinct symbols of the typed text in the order they first "

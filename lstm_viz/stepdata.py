@@ -63,7 +63,9 @@ def step_data(bundle, trace, flow, tokens, unknown, probs, layer: int, unit: int
     if head == "classify":
         k = min(TOP_K, probs.shape[1])
         top = np.argsort(-probs[lo:hi], axis=1, kind="stable")[:, :k]
-        pred = {"k": k, "labels": output_names(bundle, probs.shape[1]), "idx": b64(top, np.uint16),
+        names = output_names(bundle, probs.shape[1])
+        # the names of the outputs that are shown, by index (an output layer may have tens of thousands)
+        pred = {"k": k, "labels": {str(i): names[i] for i in np.unique(top).tolist()}, "idx": b64(top, np.uint16),
                 "p": b64(np.take_along_axis(probs[lo:hi], top, axis=1))}
     templates = explain.unit_templates(trace, layer, unit, set(series))
     layout = diagram.layout(trace.cell, trace.nonlinearity, head, lang,

@@ -455,3 +455,100 @@ def test_upload_a_bidirectional_model_with_features_from_a_csv(page, server, tmp
     want = f"hₜ = {float(out[0, 0, 6]):+.3f}"  # unit 6 = reverse unit 2, at step 0 (its last step)
     assert want in diagram_text(page), (want, diagram_text(page))
     shot(page, "12_upload_bidirectional_features")
+
+
+# ---- what is drawn follows the person's actions through reruns ------------------------------------------------
+def shown_step(pg) -> int:
+    """The step the player's bar shows, as a person reads it (not the data attribute of its root)."""
+    return int(pg.locator(".lv-steplabel").inner_text().split("/")[0].replace("t =", "").strip())
+
+
+def wait_shown(pg, t: int, what: str, timeout: float = 5) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        if shown_step(pg) == t and pg.locator(".lv-slider").input_value() == str(t):
+            return
+        time.sleep(0.05)
+    shot(pg, f"failed-shown-step-{what}")
+    raise AssertionError(f"{what}: the player shows t = {shown_step(pg)}, not {t}")
+
+
+def rerun(pg, action) -> None:
+    """Do ``action`` and wait for the rerun it starts to end."""
+    pg.evaluate(COUNT_RERUNS)
+    action()
+    end = time.time() + 90
+    while pg.evaluate("() => window.__reruns") == 0:
+        assert time.time() < end, "no rerun started"
+        time.sleep(0.05)
+    settle(pg)
+
+
+def check_player(pg, what: str) -> None:
+    """Keys, the next-step button, a token click and play move what is drawn (step label, slider, diagram and, in
+    the over-time view, the cursor on the charts), and the address follows."""
+    pg.locator(".lv-steplabel").click()  # focus the page, not a control
+    pg.keyboard.press("Home")
+    wait_shown(pg, 0, what)
+    d0 = diagram_text(pg)
+    cursor = ("() => { const c = document.querySelector('.lv-cursor'); "
+              "return c ? c.getBoundingClientRect().left : null; }")
+    x0 = pg.evaluate(cursor)
+    for _ in range(3):
+        pg.keyboard.press("ArrowRight")
+    wait_shown(pg, 3, f"{what}: → three times")
+    if d0:
+        assert diagram_text(pg) != d0, what
+    if x0 is not None:
+        assert pg.evaluate(cursor) > x0, what
+    pg.keyboard.press("ArrowLeft")
+    wait_shown(pg, 2, f"{what}: ←")
+    pg.get_by_title("Next step (→)").click()
+    wait_shown(pg, 3, f"{what}: ▶|")
+    pg.locator(".lv-tok").nth(5).click()
+    wait_shown(pg, 5, f"{what}: a token clicked")
+    pg.locator(".lv-steplabel").click()
+    pg.keyboard.press("End")
+    T = int(pg.locator(".lv-slider").get_attribute("max")) + 1
+    wait_shown(pg, T - 1, f"{what}: End")
+    pg.keyboard.press("Home")
+    wait_shown(pg, 0, f"{what}: Home")
+    pg.get_by_title("Play").click()
+    pg.wait_for_timeout(1100)
+    pg.get_by_title("Pause").click()
+    t = shown_step(pg)
+    assert t >= 2, (what, t)
+    pg.wait_for_timeout(400)
+    assert shown_step(pg) == t and f"t={t}" in pg.url, (what, t, pg.url)
+
+
+def test_the_player_follows_keys_buttons_tokens_and_play_after_every_kind_of_rerun(page, server):
+    """Each check on a fresh page, then again after a rerun of each kind: the unit, the text, the unrolled toggle,
+    the view (there and back), the cell, a scene, its try-this button and PageDown to the next scene."""
+    page.goto(server)
+    settle(page)
+    check_player(page, "fresh page")
+    unit = page.get_by_label("Unit", exact=True).and_(page.locator("input"))
+    rerun(page, lambda: (unit.fill("2"), unit.press("Enter")))
+    check_player(page, "after a unit change")
+    box = page.get_by_role("textbox").first
+    rerun(page, lambda: (box.fill("(a [b] c) {d} ((e))"), box.press("Control+Enter")))
+    assert "{" in page.locator(".lv-tokens").inner_text()
+    check_player(page, "after a typed text")
+    rerun(page, lambda: page.get_by_text("Show the network unrolled over its first steps").click())
+    check_player(page, "after the unrolled toggle")
+    rerun(page, lambda: page.get_by_role("radio", name="Over time", exact=True).click())
+    check_player(page, "after a view change")
+    rerun(page, lambda: page.get_by_role("radio", name="One step", exact=True).click())
+    check_player(page, "after a view change back")
+    rerun(page, lambda: page.get_by_role("radio", name="GRU", exact=True).click())
+    wait_player(page, "GRU")
+    check_player(page, "after a cell change")
+    page.goto(f"{server}/?scene=forget-gate")
+    settle(page)
+    check_player(page, "a scene, fresh")
+    rerun(page, lambda: page.get_by_role("button", name="unit 6").click())
+    check_player(page, "after a try-this button")
+    page.locator(".lv-steplabel").click()
+    rerun(page, lambda: page.keyboard.press("PageDown"))
+    check_player(page, "after PageDown to the next scene")

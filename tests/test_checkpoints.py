@@ -185,7 +185,7 @@ def test_files_that_would_cost_the_server_are_refused_before_reading(tmp_path):
     # a safetensors header announcing more numbers than the cap
     header = json.dumps({"w": {"dtype": "F32", "shape": [100_000, 1000], "data_offsets": [0, 4]}}).encode()
     (tmp_path / "big.safetensors").write_bytes(len(header).to_bytes(8, "little") + header + b"\0" * 4)
-    with pytest.raises(ValueError, match="holds 100,000,000 numbers"):
+    with pytest.raises(ValueError, match="holds more than 40,000,000 numbers"):
         checkpoints.read_file(tmp_path / "big.safetensors")
 
 

@@ -131,7 +131,7 @@ def test_scene_claim_holds_on_what_the_page_draws(scene):
             assert d["tokens"][0] == first
             finals.append(series(d, "c")[-2])
             top = np.frombuffer(__import__("base64").b64decode(d["pred"]["idx"]), dtype=np.uint16)
-            assert d["pred"]["labels"][top.reshape(-1, d["pred"]["k"])[-1, 0]] == first
+            assert d["pred"]["labels"][str(int(top.reshape(-1, d["pred"]["k"])[-1, 0]))] == first
         assert max(finals) - min(finals) >= c["min_spread"]
     elif kind == "cell_identity":  # C_t = f ⊙ C_{t-1} + i ⊙ c̃ on the player's own numbers
         d = player(at)
@@ -174,7 +174,7 @@ def test_scene_claim_holds_on_what_the_page_draws(scene):
             d = player(ok(at))
             assert not d["unknown"], phrase
             top = np.frombuffer(__import__("base64").b64decode(d["pred"]["idx"]), dtype=np.uint16)
-            assert d["pred"]["labels"][top.reshape(-1, d["pred"]["k"])[-1, 0]] == label, phrase
+            assert d["pred"]["labels"][str(int(top.reshape(-1, d["pred"]["k"])[-1, 0]))] == label, phrase
     elif kind == "depth_unit":  # unit c tracks the bracket depth on fresh text
         text = tasks.bracket_text(np.random.default_rng(2026), 1500)  # fresh text, not the training stream
         at.text_area(key="text").set_value(text).run()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import streamlit as st
 
@@ -11,6 +13,16 @@ from lstm_viz.settings import key as settings_key
 from lstm_viz.stepdata import WINDOW, window_of
 
 from . import cache, player, state
+
+_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^])")
+
+
+def plain(text) -> str:
+    """Text for Streamlit's Markdown elements (errors, notices, captions) that shows as typed: every character that
+    Markdown, its HTML, its LaTeX or Streamlit's directives (``:red[…]``, ``:material/…:``) would read is escaped, so
+    a file name, a key, a label or a value from the address never becomes an image, a link or a style."""
+    return _MARKUP.sub(r"\\\1", str(text))
+
 
 PRESENTER_FONT = 18  # px: chart type on a projector (tick labels and legends 2 px smaller)
 

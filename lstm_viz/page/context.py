@@ -24,6 +24,7 @@ from lstm_viz.settings import PageSettings, key
 from lstm_viz.tokenize import Encoded
 
 from . import cache, state
+from .common import plain
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,11 @@ def _uploaded(upload, lang: str):
     several recurrent layers asks which one; a file holding an nn.RNN asks for its nonlinearity (the weights do
     not say whether it was tanh or relu)."""
     data = upload.getvalue()
+    name = Path(upload.name).name
     if len(data) > MAX_FILE_BYTES:
-        raise ValueError(f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
+        raise ValueError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB")
     digest = hashlib.sha256(data).hexdigest()
     ss = st.session_state
-    name = Path(upload.name).name
     if ss.get("upload_digest") != digest:
         ss.pop("upload_loaded", None)
         with tempfile.TemporaryDirectory() as tmp:
@@ -136,7 +137,7 @@ def _uploaded(upload, lang: str):
             loaded = checkpoints.from_state_dict(sd, prefix, nonlin)
             ss["upload_loaded"] = loaded
     if loaded.names:
-        st.caption(tr("upload_found", lang, names=", ".join(loaded.names)))
+        st.caption(tr("upload_found", lang, names=plain(", ".join(loaded.names))))
     return loaded, f"{digest}|{loaded.prefix}|{nonlin}"
 
 
@@ -147,6 +148,16 @@ def _file_tokens(which: str, lang: str) -> tuple[str, ...] | None:
     return checkpoints.read_vocab(up.getvalue(), Path(up.name).name)
 
 
+def side_files_digest() -> str:
+    """One digest of the files read beside the model (vocabulary, labels, input features): part of the model's cache
+    key, so that no entry computed with one session's files is found by another's."""
+    h = hashlib.sha256()
+    for which in ("upload_vocab", "upload_labels", "upload_inputs"):
+        up = st.session_state.get(which)
+        h.update(b"-" if up is None else hashlib.sha256(up.getvalue()).digest())
+    return h.hexdigest()
+
+
 def _upload_bundle(loaded, text: str, mode: str, lang: str) -> analysis.Bundle:
     module = loaded.rnn
     vocab = _file_tokens("upload_vocab", lang)
@@ -154,10 +165,15 @@ def _upload_bundle(loaded, text: str, mode: str, lang: str) -> analysis.Bundle:
     head = loaded.head
     if head is not None and labels is None and vocab is not None and head.out_features == len(vocab):
         labels = vocab  # a language model: its outputs are its vocabulary
+    if labels is not None and (head is None or len(labels) != head.out_features):
+        up = st.session_state["upload_labels"]
+        raise ValueError(tr("labels_mismatch", lang, name=Path(up.name).name, n=len(labels),
+                            c=0 if head is None else head.out_features))
     features = st.session_state.get("upload_inputs")
     if features is not None:  # input features from a file: the typed text is not used
         x = analysis.read_features(features.getvalue(), Path(features.name).name, module.input_size)
-        st.caption(tr("upload_inputs_used", lang, name=Path(features.name).name, T=x.shape[0], m=x.shape[1]))
+        st.caption(tr("upload_inputs_used", lang, name=plain(Path(features.name).name), T=x.shape[0],
+                      m=x.shape[1]))
         return analysis.Bundle(module, head, None, None, "numbers", None, labels, features=x)
     if vocab is not None and mode != "numbers":
         return analysis.Bundle(module, head, None, vocab, mode, loaded.embedding, labels, own_vocab=True)
@@ -191,8 +207,6 @@ def text_box(s: PageSettings, example: str) -> str:
 
 def load(s: PageSettings, upload, scene=None) -> Context | None:
     lang = s.lang
-    if isinstance(st.session_state.get("probe"), bool):  # the gradient view's toggle, drawn after this runs
-        s = state.change(probe=st.session_state["probe"])
     ss = st.session_state
     trained = ss.get("trained")
     if trained is not None and trained["base"] != (s.source, s.task, s.cell, s.lag):
@@ -205,7 +219,8 @@ def load(s: PageSettings, upload, scene=None) -> Context | None:
             loaded, digest = _uploaded(upload, lang)
             text = text_box(s, "hello world")
             bundle = _upload_bundle(loaded, text, s.mode, lang)
-            m = models_for(s.replace(text=text), cache.LOADERS, uploaded=bundle, upload_key=digest)
+            m = models_for(s.replace(text=text), cache.LOADERS, uploaded=bundle,
+                           upload_key=f"{digest}|{side_files_digest()}")
         else:
             text = text_box(s, example_text(s, cache.LOADERS))
             trained_bundle, trained_key = (trained["bundle"], trained["key"]) if trained else (None, "")
@@ -214,13 +229,13 @@ def load(s: PageSettings, upload, scene=None) -> Context | None:
         if enc.x.shape[1] != m.bundle.rnn.input_size:
             raise ValueError(f"this model reads {m.bundle.rnn.input_size} features per step; the text gives "
                              f"{enc.x.shape[1]}")
-        most = steps_within_budget(m.bundle.rnn, passes(s.view))
+        most = steps_within_budget(m.bundle.rnn, passes(s.view), m.bundle.head)
         if enc.x.shape[0] > most:  # one student's request must not hold up the class
             raise ValueError(tr("run_budget", lang, T=enc.x.shape[0], n=most))
         trace = cache.trace(m.key, m.bundle.rnn, enc.x)
         loss_fn, loss_desc = analysis.loss_for(m.bundle, enc, trace, probe=s.probe)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return None
     if enc.unknown.any():
         st.warning(tr("unk_steps", lang, n=int(enc.unknown.sum())))

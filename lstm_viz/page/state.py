@@ -104,13 +104,28 @@ def preset(name: str, value, valid, fallback) -> None:
         ss[name] = fallback
 
 
-def widget(fn, name: str, *args, value_of=None, **kwargs):
+def widget(fn, name: str, *args, value_of=None, on_change=None, **kwargs):
     """``fn(*args, key=name, **kwargs)`` showing the session's value of setting ``name``; its result is stored
-    (``value_of`` turns the widget's value into the setting's, e.g. "" -> None)."""
+    (``value_of`` turns the widget's value into the setting's, e.g. "" -> None).
+
+    A person's change is stored by the widget's callback, which Streamlit runs before the next run starts: every
+    line of that run, the ones above the widget included (the context, the models, a knob's model), reads the new
+    value, not the one the widget had before."""
     ss = st.session_state
     if name not in ss:
         ss[name] = _widget_value(name, getattr(ss[_S], name))
-    v = fn(*args, key=name, **kwargs)
+
+    def changed():
+        _store(name, ss[name], value_of)
+        if on_change is not None:
+            on_change()
+
+    return _store(name, fn(*args, key=name, on_change=changed, **kwargs), value_of)
+
+
+def _store(name: str, v, value_of=None):
+    """The setting ``name`` from its widget's value ``v``; an invalid value keeps the setting as it was."""
+    ss = st.session_state
     v = value_of(v) if value_of else v
     if SPECS[name].kind == "ints" and v is not None:
         v = tuple(int(u) for u in v)

@@ -12,7 +12,7 @@ from lstm_viz.i18n import tr
 from lstm_viz.settings import MAX_GRAD_STEPS, key
 
 from .. import cache, context, state
-from ..common import boxes, built, chart
+from ..common import boxes, built, chart, plain
 
 MAX_COMPARE_STEPS = 2000  # ‖∂h_T/∂h_t‖ is a sequential product: compared across cells up to this length
 
@@ -26,13 +26,13 @@ def knobs(ctx) -> None:
     fb = analysis.mean_forget_bias(rnn)
     if cell == "lstm" and fb is not None:
         c2.metric(tr("fbias_now", lang), f"{fb:+.3f}")
-        on = c2.toggle(tr("fbias_set", lang), value=s.fbias is not None, key="fbias_on")
-        if on:
-            if st.session_state.get("fbias") is None:
-                st.session_state["fbias"] = round(fb, 1)
+        # on: the model's own bias until the slider moves; off: the bias as the model has it. Set in the toggle's
+        # callback, so that the run it starts draws the model it asks for
+        st.session_state["fbias_on"] = s.fbias is not None
+        c2.toggle(tr("fbias_set", lang), key="fbias_on", on_change=lambda: state.change(
+            fbias=round(fb, 1) if st.session_state["fbias_on"] else None))
+        if s.fbias is not None:
             state.widget(c2.slider, "fbias", tr("forget_bias", lang), -10.0, 10.0, step=0.1)
-        elif s.fbias is not None:
-            state.change(fbias=None)
     state.widget(c3.slider, "seqlen", tr("seq_len", lang), 0, MAX_GRAD_STEPS, step=10)
     T = ctx.trace.steps if not state.current().seqlen else state.current().seqlen
     if rnn.bidirectional:  # truncation follows one direction of time: a bidirectional model's gradient is whole
@@ -61,7 +61,7 @@ def render(ctx):
         gkey = key(s, "probe", base=mkey, x=x_digest)
         T = genc.x.shape[0]
         trunc = None if module.bidirectional else s.trunc or None
-        most = steps_within_budget(module, GRADIENT_PASSES)
+        most = steps_within_budget(module, GRADIENT_PASSES, ctx.bundle.head)
         if T > most:  # one student's request must not hold up the class
             st.info(tr("grad_budget", lang, T=T, n=most))
             return
@@ -81,14 +81,14 @@ def render(ctx):
                 okeys.append(okey)
                 flows[c] = cache.flow(okey, om, genc.x, "probe", key(s, base=okey, x=x_digest), None, None, False)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     fkey = "|".join([key(s, "trunc", "clip", base=gkey), *okeys])  # what the charts below draw
     # one range for both charts, wide enough for either, so the two can be read against each other
     y_range = figures.log_range(*[a for f in [gf, *flows.values()] for a in (f.dL_dh, f.dL_dc, f.dL_dx, f.dhT_dht)])
 
     def main_chart():
-        st.caption(f"{tr('loss_used', lang)}: {g_desc[lang]}")
+        st.caption(plain(f"{tr('loss_used', lang)}: {g_desc[lang]}"))
         chart(built(fkey, figures.gradients, gf, genc.labels, g_desc[lang], lang, y_range=y_range), "gradients")
         if gf.clip is not None:
             st.write(tr("grad_norm", lang, a=gf.grad_norm, b=gf.grad_norm_clipped, c=gf.clip))

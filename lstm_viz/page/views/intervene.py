@@ -10,7 +10,7 @@ from lstm_viz.i18n import tr
 from lstm_viz.notation import GATE_ORDER, gate_range
 
 from .. import cache, state
-from ..common import boxes, built, chart, layer_and_unit
+from ..common import boxes, built, chart, layer_and_unit, plain
 
 
 def render(ctx):
@@ -20,16 +20,21 @@ def render(ctx):
         st.info(tr("no_gates", lang))
         return
     gates = GATE_ORDER[cell]
-    if s.igate not in gates:
-        state.change(igate=gates[0])
-        st.session_state["igate"] = gates[0]
+    if s.igate is not None and s.igate not in gates:
+        state.change(igate=None)
+    # the defaults (the cell's first gate, the top of its range) stay None in the settings: a visit to this view
+    # leaves nothing in the address of the views after it
+    state.preset("igate", s.igate or gates[0], lambda v: v in gates, gates[0])
     figs, ctrls = boxes(ctx)
     rest = st.container()  # after both, in every layout
     g1, g2, g3, g4 = ctrls.columns(4)
-    gate = state.widget(g1.selectbox, "igate", tr("gate", lang), gates)
+    gate = state.widget(g1.selectbox, "igate", tr("gate", lang), gates,
+                        value_of=lambda v: None if v == gates[0] else v) or gates[0]
     lo, hi = gate_range(cell, gate)
-    state.preset("ival", hi if s.ival is None else s.ival, lambda v: lo <= v <= hi, hi)
-    value = state.widget(g2.slider, "ival", tr("value", lang), lo, hi, step=0.05)
+    state.preset("ival", hi if s.ival is None else s.ival, lambda v: v is not None and lo <= v <= hi, hi)
+    value = state.widget(g2.slider, "ival", tr("value", lang), lo, hi, step=0.05,
+                         value_of=lambda v: None if v == hi else v)
+    value = hi if value is None else value
     state.preset("iunits", list(s.iunits), lambda v: all(u < H for u in v), [])
     units = state.widget(g3.multiselect, "iunits", tr("units_to_clamp", lang), list(range(H)),
                          placeholder=tr("choose", lang))
@@ -48,7 +53,7 @@ def render(ctx):
         tr2, gf2 = cache.intervention(ctx.models.key, ctx.bundle.rnn, ctx.enc.x, ctx.loss_fn, ctx.loss_key,
                                       repr(clamp), (clamp,))
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     gf1 = ctx.flow(jacobian=False)
     data = f"{ctx.loss_key}|{clamp!r}"  # what the two charts draw: the model, input and loss, and the clamp

@@ -15,7 +15,7 @@ from lstm_viz.i18n import tr
 from lstm_viz.train import TrainConfig, evaluate, train
 
 from .. import state
-from ..common import chart
+from ..common import chart, plain
 
 
 def banner(ctx) -> None:
@@ -46,7 +46,7 @@ def render(ctx):
             cfg = TrainConfig(**dict(card["config"], steps=int(steps), text=ctx.models.text if own else None))
             cfg.make_task()
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             return
         bar, live = st.progress(0.0), st.empty()
         hist = []

@@ -7,6 +7,10 @@ const SVGNS = "http://www.w3.org/2000/svg";
 const S = 64; // pixels per diagram unit
 const SPEEDS = [1, 2, 4, 8, 16]; // steps per second when playing
 const memory = new Map(); // component key -> {sig, t}: the step survives a rerun that did not change the data
+// component key -> the teardown of its live mount. Streamlit calls the component again with each new data without
+// unmounting it (the cleanup it is given runs on unmount only), so each call ends the one before it: otherwise the
+// earlier mount's key handler, still listening, takes the arrow keys and steps a player that is no longer drawn.
+const mounts = new Map();
 const PLACEHOLDER = /⟦(\w+):([^⟧]+)⟧/g;
 const KATEX = { throwOnError: false, strict: false, displayMode: false };
 // \htmlClass only: it marks where a step's numbers go (the templates are the project's own, never user text)
@@ -486,6 +490,8 @@ function inTextBox(target) {
 
 export default function (component) {
   const { data, parentElement, setTriggerValue, key } = component;
+  const previous = mounts.get(key);
+  if (previous) previous();
   if (!data) return undefined;
   let root = parentElement.querySelector(".lv-player");
   if (!root) {
@@ -513,12 +519,18 @@ export default function (component) {
   const onResize = () => moveCursors(player.t, data.colours.cursor);
   window.addEventListener("resize", onResize);
   const poll = setInterval(onResize, 1000); // charts drawn after the player get their cursor too
-  return () => {
+  const teardown = () => { // once, whether Streamlit unmounts the player or new data replaces it
+    if (mounts.get(key) !== teardown) return;
+    mounts.delete(key);
     memory.set(key, { sig: data.sig, t: player.t });
     player.stop();
+    clearTimeout(player.addrTimer);
+    cancelAnimationFrame(player.scrollFrame);
     document.removeEventListener("keydown", onKey);
     window.removeEventListener("resize", onResize);
     clearInterval(poll);
     if (player.waiting) window.removeEventListener("lstm-viz-katex", player.waiting);
   };
+  mounts.set(key, teardown);
+  return teardown;
 }
