@@ -552,3 +552,60 @@ def test_the_player_follows_keys_buttons_tokens_and_play_after_every_kind_of_rer
     page.locator(".lv-steplabel").click()
     rerun(page, lambda: page.keyboard.press("PageDown"))
     check_player(page, "after PageDown to the next scene")
+
+
+def gradient_chart(pg) -> str:
+    """The data of the gradient view's main chart (norms against steps back), as drawn."""
+    return pg.evaluate("() => { const d = [...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout &&"
+                       " JSON.stringify(g.layout.xaxis && g.layout.xaxis.title || '').includes('steps back'));"
+                       " return d ? JSON.stringify(d.data.map(t => [t.name, t.y])) : null; }")
+
+
+def fresh_chart(browser, url: str) -> str:
+    pg = browser.new_page(viewport={"width": 1400, "height": 1600})
+    pg.set_default_timeout(60_000)
+    pg.goto(url)
+    settle(pg)
+    pg.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length > 0")
+    pg.wait_for_timeout(500)
+    drawn = gradient_chart(pg)
+    pg.close()
+    return drawn
+
+
+@pytest.mark.parametrize("address,label,presses,param", [
+    ("view=grad&cell=rnn", "Set ρ(W_hh) to", 20, "radius"),
+    ("view=grad&cell=lstm&fbias=0.7", "Forget-gate bias (LSTM)", 25, "fbias"),
+    ("view=grad&cell=rnn", "Truncated-BPTT window k (0 = full BPTT)", 3, "trunc"),
+    ("view=grad&cell=rnn", "Clipping threshold (0 = off)", 5, "clip"),
+    ("view=grad&cell=gru", "Sequence length for the gradient view (0 = the typed sequence)", 4, "seqlen"),
+])
+def test_every_gradient_knob_draws_what_a_fresh_load_of_its_address_draws(page, browser, server, address, label,
+                                                                          presses, param):
+    """Moved with the keyboard twice in a row (so a chart one move behind fails): each time the chart is the one a
+    fresh load of the address it produced draws, and the address names the new value."""
+    page.goto(f"{server}/?{address}")
+    settle(page)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length > 0")
+    before = gradient_chart(page)
+    assert before
+    for move in range(2):
+        thumb = page.get_by_role("slider", name=label)
+        thumb.focus()
+        rerun(page, lambda: [page.keyboard.press("ArrowRight") for _ in range(presses)])
+        page.wait_for_timeout(500)
+        drawn = gradient_chart(page)
+        assert f"{param}=" in page.url, (move, page.url)
+        assert drawn != before, (param, move, "the chart did not change")
+        assert drawn == fresh_chart(browser, page.url), (param, move, page.url)
+        before = drawn
+
+
+def test_a_link_with_a_forget_bias_opens_with_its_slider_there_and_keeps_its_address(page, browser, server):
+    page.goto(f"{server}/?view=grad&cell=lstm&fbias=3")
+    settle(page)
+    assert page.get_by_role("slider", name="Forget-gate bias (LSTM)").input_value() == "3"
+    page.wait_for_timeout(500)
+    assert "fbias=3" in page.url and "fbias=0.7" not in page.url
+    drawn = gradient_chart(page)
+    assert drawn and drawn != fresh_chart(browser, f"{server}/?view=grad&cell=lstm")
