@@ -486,3 +486,60 @@ def test_charts_are_built_once_and_follow_every_setting_they_draw():
     g.slider(key="clip").set_value(0.5).run()
     assert specs(ok(g))[0] != clip0
     assert specs(ok(new(view="grad", lang="zh")))[0]["layout"] != clip0["layout"]
+
+
+# every setting of SPECS, set to a value other than its default in a link (with what makes its widget appear)
+ROUND_TRIPS = {
+    "lang": dict(lang="zh"), "scene": dict(scene="forget-gate"), "present": dict(present=True, scene="gradients-survive"),
+    "source": dict(source="random"), "task": dict(task="recall"), "cell": dict(cell="gru"),
+    "lag": dict(task="recall", lag=50),
+    "mode": dict(source="random", mode="words"), "hidden": dict(source="random", hidden=16),
+    "layers": dict(source="random", layers=2), "seed": dict(source="random", seed=3),
+    "scale": dict(source="random", scale=2.5), "text": dict(text="(a [b])"), "view": dict(view="time"),
+    "t": dict(t=3), "unit": dict(unit=2), "layer": dict(source="random", layers=2, layer=0),
+    "imgfmt": dict(imgfmt="svg"), "units": dict(view="time", units=(1, 4)),
+    "win": dict(view="time", text="(a) " * 700, win=(100, 900)), "radius": dict(view="grad", radius=2.5),
+    "fbias": dict(view="grad", fbias=3.0), "seqlen": dict(view="grad", seqlen=50),
+    "trunc": dict(view="grad", trunc=3), "clip": dict(view="grad", clip=1.5),
+    "igate": dict(view="intervene", igate="o"), "ival": dict(view="intervene", ival=0.5),
+    "iunits": dict(view="intervene", iunits=(1, 2)), "isteps": dict(view="intervene", isteps=(2, 5)),
+    "tsteps": dict(view="train", tsteps=100), "probe": dict(view="grad", probe=True),
+    "unrolled": dict(unrolled=True),
+}
+
+
+def test_round_trips_cover_every_setting():
+    assert set(ROUND_TRIPS) == set(SPECS)
+
+
+@pytest.mark.parametrize("name", list(ROUND_TRIPS))
+def test_a_link_with_any_setting_opens_with_its_widget_showing_it_and_keeps_its_address(name):
+    """Opened from a link, a non-default value is the session's setting, its widget shows it (where it has one) and
+    the address the page writes back is the link's own."""
+    from lstm_viz import lessons
+    from lstm_viz.page.state import _widget_value
+    from lstm_viz.settings import DEFAULTS, to_query
+
+    overrides = ROUND_TRIPS[name]
+    scene = lessons.by_id(lessons.load_lessons(), overrides["scene"]) if "scene" in overrides else None
+    base = DEFAULTS.replace(**(scene.settings if scene else {}))
+    want = base.replace(**overrides)
+    query = to_query(DEFAULTS.replace(**overrides))
+    at = ok(new(**query))
+    assert not at.error and not at.warning, [e.value for e in [*at.error, *at.warning]]
+    assert at.session_state["_settings"] == want
+    if name in at.session_state and name not in ("t",):
+        assert at.session_state[name] == _widget_value(name, getattr(want, name)), (name, at.session_state[name])
+    address = [c for c in at.get("bidi_component") if c.proto.component_name == "lstm_viz_address"]
+    written = json.loads(address[-1].proto.json)
+    assert written["query"] == {k: v for k, v in to_query(want).items() if k != "t"}, written
+    if name == "t":
+        assert written["t"] == 3 and player(at)["t"] == 3
+
+
+def test_a_visit_to_the_interventions_view_leaves_nothing_in_the_address():
+    at = ok(new(view="intervene"))
+    at.segmented_control(key="view").set_value("step").run()
+    ok(at)
+    address = [c for c in at.get("bidi_component") if c.proto.component_name == "lstm_viz_address"]
+    assert json.loads(address[-1].proto.json)["query"] == {}
