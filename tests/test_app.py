@@ -490,7 +490,8 @@ def test_charts_are_built_once_and_follow_every_setting_they_draw():
 
 # every setting of SPECS, set to a value other than its default in a link (with what makes its widget appear)
 ROUND_TRIPS = {
-    "lang": dict(lang="zh"), "scene": dict(scene="forget-gate"), "present": dict(present=True, scene="gradients-survive"),
+    "lang": dict(lang="zh"), "scene": dict(scene="forget-gate"),
+    "present": dict(present=True, scene="gradients-survive"),
     "source": dict(source="random"), "task": dict(task="recall"), "cell": dict(cell="gru"),
     "lag": dict(task="recall", lag=50),
     "mode": dict(source="random", mode="words"), "hidden": dict(source="random", hidden=16),
