@@ -42,6 +42,7 @@ JACOBIAN_BUDGET = 10_000_000_000
 # sequence (MAX_STEPS) in every view.
 RUN_BUDGET = 3_000_000_000
 GRADIENT_PASSES = 3  # a gradient (a forward and a backward run) in forward runs' worth of work
+STEPWISE_RATE = 16  # the step-by-step path's batched products against the budget's rate (stepwise_work)
 
 LossFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -57,16 +58,41 @@ def run_work(module: nn.Module, T: int) -> int:
     """Multiply-adds of one forward run of ``module`` on T steps (input and recurrent products of every gate,
     layer and direction); a backward costs about twice as much (see RUN_BUDGET)."""
     spec = cells.spec_of(module)
-    G = GATE_BLOCKS[spec.cell]
-    H, D = spec.hidden_size, spec.directions
-    per_step = G * H * (spec.input_size + H) + (spec.num_layers - 1) * G * H * (D * H + H)
-    return D * T * per_step
+    return sized_work(spec.cell, spec.input_size, spec.hidden_size, spec.num_layers, spec.directions, T)
+
+
+def sized_work(cell: str, input_size: int, hidden_size: int, num_layers: int, directions: int, T: int) -> int:
+    """run_work of a module of these sizes, counted before it is built."""
+    G, H, D = GATE_BLOCKS[cell], hidden_size, directions
+    return D * T * (G * H * (input_size + H) + (num_layers - 1) * G * H * (D * H + H))
+
+
+def stepwise_work(module: nn.Module, T: int, hops: int) -> int:
+    """Multiply-adds of gradient_flow on its step-by-step path (truncated BPTT, clamped gates), in RUN_BUDGET's
+    units: a backward over all T steps at once for each of ``hops`` steps back. Those products are batched over T,
+    and run about STEPWISE_RATE times faster per multiply-add than the budget's matrix-vector products (measured
+    by benchmarks/bench_budget.py)."""
+    return GRADIENT_PASSES * run_work(module, T) * max(1, min(hops, T)) // STEPWISE_RATE
 
 
 def gradient_work(module: nn.Module, T: int, jacobian: bool) -> int:
     """Multiply-adds of gradient_flow on T steps: its runs (GRADIENT_PASSES) and, with ``jacobian``, the product
     of Jacobians behind dhT_dht (jacobian_work), which for a wide model can be the larger part."""
     return GRADIENT_PASSES * run_work(module, T) + (jacobian_work(module, T) if jacobian else 0)
+
+
+def clamped_work(module: nn.Module, T: int) -> int:
+    """Work of an intervention on T steps: the clamped run and its gradient, step by step over all T steps."""
+    return run_work(module, T) + stepwise_work(module, T, T)
+
+
+def most_steps(work_of: Callable[[int], int], T: int, budget: int = RUN_BUDGET) -> int:
+    """The most steps t <= T with work_of(t) within ``budget`` (work_of grows with t)."""
+    lo, hi = 0, T
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if work_of(mid) <= budget else (lo, mid - 1)
+    return lo
 
 
 def steps_within_budget(module: nn.Module, passes: int = 1, head: nn.Module | None = None) -> int:
@@ -234,8 +260,12 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
         # up to num_layers·(T-1) recurrent steps in all
         hops = min(k or T, T) if D == 1 else spec.num_layers * (T - 1) + 1
         if T * hops > MAX_TRUNCATED_WORK:
-            raise ValueError(f"truncated BPTT and clamped gates run step by step: T·min(k, T) must stay under "
-                             f"{MAX_TRUNCATED_WORK:,} (T={T}, k={k or T}"
+            if k is None:  # clamps only: every step is passed back over the whole sequence
+                raise ValueError(f"clamped gates run step by step, each step back over the whole sequence: "
+                                 f"clamp a sequence of at most {most_steps(lambda t: t * t, T, MAX_TRUNCATED_WORK):,} "
+                                 f"steps (this one has {T:,})")
+            raise ValueError(f"truncated BPTT runs step by step: T·min(k, T) must stay under "
+                             f"{MAX_TRUNCATED_WORK:,} (T={T}, k={k}"
                              + (f", {spec.num_layers} bidirectional layers" if D == 2 else "") + ")")
         runs = run_layers(spec, weights, x, masks)  # no autograd inside: the same copies serve
         grads = _stepwise_backward(spec, weights, runs, fn, hops, masks)

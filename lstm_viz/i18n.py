@@ -72,6 +72,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "upload_needs_vocab": {"en": "This model reads its input through an embedding: upload its vocabulary to map "
                                  "typed symbols to its own token indices.",
                            "zh": "这个模型通过嵌入层读取输入：请上传它的词表，把输入的符号映射到它自己的词序号。"},
+    "trunc_budget": {"en": "Truncated BPTT passes every step back k steps, one at a time: k = {k} on {T} steps of this "
+                           "model is past one page's work budget. Use k of at most {n}, or full BPTT (k = 0).",
+                     "zh": "截断 BPTT 要把每一步逐步反向传回 k 步：这个模型在 {T} 步上取 k = {k} 超出了单页的计算预算。"
+                           "请取不超过 {n} 的 k，或使用完整 BPTT（k = 0）。"},
+    "clamp_budget": {"en": "A clamped run passes every step back over the whole sequence: {T} steps of this model are "
+                           "past one page's work budget. Clamp a sequence of at most {n} steps.",
+                     "zh": "钳制后的运行要把每一步沿整个序列反向传回：这个模型的 {T} 步超出了单页的计算预算。"
+                           "请钳制最多 {n} 步的序列。"},
     "labels_mismatch": {"en": "{name} names {n} outputs, but the model's output layer has {c}: upload the labels of "
                               "this model, one per output.",
                         "zh": "{name} 给出了 {n} 个输出名称，但模型的输出层有 {c} 个输出：请上传这个模型的标签，"

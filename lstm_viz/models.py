@@ -25,6 +25,7 @@ class Loaders:
 
     shipped: Callable  # stem -> (SeqModel, Task, card)
     fresh: Callable  # (cell, input_size, hidden, layers, seed=, weight_scale=) -> nn.Module
+    derived: Callable = lambda key, module, radius, fbias: derive(module, radius, fbias)  # key: the knobbed model's
 
 
 def plain_loaders() -> Loaders:
@@ -76,7 +77,8 @@ class Models:
         fbias = s.fbias if cell == "lstm" else None
         if not s.radius and fbias is None:
             return module, mkey
-        return derive(module, s.radius or None, fbias), key(s, "radius", base=mkey, fbias=fbias)
+        knobbed = key(s, "radius", base=mkey, fbias=fbias)
+        return self.loaders.derived(knobbed, module, s.radius or None, fbias), knobbed
 
     def compared(self) -> dict[str, tuple[nn.Module, str]]:
         """RNN, GRU and LSTM on the same input, built like the main model, with the same knobs."""

@@ -369,3 +369,40 @@ def test_fuzz_page_addresses_parse_or_fall_back(query):
     s, bad = parse(query, DEFAULTS)
     assert isinstance(bad, list)
     assert s.replace() == s
+
+
+# ---- every request's cost is counted before it runs -------------------------------------------------------------
+def test_a_clamped_run_is_counted_at_its_real_cost_and_refused_before_it_runs():
+    """The issue's address: a clamped 3-layer, 64-unit LSTM on 2,000 typed characters passes every step back over
+    the whole sequence (about ten times what a plain gradient costs): the page says how long a clamp can be."""
+    from lstm_viz.gradients import RUN_BUDGET, clamped_work, gradient_work, most_steps
+    from lstm_viz.cells import build_module
+
+    m = build_module("lstm", 26, 64, 3)
+    assert clamped_work(m, 2000) > 10 * gradient_work(m, 2000, False)
+    n = most_steps(lambda t: clamped_work(m, t), 2000)
+    assert clamped_work(m, n) <= RUN_BUDGET < clamped_work(m, n + 1)
+    at = ok(new(source="random", cell="lstm", hidden=64, layers=3, view="intervene", igate="f", ival=1,
+                text="abcdefghijklmnopqrstuvwxyz"[::-1] * 77))
+    assert any("Clamp a sequence of at most" in i.value for i in at.info), [i.value for i in at.info]
+    assert not [c for c in at.get("plotly_chart") if "cmp_trace" in str(c.proto.id)]
+
+
+def test_truncation_is_counted_at_its_step_by_step_cost():
+    at = ok(new(source="random", cell="lstm", hidden=64, layers=3, view="grad", trunc=1900,
+                text="abcdefghijklmnopqrstuvwxyz" * 20))
+    assert any("Use k of at most" in i.value for i in at.info), [i.value for i in at.info]
+
+
+def test_the_gradient_view_refuses_before_it_derives_or_compares_models(monkeypatch):
+    from lstm_viz import models
+
+    def never(*args, **kwargs):
+        raise AssertionError("a model was derived or compared past the budget")
+
+    monkeypatch.setattr(analysis, "derive", never)
+    monkeypatch.setattr(models, "derive", never)
+    monkeypatch.setattr(models.Models, "compared", never)
+    at = ok(new(source="random", cell="lstm", hidden=256, layers=3, view="grad", radius=2, seqlen=2000))
+    assert any("work budget" in i.value for i in at.info), [i.value for i in at.info]
+    assert not at.get("plotly_chart")

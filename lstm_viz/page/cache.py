@@ -16,9 +16,9 @@ import streamlit as st
 
 import lstm_viz as lv
 import lstm_viz.lessons
-from lstm_viz import models, stepdata
+from lstm_viz import analysis, models, stepdata
 from lstm_viz.cells import build_module
-from lstm_viz.gradients import GRADIENT_PASSES, gradient_work, run_work
+from lstm_viz.gradients import clamped_work, gradient_work, run_work, stepwise_work
 from lstm_viz.models import Loaders
 from lstm_viz.page import offload
 
@@ -34,7 +34,19 @@ def fresh(cell: str, input_size: int, hidden: int, layers: int, seed: int = 0, w
     return build_module(cell, input_size, hidden, layers, seed=seed, weight_scale=weight_scale)
 
 
-LOADERS = Loaders(shipped, fresh)
+@st.cache_resource(max_entries=8, ttl=900)  # an uploaded model can hold 10⁷ parameters: a few at a time
+def derived(key: str, _module, radius: float | None, fbias: float | None):
+    """A model with the gradient view's knobs applied (``key`` names the model and the knobs), shared read-only:
+    its eigenvalues are found once, not on every rerun."""
+    return analysis.derive(_module, radius, fbias)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def spectral_radius(key: str, _module) -> float:
+    return analysis.spectral_radius(_module)
+
+
+LOADERS = Loaders(shipped, fresh, derived)
 
 _frozen = False
 
@@ -70,14 +82,13 @@ def trace(key: str, _module, x: np.ndarray):
 @st.cache_data(max_entries=256, show_spinner=False)
 def flow(key: str, _module, x: np.ndarray, _loss, loss_key: str, truncate, clip, jacobian: bool = True):
     """GradientFlow, cached on (model key, loss key, knobs); the loss callable itself is not hashed."""
-    return offload.run(gradient_work(_module, len(x), jacobian), lv.gradient_flow, _module, x, loss=_loss,
-                       truncate=truncate, clip=clip, jacobian=jacobian)
+    work = gradient_work(_module, len(x), jacobian) + (stepwise_work(_module, len(x), truncate) if truncate else 0)
+    return offload.run(work, lv.gradient_flow, _module, x, loss=_loss, truncate=truncate, clip=clip, jacobian=jacobian)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def intervention(key: str, _module, x: np.ndarray, _loss, loss_key: str, clamps_key: str, _clamps):
-    return offload.run((1 + GRADIENT_PASSES) * run_work(_module, len(x)), lv.intervene, _module, x, _clamps,
-                       loss=_loss, jacobian=False)
+    return offload.run(clamped_work(_module, len(x)), lv.intervene, _module, x, _clamps, loss=_loss, jacobian=False)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)

@@ -7,7 +7,15 @@ from __future__ import annotations
 import streamlit as st
 
 from lstm_viz import analysis, figures
-from lstm_viz.gradients import GRADIENT_PASSES, RUN_BUDGET, run_work, steps_within_budget
+from lstm_viz.gradients import (
+    GRADIENT_PASSES,
+    RUN_BUDGET,
+    most_steps,
+    run_work,
+    sized_work,
+    steps_within_budget,
+    stepwise_work,
+)
 from lstm_viz.i18n import tr
 from lstm_viz.settings import MAX_GRAD_STEPS, key
 
@@ -21,7 +29,7 @@ def knobs(ctx) -> None:
     s, lang, cell = ctx.s, ctx.s.lang, ctx.models.cell
     rnn = ctx.bundle.rnn
     c1, c2, c3 = st.columns(3)
-    c1.metric(tr("rho_now", lang), f"{analysis.spectral_radius(rnn):.3f}", help=tr("rho_help", lang))
+    c1.metric(tr("rho_now", lang), f"{cache.spectral_radius(ctx.models.key, rnn):.3f}", help=tr("rho_help", lang))
     state.widget(c1.slider, "radius", tr("whh_radius", lang), 0.0, 10.0, step=0.1)
     fb = analysis.mean_forget_bias(rnn)
     if cell == "lstm" and fb is not None:
@@ -51,6 +59,11 @@ def render(ctx):
         knobs(ctx)
     s = state.current()
     m = ctx.models
+    T = s.seqlen or ctx.enc.x.shape[0]
+    most = steps_within_budget(ctx.bundle.rnn, GRADIENT_PASSES, ctx.bundle.head)  # before any model is derived
+    if T > most:  # one student's request must not hold up the class
+        st.info(tr("grad_budget", lang, T=T, n=most))
+        return
     try:
         module, mkey = m.knobbed()
         genc = analysis.tile(ctx.enc, s.seqlen) if s.seqlen else ctx.enc
@@ -59,11 +72,10 @@ def render(ctx):
                                                                                        {lang: ctx.loss_text})
         x_digest = cache.digest(genc.x)  # one digest of the input for every flow below
         gkey = key(s, "probe", base=mkey, x=x_digest)
-        T = genc.x.shape[0]
         trunc = None if module.bidirectional else s.trunc or None
-        most = steps_within_budget(module, GRADIENT_PASSES, ctx.bundle.head)
-        if T > most:  # one student's request must not hold up the class
-            st.info(tr("grad_budget", lang, T=T, n=most))
+        if trunc and stepwise_work(module, T, trunc) > RUN_BUDGET:
+            st.info(tr("trunc_budget", lang, T=T, k=trunc,
+                       n=most_steps(lambda k: stepwise_work(module, T, k), trunc)))
             return
         jac = T <= MAX_COMPARE_STEPS and context.within_budget(module, T)
         if T <= MAX_COMPARE_STEPS and not jac:  # one student's heavy request must not hold up the class
@@ -72,11 +84,15 @@ def render(ctx):
         flows, okeys = {}, []
         compare_note = tr("compare_limit", lang, n=MAX_COMPARE_STEPS)
         if T <= MAX_COMPARE_STEPS:
-            compared = m.compared()
-            per_step = GRADIENT_PASSES * sum(run_work(om, 1) for om in [module, *(om for om, _ in compared.values())])
-            if T * per_step > RUN_BUDGET:  # the main model's gradients and the three cells'
+            r = module
+            # the main model's gradients and the three cells' (built like it: its sizes), counted before they are built
+            per_step = GRADIENT_PASSES * (run_work(r, 1) + sum(
+                sized_work(c, r.input_size, r.hidden_size, r.num_layers, 1, 1) for c in ("rnn", "gru", "lstm")))
+            compared = {}
+            if T * per_step > RUN_BUDGET:
                 compare_note = tr("compare_budget", lang, T=T, n=RUN_BUDGET // per_step)
-                compared = {}
+            else:
+                compared = m.compared()
             for c, (om, okey) in compared.items():
                 okeys.append(okey)
                 flows[c] = cache.flow(okey, om, genc.x, "probe", key(s, base=okey, x=x_digest), None, None, False)
