@@ -44,6 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from deploy.serve_class import stat_fields  # noqa: E402  (one parser of /proc/<pid>/stat)
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 VIEWS = ["One step", "Over time", "Gradients", "Interventions"]  # the views a class switches between (English)
@@ -365,10 +366,6 @@ async def run_class(url: str, n: int, duration: float, arrive: float, statics: l
     return res
 
 
-def stat_fields(pid: int) -> list[str]:
-    """/proc/<pid>/stat after the command name (so index 0 is the state, 1 the parent, 11/12 user/system CPU
-    ticks, 16 the niceness); OSError if there is no such process."""
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def with_workers(pids: list[int]) -> list[int]:

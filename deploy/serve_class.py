@@ -16,9 +16,11 @@ says which replica answered (X-LV-Replica), which the load test uses to check st
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -99,35 +101,91 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def stat_fields(pid: int) -> list[str]:
+    """/proc/<pid>/stat after the command name (so index 0 is the state, 1 the parent, 11/12 user/system CPU
+    ticks, 16 the niceness, 19 the start time); OSError if there is no such process."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _identity(pid: int) -> dict | None:
+    """What tells this process from a later one with the same id: its start time and command line (None if
+    there is no such process)."""
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace")
+        return {"pid": pid, "start": stat_fields(pid)[19], "cmd": cmd}
+    except (OSError, IndexError):
+        return None
+
+
+def _recorded(run: Path) -> list[dict]:
+    """The processes the pid file lists that are still the ones this script started (same start time and command
+    line); a stale file (a reboot, a crash, processes ended otherwise) lists none."""
+    f = run / "pids"
+    try:
+        records = json.loads(f.read_text())
+        assert isinstance(records, list)
+    except (OSError, ValueError, AssertionError):
+        return []
+    alive = []
+    for r in records:
+        if isinstance(r, dict) and isinstance(r.get("pid"), int) and _identity(r["pid"]) == r:
+            alive.append(r)
+    return alive
+
+
+def _write_pids(run: Path, pids: list[int]) -> None:
+    (run / "pids").write_text(json.dumps([i for i in map(_identity, pids) if i is not None]) + "\n")
+
+
+def _port_taken(port: int, address: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("" if address in ("*", "0.0.0.0") else address, port))
+        except OSError:
+            return True
+    return False
+
+
 def start(port: int, replicas: int, run: Path, address: str = "*", first: int = FIRST_REPLICA_PORT,
           quiet: bool = False) -> list[int]:
-    """Start the replicas and HAProxy; return every process id started (also written to ``run``)."""
+    """Start the replicas and HAProxy; return every process id started (also written to ``run``, each with its
+    start time and command line, so that ``stop`` ends only those)."""
     haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
     if not Path(haproxy).exists():
         raise SystemExit("haproxy is not installed: apt-get install haproxy")
     run.mkdir(parents=True, exist_ok=True)
-    if (run / "pids").exists():
+    if _recorded(run):
         raise SystemExit(f"a class is already served from {run}: run `make stop-class` first")
-    pids = []
+    (run / "pids").unlink(missing_ok=True)  # stale: its processes are gone
     ports = [first + i for i in range(replicas)]
+    for p, where in ((port, address), *((p, "127.0.0.1") for p in ports)):
+        if _port_taken(p, where):
+            raise SystemExit(f"port {p} is taken by another program: choose another "
+                             + ("with PORT=" if p == port else "first replica port"))
+    pids, procs = [], []
     for p in ports:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(p),
              "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(run / f"replica{p}.log", "wb"), start_new_session=True)
         pids.append(proc.pid)
-    (run / "pids").write_text("\n".join(map(str, pids)) + "\n")
-    for p in ports:
+        procs.append(proc)
+    _write_pids(run, pids)
+    for p, proc in zip(ports, procs):
         end = time.time() + 90
         while not _healthy(f"http://127.0.0.1:{p}/_stcore/health"):
+            if proc.poll() is not None:  # it exited: say so now, with what it said last
+                stop(run, quiet=True)
+                raise SystemExit(f"the replica on port {p} exited with status {proc.returncode}: "
+                                 f"{_last_line(run / f'replica{p}.log')} (see {run}/replica{p}.log)")
             if time.time() > end:
-                stop(run)
+                stop(run, quiet=True)
                 raise SystemExit(f"the replica on port {p} did not start (see {run}/replica{p}.log)")
             time.sleep(0.3)
     for p in ports:  # the first run of a process is slow (imports, the default model): not a student's
         ok, why = warm(f"http://127.0.0.1:{p}")
         if not ok:
-            stop(run)
+            stop(run, quiet=True)
             raise SystemExit(f"the page did not open on the replica on port {p}: {why} (see {run}/replica{p}.log)")
     servers = "\n".join(f"    server r{i} 127.0.0.1:{p} check inter 2s fall 2 rise 1 cookie r{i}"
                         for i, p in enumerate(ports))
@@ -137,27 +195,41 @@ def start(port: int, replicas: int, run: Path, address: str = "*", first: int = 
     cfg.write_text(CONFIG.format(run=run, address=address, port=port, servers=servers, static_servers=static_servers,
                                  compress=COMPRESSED))
     for args in ([haproxy, "-c", "-q", "-f", str(cfg)], [haproxy, "-D", "-q", "-f", str(cfg)]):
-        if subprocess.run(args).returncode != 0:
-            stop(run)
-            raise SystemExit(f"haproxy refused {cfg} (see above)")
+        done = subprocess.run(args, capture_output=True, text=True)
+        if done.returncode != 0:
+            stop(run, quiet=True)
+            said = " ".join((done.stderr or done.stdout).split())[:400] or f"exit status {done.returncode}"
+            raise SystemExit(f"haproxy refused {cfg}: {said}")
     for _ in range(50):
         if (run / "haproxy.pid").exists():
             break
         time.sleep(0.1)
     pids.append(int((run / "haproxy.pid").read_text().split()[0]))
-    (run / "pids").write_text("\n".join(map(str, pids)) + "\n")
+    _write_pids(run, pids)
     if not quiet:
         shown = "127.0.0.1" if address in ("*", "0.0.0.0") else address
         print(f"serving a class at http://{shown}:{port}/ ({replicas} replicas); stop with: make stop-class")
     return pids
 
 
-def stop(run: Path) -> None:
+def _last_line(log: Path) -> str:
+    try:
+        lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return "no log"
+    return lines[-1][:300] if lines else "nothing in its log"
+
+
+def stop(run: Path, quiet: bool = False) -> None:
+    """End the processes ``start`` recorded, and only those: a pid now used by another program (the file is
+    stale) is left alone."""
     f = run / "pids"
     if not f.exists():
-        print("no class is being served")
+        if not quiet:
+            print("no class is being served")
         return
-    for pid in map(int, f.read_text().split()):
+    for r in _recorded(run):
+        pid = r["pid"]
         try:  # a replica leads its own process group (its children go with it); HAProxy is one process
             if _is_group_leader(pid):
                 os.killpg(pid, signal.SIGTERM)
@@ -167,7 +239,8 @@ def stop(run: Path) -> None:
             pass
     f.unlink()
     (run / "haproxy.pid").unlink(missing_ok=True)
-    print("stopped")
+    if not quiet:
+        print("stopped")
 
 
 def _is_group_leader(pid: int) -> bool:

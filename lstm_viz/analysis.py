@@ -4,6 +4,7 @@ predictions, knob-derived models, vocabularies for fresh models, and export tabl
 from __future__ import annotations
 
 import io
+import itertools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -12,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .cells import copy_module
-from .checks import as_inputs, check_module
+from .checks import MAX_STEPS, as_inputs, check_module
 from .tasks import Task
 from .tokenize import UNK, Encoded, encode_text, tokenize
 
@@ -50,40 +51,74 @@ class Bundle:
 
 def read_features(data: bytes, name: str, input_size: int) -> np.ndarray:
     """Input features [T, input_size] from an uploaded ``.npy`` (never unpickled) or ``.csv`` (numbers separated
-    by commas, one step per row, an optional header row), checked like any input: ValueError otherwise."""
+    by commas, tabs or semicolons, one step per row, an optional header row), checked like any input: ValueError
+    otherwise. The limits (MAX_STEPS rows, ``input_size`` columns) are checked as the file is read, before the
+    whole of it is: a .npy from its header, a CSV row by row."""
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    shape_error = (f"{name}: this model reads [T, {input_size}] (one row per step, {input_size} features, at most "
+                   f"{MAX_STEPS:,} steps)")
     if suffix == "npy":
+        f = io.BytesIO(data)
+        try:
+            version = np.lib.format.read_magic(f)
+            read = np.lib.format.read_array_header_2_0 if version >= (2, 0) else np.lib.format.read_array_header_1_0
+            shape, _, dtype = read(f)
+        except (ValueError, OSError, EOFError, SyntaxError):
+            raise ValueError(f"{name} is not a readable .npy file") from None
+        if dtype.kind not in "biuf" or dtype.itemsize > 8 or dtype.fields is not None:
+            raise ValueError(f"{name} holds {dtype.name} values, not plain numbers (nothing was unpickled)")
+        if not (len(shape) == 2 and shape[1] == input_size or len(shape) == 1 and input_size == 1) or \
+                not 0 < shape[0] <= MAX_STEPS:
+            raise ValueError(f"{name} holds an array of shape {list(shape)}; " + shape_error.split(": ", 1)[1])
         try:
             a = np.load(io.BytesIO(data), allow_pickle=False)
-        except ValueError:
-            raise ValueError(f"{name} is not a plain NumPy array file (nothing was unpickled)") from None
-        except (OSError, EOFError):
+        except (ValueError, OSError, EOFError):
             raise ValueError(f"{name} is not a readable .npy file") from None
     elif suffix == "csv":
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValueError(f"{name} is not UTF-8 text") from None
-        rows = [r for r in text.splitlines() if r.strip()]
-        try:
-            float(rows[0].split(",")[0])
-        except (ValueError, IndexError):
-            rows = rows[1:]  # a header row
-        try:
-            a = np.array([[float(v) for v in r.split(",")] for r in rows], dtype=np.float64)
-        except ValueError:
-            raise ValueError(f"{name}: every cell must be a number (one step per row, features separated by "
-                             "commas)") from None
-        if len({len(r.split(",")) for r in rows}) > 1:
-            raise ValueError(f"{name}: the rows have different numbers of values")
+        a = _csv_rows(data, name, input_size, shape_error)
     else:
         raise ValueError(f"{name}: features come as .npy or .csv")
     if a.ndim == 1 and input_size == 1:
         a = a[:, None]
     if a.ndim != 2 or a.shape[1] != input_size:
-        raise ValueError(f"{name} holds an array of shape {list(a.shape)}; this model reads [T, {input_size}] "
-                         f"(one row per step, {input_size} features)")
+        raise ValueError(f"{name} holds an array of shape {list(a.shape)}; " + shape_error.split(": ", 1)[1])
     return as_inputs(a, input_size).numpy()
+
+
+def _csv_rows(data: bytes, name: str, input_size: int, shape_error: str) -> np.ndarray:
+    """The numbers of a CSV, read row by row and stopped at the first row past the limits."""
+    import csv
+
+    try:
+        lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+        first = lines.readline()
+    except UnicodeDecodeError:
+        raise ValueError(f"{name} is not UTF-8 text") from None
+    delimiter = max(",\t;", key=first.count) if any(c in first for c in ",\t;") else ","
+    rows = []
+    try:
+        for n, row in enumerate(csv.reader(itertools.chain([first], lines), delimiter=delimiter), start=1):
+            if not any(v.strip() for v in row):
+                continue
+            try:
+                values = [float(v) for v in row]
+            except ValueError:
+                if n == 1:
+                    continue  # a header row
+                raise ValueError(f"{name}, row {n}: every cell must be a number (one step per row, features "
+                                 f"separated by commas)") from None
+            if len(rows) == MAX_STEPS:
+                raise ValueError(f"{name} has more than {MAX_STEPS:,} rows; the limit is {MAX_STEPS:,} steps")
+            if len(values) != input_size:
+                raise ValueError(f"{name}, row {n}: {len(values)} values; " + shape_error.split(": ", 1)[1])
+            rows.append(values)
+    except UnicodeDecodeError:
+        raise ValueError(f"{name} is not UTF-8 text") from None
+    except csv.Error:
+        raise ValueError(f"{name} is not a readable CSV file") from None
+    if not rows:
+        raise ValueError(f"{name} has no rows of numbers")
+    return np.array(rows, dtype=np.float64)
 
 
 UNK_NAMES = ("<unk>", "<UNK>", "[UNK]", "<oov>", "UNK")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -70,8 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _module(args):
     """A checkpoints.Loaded: from --weights, or a fresh seeded module (no embedding, no head)."""
     import lstm_viz as lv
+    from lstm_viz.cells import parameter_count
     from lstm_viz.checkpoints import Loaded, load
-    from lstm_viz.checks import MAX_HIDDEN, MAX_LAYERS
+    from lstm_viz.checks import MAX_HIDDEN, MAX_LAYERS, MAX_PARAMETERS
 
     if args.weights:
         if args.bidirectional:
@@ -91,6 +93,10 @@ def _module(args):
         raise UsageError("--nonlinearity applies to --cell rnn only")
     if not 0 <= args.seed < 2**63:
         raise UsageError(f"--seed must be between 0 and 2**63 - 1, got {args.seed}")
+    n = parameter_count(args.cell, args.input_size, args.hidden_size, args.layers, True,
+                        2 if args.bidirectional else 1)
+    if n > MAX_PARAMETERS:  # counted before anything of that size is built
+        raise UsageError(f"--cell {args.cell} with these sizes has {n:,} parameters; the limit is {MAX_PARAMETERS:,}")
     return Loaded(lv.build_module(args.cell, args.input_size, args.hidden_size, args.layers, seed=args.seed,
                                   nonlinearity=args.nonlinearity or "tanh", bidirectional=args.bidirectional), "")
 
@@ -151,8 +157,11 @@ def trace_fields(tr, gf) -> dict:
     return fields
 
 
-def _check_out(p: Path) -> None:
-    """An output path: its folder must exist (nothing is created silently), and it is not a link or a folder."""
+def _check_out(p: Path, given: str | None = None) -> None:
+    """An output path: its folder must exist (nothing is created silently), and it is not a link or a folder
+    (``given``: the path as typed, where a trailing / names a folder that Path would drop)."""
+    if given is not None and given.endswith(("/", "\\")):
+        raise ValueError(f"{given} names a folder: give a file name")
     if not p.parent.is_dir():
         raise ValueError(f"no such folder: {p.parent} (create it first)")
     if p.is_symlink():
@@ -166,7 +175,7 @@ def write_fields(fields: dict, out: str) -> None:
     suffix = p.suffix.lower()
     if suffix not in (".npz", ".json"):
         raise ValueError(f"{p.name}: output must end in .npz or .json")
-    _check_out(p)
+    _check_out(p, out)
     present = {k: v for k, v in fields.items() if v is not None}
     if suffix == ".npz":
         with open(p, "wb") as f:  # through a handle: numpy would append .npz to a name ending in .NPZ
@@ -200,12 +209,20 @@ def cmd_train(args) -> None:
     from lstm_viz.train import default_config, evaluate, save_model, train
 
     out = Path(args.out)
-    if out.is_dir():
+    if out.is_dir() or args.out.endswith(("/", "\\")):
         raise UsageError(f"--out {args.out} is a folder: give a name inside it, like {out / 'my_model'}")
-    for p in (out.with_suffix(".safetensors"), out.with_suffix(".json")):
+    if out.suffix.lower() in (".json", ".safetensors"):
+        raise UsageError(f"--out names the model without an extension (NAME writes NAME.safetensors and "
+                         f"NAME.json), got {args.out}")
+    written = (out.with_suffix(".safetensors"), out.with_suffix(".json"))
+    for p in written:
         _check_out(p)
     if args.seed is not None and not 0 <= args.seed < 2**63:
         raise UsageError(f"--seed must be between 0 and 2**63 - 1, got {args.seed}")
+    for name in ("lr", "clip", "forget_bias"):
+        v = getattr(args, name)
+        if v is not None and not math.isfinite(v):
+            raise UsageError(f"--{name.replace('_', '-')} must be a finite number, got {v}")
     text = None
     if args.text_file:
         if args.task != "next_char":
@@ -229,7 +246,7 @@ def cmd_train(args) -> None:
     result = train(cfg, progress=progress)
     acc = evaluate(result.model, result.task)
     save_model(result, args.out, acc, _command(args))
-    print(f"trained in {result.seconds:.1f} s; wrote {args.out}.safetensors and {args.out}.json")
+    print(f"trained in {result.seconds:.1f} s; wrote {written[0]} and {written[1]}")
     print(f"accuracy: {acc:.3f}")
 
 
@@ -254,10 +271,11 @@ def cmd_handout(args) -> None:
     from lstm_viz.handout import build
 
     out = Path(args.out)
-    if out.suffix.lower() not in (".html", ".htm"):
+    if out.suffix.lower() not in (".html", ".htm") or args.out.endswith(("/", "\\")):
         raise UsageError(f"--out must end in .html, got {args.out}")
     if not out.parent.is_dir():
         raise UsageError(f"no folder {out.parent} for --out")
+    _check_out(out, args.out)  # before the charts are drawn: a link or a folder is refused at once
     try:
         text = build(args.lang)
     except (RuntimeError, ImportError) as exc:  # Kaleido found no browser to draw the charts with
@@ -266,6 +284,12 @@ def cmd_handout(args) -> None:
     out.write_text(text, encoding="utf-8")
     scenes = text.count('<section class="scene"')
     print(f"wrote {out} ({len(text) / 2**20:.1f} MB, {scenes} scenes)")
+
+
+def _printable(text: str) -> str:
+    """A message for the terminal: control characters (escape sequences from a file name or a file's own text) are
+    shown as escapes, never sent to the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 COMMANDS = {"trace": cmd_trace, "train": cmd_train, "evaluate": cmd_evaluate, "handout": cmd_handout}
@@ -277,7 +301,8 @@ def main(argv=None) -> int:
         COMMANDS[args.command](args)
         return 0
     except (UsageError, ValueError, OSError) as exc:
-        print(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"error: {_printable(line)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

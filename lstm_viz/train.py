@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from .cells import build_module, copy_module, parameter_count
+from .checks import cell_of
 from .model_io import load_module, save_module
 from .tasks import Task, make_task
 
@@ -219,9 +220,21 @@ def load_model(stem) -> tuple[SeqModel, Task, dict]:
         card = json.loads(card_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{card_path.name} is not valid JSON ({exc})") from None
-    cfg = TrainConfig(**{k: v for k, v in card.get("config", {}).items() if k in TrainConfig.__dataclass_fields__})
-    task = cfg.make_task()
-    rnn, head = load_module(stem.with_suffix(".safetensors"), card.get("nonlinearity"))
+    bad_card = f"{card_path.name} is not a model card of this project (a JSON object with its training config)"
+    if not isinstance(card, dict) or not isinstance(card.get("config", {}), dict):
+        raise ValueError(bad_card)
+    try:
+        cfg = TrainConfig(**{k: v for k, v in card.get("config", {}).items() if k in TrainConfig.__dataclass_fields__})
+        task = cfg.make_task()
+        nonlinearity = card.get("nonlinearity")
+        if nonlinearity is not None and not isinstance(nonlinearity, str):
+            raise TypeError(nonlinearity)
+    except (TypeError, KeyError, AttributeError, IndexError):
+        raise ValueError(bad_card) from None
+    rnn, head = load_module(stem.with_suffix(".safetensors"), nonlinearity)
+    if cell_of(rnn) != cfg.cell:
+        raise ValueError(f"{stem.name}: the weights are a {cell_of(rnn).upper()}, the card says "
+                         f"{str(cfg.cell).upper()}")
     if rnn.input_size != task.input_size or set(head) != {"weight", "bias"} \
             or tuple(head["weight"].shape) != (task.output_size, rnn.hidden_size):
         raise ValueError(f"{stem.name}: the weights do not fit the card's task {card.get('task')!r}")

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import lstm_viz as lv
-from benchmarks.load_class import stat_fields
+from deploy.serve_class import stat_fields
 from lstm_viz.analysis import HeadLoss
 from lstm_viz.gradients import gradient_work, jacobian_work
 from lstm_viz.page import offload
@@ -172,3 +172,17 @@ def test_the_worker_exits_with_its_replica():
     while running(worker) and time.time() < end:
         time.sleep(0.1)
     assert not running(worker)
+
+
+def test_a_stopped_worker_times_out_with_a_message_and_the_next_job_gets_a_new_one(monkeypatch):
+    import signal
+
+    offload.run(HEAVY, os.getpid)  # a live worker
+    stuck = offload._worker
+    os.kill(stuck.pid, signal.SIGSTOP)
+    monkeypatch.setattr(offload, "JOB_TIMEOUT", 1.0)
+    with pytest.raises(ValueError, match="took longer than 1 s and was stopped"):
+        offload.run(HEAVY, os.getpid)
+    assert stuck.poll() is not None  # ended, not left stopped
+    monkeypatch.undo()  # a new worker takes a few seconds to import torch
+    assert offload.run(HEAVY, os.getpid) not in (os.getpid(), stuck.pid)  # a new worker takes the next job

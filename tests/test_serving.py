@@ -129,7 +129,7 @@ def test_two_replicas_behind_the_proxy_hold_ten_students(tmp_path):
         assert len(workers) == 2 and all(b"lstm_viz.page.offload import main" in c for c in cmds), cmds
 
         def stat(pid):  # (parent, niceness)
-            fields = load_class.stat_fields(pid)
+            fields = serve_class.stat_fields(pid)
             return int(fields[1]), int(fields[16])
         parents = sorted(stat(w)[0] for w in workers)
         assert parents == sorted(replicas[:2]), (parents, replicas)  # one worker per replica
@@ -285,3 +285,46 @@ def test_a_closed_tab_gives_back_its_session_and_its_uploads():
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_stale_pid_file_neither_kills_nor_blocks(tmp_path):
+    """A pid file left from an earlier class whose ids now belong to other programs: stop leaves those alone,
+    start does not refuse."""
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        run = tmp_path / "run"
+        run.mkdir()
+        (run / "pids").write_text(f"{bystander.pid}\n")  # the old format, or any pid that is not ours
+        serve_class.stop(run)
+        assert bystander.poll() is None  # not killed
+        (run / "pids").write_text(json.dumps([{"pid": bystander.pid, "start": "1", "cmd": "streamlit"}]))
+        serve_class.stop(run)
+        assert bystander.poll() is None  # same pid, another start time and command: not ours
+        (run / "pids").write_text(json.dumps([{"pid": bystander.pid, "start": "1", "cmd": "streamlit"}]))
+        assert serve_class._recorded(run) == []  # start would not be blocked by it
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+@needs_haproxy
+def test_a_taken_port_is_named_before_anything_starts(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        with pytest.raises(SystemExit, match=f"port {port} is taken by another program"):
+            serve_class.start(port, 1, tmp_path / "run", "127.0.0.1", first=free_port(), quiet=True)
+    assert not (tmp_path / "run" / "pids").exists()
+
+
+@needs_haproxy
+def test_a_replica_that_exits_is_reported_at_once(tmp_path, monkeypatch):
+    """`streamlit run app.py` in a folder without the app: the replica exits, and start says so with its last log
+    line (not, 90 s later, that it did not start)."""
+    monkeypatch.setattr(serve_class, "ROOT", tmp_path)
+    with pytest.raises(SystemExit, match=r"exited with status \d+: .*app\.py"):
+        serve_class.start(free_port(), 1, tmp_path / "run", "127.0.0.1", first=free_port(), quiet=True)
+    assert not (tmp_path / "run" / "pids").exists()

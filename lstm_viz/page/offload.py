@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 import struct
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from lstm_viz.gradients import RUN_BUDGET
 
 NICE = 10  # the worker's niceness: about a tenth of a core's share against a replica that wants the core
 HEAVY_WORK = RUN_BUDGET // 20  # multiply-adds (lstm_viz.gradients.run_work × passes): about 0.07 CPU-s
+JOB_TIMEOUT = 60.0  # seconds a job may take in the worker (a budgeted run takes about 2 CPU-s) before it is stopped
 OFF = "LSTM_VIZ_NO_WORKER"  # set (to anything) to run everything in the replica
 ROOT = Path(__file__).resolve().parents[2]  # where the worker finds the package
 
@@ -97,8 +99,15 @@ def run(work: int, fn, *args, **kwargs):
         try:
             worker = _live()
             _write(worker.stdin, payload)
+            if not select.select([worker.stdout], [], [], JOB_TIMEOUT)[0]:  # stopped, or far slower than counted
+                _stop(worker)
+                _worker = None
+                raise TimeoutError
             ok, value = pickle.loads(_read(worker.stdout))
             _returned = True
+        except TimeoutError:
+            raise ValueError(f"this run took longer than {JOB_TIMEOUT:.0f} s and was stopped (the server is busy "
+                             "or the run is far heavier than its count): try again, or ask for less") from None
         except Exception:  # the worker died, or its answer did not come back whole: forget it
             _stop(_worker)
             _worker = None
