@@ -136,7 +136,7 @@ def _check_safetensors_header(p: Path, name: str) -> None:
             raise ValueError(f"{bad} (its header claims {n:,} bytes)")
         try:
             header = json.loads(f.read(n))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, or a number of more than 4,300 digits
             raise ValueError(f"{bad} (unreadable header)") from None
     if not isinstance(header, dict):
         raise ValueError(f"{bad} (its header is a {type(header).__name__}, not a table of tensors)")
@@ -194,7 +194,8 @@ def read_file(path, name: str | None = None) -> dict:
         _check_npz_headers(p, name)
         try:
             with np.load(p, allow_pickle=False) as z:
-                return {k: torch.from_numpy(np.array(z[k])) for k in z.files}
+                return {k: torch.from_numpy(np.array(z[k]).astype(z[k].dtype.newbyteorder("="), copy=False))
+                        for k in z.files}  # in this machine's byte order
         except (ValueError, OSError, EOFError, zipfile.BadZipFile):
             raise ValueError(f"{name} holds something other than plain arrays: nothing was unpickled") from None
     raise ValueError(f"{name}: unknown file type {suffix or '(none)'}; use .safetensors, .pt, .pth, .bin or .npz")
@@ -250,8 +251,19 @@ def _named(sd: dict, names, prefix: str, suffix: str = ".weight"):
 
 def load(path, prefix: str | None = None, nonlinearity: str | None = None, name: str | None = None) -> Loaded:
     """The recurrent module of a checkpoint file, with the embedding and output layer found beside it."""
-    sd = flatten(read_file(path, name), name or Path(path).name)
-    return from_state_dict(min_char_rnn(sd) or sd, prefix, nonlinearity)
+    name = name or Path(path).name
+    sd = flatten(read_file(path, name), name)
+    return named(name, from_state_dict, min_char_rnn(sd) or sd, prefix, nonlinearity)
+
+
+def named(name: str, fn, *args):
+    """``fn(*args)``, its ValueError prefixed with the file's name unless the message names it already."""
+    try:
+        return fn(*args)
+    except ValueError as exc:
+        if name in str(exc):
+            raise
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | None = None) -> Loaded:
@@ -327,7 +339,7 @@ def read_vocab(data: bytes, name: str = "the vocabulary") -> tuple[str, ...]:
     if stripped.startswith(("[", "{")):
         try:
             obj = json.loads(stripped)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # a JSON error, or a number of more than 4,300 digits
             raise ValueError(f"{name} looks like JSON but does not parse") from None
         if isinstance(obj, (list, dict)) and len(obj) > MAX_CLASSES:
             raise ValueError(f"{name} has {len(obj):,} tokens; the limit is {MAX_CLASSES:,}")

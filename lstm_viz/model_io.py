@@ -108,7 +108,9 @@ def infer_config(sd: Mapping[str, torch.Tensor], nonlinearity: str | None = None
             if tuple(t.shape) != shape:
                 raise ValueError(f"{name}_l{k} has shape {list(t.shape)}; expected {list(shape)}")
             if not t.dtype.is_floating_point:
-                raise ValueError(f"{name}_l{k} is {t.dtype}, not floating point")
+                kind = "true/false values" if t.dtype == torch.bool else "complex numbers" if t.dtype.is_complex \
+                    else "whole numbers"
+                raise ValueError(f"{name}_l{k} holds {kind}, not floating-point weights")
             if not all_finite(t.float()):
                 raise ValueError(f"{name}_l{k} contains NaN or inf")
     n_params = parameter_count(cell, m, H, L, bias, D)

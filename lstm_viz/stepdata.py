@@ -26,7 +26,8 @@ PLAYER_TEXT = ("p_play", "p_pause", "p_speed", "p_first", "p_last", "p_prev", "p
 
 
 def b64(a: np.ndarray, dtype=np.float32) -> str:
-    return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode("ascii")
+    with np.errstate(over="ignore"):  # a value past float32's range travels as ±inf, and the player shows ∞
+        return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode("ascii")
 
 
 def window_of(T: int, t: int, size: int = WINDOW) -> tuple[int, int]:

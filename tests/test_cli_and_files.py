@@ -115,7 +115,7 @@ def _bad_files(tmp_path):
     torch.save([1, 2], tmp_path / "list.pt")
     files["list.pt"] = "not a state_dict"
     torch.save(dict(sd, weight_ih_l0=torch.zeros(16, 3, dtype=torch.int64)), tmp_path / "int.pt")
-    files["int.pt"] = "not floating point"
+    files["int.pt"] = "holds whole numbers, not floating-point weights"
     save_file({"weight_ih_l0": torch.zeros(4 * 2048, 3), "weight_hh_l0": torch.zeros(4 * 2048, 2048)},
               str(tmp_path / "huge.safetensors"))
     files["huge.safetensors"] = "above the limit"

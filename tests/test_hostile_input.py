@@ -89,8 +89,8 @@ def test_the_parameter_cap_counts_the_embedding_and_the_output_layer(tmp_path):
         checkpoints.load(tmp_path / "m.pt")
 
 
-@pytest.mark.parametrize("data", [b'{"a": 50000000}', b'{"a": 400000000}', b'{"a": 1000000000000}',
-                                  b'{"a": 0, "b": 0}', b'{"a": -1}', b'{"a": true}',
+@pytest.mark.parametrize("data", [b'{"a": 50000000}', b'{"a": ' + b"9" * 5000 + b"}", b'{"a": 400000000}',
+                                  b'{"a": 1000000000000}', b'{"a": 0, "b": 0}', b'{"a": -1}', b'{"a": true}',
                                   b"[" * 100_000 + b"]" * 100_000])
 def test_vocabulary_and_labels_files_are_checked_before_anything_is_allocated(data):
     with pytest.raises(ValueError, match="indices|does not parse|expected a list"):
@@ -128,6 +128,14 @@ def _npy_header(shape) -> bytes:
     return buf.getvalue()
 
 
+def _bool_file(path: Path) -> Path:
+    from safetensors.torch import save_file
+
+    sd = {k: v.bool() if k == "weight_ih_l0" else v for k, v in nn.GRU(2, 3).state_dict().items()}
+    save_file(sd, str(path))
+    return path
+
+
 def _entry(shape):
     return json.dumps({"w": {"dtype": "F32", "shape": shape, "data_offsets": [0, 4]}}).encode()
 
@@ -152,6 +160,10 @@ MALFORMED = [  # (file name, how it is made, what the message says)
     ("garbage.npz", lambda p: _npz_member(p, "a.npy", b"\x93NUMPY garbage"), "not a readable NumPy array"),
     ("huge.npz", lambda p: _npz_member(p, "w.npy", _npy_header((10**13,))), "holds more than"),
     ("notzip.pt", lambda p: p.write_bytes(b"PK\3\4 broken") and p, "not a torch archive|not a readable torch"),
+    ("digits.safetensors", lambda p: _safetensors(p, b'{"w": ' + b"9" * 5000 + b"}"), "unreadable header"),
+    ("ast.npz", lambda p: _npz_member(p, "w.npy", b"\x93NUMPY\x01\x00\x20\x00{'descr': f(), 'shape': ()}      \n"),
+     "not a readable NumPy array"),
+    ("bool.safetensors", lambda p: _bool_file(p), "holds true/false values, not floating-point weights"),
     ("bad.pt", lambda p: p.write_bytes(b"\x80\x02}q\x00.") and p, "not a torch archive"),
 ]
 
@@ -233,7 +245,7 @@ def test_markup_in_labels_reaches_charts_as_entities():
 
 
 # ---- nothing computed for one session's files is found by another's --------------------------------------------
-def _session_script(model, labels, vocab, labels_after):
+def _session_script(model, labels, vocab, labels_after, view=None, nonlinearity=None):
     """The page's own upload path (context.load, then the step player), in one session: AppTest cannot drive a
     file picker, so the upload objects are made from the files' bytes."""
     from pathlib import Path
@@ -256,11 +268,17 @@ def _session_script(model, labels, vocab, labels_after):
         st.session_state["upload_vocab"] = Upload(vocab)
     if labels and (not labels_after or not first):
         st.session_state["upload_labels"] = Upload(labels)
+    if nonlinearity:
+        st.session_state["upload_nonlin"] = nonlinearity  # the page's radio for an nn.RNN's nonlinearity
     state.start(lessons.load_lessons())
     state.change(source="upload", mode="chars", text="abcab")
     ctx = context.load(state.current(), Upload(model))
-    if ctx is not None:
+    if ctx is not None and view is None:
         common.step_player(ctx, compact=False)
+    elif ctx is not None:
+        from lstm_viz.page.views import VIEWS
+
+        VIEWS[view].render(ctx)
 
 
 def _shown_labels(model, labels=None, vocab=None, labels_after=False) -> set[str]:
@@ -406,3 +424,94 @@ def test_the_gradient_view_refuses_before_it_derives_or_compares_models(monkeypa
     at = ok(new(source="random", cell="lstm", hidden=256, layers=3, view="grad", radius=2, seqlen=2000))
     assert any("work budget" in i.value for i in at.info), [i.value for i in at.info]
     assert not at.get("plotly_chart")
+
+
+# ---- the command line: one line of our own and exit 2, nothing written or built first ---------------------------
+def _cli_cases(tmp: Path):
+    import shutil
+
+    models = Path(__file__).resolve().parent.parent / "assets" / "models"
+    np.save(tmp / "x.npy", np.zeros((3, 2), np.float32))
+    (tmp / "link.html").symlink_to(tmp / "elsewhere.html")
+    (tmp / "folder.html").mkdir()
+    shutil.copy(models / "brackets_gru.safetensors", tmp / "g.safetensors")
+    shutil.copy(models / "brackets_lstm.json", tmp / "g.json")
+    shutil.copy(models / "brackets_gru.safetensors", tmp / "h.safetensors")
+    (tmp / "h.json").write_text("[1, 2]")
+    shutil.copy(models / "brackets_gru.safetensors", tmp / "k.safetensors")
+    (tmp / "k.json").write_text('{"config": {"task": "recall", "lag": "x"}}')
+    return [
+        (["trace", "--cell", "lstm", "--input-size", "100000", "--hidden-size", "1024", "--layers", "3", "--inputs",
+          tmp / "x.npy", "--out", tmp / "o.npz"], "430,596,096 parameters; the limit is 10,000,000"),
+        (["trace", "--cell", "lstm", "--input-size", "2", "--hidden-size", "4", "--inputs", tmp / "x.npy", "--out",
+          f"{tmp}/a.npz/"], "names a folder"),
+        (["handout", "--out", tmp / "link.html"], "is a symbolic link"),
+        (["handout", "--out", tmp / "folder.html"], "is a folder"),
+        (["train", "--task", "brackets", "--cell", "lstm", "--out", tmp / "m5.json"], "without an extension"),
+        (["train", "--task", "brackets", "--cell", "lstm", "--out", tmp / "m5", "--forget-bias", "nan"],
+         "--forget-bias must be a finite number"),
+        (["evaluate", tmp / "g"], "the weights are a GRU, the card says LSTM"),
+        (["evaluate", tmp / "h"], "is not a model card of this project"),
+        (["evaluate", tmp / "k"], "lag must be a whole number"),
+        (["trace", "--weights", tmp / "\x1b[31mred.pt", "--inputs", tmp / "x.npy", "--out", tmp / "o.npz"],
+         "\\x1b[31mred.pt"),
+    ]
+
+
+def test_the_cli_refuses_each_case_in_one_line_before_it_builds_or_writes(tmp_path):
+    from test_checkpoints import run_cli
+
+    for args, msg in _cli_cases(tmp_path):
+        code, out, err = run_cli(*args)
+        assert code == 2 and msg in err and err.count("\n") == 1 and "\x1b" not in err, (args, err)
+    assert not (tmp_path / "elsewhere.html").exists() and not (tmp_path / "a.npz").exists()
+    assert not list(tmp_path.glob("m5*"))
+
+
+@pytest.mark.parametrize("data,name,msg", [
+    (b"a\tb\n1\t2\n3\t4\n", "tabs.csv", None), (b'"1","2"\n"3","4"\n', "quotes.csv", None),
+    (b"1;2\n", "semi.csv", None), (b"x\ty\n", "header_only.csv", "has no rows of numbers"),
+    (b"1,2\n" * 10_001, "long.csv", "has more than 10,000 rows"), (b"1,2,3\n", "wide.csv", "row 1: 3 values"),
+    (b"1,2\n3,x\n", "word.csv", "row 2: every cell must be a number"),
+])
+def test_features_files_are_read_within_their_limits(data, name, msg):
+    if msg is None:
+        assert analysis.read_features(data, name, 2).shape[1] == 2
+    else:
+        with pytest.raises(ValueError, match=msg):
+            analysis.read_features(data, name, 2)
+
+
+@pytest.mark.parametrize("arr,msg", [(np.zeros((3, 2), np.longdouble), "float128|longdouble"),
+                                     (np.zeros((10_001, 2), np.float32), r"shape \[10001, 2\]"),
+                                     (np.zeros((3, 5), np.float32), r"shape \[3, 5\]"),
+                                     (np.array([["a", "b"]]), "str")])
+def test_a_features_npy_is_checked_from_its_header(arr, msg):
+    buf = io.BytesIO()
+    np.save(buf, arr)
+    with pytest.raises(ValueError, match=msg):
+        analysis.read_features(buf.getvalue(), "x.npy", 2)
+
+
+def test_a_big_endian_npz_reads_as_its_numbers(tmp_path):
+    sd = {k: v.numpy().astype(">f4") for k, v in nn.GRU(2, 3).state_dict().items()}
+    np.savez(tmp_path / "be.npz", **sd)
+    loaded = checkpoints.load(tmp_path / "be.npz")
+    np.testing.assert_array_equal(loaded.rnn.weight_hh_l0.detach().numpy(), sd["weight_hh_l0"].astype("<f4"))
+
+
+@pytest.mark.parametrize("view", ["step", "export", "intervene", "time"])
+def test_a_relu_rnn_whose_numbers_overflow_says_so_in_every_view(tmp_path, view):
+    from streamlit.testing.v1 import AppTest
+
+    rnn = nn.RNN(3, 4, nonlinearity="relu")
+    with torch.no_grad():
+        for p in rnn.parameters():
+            p.fill_(1e20)
+    torch.save(rnn.state_dict(), tmp_path / "relu.pt")
+    at = AppTest.from_function(_session_script, args=(str(tmp_path / "relu.pt"), None, None, False, view, "relu"),
+                               default_timeout=120)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    if view in ("step", "export"):  # the views that draw gradients say why they do not
+        assert any("NaN or inf" in w.value for w in at.warning), [w.value for w in at.warning]

@@ -70,6 +70,16 @@ def built(data_key: str, build, *args, **kwargs):
     return figures.from_json(cache.figure_json(data_key, parts, lambda: build(*args, **kwargs)))
 
 
+def flow_or_say(ctx, jacobian: bool | None = None):
+    """The context's GradientFlow, or None with the reason on the page (a loss that overflows: a ReLU RNN with huge
+    weights); what does not need gradients is still drawn."""
+    try:
+        return ctx.flow(jacobian)
+    except ValueError as exc:
+        st.warning(plain(exc))
+        return None
+
+
 def boxes(ctx):
     """(figures, controls): two containers in page order, controls first, except in presenter view, where the
     key figure leads and the controls follow it (the scene's buttons set them)."""
@@ -103,7 +113,7 @@ def step_player(ctx, compact: bool):
     s = ctx.s
     T = ctx.trace.steps
     lo, _ = window_of(T, ctx.t, WINDOW)
-    flow = None if compact else ctx.flow()
+    flow = None if compact else flow_or_say(ctx)
     key = settings_key(s, "lang", base=ctx.loss_key, layer=ctx.layer, unit=ctx.unit, lo=lo, compact=compact)
     data = cache.step_data(key, ctx.bundle, ctx.trace, flow, tuple(ctx.enc.tokens), tuple(bool(u) for u in
                            ctx.enc.unknown), ctx.probs, ctx.layer, ctx.unit, lo, s.lang, ctx.loss_text, compact)

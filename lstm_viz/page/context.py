@@ -127,14 +127,14 @@ def _uploaded(upload, lang: str):
     nonlin = "tanh"
     key = (digest, prefix, None)
     if ss.get("upload_loaded_key", (None,))[:2] != key[:2]:
-        ss["upload_loaded"] = checkpoints.from_state_dict(sd, prefix)
+        ss["upload_loaded"] = checkpoints.named(name, checkpoints.from_state_dict, sd, prefix)
         ss["upload_loaded_key"] = key
     loaded = ss["upload_loaded"]
     if isinstance(loaded.rnn, torch.nn.RNN) and not isinstance(loaded.rnn, (torch.nn.LSTM, torch.nn.GRU)):
         nonlin = st.radio(tr("upload_nonlinearity", lang), ("tanh", "relu"), key="upload_nonlin", horizontal=True,
                           help=tr("upload_nonlinearity_help", lang))
         if loaded.rnn.nonlinearity != nonlin:
-            loaded = checkpoints.from_state_dict(sd, prefix, nonlin)
+            loaded = checkpoints.named(name, checkpoints.from_state_dict, sd, prefix, nonlin)
             ss["upload_loaded"] = loaded
     if loaded.names:
         st.caption(tr("upload_found", lang, names=plain(", ".join(loaded.names))))

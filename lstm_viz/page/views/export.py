@@ -7,14 +7,19 @@ import streamlit as st
 from lstm_viz import analysis
 from lstm_viz.i18n import tr
 
+from ..common import flow_or_say
+
 
 def render(ctx):
     lang = ctx.s.lang
-    gf = ctx.flow()
+    gf = flow_or_say(ctx)  # None when the loss overflows: the trace still exports
     st.caption(tr("figures_hint", lang))
-    st.download_button(tr("download_trace", lang), analysis.trace_table(ctx.trace, ctx.enc.tokens), "trace.csv",
-                       "text/csv")
-    st.download_button(tr("download_grad", lang), analysis.flow_table(gf, ctx.enc.tokens), "gradient_flow.csv",
-                       "text/csv")
-    st.download_button(tr("download_npz", lang), analysis.npz_bytes(ctx.trace, gf), "trace.npz",
-                       "application/octet-stream")
+    # each file is made when its button is clicked (on its own thread), not on every rerun of the page
+    trace, tokens = ctx.trace, ctx.enc.tokens
+    st.download_button(tr("download_trace", lang), lambda: analysis.trace_table(trace, tokens), "trace.csv",
+                       "text/csv", on_click="ignore")
+    if gf is not None:
+        st.download_button(tr("download_grad", lang), lambda: analysis.flow_table(gf, tokens), "gradient_flow.csv",
+                           "text/csv", on_click="ignore")
+        st.download_button(tr("download_npz", lang), lambda: analysis.npz_bytes(trace, gf), "trace.npz",
+                           "application/octet-stream", on_click="ignore")

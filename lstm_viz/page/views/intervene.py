@@ -11,7 +11,7 @@ from lstm_viz.i18n import tr
 from lstm_viz.notation import GATE_ORDER, gate_range
 
 from .. import cache, state
-from ..common import boxes, built, chart, layer_and_unit, plain
+from ..common import boxes, built, chart, flow_or_say, layer_and_unit, plain
 
 
 def render(ctx):
@@ -59,7 +59,9 @@ def render(ctx):
     except ValueError as exc:
         st.error(plain(exc))
         return
-    gf1 = ctx.flow(jacobian=False)
+    gf1 = flow_or_say(ctx, jacobian=False)
+    if gf1 is None:
+        return
     data = f"{ctx.loss_key}|{clamp!r}"  # what the two charts draw: the model, input and loss, and the clamp
     fields = ctx.figure.get("fields") if ctx.presenting else None
     with figs:

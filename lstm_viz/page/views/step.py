@@ -10,7 +10,7 @@ from lstm_viz import figures
 from lstm_viz.i18n import tr
 
 from .. import state
-from ..common import boxes, built, chart, layer_and_unit, step_player
+from ..common import boxes, built, chart, flow_or_say, layer_and_unit, step_player
 
 
 def render(ctx):
@@ -22,5 +22,7 @@ def render(ctx):
         step_player(ctx, compact=False)
     if unrolled:
         ctx = ctx.now()
-        chart(built(ctx.loss_key, figures.unrolled, ctx.trace, ctx.flow(), ctx.labels, ctx.top_labels(),
-                    layer=ctx.layer, lang=ctx.s.lang), "unrolled_chart")
+        flow = flow_or_say(ctx)
+        if flow is not None:
+            chart(built(ctx.loss_key, figures.unrolled, ctx.trace, flow, ctx.labels, ctx.top_labels(),
+                        layer=ctx.layer, lang=ctx.s.lang), "unrolled_chart")
