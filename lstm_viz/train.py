@@ -148,6 +148,32 @@ def train(cfg: TrainConfig, progress: Callable[[int, float, float], None] | None
     return result
 
 
+@dataclass(frozen=True)
+class Trained:
+    """What a training run leaves, as plain data (it travels from the worker process): the weights, the loss
+    history, the snapshots and the accuracy on fresh samples. ``model(cfg)`` rebuilds the model."""
+
+    config: TrainConfig
+    state: dict  # the SeqModel's state_dict
+    history: list
+    snapshots: dict
+    accuracy: float
+
+    def model(self) -> tuple[SeqModel, Task]:
+        task = self.config.make_task()
+        model = new_model(self.config, task)
+        model.load_state_dict(self.state)
+        return model.eval(), task
+
+
+def train_job(cfg: TrainConfig, snapshot_steps=(), eval_samples: int = 500,
+              progress: Callable[[int, float, float], None] | None = None) -> Trained:
+    """``train`` and ``evaluate`` as one job whose result pickles (a Task holds functions; a Trained does not)."""
+    result = train(cfg, progress=progress, snapshot_steps=snapshot_steps)
+    acc = evaluate(result.model, result.task, n=eval_samples)
+    return Trained(cfg, _state(result.model), result.history, result.snapshots, acc)
+
+
 def _state(model: nn.Module) -> dict:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 

@@ -186,3 +186,17 @@ def test_a_stopped_worker_times_out_with_a_message_and_the_next_job_gets_a_new_o
     assert stuck.poll() is not None  # ended, not left stopped
     monkeypatch.undo()  # a new worker takes a few seconds to import torch
     assert offload.run(HEAVY, os.getpid) not in (os.getpid(), stuck.pid)  # a new worker takes the next job
+
+
+def test_training_in_the_worker_reports_its_progress_and_trains_the_same_model():
+    from lstm_viz.train import default_config, train_job
+
+    cfg = default_config("sentiment", "gru", steps=15, batch=8)
+    seen = []
+    there = offload.run(offload.ALWAYS, train_job, cfg, (0, 15), progress=lambda *a: seen.append(a))
+    here = train_job(cfg, (0, 15))
+    assert [s for s, _, _ in seen] == list(range(1, 16))  # every step's report came back as it happened
+    assert same(there.state, here.state) and same(there.snapshots, here.snapshots) and there.history == here.history
+    assert there.accuracy == here.accuracy
+    model, task = there.model()
+    assert same(model.state_dict(), here.state)

@@ -31,8 +31,10 @@ from lstm_viz.gradients import RUN_BUDGET
 
 NICE = 10  # the worker's niceness: about a tenth of a core's share against a replica that wants the core
 HEAVY_WORK = RUN_BUDGET // 20  # multiply-adds (lstm_viz.gradients.run_work × passes): about 0.07 CPU-s
+ALWAYS = HEAVY_WORK + 1  # the work of a job that always goes to the worker (training: seconds, by design)
 JOB_TIMEOUT = 60.0  # seconds a job may take in the worker (a budgeted run takes about 2 CPU-s) before it is stopped
 OFF = "LSTM_VIZ_NO_WORKER"  # set (to anything) to run everything in the replica
+PROGRESS = "progress"  # the tag of a progress frame, before a job's answer
 ROOT = Path(__file__).resolve().parents[2]  # where the worker finds the package
 
 _lock = threading.Lock()  # one job at a time; whoever holds it owns the worker's pipes
@@ -86,24 +88,33 @@ def _stop(worker: subprocess.Popen | None) -> None:
         worker.wait()
 
 
-def run(work: int, fn, *args, **kwargs):
-    """``fn(*args, **kwargs)``: in the worker when ``work`` (multiply-adds) is above HEAVY_WORK, else here."""
+def run(work: int, fn, *args, progress=None, **kwargs):
+    """``fn(*args, **kwargs)``: in the worker when ``work`` (multiply-adds) is above HEAVY_WORK, else here.
+    ``progress``: a callback ``fn`` is given as ``progress=``; from the worker its calls come back as they happen
+    (each within JOB_TIMEOUT of the one before)."""
     global _worker, _returned, _disabled
+    if progress is not None:
+        kwargs["progress"] = progress
     if work <= HEAVY_WORK or _disabled or os.environ.get(OFF):
         return fn(*args, **kwargs)
+    sent = {k: v for k, v in kwargs.items() if k != "progress"}
     try:
-        payload = pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps((fn, args, sent, progress is not None), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # something in the job does not pickle (an uploaded module's own class): run it here
         return fn(*args, **kwargs)
     with _lock:
         try:
             worker = _live()
             _write(worker.stdin, payload)
-            if not select.select([worker.stdout], [], [], JOB_TIMEOUT)[0]:  # stopped, or far slower than counted
-                _stop(worker)
-                _worker = None
-                raise TimeoutError
-            ok, value = pickle.loads(_read(worker.stdout))
+            while True:
+                if not select.select([worker.stdout], [], [], JOB_TIMEOUT)[0]:  # stopped, or far slower than counted
+                    _stop(worker)
+                    _worker = None
+                    raise TimeoutError
+                ok, value = pickle.loads(_read(worker.stdout))
+                if ok != PROGRESS:
+                    break
+                progress(*value)
             _returned = True
         except TimeoutError:
             raise ValueError(f"this run took longer than {JOB_TIMEOUT:.0f} s and was stopped (the server is busy "
@@ -131,9 +142,11 @@ def main() -> int:
     os.dup2(2, 1)  # anything a run prints goes to stderr, never into the answers
     while True:
         try:
-            fn, args, kwargs = pickle.loads(_read(jobs))
+            fn, args, kwargs, reports = pickle.loads(_read(jobs))
         except EOFError:
             return 0
+        if reports:  # the job's progress calls go back to the replica as they happen
+            kwargs["progress"] = lambda *a: _write(answers, pickle.dumps((PROGRESS, a)))
         try:
             answer = (True, fn(*args, **kwargs))
         except Exception as exc:  # the run's own error, raised again in the replica

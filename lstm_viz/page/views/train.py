@@ -12,9 +12,9 @@ import lstm_viz as lv
 from lstm_viz import analysis, figures
 from lstm_viz.cells import copy_module
 from lstm_viz.i18n import tr
-from lstm_viz.train import TrainConfig, evaluate, train
+from lstm_viz.train import TrainConfig, train_job
 
-from .. import state
+from .. import offload, state
 from ..common import chart, plain
 
 
@@ -58,14 +58,17 @@ def render(ctx):
                 chart(figures.loss_curve(hist, lang), f"live_{step}", where=live)
 
         snaps = sorted({0, *[int(v) for v in np.linspace(0, steps, 6)]})
-        result = train(cfg, progress=progress, snapshot_steps=snaps)
+        try:  # in the worker (below the class's priority, one job at a time), its progress shown as it comes
+            done = offload.run(offload.ALWAYS, train_job, cfg, snaps, progress=progress)
+        except ValueError as exc:
+            st.error(plain(exc))
+            return
+        model, task = done.model()
         digest = hashlib.sha256((ctx.models.text if own else "").encode()).hexdigest()[:16]
-        task = result.task
         st.session_state["trained"] = {
-            "bundle": analysis.Bundle(result.model.rnn, result.model.head, task, task.vocab, task.mode),
+            "bundle": analysis.Bundle(model.rnn, model.head, task, task.vocab, task.mode),
             "key": f"{s.task}:{s.cell}:{s.lag}:{steps}:{digest}", "base": (s.source, s.task, s.cell, s.lag),
-            "steps": int(steps), "history": result.history, "snaps": result.snapshots,
-            "acc": evaluate(result.model, task, n=500)}
+            "steps": int(steps), "history": done.history, "snaps": done.snapshots, "acc": done.accuracy}
         st.rerun()
     tr_ = st.session_state.get("trained")
     if tr_ is not None and ctx.models.trained_here:
