@@ -80,9 +80,10 @@ def downsample(values: np.ndarray, labels: list[str], window: tuple[int, int] | 
 
 
 def heatmaps(trace, layer: int, labels: list[str], window=None, lang: str = "en",
-             fields: list[str] | None = None, highlight: tuple[int, ...] = (), height: int | None = None) -> go.Figure:
+             fields: list[str] | None = None, highlight: tuple[int, ...] = (), height: int | None = None,
+             unit: int | None = None) -> go.Figure:
     """Unit × time heatmaps of every gate and state of one layer (or of ``fields``), stacked, aligned on the
-    tokens; units in ``highlight`` are outlined."""
+    tokens; units in ``highlight`` are outlined with a dashed line, the unit shown (``unit``) with a solid one."""
     fields = fields or [*GATE_ORDER[trace.cell], *(["pre"] if trace.cell == "rnn" else []),
                         *(["c"] if trace.cell == "lstm" else []), "h"]
     fig = make_subplots(rows=len(fields), cols=1, shared_xaxes=True, vertical_spacing=0.03,
@@ -99,10 +100,11 @@ def heatmaps(trace, layer: int, labels: list[str], window=None, lang: str = "en"
         fig.update_yaxes(title_text=_tr("f_unit", lang), row=r, col=1)
     _token_axis(fig, cols, rows=len(fields))
     _cursor(fig, lo, bin_size)
-    if highlight:
-        for r in range(1, len(fields) + 1):
-            for u in highlight:
-                fig.add_hrect(y0=u - 0.5, y1=u + 0.5, line=dict(color=colour_of("cursor"), width=2), row=r, col=1)
+    outlined = [(u, "dash", 2) for u in highlight if u != unit] + ([(unit, "solid", 4)] if unit is not None else [])
+    for r in range(1, len(fields) + 1):
+        for u, dash, width in outlined:
+            fig.add_hrect(y0=u - 0.5, y1=u + 0.5, line=dict(color=colour_of("cursor"), width=width, dash=dash),
+                          row=r, col=1)
     fig.update_layout(height=height or 170 * len(fields) + 60, margin=dict(l=50, r=20, t=40, b=40), showlegend=False)
     return fig
 

@@ -177,6 +177,10 @@ STRINGS: dict[str, dict[str, str]] = {
               "zh": "所有设置都保存在网址中：复制网址即可分享当前视图。"},
     "unk_steps": {"en": "{n} step(s) are outside the vocabulary and shown as <unk>.",
                   "zh": "有 {n} 步不在词表中，显示为 <unk>。"},
+    "unk_task": {"en": "{n} of {T} steps are outside what this model reads and are shown as <unk>: the {task} model "
+                       "reads only {symbols}. For free text in any language, choose the task “{free}”.",
+                 "zh": "{T} 步中有 {n} 步不在这个模型能读的符号之内，显示为 <unk>：“{task}”模型只读 {symbols}。"
+                       "要输入任意语言的自由文本，请选择任务“{free}”。"},
     "text_accuracy": {"en": "Accuracy on the {n} targets this text defines: original {a:.3f} → clamped {b:.3f}",
                       "zh": "在这段文本给出的 {n} 个目标上的准确率：原始 {a:.3f} → 钳制后 {b:.3f}"},
     "colon": {"en": ": ", "zh": "："},

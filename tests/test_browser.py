@@ -244,7 +244,7 @@ def test_chinese_interface_and_lesson_scene(page, server):
     settle(page)
     no_errors(page)
     assert "循环神经网络内部" in page.inner_text("h1")
-    assert "LSTM 为什么能保住梯度" in page.content()
+    assert "LSTM 为什么能保住梯度" in page.content().replace("\u200b", "")  # break opportunities between words
     shot(page, "08_scene_zh")
     page.goto(f"{server}/?scene=bracket-cell&present=true&lang=zh")
     settle(page)
@@ -284,14 +284,65 @@ def test_upload_bad_then_good_model(page, server, tmp_path):
 SCENES = [s.id for s in __import__("lstm_viz.lessons", fromlist=["load_lessons"]).load_lessons()]
 
 
-def key_figure_box(pg) -> dict:
-    """The bounding box of the scene's key figure: the player's diagram in the step view, else the first chart (or
-    table) of the right-hand column."""
+SCENE_OF = {s.id: s for s in __import__("lstm_viz.lessons", fromlist=["load_lessons"]).load_lessons()}
+
+
+def key_figure_box(pg, sid: str | None = None) -> dict:
+    """The bounding box of the scene's key figure: its forward equations when the scene leads with them, the
+    player's diagram in the step view, else the first chart (or table) of the right-hand column."""
+    if sid and SCENE_OF[sid].figure.get("lead") == "equations":
+        lines = pg.locator(".lv-eqline")
+        lines.first.wait_for(timeout=60_000)
+        first, last = lines.first.bounding_box(), lines.nth(1).bounding_box()  # the forward lines
+        return {"x": first["x"], "y": first["y"], "width": first["width"], "height": last["y"] + last["height"] -
+                first["y"]}
     if pg.locator(".lv-diagram").count():
         return pg.locator(".lv-diagram").first.bounding_box()
     target = pg.locator(".js-plotly-plot, [data-testid='stDataFrame']").first  # the left column has none
     target.wait_for(timeout=60_000)
     return target.bounding_box()
+
+
+TITLE_GEOMETRY = """() => {
+  const h = document.querySelector("[data-testid='stMain'] h3");
+  const box = h.closest("[data-testid='stElementContainer']");
+  let next = box.nextElementSibling;
+  while (next && next.getBoundingClientRect().height === 0) next = next.nextElementSibling;
+  // where each line of the title starts: the text offset of the first character on a new line
+  const walker = document.createTreeWalker(h, NodeFilter.SHOW_TEXT);
+  const text = [], tops = [];
+  for (let node; (node = walker.nextNode());) {
+    for (let i = 0; i < node.length; i++) {
+      const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+      const rect = r.getBoundingClientRect();
+      if (rect.width > 0) { text.push(node.data[i]); tops.push(Math.round(rect.top)); }
+    }
+  }
+  const breaks = [];
+  for (let i = 1; i < tops.length; i++) if (tops[i] > tops[i - 1] + 4) breaks.push(i);
+  const cut = [...document.querySelectorAll("[data-testid='stMain'] button")].filter(b => {
+    const t = b.querySelector("p"); return t && t.scrollWidth > t.clientWidth + 1; }).map(b => b.innerText);
+  return {bottom: h.getBoundingClientRect().bottom, next: next ? next.getBoundingClientRect().top : 1e9,
+          text: text.join(""), breaks, cut};
+}"""
+CJK = r"[\u3400-\u9fff]"
+
+
+def title_clear_and_buttons_whole(pg, sid: str, lang: str) -> None:
+    """The scene title ends above the element below it; a Chinese title breaks only between words (where its
+    scene file marks them, at a space or after punctuation); no try-button label is cut."""
+    import re
+
+    g = pg.evaluate(TITLE_GEOMETRY)
+    assert g["bottom"] <= g["next"] + 0.5, (sid, lang, g)
+    assert g["cut"] == [], (sid, lang, g["cut"])
+    if lang == "zh":
+        words = SCENE_OF[sid].title["zh"]
+        for i in g["breaks"]:
+            before, after = g["text"][i - 1], g["text"][i]
+            inside_word = re.match(CJK, before) and re.match(CJK, after) and \
+                (before + after) in words.replace("\u200b", "|").replace(" ", "|")
+            assert not inside_word, (sid, g["text"][:i] + " / " + g["text"][i:])
 
 
 def test_every_scene_fits_a_projector_and_the_other_screens(browser, server):
@@ -305,8 +356,12 @@ def test_every_scene_fits_a_projector_and_the_other_screens(browser, server):
             settle(pg)
             no_errors(pg)
             pg.wait_for_timeout(600)
-            box = key_figure_box(pg)
+            box = key_figure_box(pg, sid)
             assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, (sid, lang, box)
+            if SCENE_OF[sid].figure.get("text"):  # the claim is in the coloured text: on the first screen too
+                text = pg.locator(".js-plotly-plot").nth(1).bounding_box()
+                assert text["y"] + text["height"] <= 720, (sid, lang, text)
+            title_clear_and_buttons_whole(pg, sid, lang)
             if pg.locator(".lv-diagram").count():  # diagram labels at least 16 px on the screen
                 smallest = pg.locator(".lv-diagram").first.evaluate(
                     """svg => { const vb = svg.viewBox.baseVal, r = svg.getBoundingClientRect();
@@ -329,6 +384,7 @@ def test_every_scene_fits_a_projector_and_the_other_screens(browser, server):
                 pg.goto(f"{server}/?scene={sid}&lang={lang}")
                 settle(pg)
                 no_errors(pg)
+                title_clear_and_buttons_whole(pg, sid, lang)
                 shot(pg, f"scene_{n:02d}_{lang}_{w}x{h}")
         pg.close()
 
@@ -473,15 +529,18 @@ def wait_shown(pg, t: int, what: str, timeout: float = 5) -> None:
     raise AssertionError(f"{what}: the player shows t = {shown_step(pg)}, not {t}")
 
 
-def rerun(pg, action) -> None:
-    """Do ``action`` and wait for the rerun it starts to end."""
+def rerun(pg, action, drawn: bool = True) -> None:
+    """Do ``action`` and wait for the rerun it starts to end (and, with ``drawn``, for the player or a chart)."""
     pg.evaluate(COUNT_RERUNS)
     action()
     end = time.time() + 90
     while pg.evaluate("() => window.__reruns") == 0:
         assert time.time() < end, "no rerun started"
         time.sleep(0.05)
-    settle(pg)
+    if drawn:
+        settle(pg)
+    else:
+        pg.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=90_000)
 
 
 def check_player(pg, what: str) -> None:
@@ -609,3 +668,50 @@ def test_a_link_with_a_forget_bias_opens_with_its_slider_there_and_keeps_its_add
     assert "fbias=3" in page.url and "fbias=0.7" not in page.url
     drawn = gradient_chart(page)
     assert drawn and drawn != fresh_chart(browser, f"{server}/?view=grad&cell=lstm")
+
+
+FIRST_SCREEN = """() => {
+  const on = e => { const r = e.getBoundingClientRect(); return r.height > 0 && r.bottom > 0 && r.top < 720; };
+  const roots = [document];  // the player draws inside a shadow root
+  for (const e of document.querySelectorAll('*')) if (e.shadowRoot) roots.push(e.shadowRoot);
+  const all = sel => roots.flatMap(r => [...r.querySelectorAll(sel)]);
+  const out = [];
+  for (const bar of all('.lv-steplabel')) if (on(bar)) out.push(bar.textContent);
+  for (const t of all('.lv-diagram text, .lv-eqline, .lv-barrow')) {
+    if (on(t)) out.push(t.textContent);
+  }
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    if (on(gd) && gd.data) out.push(JSON.stringify([gd.data.map(d => [d.z, d.y, d.text]), (gd.layout || {}).shapes]));
+  }
+  for (const d of document.querySelectorAll("[data-testid='stDataFrame'], [data-testid='stTable']")) {
+    if (on(d)) out.push(d.innerText);
+  }
+  return out.join('|');
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_try_this_button_changes_what_the_presenter_shows_on_the_first_screen(browser, server, lang):
+    """All buttons of all twelve scenes, at 1280×720 in presenter view: each click changes what is drawn in the
+    first 720 px (a figure's data, the step, the unit outlined), and the scene's key figure stays there."""
+    pg = browser.new_page(viewport={"width": 1280, "height": 720})
+    pg.set_default_timeout(90_000)
+    for sid in SCENES:
+        scene = SCENE_OF[sid]
+        pg.goto(f"{server}/?scene={sid}&present=true&lang={lang}")
+        settle(pg)
+        for k, item in enumerate(scene.tries):
+            before = pg.evaluate(FIRST_SCREEN)
+            button = pg.get_by_role("button", name=item.label[lang], exact=True)
+            rerun(pg, button.click, drawn=False)  # the parameters view draws a table
+            end = time.time() + 15  # charts are drawn a moment after the rerun's last message
+            while (after := pg.evaluate(FIRST_SCREEN)) == before and time.time() < end:
+                time.sleep(0.25)
+            no_errors(pg)
+            if after == before:
+                shot(pg, f"failed-try-{sid}-{k}-{lang}")
+            assert after != before, (sid, lang, item.label[lang])
+            box = key_figure_box(pg, sid if item.settings.get("view", scene.settings.get("view")) ==
+                                 scene.settings.get("view") else None)
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 720, (sid, lang, item.label[lang], box)
+    pg.close()

@@ -101,9 +101,12 @@ def test_scene_claim_holds_on_what_the_page_draws(scene):
         assert np.isnan(dh[: T - k]).all() and (dh[T - k:] > 0).all()
         floor = next(d for d in spec["data"] if d["name"] == "‖∂L/∂h_t‖ layer 0: underflowed to 0")
         assert sorted(array(floor["x"]).astype(int)) == list(range(k, T))  # marked, not left blank
-        at.button(key="try_1").click().run()  # k = 0: full BPTT
+        at.button(key="try_0").click().run()  # k = 0: full BPTT
         full = curve(chart(ok(at), "cross-entropy"), "‖∂L/∂h_t‖ layer 0")
         assert (full > 0).all()
+        at.button(key="try_1").click().run()  # k = 5: the cut moves closer to the loss
+        five = curve(chart(ok(at), "cross-entropy"), "‖∂L/∂h_t‖ layer 0")
+        assert np.isnan(five[: T - 5]).all() and (five[T - 5:] > 0).all()
     elif kind == "vanishing":
         dh = curve(chart(at, "probe"), "‖∂L/∂h_t‖ layer 0")
         T, back = dh.shape[0], c["steps_back"]

@@ -70,6 +70,18 @@ def built(data_key: str, build, *args, **kwargs):
     return figures.from_json(cache.figure_json(data_key, parts, lambda: build(*args, **kwargs)))
 
 
+def last_prediction(ctx) -> str | None:
+    """The classifier's answer at the last step, as plain text (“label” and its probability); None without one."""
+    if ctx.probs is None or ctx.probs.ndim != 2 or ctx.probs.shape[1] < 2:
+        return None
+    from lstm_viz.analysis import output_names
+
+    p = ctx.probs[-1]
+    i = int(p.argmax())
+    name = output_names(ctx.bundle, ctx.probs.shape[1])[i]
+    return f"{tr('prediction', ctx.s.lang)} (t = {len(ctx.probs) - 1}): “{name}” ({p[i]:.3f})"
+
+
 def flow_or_say(ctx, jacobian: bool | None = None):
     """The context's GradientFlow, or None with the reason on the page (a loss that overflows: a ReLU RNN with huge
     weights); what does not need gradients is still drawn."""
@@ -117,7 +129,8 @@ def step_player(ctx, compact: bool):
     key = settings_key(s, "lang", base=ctx.loss_key, layer=ctx.layer, unit=ctx.unit, lo=lo, compact=compact)
     data = cache.step_data(key, ctx.bundle, ctx.trace, flow, tuple(ctx.enc.tokens), tuple(bool(u) for u in
                            ctx.enc.unknown), ctx.probs, ctx.layer, ctx.unit, lo, s.lang, ctx.loss_text, compact)
-    window_at = player.show(data, ctx.t if state.t_forced() else None, present=ctx.presenting)
+    window_at = player.show(data, ctx.t if state.t_forced() else None, present=ctx.presenting,
+                            lead=ctx.figure.get("lead") if ctx.presenting else None)
     if window_at is not None and not lo <= window_at < lo + WINDOW:  # stepped past the loaded steps
         state.change(t=int(window_at))
         st.rerun()

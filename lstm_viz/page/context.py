@@ -189,6 +189,20 @@ def _upload_bundle(loaded, text: str, mode: str, lang: str) -> analysis.Bundle:
     return analysis.Bundle(module, head, None, vocab, mode, None, labels)
 
 
+def unknown_notice(m: Models, enc, lang: str) -> str:
+    """How many typed steps the model cannot read; for a shipped task, which symbols it reads and which task reads
+    free text. Plain text: the symbols are the task's own, the count the page's."""
+    from lstm_viz.tasks import TASK_NAMES
+
+    n, task = int(enc.unknown.sum()), m.bundle.task
+    if task is None or task.vocab is None or m.settings.source != "trained" or task.name == "next_char":
+        return plain(tr("unk_steps", lang, n=n))
+    symbols = [("␣" if v == " " else v) for v in task.vocab if v != analysis.UNK]
+    shown = " ".join(symbols[:40]) + (f" … ({len(symbols)})" if len(symbols) > 40 else "")
+    return plain(tr("unk_task", lang, n=n, T=len(enc.unknown), task=TASK_NAMES[task.name][lang], symbols=shown,
+                    free=TASK_NAMES["next_char"][lang]))
+
+
 def text_box(s: PageSettings, example: str) -> str:
     """The sequence box (not drawn in presenter view, where the text comes from the scene and its buttons)."""
     from lstm_viz.settings import MAX_TEXT
@@ -238,7 +252,7 @@ def load(s: PageSettings, upload, scene=None) -> Context | None:
         st.error(plain(exc))
         return None
     if enc.unknown.any():
-        st.warning(tr("unk_steps", lang, n=int(enc.unknown.sum())))
+        st.warning(unknown_notice(m, enc, lang))
     probs = analysis.predictions(m.bundle, trace.h[-1])
     return Context(s, m, enc, trace, probs, loss_fn, loss_desc[lang], key(s, "probe", base=m.key,
                                                                           x=cache.digest(enc.x)),

@@ -14,6 +14,11 @@ from lstm_viz.i18n import tr
 from . import state
 
 # static CSS only, no user text ever goes here: no sidebar or header, less padding, larger type
+# every layout: a scene's title (its own text, never user text) wraps between words, and nothing overlaps it
+TITLE_CSS = """<style>
+[data-testid='stMain'] h3 { word-break: keep-all; overflow-wrap: anywhere; }
+[data-testid='stMain'] [data-testid='stHeading'] [data-testid='stMarkdownContainer'] { margin-bottom: 0 !important; }
+</style>"""
 PRESENTER_CSS = """<style>
 [data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], header { display: none !important; }
 [data-testid='stMainBlockContainer'], .block-container { padding: 0.6rem 1.2rem 1rem 1.2rem !important;
@@ -21,7 +26,8 @@ PRESENTER_CSS = """<style>
 [data-testid='stMain'] { font-size: 18px; }
 [data-testid='stMain'] p, [data-testid='stMain'] li, [data-testid='stMain'] button p,
 [data-testid='stMain'] [data-testid='stMarkdownContainer'] { font-size: 18px !important; }
-[data-testid='stMain'] h3 { font-size: 24px !important; padding: 0.2rem 0 !important; }
+[data-testid='stMain'] h3 { font-size: 24px !important; line-height: 1.3 !important; padding: 0 !important;
+  margin: 0 0 0.4rem 0 !important; }
 [data-testid='stMain'] [data-testid='stVerticalBlock'] { gap: 0.45rem; }
 </style>"""
 
@@ -49,7 +55,9 @@ def render(scenes: list[lessons.Scene]) -> None:
             st.caption(tr("pitch", lang))
         return
     n = lessons.number(scenes, scene.id)
-    st.subheader(f"{tr('scene', lang)} {n}/{len(scenes)}{tr('colon', lang)}{scene.title[lang]}")
+    st.markdown(TITLE_CSS, unsafe_allow_html=True)
+    # a break opportunity after the colon: Chinese titles break only between the words their scene file marks
+    st.subheader(f"{tr('scene', lang)} {n}/{len(scenes)}{tr('colon', lang)}\u200b{scene.title[lang]}")
     if s.present:  # the text folds away; the question and its buttons stay on screen
         with st.expander(tr("scene_text", lang), expanded=False):
             st.markdown(scene.text[lang])
@@ -60,7 +68,7 @@ def render(scenes: list[lessons.Scene]) -> None:
         cols = st.columns(min(len(scene.tries), 2 if s.present else 5))
         for k, item in enumerate(scene.tries):
             cols[k % len(cols)].button(item.label[lang], key=f"try_{k}", on_click=state.change,
-                                       kwargs=dict(item.settings), use_container_width=True)
+                                       kwargs=dict(item.settings), use_container_width=True, wrap=True)
     ids = [sc.id for sc in scenes]
     i = ids.index(scene.id)
     c1, c2 = st.columns(2) if s.present else st.columns([1.4, 1.4, 3])[:2]

@@ -27,10 +27,11 @@ def install() -> None:
     _assets(key="lstm_viz_assets")
 
 
-def show(data: dict, t_forced: int | None, present: bool = False, key: str = "player"):
+def show(data: dict, t_forced: int | None, present: bool = False, key: str = "player", lead: str | None = None):
     """Mount the player. ``t_forced``: a step the server chose (a scene opened), else the player keeps its own.
+    ``lead``: "equations" puts the equations above the diagram (a scene whose question is about them).
     Returns the step the player asked to load a new window at (it stepped past the loaded ones), or None."""
-    payload = dict(data, present=present)
+    payload = dict(data, present=present, lead=lead)
     if t_forced is not None:
         payload["t"] = int(t_forced)
     result = _player(data=payload, key=key, on_window_change=lambda: None)

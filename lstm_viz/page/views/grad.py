@@ -20,7 +20,7 @@ from lstm_viz.i18n import tr
 from lstm_viz.settings import MAX_GRAD_STEPS, key
 
 from .. import cache, context, state
-from ..common import boxes, built, chart, plain
+from ..common import boxes, built, chart, last_prediction, plain
 
 MAX_COMPARE_STEPS = 2000  # ‖∂h_T/∂h_t‖ is a sequential product: compared across cells up to this length
 
@@ -104,7 +104,9 @@ def render(ctx):
     y_range = figures.log_range(*[a for f in [gf, *flows.values()] for a in (f.dL_dh, f.dL_dc, f.dL_dx, f.dhT_dht)])
 
     def main_chart():
-        st.caption(plain(f"{tr('loss_used', lang)}: {g_desc[lang]}"))
+        said = last_prediction(ctx)
+        if said:  # what the loss is taken against, for a classifier (the chart's title names the loss)
+            st.text(said)
         chart(built(fkey, figures.gradients, gf, genc.labels, g_desc[lang], lang, y_range=y_range), "gradients")
         if gf.clip is not None:
             st.write(tr("grad_norm", lang, a=gf.grad_norm, b=gf.grad_norm_clipped, c=gf.clip))

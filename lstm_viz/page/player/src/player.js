@@ -37,6 +37,20 @@ function svg(tag, attrs, parent) {
   return e;
 }
 
+// ⏮ / ⏭ as a bar and a triangle in the text's own colour
+function edgeIcon(last) {
+  const icon = svg("svg", { viewBox: "0 0 16 16", width: 16, height: 16, "aria-hidden": "true" });
+  const [bar, tri] = last ? [12, "M2 2 L11 8 L2 14 Z"] : [1, "M14 2 L5 8 L14 14 Z"];
+  svg("rect", { x: bar, y: 2, width: 3, height: 12, fill: "currentColor" }, icon);
+  svg("path", { d: tri, fill: "currentColor" }, icon);
+  return icon;
+}
+
+// a band of the paper's colour around a label's glyphs (drawn under them): a wire passing behind stays legible
+function halo(c) {
+  return { stroke: c.paper, "stroke-width": 6, "stroke-linejoin": "round", "paint-order": "stroke" };
+}
+
 function show(tok) {
   return { " ": "␣", "\n": "⏎", "\t": "⇥" }[tok] ?? tok;
 }
@@ -119,18 +133,20 @@ class Player {
     this.root.style.setProperty("--lv-cursor", d.colours.cursor);
     const bar = el("div", "lv-bar");
     const button = (label, title, fn, cls) => {
-      const b = el("button", "lv-btn " + (cls || ""), label);
+      const b = el("button", "lv-btn " + (cls || ""), typeof label === "string" ? label : undefined);
+      if (typeof label !== "string") b.appendChild(label);
       b.title = title;
+      b.setAttribute("aria-label", title);
       b.type = "button";
       b.addEventListener("click", fn);
       bar.appendChild(b);
       return b;
     };
-    button("⏮", T.p_first, () => this.go(0), "lv-first");
+    button(edgeIcon(false), T.p_first, () => this.go(0), "lv-first"); // drawn: ⏮ exists only as a colour emoji
     button("◀", T.p_prev, () => this.go(this.t - 1), "lv-prev");
     this.playBtn = button("▶", T.p_play, () => this.togglePlay(), "lv-play");
     button("▶|", T.p_next, () => this.go(this.t + 1), "lv-next");
-    button("⏭", T.p_last, () => this.go(d.T - 1), "lv-last");
+    button(edgeIcon(true), T.p_last, () => this.go(d.T - 1), "lv-last");
     this.slider = el("input", "lv-slider");
     Object.assign(this.slider, { type: "range", min: 0, max: Math.max(0, d.T - 1), step: 1 });
     this.slider.setAttribute("aria-label", T.p_step);
@@ -213,7 +229,8 @@ class Player {
       }
     }
     if (d.loss) eq.appendChild(el("div", "lv-note", `${T.loss_used}: ${d.loss}`));
-    this.root.appendChild(eq);
+    if (d.lead === "equations") this.root.insertBefore(eq, main); // the scene's question is about them
+    else this.root.appendChild(eq);
   }
 
   buildDiagram() {
@@ -256,15 +273,15 @@ class Player {
       sym.textContent = o.sym;
       if (o.note) {
         const note = svg("text", { x: X(o.x), y: Y(o.y - 0.45) + 6, "text-anchor": "middle", "font-size": 16,
-          fill: c.ink }, g);
+          fill: c.ink, ...halo(c) }, g);
         this.dyn.push([note, "text", o.note]);
       }
     }
     for (const l of dg.labels) {
       const g = svg("g", { class: "lv-label" }, root);
       if (l.title) svg("title", {}, g).textContent = l.title;
-      const text = svg("text", { x: X(l.x), y: Y(l.y) + 6, "text-anchor": l.anchor, "font-size": 17, fill: c.ink },
-        g);
+      const text = svg("text", { x: X(l.x), y: Y(l.y) + 6, "text-anchor": l.anchor, "font-size": 17, fill: c.ink,
+        ...halo(c) }, g);
       this.dyn.push([text, "text", l.text]);
     }
     return root;
