@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -715,3 +716,79 @@ def test_every_try_this_button_changes_what_the_presenter_shows_on_the_first_scr
                                  scene.settings.get("view") else None)
             assert box["y"] >= 0 and box["y"] + box["height"] <= 720, (sid, lang, item.label[lang], box)
     pg.close()
+
+
+def test_markup_from_an_address_or_a_file_creates_no_element_and_fetches_nothing(browser, server, tmp_path):
+    """Image, link, bold and span payloads in the typed text of a link, in an uploaded file's name and in its labels:
+    shown as text; no <img>, <a>, <strong> or styled <span> is made from them and the image is never requested."""
+    import torch
+    from torch import nn
+
+    pg = browser.new_page(viewport={"width": 1400, "height": 1600})
+    pg.set_default_timeout(90_000)
+    asked = []
+    pg.on("request", lambda r: asked.append(r.url) if "lv-pixel" in urllib.parse.urlsplit(r.url).path else None)
+    payload = "![x](http://127.0.0.1:9/lv-pixel.png) **bold** [link](http://127.0.0.1:9/lv-pixel) <span>s</span>"
+    pg.goto(f"{server}/?source=random&mode=numbers&text={urllib.parse.quote(payload)}")
+    pg.wait_for_selector("[data-testid='stAlertContentError']")  # the text is not numbers: said, as text
+    main = pg.locator("[data-testid='stMain']")
+    assert "lv-pixel" in main.inner_text()  # shown, as text
+    count = "(sel) => [...document.querySelectorAll(sel)].filter(e => (e.outerHTML || '').includes('lv-pixel') " \
+            "|| (e.textContent || '').trim() === 'bold' || (e.textContent || '').trim() === 's').length"
+    assert pg.evaluate(count, "[data-testid='stMain'] img, [data-testid='stMain'] a, "
+                              "[data-testid='stMain'] strong, [data-testid='stMain'] span[style]") == 0
+    # an uploaded model whose file name and labels carry the same payloads
+    torch.manual_seed(0)
+    wrap = "![i](lv-pixel.png) **b**."  # a key prefix: the page names the layers it found under it
+    sd = {f"{wrap}lstm.{k}": v for k, v in nn.LSTM(3, 4).state_dict().items()}
+    sd.update({f"{wrap}fc.weight": torch.randn(3, 4), f"{wrap}fc.bias": torch.randn(3)})
+    name = "![i](lv-pixel.png) **b**.pt"
+    torch.save(sd, tmp_path / name)
+    (tmp_path / "labels.txt").write_text("<span style='font-size:200px'>x</span>\n**bold**\n![y](lv-pixel.png)\n")
+    pg.goto(f"{server}/?source=upload&mode=numbers&text=1%2C2%2C3&view=time")
+    pg.wait_for_selector("input[type=file]", state="attached")
+    upload(pg, 2, tmp_path / "labels.txt")
+    pg.locator("input[type=file]").nth(0).set_input_files(str(tmp_path / name))  # its chip shortens the name
+    wait_chart(pg, "unit")
+    settle(pg)
+    no_errors(pg)
+    assert "lv-pixel" in main.inner_text()  # the keys found, named as text
+    assert pg.evaluate(count, "[data-testid='stMain'] img, [data-testid='stMain'] a, [data-testid='stMain'] strong, "
+                              "[data-testid='stMain'] span[style*='200px'], .js-plotly-plot span[style*='200px']") == 0
+    assert asked == [], asked
+    pg.close()
+
+
+def test_two_sessions_with_the_same_model_and_their_own_labels_see_their_own(browser, server, tmp_path):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(3)
+    sd = {f"lstm.{k}": v for k, v in nn.LSTM(3, 4).state_dict().items()}
+    sd.update({"fc.weight": torch.randn(11, 4), "fc.bias": torch.randn(11)})
+    torch.save(sd, tmp_path / "m.pt")
+    (tmp_path / "a.txt").write_text("\n".join(f"A{i}" for i in range(11)))
+    (tmp_path / "b.txt").write_text("\n".join(f"B{i}" for i in range(11)))
+
+    def session(labels, after=False):
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1600})  # its own cookies: its own session
+        pg = ctx.new_page()
+        pg.set_default_timeout(90_000)
+        pg.goto(f"{server}/?source=upload&mode=numbers&text=1%2C2%2C3")
+        pg.wait_for_selector("input[type=file]", state="attached")
+        if labels and not after:
+            upload(pg, 2, labels)
+        upload(pg, 0, tmp_path / "m.pt")
+        if labels and after:
+            upload(pg, 2, labels)
+        wait_player(pg, "LSTM")
+        settle(pg)
+        shown = set(pg.locator(".lv-barlabel").all_inner_texts())
+        ctx.close()
+        return shown
+
+    a = session(tmp_path / "a.txt")
+    assert a and all(x.startswith("A") for x in a), a
+    assert all(x.isdigit() for x in session(None))  # the same model, no labels: its output indices
+    assert all(x.startswith("B") for x in session(tmp_path / "b.txt"))
+    assert all(x.startswith("A") for x in session(tmp_path / "a.txt", after=True))  # labels put in after the model

@@ -14,6 +14,7 @@ from lstm_viz.stepdata import WINDOW, window_of
 
 from . import cache, player, state
 
+_AUTOLINK = re.compile(r"(?i)(?:https?|ftp|mailto|www)(?=\\?[:.])|@")
 _MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^])")
 
 
@@ -21,7 +22,10 @@ def plain(text) -> str:
     """Text for Streamlit's Markdown elements (errors, notices, captions) that shows as typed: every character that
     Markdown, its HTML, its LaTeX or Streamlit's directives (``:red[…]``, ``:material/…:``) would read is escaped, so
     a file name, a key, a label or a value from the address never becomes an image, a link or a style."""
-    return _MARKUP.sub(r"\\\1", str(text))
+    escaped = _MARKUP.sub(r"\\\1", str(text))
+    # GitHub-flavoured Markdown also links bare addresses (http://…, www.…, name@host) in plain text, after the
+    # escapes are read: a word joiner (U+2060, invisible) keeps them text
+    return _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\u2060" + m.group(0)[-1], escaped)
 
 
 PRESENTER_FONT = 18  # px: chart type on a projector (tick labels and legends 2 px smaller)
