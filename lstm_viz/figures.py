@@ -199,6 +199,13 @@ def log_range(*arrays) -> list[float]:
     return [max(lo, np.log10(FLOOR)), min(hi, 39.0)]
 
 
+def log_dtick(y_range: list[float]) -> int:
+    """Decades between the labels of a log axis over ``y_range``: about six labels, at multiples of a round number
+    of decades, fixed by the range alone (not by the height the plot is left with)."""
+    span = y_range[1] - y_range[0]
+    return max([n for n in (1, 2, 3, 5, 6, 10, 20, 30) if n <= span / 6] or [1])
+
+
 STEP_TICKS = 12  # at most this many labels on a steps-back axis
 
 
@@ -296,7 +303,8 @@ def gradients(gf, labels: list[str] | None = None, title: str = "", lang: str = 
         _norm_line(fig, back, term * scale, _tr("f_whh_clipped", lang, c=gf.clip, s=scale), colour_of("clip"),
                    y_range, labels)
     _overflow_note(fig, [f for f, _, _ in flows], lang)
-    fig.update_yaxes(type="log", title=_tr("f_norm", lang), exponentformat="power", range=y_range)
+    fig.update_yaxes(type="log", title=_tr("f_norm", lang), exponentformat="power", range=y_range,
+                     dtick=log_dtick(y_range), tick0=0)  # the same ticks however many legend rows a knob adds
     _steps_axis(fig, T, lang)
     fig.update_layout(height=400, margin=dict(l=60, r=20, t=50, b=40), title=title or f"loss: {gf.loss_name}",
                       legend=dict(orientation="h", y=-0.25))
@@ -321,7 +329,8 @@ def compare_cells(flows: dict, lang: str = "en", y_range: list[float] | None = N
         state = "c" if gf.dL_dc is not None else "h"
         _norm_line(fig, np.arange(T)[::-1], y, f"{name.upper()}: ‖∂L/∂{state}_t‖", colour_of(name), y_range)
     _overflow_note(fig, list(flows.values()), lang)
-    fig.update_yaxes(type="log", title=_tr("f_memory_gradient", lang), exponentformat="power", range=y_range)
+    fig.update_yaxes(type="log", title=_tr("f_memory_gradient", lang), exponentformat="power", range=y_range,
+                     dtick=log_dtick(y_range) if y_range else None, tick0=0)
     _steps_axis(fig, T, lang)
     fig.update_layout(height=340, margin=dict(l=60, r=20, t=40, b=40))
     return fig

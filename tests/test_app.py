@@ -544,3 +544,15 @@ def test_a_visit_to_the_interventions_view_leaves_nothing_in_the_address():
     ok(at)
     address = [c for c in at.get("bidi_component") if c.proto.component_name == "lstm_viz_address"]
     assert json.loads(address[-1].proto.json)["query"] == {}
+
+
+def test_clipping_leaves_the_gradient_charts_axis_and_its_labels_where_they_were():
+    """Clipping adds two lines to the legend (the W_hh term before and after): the y axis keeps its range and its
+    labels, which no longer depend on the height the legend leaves the plot."""
+    at = ok(new(view="grad", cell="rnn"))
+    before = specs(at)[0]["layout"]["yaxis"]
+    at.slider(key="clip").set_value(0.5).run()
+    after = specs(ok(at))[0]
+    assert len(after["data"]) > len(specs(ok(new(view="grad", cell="rnn")))[0]["data"])  # the clip's lines
+    assert {k: after["layout"]["yaxis"].get(k) for k in ("range", "dtick", "tick0", "type")} == \
+        {k: before.get(k) for k in ("range", "dtick", "tick0", "type")} and before.get("dtick")

@@ -792,3 +792,19 @@ def test_two_sessions_with_the_same_model_and_their_own_labels_see_their_own(bro
     assert all(x.isdigit() for x in session(None))  # the same model, no labels: its output indices
     assert all(x.startswith("B") for x in session(tmp_path / "b.txt"))
     assert all(x.startswith("A") for x in session(tmp_path / "a.txt", after=True))  # labels put in after the model
+
+
+def test_exit_keeps_the_scene_open_and_the_parameters_table_is_readable_on_a_projector(browser, server):
+    pg = browser.new_page(viewport={"width": 1280, "height": 720})
+    pg.set_default_timeout(90_000)
+    pg.goto(f"{server}/?scene=gru&present=true")
+    settle(pg)
+    rerun(pg, pg.get_by_role("button", name="parameters", exact=True).click, drawn=False)
+    size = pg.evaluate("() => Math.min(...[...document.querySelectorAll(\"[data-testid='stTable'] td\")]"
+                       ".map(td => parseFloat(getComputedStyle(td).fontSize)))")
+    assert size >= 18, size
+    rerun(pg, pg.get_by_role("button", name="✕").click, drawn=False)
+    pg.wait_for_timeout(800)
+    assert "Scene 10/12" in pg.inner_text("[data-testid='stMain']")  # the scene stays, without presenter view
+    assert pg.locator("[data-testid='stSidebar']").is_visible() and "present=" not in pg.url and "scene=gru" in pg.url
+    pg.close()

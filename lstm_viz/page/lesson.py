@@ -29,6 +29,8 @@ PRESENTER_CSS = """<style>
 [data-testid='stMain'] h3 { font-size: 24px !important; line-height: 1.3 !important; padding: 0 !important;
   margin: 0 0 0.4rem 0 !important; }
 [data-testid='stMain'] [data-testid='stVerticalBlock'] { gap: 0.45rem; }
+[data-testid='stMain'] [data-testid='stTable'] td, [data-testid='stMain'] [data-testid='stTable'] th {
+  font-size: 18px !important; }
 </style>"""
 
 

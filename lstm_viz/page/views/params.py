@@ -15,4 +15,7 @@ def render(ctx):
     st.markdown(f"**{tr('params_table', lang)}** — input_size m = {m}, hidden_size n = {n}, num_layers = {L}")
     rows = [{tr("cell", lang): c.upper(), tr("formula", lang): f"{g}(nm + n² + 2n)",
              tr("parameters", lang): parameter_count(c, m, n, L)} for c, g in (("lstm", 4), ("gru", 3), ("rnn", 1))]
-    st.dataframe(rows, hide_index=True)
+    if ctx.s.present:  # a static table takes the presenter view's type size (a data grid draws its own 13 px)
+        st.table(rows)
+    else:
+        st.dataframe(rows, hide_index=True)
