@@ -808,3 +808,19 @@ def test_exit_keeps_the_scene_open_and_the_parameters_table_is_readable_on_a_pro
     assert "Scene 10/12" in pg.inner_text("[data-testid='stMain']")  # the scene stays, without presenter view
     assert pg.locator("[data-testid='stSidebar']").is_visible() and "present=" not in pg.url and "scene=gru" in pg.url
     pg.close()
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_no_wire_runs_through_a_value_label_and_the_buttons_are_drawn_not_emoji(page, server, cell):
+    page.goto(f"{server}/?cell={cell}&t=3")
+    settle(page)
+    covered = page.locator(".lv-diagram").evaluate("""svg => [...svg.querySelectorAll('.lv-label text, .lv-op text')]
+      .filter(t => t.textContent.includes('=') || /[0-9]/.test(t.textContent)).map(t => {
+        const back = t.previousElementSibling, b = t.getBBox();
+        const r = back && back.tagName === 'rect' ? back.getBBox() : {x: 0, y: 0, width: 0, height: 0};
+        return [t.textContent, r.x <= b.x && r.y <= b.y + 0.5 && r.x + r.width >= b.x + b.width &&
+                r.y + r.height >= b.y + b.height - 0.5]; })""")
+    assert covered and all(ok for _, ok in covered), covered  # each value on the paper's colour, over the wires
+    for title in ("First step (Home)", "Last step (End)"):
+        button = page.get_by_title(title)
+        assert button.locator("svg").count() == 1 and button.inner_text().strip() == ""  # drawn, in the text colour

@@ -46,11 +46,6 @@ function edgeIcon(last) {
   return icon;
 }
 
-// a band of the paper's colour around a label's glyphs (drawn under them): a wire passing behind stays legible
-function halo(c) {
-  return { stroke: c.paper, "stroke-width": 6, "stroke-linejoin": "round", "paint-order": "stroke" };
-}
-
 function show(tok) {
   return { " ": "␣", "\n": "⏎", "\t": "⇥" }[tok] ?? tok;
 }
@@ -252,6 +247,7 @@ class Player {
       if (w.arrow) line.setAttribute("marker-end", `url(#${marker.id})`);
     }
     this.dyn = []; // [element, kind, spec]
+    this.backs = []; // [rect, text]: a value label on the paper's colour, so that no wire runs through it
     for (const b of dg.boxes) {
       const g = svg("g", { class: "lv-box" }, root);
       svg("title", {}, g).textContent = b.title;
@@ -272,16 +268,20 @@ class Player {
       const sym = svg("text", { x: X(o.x), y: Y(o.y) + 6, "text-anchor": "middle", "font-size": 18 }, g);
       sym.textContent = o.sym;
       if (o.note) {
+        const back = svg("rect", { fill: c.paper, rx: 3 }, g);
         const note = svg("text", { x: X(o.x), y: Y(o.y - 0.45) + 6, "text-anchor": "middle", "font-size": 16,
-          fill: c.ink, ...halo(c) }, g);
+          fill: c.ink }, g);
+        this.backs.push([back, note]);
         this.dyn.push([note, "text", o.note]);
       }
     }
     for (const l of dg.labels) {
       const g = svg("g", { class: "lv-label" }, root);
       if (l.title) svg("title", {}, g).textContent = l.title;
-      const text = svg("text", { x: X(l.x), y: Y(l.y) + 6, "text-anchor": l.anchor, "font-size": 17, fill: c.ink,
-        ...halo(c) }, g);
+      const back = svg("rect", { fill: c.paper, rx: 3 }, g);
+      const text = svg("text", { x: X(l.x), y: Y(l.y) + 6, "text-anchor": l.anchor, "font-size": 17, fill: c.ink },
+        g);
+      this.backs.push([back, text]);
       this.dyn.push([text, "text", l.text]);
     }
     return root;
@@ -337,6 +337,7 @@ class Player {
         }
       }
     }
+    if (!this.backsSized) this.sizeBacks();
     if (this.bars) {
       this.bars.replaceChildren();
       const k = d.pred.k;
@@ -354,6 +355,17 @@ class Player {
       }
     }
     this.drawEquations();
+  }
+
+  // the labels' backgrounds, measured once on the first drawn step (a value keeps its width: a fixed format)
+  sizeBacks() {
+    for (const [rect, text] of this.backs) {
+      const b = text.getBBox();
+      if (!b.width) return; // not laid out yet (a hidden tab): measured at the next step
+      Object.entries({ x: b.x - 5, y: b.y, width: b.width + 10, height: b.height }).forEach(([k, v]) =>
+        rect.setAttribute(k, v));
+    }
+    this.backsSized = true;
   }
 
   drawEquations() {
