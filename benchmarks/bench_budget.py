@@ -88,14 +88,13 @@ def case_truncated():
     return f"truncated BPTT, T = {T}, k = {k}", lambda: lv.gradient_flow(m, _x(T), truncate=max(k, 1), jacobian=False)
 
 
-def case_upload():
-    """The largest state_dict the reader takes: MAX_PARAMETERS numbers in an LSTM, an output layer of MAX_CLASSES
-    and a pickle at its cap beside them."""
+def heaviest_upload(folder: Path) -> Path:
+    """The largest checkpoint the reader takes: MAX_PARAMETERS numbers in an LSTM and its output layer, and a
+    pickle at its cap beside them (a list of Nones), deflated as torch.save writes it."""
     import torch
 
     from lstm_viz import checkpoints
 
-    tmp = Path(tempfile.mkdtemp())
     sd = {f"lstm.{k}": v for k, v in torch.nn.LSTM(512, 1024).state_dict().items()}  # 6.3 M
     sd["fc.weight"] = torch.zeros(3000, 1024)  # 3.1 M: 9.4 M parameters in all
     buf = io.BytesIO()
@@ -105,12 +104,20 @@ def case_upload():
     pkl = zin.read(pkl_name)
     room = checkpoints.MAX_PICKLE_BYTES - len(pkl) - 16
     pkl = pkl.replace(b"(NNNe", b"(" + b"N" * room + b"e")
-    with zipfile.ZipFile(tmp / "big.pt", "w", zipfile.ZIP_DEFLATED) as z:
+    path = folder / "heaviest.pt"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for n in zin.namelist():
             z.writestr(n, pkl if n == pkl_name else zin.read(n))
-    size = (tmp / "big.pt").stat().st_size
+    return path
+
+
+def case_upload():
+    from lstm_viz import checkpoints
+
+    path = heaviest_upload(Path(tempfile.mkdtemp()))
+    size = path.stat().st_size
     return (f"upload: 9.4 M parameters, 1 MB of pickle ({size / 2**20:.0f} MB file)",
-            lambda: checkpoints.load(tmp / "big.pt"))
+            lambda: checkpoints.load(path))
 
 
 def case_labels():

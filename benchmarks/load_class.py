@@ -35,6 +35,7 @@ import random
 import re
 import statistics
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -82,6 +83,7 @@ class Results:
     static_gzip: int = 0
     bytes_per_run: list = field(default_factory=list)  # on the wire, per interaction
     heavy: list = field(default_factory=list)  # seconds per open of the heaviest address (--heavy)
+    heavy_upload: list = field(default_factory=list)  # seconds per heaviest allowed upload read (--heavy)
     replicas: dict = field(default_factory=dict)  # replica name -> students it served
 
 
@@ -243,6 +245,12 @@ async def _rerun(ws, student: Student, query: str, res: Results) -> bool:
         w = WidgetState(id=wid)
         if kind == "strings":
             w.string_array_value.data.extend(value)
+        elif kind == "file":  # an uploaded file: (name, size, file id, upload url, delete url)
+            name, size, file_id, upload_url, delete_url = value
+            info = w.file_uploader_state_value.uploaded_file_info.add()
+            info.name, info.size, info.file_id = name, size, file_id
+            info.file_urls.file_id, info.file_urls.upload_url, info.file_urls.delete_url = file_id, upload_url, \
+                delete_url
         else:
             w.string_value = value
         back.rerun_script.widget_states.widgets.append(w)
@@ -344,11 +352,74 @@ async def heavy_visitor(url: str, end: float, res: Results) -> None:
             res.errors.append(f"heavy visitor: {type(exc).__name__}: {str(exc)[:100]}")
 
 
+async def _upload(ws, student: Student, name: str, data: bytes) -> tuple:
+    """Put one file where the page's file uploader would: ask for an upload address over the websocket, PUT the
+    file there (multipart, with the XSRF cookie's token, as the browser does); the widget value to send."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    back = BackMsg()
+    back.file_urls_request.request_id = "lv-load"
+    back.file_urls_request.file_names.append(name)
+    back.file_urls_request.session_id = student.session_id
+    await ws.send(back.SerializeToString())
+    while True:
+        msg = ForwardMsg()
+        msg.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=60))
+        if msg.WhichOneof("type") == "file_urls_response":
+            urls = msg.file_urls_response.file_urls[0]
+            break
+    boundary = "lvload" + "".join(random.choice("0123456789abcdef") for _ in range(16))
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    xsrf = next((c.value for c in student.jar if c.name == "_streamlit_xsrf"), "")
+    url = urls.upload_url if urls.upload_url.startswith("http") else student.url + urls.upload_url
+    req = urllib.request.Request(url, data=body, method="PUT", headers={
+        "Content-Type": f"multipart/form-data; boundary={boundary}", "X-Xsrftoken": xsrf,
+        "Origin": student.url, "X-Forwarded-For": student.address})
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(student.jar))
+    await asyncio.to_thread(lambda: opener.open(req, timeout=60).read())
+    return ("file", (name, len(data), urls.file_id, urls.upload_url, urls.delete_url))
+
+
+async def heavy_uploader(url: str, end: float, res: Results, path: Path) -> None:
+    """Opens the upload page and puts the heaviest file the reader takes into it, again and again until ``end``:
+    each time a new session, so that nothing of the last one is reused."""
+    import websockets
+
+    data = path.read_bytes()
+    k = 0
+    while time.perf_counter() < end - 5:
+        k += 1
+        st = Student(-10_000 - k, url, "10.255.255.253", random.Random(k))
+        try:
+            await asyncio.to_thread(_get, st, "/?source=upload")
+            await asyncio.to_thread(_get, st, "/_stcore/health")  # where the page gets its XSRF cookie
+            cookie = "; ".join(f"{c.name}={c.value}" for c in st.jar)
+            headers = {"Origin": url, **({"Cookie": cookie} if cookie else {})}
+            async with websockets.connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                                          additional_headers=headers, max_size=2**26, open_timeout=60) as ws:
+                await _rerun(ws, st, "source=upload", res)
+                if "upload" not in st.widget_ids:
+                    res.errors.append("heavy upload: the page has no file uploader")
+                    return
+                t0 = time.perf_counter()
+                st.states[st.widget_ids["upload"]] = await _upload(ws, st, path.name, data)
+                if await _rerun(ws, st, "source=upload", res):
+                    res.heavy_upload.append(time.perf_counter() - t0)
+        except Exception as exc:
+            res.errors.append(f"heavy upload: {type(exc).__name__}: {str(exc)[:100]}")
+
+
 async def run_class(url: str, n: int, duration: float, arrive: float, statics: list[str], query: str,
-                    one_address: bool, seed: int, heavy: bool = False) -> Results:
+                    one_address: bool, seed: int, heavy: bool = False, upload: Path | None = None) -> Results:
+    """``heavy``: one more visitor opens the heaviest address all along; ``upload``: one more puts this file into
+    the upload page all along."""
     res = Results(students=n)
     end = time.perf_counter() + duration
     tasks = [asyncio.create_task(heavy_visitor(url, end, res))] if heavy else []
+    if upload is not None:
+        tasks.append(asyncio.create_task(heavy_uploader(url, end, res, upload)))
     rng = random.Random(seed)
     starts = sorted(rng.uniform(0, arrive) for _ in range(n))  # the class opens the link within ``arrive`` s
     for i, at in enumerate(starts):
@@ -421,7 +492,8 @@ def summary(res: Results, duration: float, mem_per_session_mb: float | None, cpu
            "static_gzip_share": res.static_gzip / res.static_files if res.static_files else float("nan"),
            "kb_per_rerun": statistics.median(res.bytes_per_run) / 1024 if res.bytes_per_run else float("nan"),
            "mem_per_session_mb": mem_per_session_mb, "cpu_per_rerun": cpu / res.reruns if cpu and res.reruns else None,
-           "left_mb": left_mb, "heavy_n": len(res.heavy), "heavy_p50": _q(res.heavy, 50)}
+           "left_mb": left_mb, "heavy_n": len(res.heavy), "heavy_p50": _q(res.heavy, 50),
+           "upload_n": len(res.heavy_upload), "upload_p50": _q(res.heavy_upload, 50)}
     for kind, xs in res.interactions.items():
         out[f"{kind}_n"] = len(xs)
         out[f"{kind}_p50"], out[f"{kind}_p95"], out[f"{kind}_max"] = _q(xs, 50), _q(xs, 95), max(xs, default=0.0)
@@ -443,6 +515,8 @@ def print_table(rows: list[dict], layout: str) -> None:
         gz = "– (none fetched)" if gz != gz else f"{gz:.0%}"  # NaN: the browsers held every static file
         if r.get("heavy_n"):
             cpu += f" (heaviest address opened {r['heavy_n']}×, {r['heavy_p50']:.1f} s each)"
+        if r.get("upload_n"):
+            cpu += f" (heaviest upload read {r['upload_n']}×, {r['upload_p50']:.1f} s each)"
         print(f"| {r['students']} | {r['page_open_p50']:.2f} / {r['page_open_p95']:.2f} / {r['page_open_max']:.2f} | "
               f"{r['view_p50']:.2f} / {r['view_p95']:.2f} / {r['view_max']:.2f} | {r['text_p50']:.2f} / "
               f"{r['text_p95']:.2f} | in the browser ({r['step_n']}) | {r['reruns_per_s']:.1f} | {cpu} | "
@@ -468,6 +542,8 @@ def main(argv=None) -> int:
                     help="the browsers hold the static files already (they are sent with a one-year immutable "
                          "Cache-Control): a class's second lesson")
     ap.add_argument("--heavy", action="store_true", help="one more visitor opens the heaviest address all along")
+    ap.add_argument("--heavy-upload", action="store_true",
+                    help="and one more uploads the heaviest model file the reader takes (benchmarks/bench_budget.py)")
     ap.add_argument("--leave", action="store_true", help="read the servers' memory again after the class left")
     ap.add_argument("--waves", type=int, default=1,
                     help="classes that come and go one after another on the same servers (with --leave: memory after "
@@ -478,6 +554,11 @@ def main(argv=None) -> int:
     if any(not 1 <= n <= 500 for n in args.students) or not 1 <= args.duration <= 1800:
         raise SystemExit("--students 1..500 and --duration 1..1800 s")
     rows = []
+    upload = None
+    if args.heavy_upload:
+        from benchmarks.bench_budget import heaviest_upload
+
+        upload = heaviest_upload(Path(tempfile.mkdtemp()))
     for n in args.students:
         server = _serve(args)
         url, pids, stop = server
@@ -490,7 +571,7 @@ def main(argv=None) -> int:
                 if wave == 0:
                     start_kb = before
                 res = asyncio.run(run_class(url, n, args.duration, args.arrive, statics, args.query,
-                                            args.one_address, args.seed + wave, heavy=args.heavy))
+                                            args.one_address, args.seed + wave, heavy=args.heavy, upload=upload))
                 after, cpu = rss_kb(pids), cpu_seconds(pids) - cpu0
                 mem = (after - before) / 1024 / n if pids else None
                 left = None

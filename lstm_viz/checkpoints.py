@@ -201,6 +201,12 @@ def read_file(path, name: str | None = None) -> dict:
     raise ValueError(f"{name}: unknown file type {suffix or '(none)'}; use .safetensors, .pt, .pth, .bin or .npz")
 
 
+def read_flat(path, name: str) -> dict[str, torch.Tensor]:
+    """``flatten(read_file(path, name))``: the state_dict of a checkpoint file, as one job (the page runs it in its
+    worker process)."""
+    return flatten(read_file(path, name), name)
+
+
 def flatten(data, name: str = "the file") -> dict[str, torch.Tensor]:
     """The state_dict inside a checkpoint: nested dicts under the usual names unwrapped, DataParallel's
     ``module.`` stripped, non-tensor entries (an epoch, an optimizer's numbers) left out."""

@@ -177,13 +177,21 @@ def test_malformed_model_files_get_one_clear_sentence(tmp_path, name, make, msg)
 
 
 @pytest.mark.parametrize("name,make,msg", MALFORMED[:3] + MALFORMED[9:10], ids=["list", "str", "null", "str_npz"])
-def test_the_cli_says_so_in_one_line_and_exits_2(tmp_path, name, make, msg):
-    from test_checkpoints import run_cli
-
+def test_the_cli_says_so_in_one_line_and_exits_2(tmp_path, capsys, name, make, msg):
     path = make(tmp_path / name)
     np.save(tmp_path / "x.npy", np.zeros((3, 3), np.float32))
-    code, _, err = run_cli("trace", "--weights", path, "--inputs", tmp_path / "x.npy", "--out", tmp_path / "o.npz")
+    code, err = _cli(capsys, "trace", "--weights", path, "--inputs", tmp_path / "x.npy", "--out", tmp_path / "o.npz")
     assert code == 2 and "Traceback" not in err and err.count("\n") == 1, err
+
+
+def _cli(capsys, *args) -> tuple[int, str]:
+    """``python -m lstm_viz ARGS`` in this process (the command line's own main): (exit status, what it printed on
+    stderr). test_cli_and_files runs the real command as a subprocess."""
+    from lstm_viz import cli
+
+    capsys.readouterr()
+    code = cli.main([str(a) for a in args])
+    return code, capsys.readouterr().err
 
 
 def test_an_output_layer_without_a_bias_reads_and_predicts_as_torch(tmp_path):
@@ -294,13 +302,18 @@ def _shown_labels(model, labels=None, vocab=None, labels_after=False) -> set[str
     return set(labels.values() if isinstance(labels, dict) else labels)
 
 
-def test_labels_and_vocabularies_do_not_leak_between_sessions(tmp_path):
+def eleven_classes(folder: Path) -> None:
+    """An LSTM with an 11-class output layer (m.pt) and two labels files for it, A0…A10 (a.txt) and B0…B10 (b.txt)."""
     torch.manual_seed(3)
     sd = {f"lstm.{k}": v for k, v in nn.LSTM(3, 4).state_dict().items()}
     sd.update({"fc.weight": torch.randn(11, 4), "fc.bias": torch.randn(11)})
-    torch.save(sd, tmp_path / "m.pt")
-    (tmp_path / "a.txt").write_text("\n".join(f"A{i}" for i in range(11)))
-    (tmp_path / "b.txt").write_text("\n".join(f"B{i}" for i in range(11)))
+    torch.save(sd, folder / "m.pt")
+    (folder / "a.txt").write_text("\n".join(f"A{i}" for i in range(11)))
+    (folder / "b.txt").write_text("\n".join(f"B{i}" for i in range(11)))
+
+
+def test_labels_and_vocabularies_do_not_leak_between_sessions(tmp_path):
+    eleven_classes(tmp_path)
     (tmp_path / "v.txt").write_text("abc")
     a = _shown_labels(tmp_path / "m.pt", tmp_path / "a.txt")
     assert a and all(x.startswith("A") for x in a)
@@ -458,11 +471,9 @@ def _cli_cases(tmp: Path):
     ]
 
 
-def test_the_cli_refuses_each_case_in_one_line_before_it_builds_or_writes(tmp_path):
-    from test_checkpoints import run_cli
-
+def test_the_cli_refuses_each_case_in_one_line_before_it_builds_or_writes(tmp_path, capsys):
     for args, msg in _cli_cases(tmp_path):
-        code, out, err = run_cli(*args)
+        code, err = _cli(capsys, *args)
         assert code == 2 and msg in err and err.count("\n") == 1 and "\x1b" not in err, (args, err)
     assert not (tmp_path / "elsewhere.html").exists() and not (tmp_path / "a.npz").exists()
     assert not list(tmp_path.glob("m5*"))

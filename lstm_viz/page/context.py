@@ -23,7 +23,7 @@ from lstm_viz.models import Models, example_text, models_for
 from lstm_viz.settings import PageSettings, key
 from lstm_viz.tokenize import Encoded
 
-from . import cache, state
+from . import cache, offload, state
 from .common import plain
 
 
@@ -116,7 +116,8 @@ def _uploaded(upload, lang: str):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / ("model" + Path(name).suffix.lower())
             path.write_bytes(data)
-            sd = checkpoints.flatten(checkpoints.read_file(path, name), name)
+            # read in the worker (below the class's priority): a file at the caps takes about a CPU-second
+            sd = offload.run(offload.ALWAYS, checkpoints.read_flat, path, name)
         ss["upload_sd"] = checkpoints.min_char_rnn(sd) or sd
         ss["upload_digest"] = digest
     sd = ss["upload_sd"]
