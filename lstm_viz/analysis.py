@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .cells import copy_module
-from .checks import MAX_STEPS, as_inputs, check_module
+from .checks import MAX_STEPS, as_inputs, check_module, npy_header
 from .tasks import Task
 from .tokenize import UNK, Encoded, encode_text, tokenize
 
@@ -58,15 +58,7 @@ def read_features(data: bytes, name: str, input_size: int) -> np.ndarray:
     shape_error = (f"{name}: this model reads [T, {input_size}] (one row per step, {input_size} features, at most "
                    f"{MAX_STEPS:,} steps)")
     if suffix == "npy":
-        f = io.BytesIO(data)
-        try:
-            version = np.lib.format.read_magic(f)
-            read = np.lib.format.read_array_header_2_0 if version >= (2, 0) else np.lib.format.read_array_header_1_0
-            shape, _, dtype = read(f)
-        except (ValueError, OSError, EOFError, SyntaxError):
-            raise ValueError(f"{name} is not a readable .npy file") from None
-        if dtype.kind not in "biuf" or dtype.itemsize > 8 or dtype.fields is not None:
-            raise ValueError(f"{name} holds {dtype.name} values, not plain numbers (nothing was unpickled)")
+        shape, _ = npy_header(io.BytesIO(data), name)
         if not (len(shape) == 2 and shape[1] == input_size or len(shape) == 1 and input_size == 1) or \
                 not 0 < shape[0] <= MAX_STEPS:
             raise ValueError(f"{name} holds an array of shape {list(shape)}; " + shape_error.split(": ", 1)[1])

@@ -19,6 +19,7 @@ What is read:
 from __future__ import annotations
 
 import json
+import math
 import re
 import struct
 import zipfile
@@ -29,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .checks import MAX_CLASSES, MAX_PARAMETERS, all_finite
+from .checks import MAX_CLASSES, MAX_PARAMETERS, all_finite, npy_header
 from .model_io import MAX_FILE_BYTES, module_from_state_dict
 
 MAX_PICKLE_BYTES = 2**20  # the pickle inside a torch file (its tensors' numbers are stored beside it)
@@ -90,18 +91,10 @@ def _check_npz_headers(p: Path, name: str) -> None:
                 raise ValueError(f"{what} is not a NumPy array (.npy): nothing was read")
             try:
                 with z.open(info) as f:
-                    version = np.lib.format.read_magic(f)
-                    read = np.lib.format.read_array_header_2_0 if version >= (2, 0) else \
-                        np.lib.format.read_array_header_1_0
-                    shape, _, dtype = read(f)
-            except (ValueError, OSError, EOFError, SyntaxError, zipfile.BadZipFile):
+                    shape, _ = npy_header(f, what)
+            except zipfile.BadZipFile:
                 raise ValueError(f"{what} is not a readable NumPy array: nothing was read") from None
-            if dtype.kind not in "biuf" or dtype.itemsize > 8 or dtype.fields is not None:
-                raise ValueError(f"{what} holds {dtype.name} values, not plain numbers: nothing was read")
-            count = 1
-            for d in shape:
-                count *= int(d)
-            total += count
+            total += math.prod(int(d) for d in shape)  # Python integers: no overflow
             if total > MAX_ELEMENTS:
                 raise ValueError(f"{name} holds more than {MAX_ELEMENTS:,} numbers; nothing was read")
 
@@ -150,10 +143,7 @@ def _check_safetensors_header(p: Path, name: str) -> None:
                 isinstance(v.get("dtype"), str) and isinstance(offsets, list) and len(offsets) == 2 and
                 all(type(o) is int and o >= 0 for o in offsets)):
             raise ValueError(f"{bad} (the entry {str(k)[:60]!r} has no dtype, shape and offsets)")
-        count = 1
-        for d in shape:
-            count *= d
-        total += count
+        total += math.prod(shape)  # Python integers: no overflow
         if total > MAX_ELEMENTS:
             raise ValueError(f"{name} holds more than {MAX_ELEMENTS:,} numbers; nothing was read")
 

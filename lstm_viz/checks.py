@@ -52,6 +52,21 @@ def check_module(module: nn.Module) -> str:
     return cell
 
 
+def npy_header(f, what: str) -> tuple[tuple[int, ...], np.dtype]:
+    """(shape, dtype) from the header of the .npy stream ``f`` (read from its start), before any array is read: a
+    header that does not parse, or values that are not plain numbers (booleans, integers, floats of at most 8
+    bytes), end in one sentence about ``what``."""
+    try:
+        version = np.lib.format.read_magic(f)
+        read = np.lib.format.read_array_header_2_0 if version >= (2, 0) else np.lib.format.read_array_header_1_0
+        shape, _, dtype = read(f)
+    except (ValueError, OSError, EOFError, SyntaxError):
+        raise ValueError(f"{what} is not a readable NumPy array: nothing was read") from None
+    if dtype.kind not in "biuf" or dtype.itemsize > 8 or dtype.fields is not None:
+        raise ValueError(f"{what} holds {dtype.name} values, not plain numbers: nothing was read")
+    return shape, dtype
+
+
 def all_finite(t: torch.Tensor) -> bool:
     """True if no entry is NaN or inf (a finite sum proves it; an overflowing sum falls back to a full check)."""
     return bool(torch.isfinite(t.sum())) or bool(torch.isfinite(t).all())

@@ -16,6 +16,7 @@ Every quantity is defined as what autograd gives on the step-by-step graph of th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from typing import Callable
 
@@ -260,12 +261,12 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
         # up to num_layers·(T-1) recurrent steps in all
         hops = min(k or T, T) if D == 1 else spec.num_layers * (T - 1) + 1
         if T * hops > MAX_TRUNCATED_WORK:
-            if k is None:  # clamps only: every step is passed back over the whole sequence
+            if k is None and D == 1:  # clamps only: every step is passed back over the whole sequence
                 raise ValueError(f"clamped gates run step by step, each step back over the whole sequence: "
-                                 f"clamp a sequence of at most {most_steps(lambda t: t * t, T, MAX_TRUNCATED_WORK):,} "
+                                 f"clamp a sequence of at most {math.isqrt(MAX_TRUNCATED_WORK):,} "
                                  f"steps (this one has {T:,})")
-            raise ValueError(f"truncated BPTT runs step by step: T·min(k, T) must stay under "
-                             f"{MAX_TRUNCATED_WORK:,} (T={T}, k={k}"
+            raise ValueError(f"truncated BPTT and clamped gates run step by step: T·min(k, T) must stay under "
+                             f"{MAX_TRUNCATED_WORK:,} (T={T}, k={k or T}"
                              + (f", {spec.num_layers} bidirectional layers" if D == 2 else "") + ")")
         runs = run_layers(spec, weights, x, masks)  # no autograd inside: the same copies serve
         grads = _stepwise_backward(spec, weights, runs, fn, hops, masks)

@@ -151,7 +151,7 @@ def train(cfg: TrainConfig, progress: Callable[[int, float, float], None] | None
 @dataclass(frozen=True)
 class Trained:
     """What a training run leaves, as plain data (it travels from the worker process): the weights, the loss
-    history, the snapshots and the accuracy on fresh samples. ``model(cfg)`` rebuilds the model."""
+    history, the snapshots and the accuracy on fresh samples. ``model()`` rebuilds the model and its task."""
 
     config: TrainConfig
     state: dict  # the SeqModel's state_dict

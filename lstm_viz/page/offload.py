@@ -18,6 +18,7 @@ if there were no worker. An error the run itself raises (bad input: ValueError) 
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import select
@@ -93,15 +94,13 @@ def run(work: int, fn, *args, progress=None, **kwargs):
     ``progress``: a callback ``fn`` is given as ``progress=``; from the worker its calls come back as they happen
     (each within JOB_TIMEOUT of the one before)."""
     global _worker, _returned, _disabled
-    if progress is not None:
-        kwargs["progress"] = progress
+    here = functools.partial(fn, *args, **kwargs, **({} if progress is None else {"progress": progress}))
     if work <= HEAVY_WORK or _disabled or os.environ.get(OFF):
-        return fn(*args, **kwargs)
-    sent = {k: v for k, v in kwargs.items() if k != "progress"}
+        return here()
     try:
-        payload = pickle.dumps((fn, args, sent, progress is not None), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps((fn, args, kwargs, progress is not None), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # something in the job does not pickle (an uploaded module's own class): run it here
-        return fn(*args, **kwargs)
+        return here()
     with _lock:
         try:
             worker = _live()
@@ -125,7 +124,7 @@ def run(work: int, fn, *args, progress=None, **kwargs):
             _disabled = not _returned  # a worker that never answered here will not start to
             ok, value = None, None
     if ok is None:  # run it here, as if there were no worker
-        return fn(*args, **kwargs)
+        return here()
     if not ok:
         raise value
     return value

@@ -42,7 +42,7 @@ def knobs(ctx) -> None:
         if s.fbias is not None:
             state.widget(c2.slider, "fbias", tr("forget_bias", lang), -10.0, 10.0, step=0.1)
     state.widget(c3.slider, "seqlen", tr("seq_len", lang), 0, MAX_GRAD_STEPS, step=10)
-    T = ctx.trace.steps if not state.current().seqlen else state.current().seqlen
+    T = state.current().seqlen or ctx.trace.steps
     if rnn.bidirectional:  # truncation follows one direction of time: a bidirectional model's gradient is whole
         c3.slider(tr("truncate", lang), 0, 1, 0, disabled=True, help=tr("trunc_bi", lang), key="trunc_off")
     else:

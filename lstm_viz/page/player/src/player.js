@@ -357,11 +357,13 @@ class Player {
     this.drawEquations();
   }
 
-  // the labels' backgrounds, measured once on the first drawn step (a value keeps its width: a fixed format)
+  // the labels' backgrounds, measured once on the first step drawn while the diagram is laid out (a value keeps its
+  // width: a fixed format); an empty label gets an empty background, and stepping measures nothing more
   sizeBacks() {
+    if (!this.svgEl.getBoundingClientRect().width) return; // not laid out yet (a hidden tab): at the next step
     for (const [rect, text] of this.backs) {
       const b = text.getBBox();
-      if (!b.width) return; // not laid out yet (a hidden tab): measured at the next step
+      if (!b.width) continue;
       Object.entries({ x: b.x - 5, y: b.y, width: b.width + 10, height: b.height }).forEach(([k, v]) =>
         rect.setAttribute(k, v));
     }
