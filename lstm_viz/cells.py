@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .checks import check_module
+from .checks import PROJECTED, cell_of, check_module
 from .notation import GATE_BLOCKS, GATE_ORDER
 
 
@@ -72,7 +72,17 @@ class Spec:
 
 
 def spec_of(module: nn.Module) -> Spec:
-    cell = check_module(module)
+    """The module's Spec after check_module: every parameter a finite floating-point number."""
+    check_module(module)
+    return sizes_of(module)
+
+
+def sizes_of(module: nn.Module) -> Spec:
+    """The module's Spec from its attributes alone, without reading a weight: what a count of work needs (a
+    finiteness check reads every parameter, which at the parameter cap costs tens of milliseconds)."""
+    cell = cell_of(module)
+    if getattr(module, "proj_size", 0):
+        raise ValueError(PROJECTED)
     return Spec(
         cell=cell,
         nonlinearity=module.nonlinearity if cell == "rnn" else None,

@@ -50,7 +50,7 @@ LossFn = Callable[[torch.Tensor], torch.Tensor]
 
 def jacobian_work(module: nn.Module, T: int) -> int:
     """Multiply-adds of dhT_dht for ``module`` on T steps (see JACOBIAN_BUDGET)."""
-    spec = cells.spec_of(module)
+    spec = cells.sizes_of(module)
     G = GATE_BLOCKS[spec.cell]
     return spec.directions * T * G * spec.hidden_size ** 3
 
@@ -58,7 +58,7 @@ def jacobian_work(module: nn.Module, T: int) -> int:
 def run_work(module: nn.Module, T: int) -> int:
     """Multiply-adds of one forward run of ``module`` on T steps (input and recurrent products of every gate,
     layer and direction); a backward costs about twice as much (see RUN_BUDGET)."""
-    spec = cells.spec_of(module)
+    spec = cells.sizes_of(module)
     return sized_work(spec.cell, spec.input_size, spec.hidden_size, spec.num_layers, spec.directions, T)
 
 

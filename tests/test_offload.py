@@ -94,6 +94,29 @@ def test_what_the_worker_returns_is_what_the_replica_computes(cell):
                     lv.intervene(mod, x, clamps, jacobian=False))
 
 
+def test_a_file_read_in_the_worker_comes_back_as_read_here(tmp_path):
+    """Tensors come back as their bytes (offload._dumps): every dtype, shape and number as the reader gives them."""
+    from lstm_viz import checkpoints
+
+    torch.manual_seed(0)
+    sd = {"rnn.weight_ih_l0": torch.randn(8, 3), "rnn.weight_hh_l0": torch.randn(8, 2).T.contiguous().T,
+          "half": torch.randn(4).half(), "bf16": torch.randn(3, 2).bfloat16(), "step": torch.tensor(7),
+          "mask": torch.tensor([True, False]), "z": torch.randn(2, dtype=torch.complex64), "empty": torch.zeros(0, 4),
+          "nan": torch.tensor([float("nan"), -0.0])}
+    path = tmp_path / "m.pt"
+    torch.save({"state_dict": sd, "epoch": 3}, path)
+    here = checkpoints.read_flat(path, "m.pt")
+    there = offload.run(HEAVY, checkpoints.read_flat, path, "m.pt")
+    assert there.keys() == here.keys() == sd.keys()
+    for k in sd:
+        assert type(there[k]) is torch.Tensor and there[k].dtype == here[k].dtype and there[k].shape == here[k].shape
+        def bits(t):
+            return t.contiguous().reshape(-1).view(torch.uint8)
+
+        assert torch.equal(bits(there[k]), bits(here[k])), k  # bit for bit, NaN and -0.0 too
+    there["rnn.weight_ih_l0"].add_(1)  # writable, and not shared with anything
+
+
 def test_a_head_loss_is_the_loss_it_names_after_a_round_trip():
     """The four losses against torch.nn.functional written out here, before and after pickling."""
     out = torch.randn(11, 6)

@@ -19,6 +19,7 @@ if there were no worker. An error the run itself raises (bad input: ValueError) 
 from __future__ import annotations
 
 import functools
+import io
 import os
 import pickle
 import select
@@ -59,6 +60,32 @@ def _read(f) -> bytes:
     if len(data) < n:
         raise EOFError("the other side closed its pipe mid-message")
     return data
+
+
+def _tensor(dtype: str, shape: tuple, data):
+    """A tensor from its bytes (``_dumps``): one copy less than torch's own pickling, which writes and reads every
+    storage as a small torch file."""
+    import torch
+
+    return torch.from_numpy(data).view(getattr(torch, dtype)).reshape(shape)
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj):
+        import torch
+
+        if type(obj) is torch.Tensor and obj.layout == torch.strided and not obj.requires_grad \
+                and not obj.is_quantized and not obj.is_conj() and obj.device.type == "cpu":
+            flat = obj.detach().contiguous().reshape(-1)
+            return _tensor, (str(obj.dtype).removeprefix("torch."), tuple(obj.shape), flat.view(torch.uint8).numpy())
+        return NotImplemented
+
+
+def _dumps(answer) -> bytes:
+    """An answer pickled, plain tensors as their bytes (an uploaded file's 10⁷ numbers come back in milliseconds)."""
+    buf = io.BytesIO()
+    _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(answer)
+    return buf.getvalue()
 
 
 def _spawn() -> subprocess.Popen:
@@ -151,7 +178,7 @@ def main() -> int:
         except Exception as exc:  # the run's own error, raised again in the replica
             answer = (False, exc)
         try:
-            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+            data = _dumps(answer)
         except Exception:  # a result or an exception that does not pickle: the replica runs the job itself
             data = pickle.dumps((None, None))
         _write(answers, data)
