@@ -10,7 +10,7 @@ import torch
 from lstm_viz.i18n import tr
 from lstm_viz.page import cache, context, janitor, lesson, player, sidebar, state
 from lstm_viz.page.views import VIEWS, train
-from lstm_viz.settings import VIEWS as VIEW_NAMES
+from lstm_viz.teach.settings import VIEWS as VIEW_NAMES
 
 torch.set_num_threads(1)
 st.set_page_config(page_title="lstm_viz", layout="wide")

@@ -22,6 +22,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from lstm_viz.models import checkpoints, files, inputs
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -30,7 +32,7 @@ HEAVY = dict(cell="lstm", input_size=64, hidden=256, layers=3)  # the largest fr
 
 
 def _model():
-    from lstm_viz.cells import build_module
+    from lstm_viz.engine.cells import build_module
 
     return build_module(HEAVY["cell"], HEAVY["input_size"], HEAVY["hidden"], HEAVY["layers"], seed=0)
 
@@ -43,7 +45,7 @@ def _x(T: int):
 
 def case_forward():
     import lstm_viz as lv
-    from lstm_viz.gradients import steps_within_budget
+    from lstm_viz.engine.work import steps_within_budget
 
     m = _model()
     T = min(steps_within_budget(m, 1), 10_000)
@@ -52,7 +54,7 @@ def case_forward():
 
 def case_gradient():
     import lstm_viz as lv
-    from lstm_viz.gradients import GRADIENT_PASSES, steps_within_budget
+    from lstm_viz.engine.work import GRADIENT_PASSES, steps_within_budget
 
     m = _model()
     T = steps_within_budget(m, GRADIENT_PASSES)
@@ -61,7 +63,7 @@ def case_gradient():
 
 def case_jacobian():
     import lstm_viz as lv
-    from lstm_viz.gradients import JACOBIAN_BUDGET, jacobian_work, most_steps
+    from lstm_viz.engine.work import JACOBIAN_BUDGET, jacobian_work, most_steps
 
     m = _model()
     T = most_steps(lambda t: jacobian_work(m, t), 2000, JACOBIAN_BUDGET)
@@ -70,7 +72,7 @@ def case_jacobian():
 
 def case_clamp():
     import lstm_viz as lv
-    from lstm_viz.gradients import clamped_work, most_steps
+    from lstm_viz.engine.work import clamped_work, most_steps
 
     m = _model()
     T = most_steps(lambda t: clamped_work(m, t), 10_000)
@@ -80,7 +82,7 @@ def case_clamp():
 
 def case_truncated():
     import lstm_viz as lv
-    from lstm_viz.gradients import GRADIENT_PASSES, most_steps, steps_within_budget, stepwise_work
+    from lstm_viz.engine.work import GRADIENT_PASSES, most_steps, steps_within_budget, stepwise_work
 
     m = _model()
     T = steps_within_budget(m, GRADIENT_PASSES)
@@ -93,7 +95,6 @@ def heaviest_upload(folder: Path) -> Path:
     pickle at its cap beside them (a list of Nones), deflated as torch.save writes it."""
     import torch
 
-    from lstm_viz import checkpoints
 
     sd = {f"lstm.{k}": v for k, v in torch.nn.LSTM(512, 1024).state_dict().items()}  # 6.3 M
     sd["fc.weight"] = torch.zeros(3000, 1024)  # 3.1 M: 9.4 M parameters in all
@@ -102,7 +103,7 @@ def heaviest_upload(folder: Path) -> Path:
     zin = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
     pkl_name = next(n for n in zin.namelist() if n.endswith("data.pkl"))
     pkl = zin.read(pkl_name)
-    room = checkpoints.MAX_PICKLE_BYTES - len(pkl) - 16
+    room = files.MAX_PICKLE_BYTES - len(pkl) - 16
     pkl = pkl.replace(b"(NNNe", b"(" + b"N" * room + b"e")
     path = folder / "heaviest.pt"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -112,7 +113,6 @@ def heaviest_upload(folder: Path) -> Path:
 
 
 def case_upload():
-    from lstm_viz import checkpoints
 
     path = heaviest_upload(Path(tempfile.mkdtemp()))
     size = path.stat().st_size
@@ -123,25 +123,23 @@ def case_upload():
 def case_labels():
     import json as js
 
-    from lstm_viz import checkpoints
     from lstm_viz.checks import MAX_CLASSES
 
     data = js.dumps({f"token{i}": i for i in range(MAX_CLASSES)}).encode()
-    return f"labels file of {MAX_CLASSES:,} tokens", lambda: checkpoints.read_vocab(data)
+    return f"labels file of {MAX_CLASSES:,} tokens", lambda: files.read_vocab(data)
 
 
 def case_features():
-    from lstm_viz import analysis
     from lstm_viz.checks import MAX_STEPS
 
     row = ",".join(["0.125"] * HEAVY["input_size"]) + "\n"
     data = (row * MAX_STEPS).encode()
-    return f"features CSV, {MAX_STEPS:,} × {HEAVY['input_size']}", lambda: analysis.read_features(
+    return f"features CSV, {MAX_STEPS:,} × {HEAVY['input_size']}", lambda: inputs.read_features(
         data, "x.csv", HEAVY["input_size"])
 
 
 def case_training():
-    from lstm_viz.train import TASK_DEFAULTS, default_config, train_job
+    from lstm_viz.models.train import TASK_DEFAULTS, default_config, train_job
 
     task = max(TASK_DEFAULTS, key=lambda t: TASK_DEFAULTS[t]["hidden_size"] * TASK_DEFAULTS[t]["batch"])
     cfg = default_config(task, "lstm", steps=2000)
@@ -173,7 +171,7 @@ def stepwise_rate() -> list[tuple[int, float, float]]:
     import torch
 
     import lstm_viz as lv
-    from lstm_viz.gradients import GRADIENT_PASSES, run_work
+    from lstm_viz.engine.work import GRADIENT_PASSES, run_work
 
     torch.set_num_threads(1)
     m = _model()
@@ -197,7 +195,7 @@ def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--one":
         print(json.dumps(one(sys.argv[2])))
         return 0
-    from lstm_viz.gradients import RUN_BUDGET, STEPWISE_RATE
+    from lstm_viz.engine.work import RUN_BUDGET, STEPWISE_RATE
 
     print(f"RUN_BUDGET {RUN_BUDGET:.1e} multiply-adds; STEPWISE_RATE {STEPWISE_RATE}")
     print(f"\nmultiply-adds per second as counted, over the budget's nominal {NOMINAL_RATE:.1e}:")

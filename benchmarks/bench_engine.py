@@ -16,7 +16,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import lstm_viz as lv  # noqa: E402
-from lstm_viz import onednn  # noqa: E402
+from lstm_viz.engine import onednn
 
 V = 64
 

@@ -34,7 +34,7 @@ def name_of(task: str, cell: str, lag: int | None) -> str:
 def build(job) -> dict:
     import torch
 
-    from lstm_viz.train import default_config, evaluate, save_model, train
+    from lstm_viz.models.train import default_config, evaluate, save_model, train
 
     torch.set_num_threads(1)
     task, cell, lag = job

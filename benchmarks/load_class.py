@@ -323,9 +323,9 @@ def heavy_address() -> str:
     sequences, such as the issue's seqlen=2000, get a message instead and cost next to nothing."""
     from urllib.parse import urlencode
 
-    from lstm_viz.gradients import GRADIENT_PASSES, steps_within_budget
-    from lstm_viz.models import models_for, plain_loaders
-    from lstm_viz.settings import parse
+    from lstm_viz.engine.work import GRADIENT_PASSES, steps_within_budget
+    from lstm_viz.teach.choice import models_for, plain_loaders
+    from lstm_viz.teach.settings import parse
 
     q = {"source": "random", "hidden": "256", "layers": "3", "view": "grad"}
     module = models_for(parse(q)[0], plain_loaders()).knobbed()[0]

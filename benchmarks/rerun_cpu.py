@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.load_class import Results, Student, _rerun, count_wire, cpu_seconds  # noqa: E402
 from lstm_viz.i18n import tr  # noqa: E402
-from lstm_viz.settings import VIEWS  # noqa: E402
+from lstm_viz.teach.settings import VIEWS  # noqa: E402
 
 
 async def _session(url: str, query: str, pid: int, switch_to: str | None, res: Results) -> tuple[float, float, int]:

@@ -3,10 +3,12 @@
 Data flows one way: typed text -> tokens -> model input -> Trace -> GradientFlow -> figures -> page.
 """
 
-from .cells import build_module, parameter_count
+from lstm_viz.engine.cells import build_module, parameter_count
+from lstm_viz.engine.gradients import GradientFlow, gradient_flow, intervene
+from lstm_viz.engine.run import Clamp
+from lstm_viz.engine.trace import Trace, trace
+
 from .checks import MAX_PARAMETERS, MAX_STEPS
-from .gradients import GradientFlow, gradient_flow, intervene
-from .trace import Clamp, Trace, trace
 
 __all__ = [
     "Clamp", "GradientFlow", "MAX_PARAMETERS", "MAX_STEPS", "Trace", "build_module", "gradient_flow",

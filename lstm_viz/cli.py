@@ -71,9 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _module(args):
     """A checkpoints.Loaded: from --weights, or a fresh seeded module (no embedding, no head)."""
     import lstm_viz as lv
-    from lstm_viz.cells import parameter_count
-    from lstm_viz.checkpoints import Loaded, load
     from lstm_viz.checks import MAX_HIDDEN, MAX_LAYERS, MAX_PARAMETERS
+    from lstm_viz.engine.cells import parameter_count
+    from lstm_viz.models.checkpoints import Loaded, load
 
     if args.weights:
         if args.bidirectional:
@@ -105,8 +105,8 @@ def _model_inputs(args, loaded) -> np.ndarray:
     """[T, input_size] model input from --inputs, --tokens (ids) or --text with --vocab."""
     import torch
 
-    from lstm_viz.analysis import encode_own_vocab
-    from lstm_viz.checkpoints import read_vocab
+    from lstm_viz.models.files import read_vocab
+    from lstm_viz.models.inputs import encode_own_vocab
 
     rnn = loaded.rnn
     if args.inputs:
@@ -206,7 +206,7 @@ def cmd_trace(args) -> None:
 
 
 def cmd_train(args) -> None:
-    from lstm_viz.train import default_config, evaluate, save_model, train
+    from lstm_viz.models.train import default_config, evaluate, save_model, train
 
     out = Path(args.out)
     if out.is_dir() or args.out.endswith(("/", "\\")):
@@ -259,7 +259,7 @@ def _command(args) -> str:
 
 
 def cmd_evaluate(args) -> None:
-    from lstm_viz.train import evaluate, load_model
+    from lstm_viz.models.train import evaluate, load_model
 
     if not 1 <= args.samples <= 100_000:
         raise UsageError(f"--samples must be between 1 and 100000, got {args.samples}")
@@ -268,7 +268,7 @@ def cmd_evaluate(args) -> None:
 
 
 def cmd_handout(args) -> None:
-    from lstm_viz.handout import build
+    from lstm_viz.teach.handout import build
 
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm") or args.out.endswith(("/", "\\")):

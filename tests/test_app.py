@@ -10,9 +10,9 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import lstm_viz
-from lstm_viz import lessons
-from lstm_viz.settings import MAX_TEXT, SPECS
-from lstm_viz.train import load_model
+from lstm_viz.models.train import load_model
+from lstm_viz.teach import lessons
+from lstm_viz.teach.settings import MAX_TEXT, SPECS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 MODELS = Path(APP).parent / "assets" / "models"
@@ -175,7 +175,7 @@ def test_gradient_view_knobs_are_sliders_with_the_models_values_and_a_fixed_axis
 
 
 def test_a_steps_axis_has_at_most_twelve_labels_at_the_finest_round_step():
-    from lstm_viz.figures import STEP_TICKS, step_tick
+    from lstm_viz.teach.figures import STEP_TICKS, step_tick
 
     rounds = sorted(m * 10**k for k in range(6) for m in (1, 2, 5))
     for T in range(1, 20001):
@@ -405,8 +405,10 @@ def test_addresses_that_used_to_crash(params):
 def test_streamlit_only_in_the_page_package():
     import subprocess
     import sys
-    code = ("import sys, lstm_viz, lstm_viz.figures, lstm_viz.analysis, lstm_viz.lessons, lstm_viz.cli, "
-            "lstm_viz.train, lstm_viz.settings, lstm_viz.models, lstm_viz.stepdata, lstm_viz.diagram; "
+    code = ("import sys, lstm_viz, lstm_viz.teach.figures, lstm_viz.teach.readout, lstm_viz.teach.lessons, "
+            "lstm_viz.cli, "
+            "lstm_viz.models.train, lstm_viz.teach.settings, lstm_viz.teach.choice, lstm_viz.teach.stepdata, "
+            "lstm_viz.teach.diagram, lstm_viz.teach.handout; "
             "print('streamlit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(APP).parent)
     assert out.stdout.strip() == "False", out.stderr
@@ -464,8 +466,8 @@ def test_the_unrolled_view_on_request_and_in_scene_one():
 def test_charts_are_built_once_and_follow_every_setting_they_draw():
     """Charts are cached as JSON per (data, arguments): a second session gets the same charts as the session that
     built them, and a setting a chart draws (the unit outlined, the gradient's clip, the language) changes it."""
-    from lstm_viz import figures
     from lstm_viz.page import cache
+    from lstm_viz.teach import figures
 
     cache.figure_json.clear()
     built = specs(ok(new(view="time", unit="2")))  # built in this run
@@ -517,9 +519,9 @@ def test_round_trips_cover_every_setting():
 def test_a_link_with_any_setting_opens_with_its_widget_showing_it_and_keeps_its_address(name):
     """Opened from a link, a non-default value is the session's setting, its widget shows it (where it has one) and
     the address the page writes back is the link's own."""
-    from lstm_viz import lessons
     from lstm_viz.page.state import _widget_value
-    from lstm_viz.settings import DEFAULTS, to_query
+    from lstm_viz.teach import lessons
+    from lstm_viz.teach.settings import DEFAULTS, to_query
 
     overrides = ROUND_TRIPS[name]
     scene = lessons.by_id(lessons.load_lessons(), overrides["scene"]) if "scene" in overrides else None

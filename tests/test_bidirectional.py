@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 import lstm_viz as lv
-from lstm_viz import onednn, textbook
+from lstm_viz.engine import cells, gradients, onednn, textbook
 from reference import bi_step_loop, finite_difference_norms, jacobian_norm_through, make_cells, norms
 from test_engine import CASES, RTOL, flow_matches, head_loss, rel_err
 
@@ -121,7 +121,7 @@ def test_bidirectional_gradient_flow_matches_autograd_loop(cell, nonlin, layers,
     real = onednn.backward
     monkeypatch.setattr(onednn, "backward", lambda *a: used.append(1) or real(*a))
     mod, x = make_bi(cell, nonlin, layers, seed=2)
-    fn = lv.gradients.probe_loss if loss == "probe" else head_loss(2 * H)
+    fn = gradients.probe_loss if loss == "probe" else head_loss(2 * H)
     gf = lv.gradient_flow(mod, x, loss=loss if loss == "probe" else fn, clip=0.1)
     assert bool(used) == (workspace and cell == "lstm")  # the path named is the path taken
     assert gf.directions == 2 and gf.dL_dh.shape == (2 * layers, T)
@@ -210,8 +210,8 @@ def test_bidirectional_refusals_and_helpers():
     for cell, L in (("lstm", 2), ("gru", 3), ("rnn", 1)):
         built = lv.build_module(cell, M, H, L, seed=5, bidirectional=True)
         assert built.bidirectional
-        assert lv.cells.parameter_count(cell, M, H, L, directions=2) == sum(p.numel() for p in built.parameters())
-        twin = lv.cells.copy_module(built)
+        assert cells.parameter_count(cell, M, H, L, directions=2) == sum(p.numel() for p in built.parameters())
+        twin = cells.copy_module(built)
         assert twin.bidirectional and all(torch.equal(a, b) for a, b in zip(twin.parameters(), built.parameters()))
     tr = lv.trace(mod, x)
     again = __import__("pickle").loads(__import__("pickle").dumps(tr))

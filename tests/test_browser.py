@@ -282,10 +282,10 @@ def test_upload_bad_then_good_model(page, server, tmp_path):
     shot(page, "10_upload")
 
 
-SCENES = [s.id for s in __import__("lstm_viz.lessons", fromlist=["load_lessons"]).load_lessons()]
+SCENES = [s.id for s in __import__("lstm_viz.teach.lessons", fromlist=["load_lessons"]).load_lessons()]
 
 
-SCENE_OF = {s.id: s for s in __import__("lstm_viz.lessons", fromlist=["load_lessons"]).load_lessons()}
+SCENE_OF = {s.id: s for s in __import__("lstm_viz.teach.lessons", fromlist=["load_lessons"]).load_lessons()}
 
 
 def key_figure_box(pg, sid: str | None = None) -> dict:

@@ -10,7 +10,9 @@ import pytest
 import torch
 from torch import nn
 
-from lstm_viz import analysis, checkpoints
+from lstm_viz.models import checkpoints, files
+from lstm_viz.models.model import Model
+from lstm_viz.teach import readout
 
 ROOT = Path(__file__).resolve().parent.parent
 TOL = 1e-5
@@ -89,7 +91,7 @@ def test_word_language_model_with_tied_weights_and_its_vocabulary(tmp_path):
     assert code == 0, err
     check(tmp_path / "t.npz", h, logits)
     # the page's path: the vocabulary maps typed words to the model's own ids, unknown words to <unk>
-    b = analysis.Bundle(loaded.rnn, loaded.head, None, tuple(vocab), "words", loaded.embedding, tuple(vocab),
+    b = Model(loaded.rnn, loaded.head, None, tuple(vocab), "words", loaded.embedding, tuple(vocab),
                         own_vocab=True)
     enc = b.encode("The cat sat on a mat .")
     assert list(enc.ids) == [1, 2, 3, 4, 0, 5, 6] and list(enc.unknown) == [False] * 4 + [True, False, False]
@@ -175,32 +177,32 @@ def test_files_that_would_cost_the_server_are_refused_before_reading(tmp_path):
         z.writestr("archive/data/0", b"\0" * (400 * 2**20))
     assert (tmp_path / "bomb.pt").stat().st_size < 2 * 2**20
     with pytest.raises(ValueError, match="would unpack to"):
-        checkpoints.read_file(tmp_path / "bomb.pt")
+        files.read_file(tmp_path / "bomb.pt")
     # a pickle that is not a torch zip archive: refused without unpickling anything
     import pickle
 
     (tmp_path / "list.pt").write_bytes(pickle.dumps(list(range(1000))))
     with pytest.raises(ValueError, match="not a torch archive"):
-        checkpoints.read_file(tmp_path / "list.pt")
+        files.read_file(tmp_path / "list.pt")
     # a safetensors header announcing more numbers than the cap
     header = json.dumps({"w": {"dtype": "F32", "shape": [100_000, 1000], "data_offsets": [0, 4]}}).encode()
     (tmp_path / "big.safetensors").write_bytes(len(header).to_bytes(8, "little") + header + b"\0" * 4)
     with pytest.raises(ValueError, match="holds more than 40,000,000 numbers"):
-        checkpoints.read_file(tmp_path / "big.safetensors")
+        files.read_file(tmp_path / "big.safetensors")
 
 
 @pytest.mark.parametrize("data,expected", [
     (b'["a", "b"]', ("a", "b")), (b'{"b": 1, "a": 0}', ("a", "b")), (b"x\ny\n", ("x", "y")),
     (b"abc", ("a", "b", "c"))])
 def test_vocabulary_files(data, expected):
-    assert checkpoints.read_vocab(data) == expected
+    assert files.read_vocab(data) == expected
 
 
 def test_bad_vocabulary_files():
     for data, msg in ((b'{"a": 0, "b": 2}', "indices"), (b"[1, 2]", "expected a list"), (b"\xff\xfe", "UTF-8"),
                       (b"[oops", "does not parse")):
         with pytest.raises(ValueError, match=msg):
-            checkpoints.read_vocab(data)
+            files.read_vocab(data)
 
 
 def test_an_uploaded_language_model_has_its_own_loss_next_token_cross_entropy():
@@ -208,9 +210,9 @@ def test_an_uploaded_language_model_has_its_own_loss_next_token_cross_entropy():
     lm = WordLM(V=9, H=8, layers=1)
     vocab = ("<unk>", "the", "cat", "sat", "on", "mat", "dog", "ran", ".")
     loaded = checkpoints.from_state_dict(checkpoints.flatten(lm.state_dict()))
-    b = analysis.Bundle(loaded.rnn, loaded.head, None, vocab, "words", loaded.embedding, vocab, own_vocab=True)
+    b = Model(loaded.rnn, loaded.head, None, vocab, "words", loaded.embedding, vocab, own_vocab=True)
     enc = b.encode("the cat sat on the mat")
-    fn, desc = analysis.loss_for(b, enc)
+    fn, desc = readout.loss_for(b, enc)
     assert "next token" in desc["en"]
     import lstm_viz as lv
 
@@ -278,8 +280,8 @@ def _page_script(model, vocab, features, mode, text):
 
     import streamlit as st
 
-    from lstm_viz import lessons
     from lstm_viz.page import context, state
+    from lstm_viz.teach import lessons
 
     class Upload:  # what st.file_uploader returns: the file's name and bytes
         def __init__(self, path):

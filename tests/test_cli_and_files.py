@@ -13,7 +13,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 import lstm_viz as lv
-from lstm_viz import model_io
+from lstm_viz.models import state_dict as model_io
 
 ROOT = Path(__file__).resolve().parent.parent
 

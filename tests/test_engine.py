@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from torch import nn
 
 import lstm_viz as lv
-from lstm_viz import cells, onednn, textbook
+from lstm_viz.engine import cells, gradients, jacobians, onednn, textbook
+from lstm_viz.engine.run import run_layers
 from lstm_viz.notation import GATE_ORDER
-from lstm_viz.trace import run_layers
 from reference import jacobian_norm_through, norms, step_loop
 
 CASES = [("lstm", "tanh"), ("gru", "tanh"), ("rnn", "tanh"), ("rnn", "relu")]
@@ -142,7 +142,7 @@ def reference_flow(mod, x, loss_fn, truncate=None):
 @pytest.mark.parametrize("cell,nonlin", CASES)
 def test_gradient_flow_matches_autograd_loop(cell, nonlin, layers, loss):
     mod, x = make(cell, nonlin, layers, seed=2)
-    fn = lv.gradients.probe_loss if loss == "probe" else head_loss(6)
+    fn = gradients.probe_loss if loss == "probe" else head_loss(6)
     gf = lv.gradient_flow(mod, x, loss=loss if loss == "probe" else fn)
     flow_matches(gf, reference_flow(mod, x, fn), cell)
 
@@ -255,12 +255,12 @@ def test_written_out_jacobian_steps_match_autograd_steps(cell, nonlin):
     """dhT_dht without clamps multiplies written-out step Jacobians; with clamps, autograd's. Same numbers,
     over more steps than one chunk of spectral norms."""
     mod, x = make(cell, nonlin, 2, seed=16)
-    x = torch.cat([x] * (lv.gradients.JACOBIAN_CHUNK // 11 + 3))
+    x = torch.cat([x] * (jacobians.JACOBIAN_CHUNK // 11 + 3))
     spec = cells.spec_of(mod)
     weights = cells.layer_weights(mod)
     top = run_layers(spec, weights, x)[-1]
-    fast = lv.gradients._jacobian_norms_unclamped(spec, weights[-1], top)
-    slow = lv.gradients._jacobian_norms(spec, weights[-1], top, None)
+    fast = jacobians.jacobian_norms_unclamped(spec, weights[-1], top)
+    slow = jacobians.jacobian_norms(spec, weights[-1], top, None)
     assert rel_err(fast, slow) <= 1e-4 and fast[-1] == 1.0 and not fast.flags.writeable
 
 
@@ -289,7 +289,7 @@ def test_rnn_jacobian_bounded_by_largest_singular_value(seed, scale, T, H):
 def test_trace_takes_the_fused_kernel_and_engine_never_modifies_module(cell, monkeypatch):
     import sys
 
-    trace_mod = sys.modules["lstm_viz.trace"]
+    trace_mod = sys.modules["lstm_viz.engine.run"]
     ran = []
     for owner, name in ((cells, "fused_layer"), (onednn, "forward"), (trace_mod, "_loop_layer")):
         real = getattr(owner, name)

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from test_app import new, ok, player
 from torch import nn
 
-from lstm_viz import analysis, checkpoints
+from lstm_viz.models import checkpoints, files, inputs
+from lstm_viz.models.model import Model
+from lstm_viz.teach import readout
 
 MAX_CLASSES = 65_536  # the documented limit on outputs and tokens (lstm_viz.checks.MAX_CLASSES)
 
@@ -94,16 +96,16 @@ def test_the_parameter_cap_counts_the_embedding_and_the_output_layer(tmp_path):
                                   b"[" * 100_000 + b"]" * 100_000])
 def test_vocabulary_and_labels_files_are_checked_before_anything_is_allocated(data):
     with pytest.raises(ValueError, match="indices|does not parse|expected a list"):
-        checkpoints.read_vocab(data)
+        files.read_vocab(data)
 
 
 def test_too_many_tokens_are_refused():
     with pytest.raises(ValueError, match="has 65,537 tokens; the limit is 65,536"):
-        checkpoints.read_vocab(json.dumps([str(i) for i in range(MAX_CLASSES + 1)]).encode())
+        files.read_vocab(json.dumps([str(i) for i in range(MAX_CLASSES + 1)]).encode())
     with pytest.raises(ValueError, match="has 65,537 tokens"):
-        checkpoints.read_vocab("\n".join(str(i) for i in range(MAX_CLASSES + 1)).encode())
+        files.read_vocab("\n".join(str(i) for i in range(MAX_CLASSES + 1)).encode())
     with pytest.raises(ValueError, match="larger than 16 MB"):
-        checkpoints.read_vocab(b"a\n" * (9 * 2**20))
+        files.read_vocab(b"a\n" * (9 * 2**20))
 
 
 def _safetensors(path: Path, header: bytes) -> Path:
@@ -203,8 +205,8 @@ def test_an_output_layer_without_a_bias_reads_and_predicts_as_torch(tmp_path):
     assert loaded.head is not None and loaded.head.bias is None
     x = torch.randn(6, 3)
     out, _ = rnn(x)
-    b = analysis.Bundle(loaded.rnn, loaded.head, None, None, "numbers")
-    probs = analysis.predictions(b, out.detach().numpy())
+    b = Model(loaded.rnn, loaded.head, None, None, "numbers")
+    probs = readout.predictions(b, out.detach().numpy())
     np.testing.assert_allclose(probs, torch.softmax(fc(out), -1).detach().numpy(), atol=1e-6)
 
 
@@ -240,8 +242,8 @@ def test_markup_in_an_address_is_shown_as_text(payload):
 
 
 def test_markup_in_labels_reaches_charts_as_entities():
-    from lstm_viz import figures
-    from lstm_viz.trace import trace
+    from lstm_viz.engine.trace import trace
+    from lstm_viz.teach import figures
 
     m = nn.LSTM(1, 2)
     tr = trace(m, np.zeros((3, 1)))
@@ -260,8 +262,8 @@ def _session_script(model, labels, vocab, labels_after, view=None, nonlinearity=
 
     import streamlit as st
 
-    from lstm_viz import lessons
     from lstm_viz.page import common, context, state
+    from lstm_viz.teach import lessons
 
     class Upload:
         def __init__(self, path):
@@ -369,7 +371,7 @@ def test_fuzz_safetensors_headers(tmp_path, header, tail):
        st.text(max_size=200).map(str.encode))
 def test_fuzz_vocabularies_and_labels(data):
     try:
-        out = checkpoints.read_vocab(data)
+        out = files.read_vocab(data)
     except ValueError:
         return
     assert isinstance(out, tuple) and all(isinstance(t, str) for t in out) and len(out) <= MAX_CLASSES
@@ -395,7 +397,7 @@ def test_fuzz_npz_files(tmp_path, arrays):
                              st.text(max_size=12) | st.integers(-10**6, 10**6).map(str) |
                              st.floats().map(str), max_size=5))
 def test_fuzz_page_addresses_parse_or_fall_back(query):
-    from lstm_viz.settings import DEFAULTS, parse
+    from lstm_viz.teach.settings import DEFAULTS, parse
 
     s, bad = parse(query, DEFAULTS)
     assert isinstance(bad, list)
@@ -406,8 +408,8 @@ def test_fuzz_page_addresses_parse_or_fall_back(query):
 def test_a_clamped_run_is_counted_at_its_real_cost_and_refused_before_it_runs():
     """The issue's address: a clamped 3-layer, 64-unit LSTM on 2,000 typed characters passes every step back over
     the whole sequence (about ten times what a plain gradient costs): the page says how long a clamp can be."""
-    from lstm_viz.cells import build_module
-    from lstm_viz.gradients import RUN_BUDGET, clamped_work, gradient_work, most_steps
+    from lstm_viz.engine.cells import build_module
+    from lstm_viz.engine.work import RUN_BUDGET, clamped_work, gradient_work, most_steps
 
     m = build_module("lstm", 26, 64, 3)
     assert clamped_work(m, 2000) > 10 * gradient_work(m, 2000, False)
@@ -426,14 +428,15 @@ def test_truncation_is_counted_at_its_step_by_step_cost():
 
 
 def test_the_gradient_view_refuses_before_it_derives_or_compares_models(monkeypatch):
-    from lstm_viz import models
+    from lstm_viz.engine import knobs
+    from lstm_viz.teach import choice as models
 
     def never(*args, **kwargs):
         raise AssertionError("a model was derived or compared past the budget")
 
-    monkeypatch.setattr(analysis, "derive", never)
-    monkeypatch.setattr(models, "derive", never)
-    monkeypatch.setattr(models.Models, "compared", never)
+    monkeypatch.setattr(knobs, "with_knobs", never)
+    monkeypatch.setattr(models, "with_knobs", never)
+    monkeypatch.setattr(models.Choice, "compared", never)
     at = ok(new(source="random", cell="lstm", hidden=256, layers=3, view="grad", radius=2, seqlen=2000))
     assert any("work budget" in i.value for i in at.info), [i.value for i in at.info]
     assert not at.get("plotly_chart")
@@ -487,10 +490,10 @@ def test_the_cli_refuses_each_case_in_one_line_before_it_builds_or_writes(tmp_pa
 ])
 def test_features_files_are_read_within_their_limits(data, name, msg):
     if msg is None:
-        assert analysis.read_features(data, name, 2).shape[1] == 2
+        assert inputs.read_features(data, name, 2).shape[1] == 2
     else:
         with pytest.raises(ValueError, match=msg):
-            analysis.read_features(data, name, 2)
+            inputs.read_features(data, name, 2)
 
 
 @pytest.mark.parametrize("arr,msg", [(np.zeros((3, 2), np.longdouble), "float128|longdouble"),
@@ -501,7 +504,7 @@ def test_a_features_npy_is_checked_from_its_header(arr, msg):
     buf = io.BytesIO()
     np.save(buf, arr)
     with pytest.raises(ValueError, match=msg):
-        analysis.read_features(buf.getvalue(), "x.npy", 2)
+        inputs.read_features(buf.getvalue(), "x.npy", 2)
 
 
 def test_a_big_endian_npz_reads_as_its_numbers(tmp_path):

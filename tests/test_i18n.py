@@ -2,9 +2,9 @@
 
 import re
 
-from lstm_viz import lessons
 from lstm_viz.i18n import GLOSSARY, STRINGS
 from lstm_viz.notation import GATES, GRU_CONVENTION, STATES
+from lstm_viz.teach import lessons
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SAME_IN_BOTH = {"d_reset_label", "d_gru_add"}  # formulas: the same symbols in both languages

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import lstm_viz as lv
-from lstm_viz import textbook
+from lstm_viz.engine import textbook
 from reference import finite_difference_norms
 from test_engine import RTOL, make, rel_err
 

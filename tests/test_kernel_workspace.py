@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 import lstm_viz as lv
-from lstm_viz import onednn
+from lstm_viz.engine import onednn
 from test_engine import head_loss, make, reference_flow, rel_err
 
 RTOL = 1e-5

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from test_app import array, new, ok, player, series, specs
 
-from lstm_viz import lessons, tasks
+from lstm_viz.models import tasks
+from lstm_viz.teach import lessons
 
 SCENES = lessons.load_lessons()
 ORDER = ["rnn-step", "bptt", "vanishing", "forget-gate", "input-gate", "cell-update", "output-gate",

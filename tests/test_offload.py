@@ -16,9 +16,10 @@ import torch
 
 import lstm_viz as lv
 from deploy.serve_class import stat_fields
-from lstm_viz.analysis import HeadLoss
-from lstm_viz.gradients import gradient_work, jacobian_work
+from lstm_viz.engine.work import gradient_work, jacobian_work
+from lstm_viz.models import checkpoints
 from lstm_viz.page import offload
+from lstm_viz.teach.readout import HeadLoss
 from test_engine import make
 
 HEAVY = offload.HEAVY_WORK + 1
@@ -96,7 +97,6 @@ def test_what_the_worker_returns_is_what_the_replica_computes(cell):
 
 def test_a_file_read_in_the_worker_comes_back_as_read_here(tmp_path):
     """Tensors come back as their bytes (offload._dumps): every dtype, shape and number as the reader gives them."""
-    from lstm_viz import checkpoints
 
     torch.manual_seed(0)
     sd = {"rnn.weight_ih_l0": torch.randn(8, 3), "rnn.weight_hh_l0": torch.randn(8, 2).T.contiguous().T,
@@ -212,7 +212,7 @@ def test_a_stopped_worker_times_out_with_a_message_and_the_next_job_gets_a_new_o
 
 
 def test_training_in_the_worker_reports_its_progress_and_trains_the_same_model():
-    from lstm_viz.train import default_config, train_job
+    from lstm_viz.models.train import default_config, train_job
 
     cfg = default_config("sentiment", "gru", steps=15, batch=8)
     seen = []

@@ -157,7 +157,7 @@ def test_the_heaviest_address_stays_within_one_reruns_budget():
     sequential Jacobian product) is left out with a message; a typed sequence past a forward run's budget is
     refused with one line."""
     from lstm_viz.checks import MAX_STEPS
-    from lstm_viz.gradients import (
+    from lstm_viz.engine.work import (
         GRADIENT_PASSES,
         JACOBIAN_BUDGET,
         RUN_BUDGET,
@@ -165,9 +165,9 @@ def test_the_heaviest_address_stays_within_one_reruns_budget():
         run_work,
         steps_within_budget,
     )
-    from lstm_viz.models import models_for, plain_loaders
     from lstm_viz.page import context
-    from lstm_viz.settings import parse
+    from lstm_viz.teach.choice import models_for, plain_loaders
+    from lstm_viz.teach.settings import parse
 
     heavy = {"source": "random", "hidden": "256", "layers": "3", "view": "grad"}
     big = models_for(parse(heavy)[0], plain_loaders()).knobbed()[0]  # the page's own model at this address
@@ -215,7 +215,7 @@ def test_run_work_is_what_torch_counts_for_the_same_cells(cell, layers, bidirect
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from lstm_viz.gradients import run_work
+    from lstm_viz.engine.work import run_work
 
     T, n_in, H = 7, 5, 6
     module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell](

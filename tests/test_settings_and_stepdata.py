@@ -1,4 +1,5 @@
-"""Page state (lstm_viz.settings) and the step player's data (lstm_viz.stepdata, explain, diagram), without a page."""
+"""Page state (lstm_viz.teach.settings) and the step player's data (lstm_viz.teach.stepdata, explain, diagram),
+without a page."""
 
 import base64
 import math
@@ -10,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lstm_viz as lv
-from lstm_viz import diagram, explain, stepdata
-from lstm_viz.models import models_for, plain_loaders
-from lstm_viz.settings import DEFAULTS, SPECS, PageSettings, check_values, parse, to_query
+from lstm_viz.teach import diagram, explain, readout, stepdata
+from lstm_viz.teach.choice import models_for, plain_loaders
+from lstm_viz.teach.settings import DEFAULTS, SPECS, PageSettings, check_values, parse, to_query
 
 
 def test_every_setting_round_trips_through_the_address():
@@ -67,9 +68,8 @@ def _data(cell, source="trained", **kw):
     enc = m.bundle.encode(m.text)
     tr = lv.trace(m.bundle.rnn, enc.x)
     gf = lv.gradient_flow(m.bundle.rnn, enc.x)
-    from lstm_viz import analysis
 
-    probs = analysis.predictions(m.bundle, tr.h[-1])
+    probs = readout.predictions(m.bundle, tr.h[-1])
     return m, enc, tr, gf, probs
 
 
@@ -116,11 +116,11 @@ def test_long_sequences_are_sent_as_a_window():
     rnn = lv.build_module("lstm", 3, 8, 1, seed=0)
     x = np.eye(3, dtype=np.float32)[np.arange(5000) % 3]
     tr = lv.trace(rnn, x)
-    from lstm_viz.analysis import Bundle
+    from lstm_viz.models.model import Model
 
     lo, hi = stepdata.window_of(5000, 4500)
     assert (lo, hi) == (3000, 5000)
-    d = stepdata.step_data(Bundle(rnn), tr, None, ["a"] * 5000, np.zeros(5000, bool), None, 0, 2, lo)
+    d = stepdata.step_data(Model(rnn), tr, None, ["a"] * 5000, np.zeros(5000, bool), None, 0, 2, lo)
     assert (d["lo"], d["hi"]) == (3000, 5000) and len(d["tokens"]) == 2000
     np.testing.assert_array_equal(decode(d, "c"), tr.c[0, 3000:, 2])
     assert d["pred"] is None and "dL_dh" not in d["series"]
@@ -138,7 +138,7 @@ def test_diagram_has_a_readout_only_where_the_model_has_a_head():
 def test_a_bidirectional_models_player_data_agrees_with_the_trace_in_both_directions(cell):
     """Layer 1 of a 2-layer bidirectional model: the sums under the braces give every gate the trace holds; a
     reverse unit reads h_{t+1}; the title, diagram and equations say which direction; gradients per run."""
-    from lstm_viz.analysis import Bundle
+    from lstm_viz.models.model import Model
 
     rnn = lv.build_module(cell, 4, 5, 2, seed=3, weight_scale=2.0, bidirectional=True)
     x = np.random.default_rng(0).normal(size=(9, 4)).astype(np.float32)
@@ -153,7 +153,7 @@ def test_a_bidirectional_models_player_data_agrees_with_the_trace_in_both_direct
         np.testing.assert_allclose(series["h_prev"], expect_prev, atol=1e-7)
         np.testing.assert_allclose(series["dL_dh"], gf.dL_dh[2 + d])
         np.testing.assert_allclose(series["dhT"], gf.dhT_dht[d])
-        data = stepdata.step_data(Bundle(rnn), tr, gf, list("abcdefghi"), np.zeros(9, bool), None, 1, unit, 0)
+        data = stepdata.step_data(Model(rnn), tr, gf, list("abcdefghi"), np.zeros(9, bool), None, 1, unit, 0)
         arrow = "← reverse" if d else "→ forward"
         assert data["title"].endswith(arrow) and data["diagram"]["banner"].startswith(arrow[0])
         text = " ".join(sum(data["equations"].values(), []) + [lb["text"] for lb in data["diagram"]["labels"]])

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 import lstm_viz as lv
-from lstm_viz import tasks
-from lstm_viz.tokenize import UNK, encode, encode_text, parse_numbers, tokenize
-from lstm_viz.train import TrainConfig, default_config, evaluate, load_model, save_model, train
+from lstm_viz.models import tasks
+from lstm_viz.models.tokenize import UNK, encode, encode_text, parse_numbers, tokenize
+from lstm_viz.models.train import TrainConfig, default_config, evaluate, load_model, save_model, train
 
 MODELS = Path(__file__).resolve().parent.parent / "assets" / "models"
 CARDS = sorted(MODELS.glob("*.json"))
@@ -89,7 +89,7 @@ def test_training_is_deterministic_with_snapshots_and_progress(tmp_path):
 
 def test_truncated_bptt_in_training_cuts_the_gradient():
     cfg = TrainConfig(task="recall", cell="lstm", lag=12, steps=1, hidden_size=8, batch=4, clip=None)
-    from lstm_viz.train import new_model
+    from lstm_viz.models.train import new_model
     task = cfg.make_task()
     model = new_model(cfg, task)
     batch = task.make_batch(np.random.default_rng(0), 4)

@@ -3,7 +3,7 @@
 Shared between sessions: only read-only objects (shipped models and seeded fresh models, through
 st.cache_resource; the engine copies weights and never modifies a module) and immutable results (Trace,
 GradientFlow and step data through st.cache_data, which hands each session its own copy). Keys are the
-settings' own cache keys (lstm_viz.settings.key) plus a digest of the input.
+settings' own cache keys (lstm_viz.teach.settings.key) plus a digest of the input.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ import numpy as np
 import streamlit as st
 
 import lstm_viz as lv
-import lstm_viz.lessons
-from lstm_viz import analysis, models, stepdata
-from lstm_viz.cells import build_module
-from lstm_viz.gradients import clamped_work, gradient_work, run_work, stepwise_work
-from lstm_viz.models import Loaders
+import lstm_viz.teach.lessons
+from lstm_viz.engine import knobs
+from lstm_viz.engine.cells import build_module
+from lstm_viz.engine.work import clamped_work, gradient_work, run_work, stepwise_work
 from lstm_viz.page import offload
+from lstm_viz.teach import choice as models
+from lstm_viz.teach import stepdata
+from lstm_viz.teach.choice import Loaders
 
 
 @st.cache_resource(max_entries=64)
@@ -38,12 +40,12 @@ def fresh(cell: str, input_size: int, hidden: int, layers: int, seed: int = 0, w
 def derived(key: str, _module, radius: float | None, fbias: float | None):
     """A model with the gradient view's knobs applied (``key`` names the model and the knobs), shared read-only:
     its eigenvalues are found once, not on every rerun."""
-    return analysis.derive(_module, radius, fbias)
+    return knobs.with_knobs(_module, radius, fbias)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def spectral_radius(key: str, _module) -> float:
-    return analysis.spectral_radius(_module)
+    return knobs.spectral_radius(_module)
 
 
 LOADERS = Loaders(shipped, fresh, derived)
@@ -66,7 +68,7 @@ def freeze_startup_objects() -> None:
 @st.cache_data(show_spinner=False)
 def lessons():
     """The lesson scenes, read once per process; each run gets its own copy (scenes hold dicts)."""
-    return lstm_viz.lessons.load_lessons()
+    return lstm_viz.teach.lessons.load_lessons()
 
 
 def digest(x: np.ndarray) -> str:

@@ -7,10 +7,10 @@ import re
 import numpy as np
 import streamlit as st
 
-from lstm_viz import figures
 from lstm_viz.i18n import tr
-from lstm_viz.settings import key as settings_key
-from lstm_viz.stepdata import WINDOW, window_of
+from lstm_viz.teach import figures
+from lstm_viz.teach.settings import key as settings_key
+from lstm_viz.teach.stepdata import WINDOW, window_of
 
 from . import cache, player, state
 
@@ -78,7 +78,7 @@ def last_prediction(ctx) -> str | None:
     """The classifier's answer at the last step, as plain text (“label” and its probability); None without one."""
     if ctx.probs is None or ctx.probs.ndim != 2 or ctx.probs.shape[1] < 2:
         return None
-    from lstm_viz.analysis import output_names
+    from lstm_viz.teach.readout import output_names
 
     p = ctx.probs[-1]
     i = int(p.argmax())

@@ -15,13 +15,15 @@ import numpy as np
 import streamlit as st
 import torch
 
-from lstm_viz import analysis, checkpoints
-from lstm_viz.gradients import GRADIENT_PASSES, steps_within_budget
+from lstm_viz.engine.work import GRADIENT_PASSES, steps_within_budget
 from lstm_viz.i18n import tr
-from lstm_viz.model_io import MAX_FILE_BYTES
-from lstm_viz.models import Models, example_text, models_for
-from lstm_viz.settings import PageSettings, key
-from lstm_viz.tokenize import Encoded
+from lstm_viz.models import checkpoints, files, inputs, tokenize
+from lstm_viz.models.files import MAX_FILE_BYTES
+from lstm_viz.models.model import Model
+from lstm_viz.models.tokenize import Encoded
+from lstm_viz.teach import readout
+from lstm_viz.teach.choice import Choice, example_text, models_for
+from lstm_viz.teach.settings import PageSettings, key
 
 from . import cache, offload, state
 from .common import plain
@@ -30,7 +32,7 @@ from .common import plain
 @dataclass(frozen=True)
 class Context:
     s: PageSettings
-    models: Models
+    models: Choice
     enc: Encoded
     trace: object
     probs: np.ndarray | None
@@ -77,7 +79,7 @@ class Context:
         """The readout's most probable output at every step, as text (None without a classifier head)."""
         if self.probs is None or self.probs.shape[1] == 1:
             return None
-        names = analysis.output_names(self.bundle, self.probs.shape[1])
+        names = readout.output_names(self.bundle, self.probs.shape[1])
         return [names[i] for i in self.probs.argmax(axis=1)]
 
     def flow(self, jacobian: bool | None = None):
@@ -96,7 +98,7 @@ def passes(view: str) -> int:
 
 def within_budget(module, T: int) -> bool:
     """Whether ‖∂h_T/∂h_t‖ of this model on T steps fits one rerun's work budget (gradients.JACOBIAN_BUDGET)."""
-    from lstm_viz.gradients import JACOBIAN_BUDGET, jacobian_work
+    from lstm_viz.engine.work import JACOBIAN_BUDGET, jacobian_work
 
     return jacobian_work(module, T) <= JACOBIAN_BUDGET
 
@@ -146,7 +148,7 @@ def _file_tokens(which: str, lang: str) -> tuple[str, ...] | None:
     up = st.session_state.get(which)
     if up is None:
         return None
-    return checkpoints.read_vocab(up.getvalue(), Path(up.name).name)
+    return files.read_vocab(up.getvalue(), Path(up.name).name)
 
 
 def side_files_digest() -> str:
@@ -159,7 +161,7 @@ def side_files_digest() -> str:
     return h.hexdigest()
 
 
-def _upload_bundle(loaded, text: str, mode: str, lang: str) -> analysis.Bundle:
+def _upload_bundle(loaded, text: str, mode: str, lang: str) -> Model:
     module = loaded.rnn
     vocab = _file_tokens("upload_vocab", lang)
     labels = _file_tokens("upload_labels", lang)
@@ -172,33 +174,33 @@ def _upload_bundle(loaded, text: str, mode: str, lang: str) -> analysis.Bundle:
                             c=0 if head is None else head.out_features))
     features = st.session_state.get("upload_inputs")
     if features is not None:  # input features from a file: the typed text is not used
-        x = analysis.read_features(features.getvalue(), Path(features.name).name, module.input_size)
+        x = inputs.read_features(features.getvalue(), Path(features.name).name, module.input_size)
         st.caption(tr("upload_inputs_used", lang, name=plain(Path(features.name).name), T=x.shape[0],
                       m=x.shape[1]))
-        return analysis.Bundle(module, head, None, None, "numbers", None, labels, features=x)
+        return Model(module, head, None, None, "numbers", None, labels, features=x)
     if vocab is not None and mode != "numbers":
-        return analysis.Bundle(module, head, None, vocab, mode, loaded.embedding, labels, own_vocab=True)
+        return Model(module, head, None, vocab, mode, loaded.embedding, labels, own_vocab=True)
     if loaded.embedding is not None and mode != "numbers":
         raise ValueError(tr("upload_needs_vocab", lang))
-    vocab = analysis.upload_vocab(module.input_size, text, mode) if mode != "numbers" else None
+    vocab = inputs.upload_vocab(module.input_size, text, mode) if mode != "numbers" else None
     if vocab is not None and len(vocab) < module.input_size:
         vocab = vocab + tuple(f"<slot {i}>" for i in range(len(vocab), module.input_size))
     st.caption(tr("upload_slots", lang))
     if vocab:  # plain text: the typed symbols are shown, never interpreted
         shown = [f"{i}: {sym!r}" for i, sym in enumerate(vocab[:24]) if not sym.startswith("<slot")]
         st.text("  ".join(shown) + ("  …" if len(vocab) > 24 else ""))
-    return analysis.Bundle(module, head, None, vocab, mode, None, labels)
+    return Model(module, head, None, vocab, mode, None, labels)
 
 
-def unknown_notice(m: Models, enc, lang: str) -> str:
+def unknown_notice(m: Choice, enc, lang: str) -> str:
     """How many typed steps the model cannot read; for a shipped task, which symbols it reads and which task reads
     free text. Plain text: the symbols are the task's own, the count the page's."""
-    from lstm_viz.tasks import TASK_NAMES
+    from lstm_viz.models.tasks import TASK_NAMES
 
     n, task = int(enc.unknown.sum()), m.bundle.task
     if task is None or task.vocab is None or m.settings.source != "trained" or task.name == "next_char":
         return plain(tr("unk_steps", lang, n=n))
-    symbols = [("␣" if v == " " else v) for v in task.vocab if v != analysis.UNK]
+    symbols = [("␣" if v == " " else v) for v in task.vocab if v != tokenize.UNK]
     shown = " ".join(symbols[:40]) + (f" … ({len(symbols)})" if len(symbols) > 40 else "")
     return plain(tr("unk_task", lang, n=n, T=len(enc.unknown), task=TASK_NAMES[task.name][lang], symbols=shown,
                     free=TASK_NAMES["next_char"][lang]))
@@ -206,7 +208,7 @@ def unknown_notice(m: Models, enc, lang: str) -> str:
 
 def text_box(s: PageSettings, example: str) -> str:
     """The sequence box (not drawn in presenter view, where the text comes from the scene and its buttons)."""
-    from lstm_viz.settings import MAX_TEXT
+    from lstm_viz.teach.settings import MAX_TEXT
 
     if s.present and s.scene:
         return example if s.text is None else s.text
@@ -248,13 +250,13 @@ def load(s: PageSettings, upload, scene=None) -> Context | None:
         if enc.x.shape[0] > most:  # one student's request must not hold up the class
             raise ValueError(tr("run_budget", lang, T=enc.x.shape[0], n=most))
         trace = cache.trace(m.key, m.bundle.rnn, enc.x)
-        loss_fn, loss_desc = analysis.loss_for(m.bundle, enc, trace, probe=s.probe)
+        loss_fn, loss_desc = readout.loss_for(m.bundle, enc, trace, probe=s.probe)
     except ValueError as exc:
         st.error(plain(exc))
         return None
     if enc.unknown.any():
         st.warning(unknown_notice(m, enc, lang))
-    probs = analysis.predictions(m.bundle, trace.h[-1])
+    probs = readout.predictions(m.bundle, trace.h[-1])
     return Context(s, m, enc, trace, probs, loss_fn, loss_desc[lang], key(s, "probe", base=m.key,
                                                                           x=cache.digest(enc.x)),
                    scene)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lstm_viz import lessons
 from lstm_viz.i18n import tr
+from lstm_viz.teach import lessons
 
 from . import state
 

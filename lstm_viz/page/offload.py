@@ -29,7 +29,7 @@ import sys
 import threading
 from pathlib import Path
 
-from lstm_viz.gradients import RUN_BUDGET
+from lstm_viz.engine.work import RUN_BUDGET
 
 NICE = 10  # the worker's niceness: about a tenth of a core's share against a replica that wants the core
 HEAVY_WORK = RUN_BUDGET // 20  # multiply-adds (lstm_viz.gradients.run_work × passes): about 0.07 CPU-s

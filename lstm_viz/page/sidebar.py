@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lstm_viz import lessons
 from lstm_viz.i18n import LANGS, tr
-from lstm_viz.settings import LAGS, SPECS
-from lstm_viz.tasks import TASK_NAMES, TASKS
+from lstm_viz.models.tasks import TASK_NAMES, TASKS
+from lstm_viz.teach import lessons
+from lstm_viz.teach.settings import LAGS, SPECS
 
 from . import state
 

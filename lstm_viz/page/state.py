@@ -15,8 +15,8 @@ from dataclasses import fields
 
 import streamlit as st
 
-from lstm_viz import lessons
-from lstm_viz.settings import DEFAULTS, SPECS, PageSettings, check_values, parse, to_query
+from lstm_viz.teach import lessons
+from lstm_viz.teach.settings import DEFAULTS, SPECS, PageSettings, check_values, parse, to_query
 
 _S = "_settings"  # the session's PageSettings (a plain key: it outlives widgets that are not drawn in a run)
 NAMES = [f.name for f in fields(PageSettings)]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lstm_viz import analysis, figures
-from lstm_viz.gradients import (
+from lstm_viz.engine.knobs import mean_forget_bias
+from lstm_viz.engine.work import (
     GRADIENT_PASSES,
     RUN_BUDGET,
     most_steps,
@@ -17,7 +17,10 @@ from lstm_viz.gradients import (
     stepwise_work,
 )
 from lstm_viz.i18n import tr
-from lstm_viz.settings import MAX_GRAD_STEPS, key
+from lstm_viz.models import inputs
+from lstm_viz.models.model import Model
+from lstm_viz.teach import figures, readout
+from lstm_viz.teach.settings import MAX_GRAD_STEPS, key
 
 from .. import cache, context, state
 from ..common import boxes, built, chart, last_prediction, plain
@@ -31,7 +34,7 @@ def knobs(ctx) -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric(tr("rho_now", lang), f"{cache.spectral_radius(ctx.models.key, rnn):.3f}", help=tr("rho_help", lang))
     state.widget(c1.slider, "radius", tr("whh_radius", lang), 0.0, 10.0, step=0.1)
-    fb = analysis.mean_forget_bias(rnn)
+    fb = mean_forget_bias(rnn)
     if cell == "lstm" and fb is not None:
         c2.metric(tr("fbias_now", lang), f"{fb:+.3f}")
         # on: the model's own bias until the slider moves; off: the bias as the model has it. Set in the toggle's
@@ -66,9 +69,9 @@ def render(ctx):
         return
     try:
         module, mkey = m.knobbed()
-        genc = analysis.tile(ctx.enc, s.seqlen) if s.seqlen else ctx.enc
-        gb = analysis.Bundle(module, ctx.bundle.head, ctx.bundle.task, ctx.bundle.vocab, ctx.bundle.mode)
-        g_loss, g_desc = analysis.loss_for(gb, genc, probe=s.probe) if s.seqlen else (ctx.loss_fn,
+        genc = inputs.repeat_to(ctx.enc, s.seqlen) if s.seqlen else ctx.enc
+        gb = Model(module, ctx.bundle.head, ctx.bundle.task, ctx.bundle.vocab, ctx.bundle.mode)
+        g_loss, g_desc = readout.loss_for(gb, genc, probe=s.probe) if s.seqlen else (ctx.loss_fn,
                                                                                        {lang: ctx.loss_text})
         x_digest = cache.digest(genc.x)  # one digest of the input for every flow below
         gkey = key(s, "probe", base=mkey, x=x_digest)

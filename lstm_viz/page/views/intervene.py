@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 import lstm_viz as lv
-from lstm_viz import analysis, figures
-from lstm_viz.gradients import RUN_BUDGET, clamped_work, most_steps
+from lstm_viz.engine.work import RUN_BUDGET, clamped_work, most_steps
 from lstm_viz.i18n import tr
 from lstm_viz.notation import GATE_ORDER, gate_range
+from lstm_viz.teach import figures, readout
 
 from .. import cache, state
 from ..common import boxes, built, chart, flow_or_say, layer_and_unit, plain
@@ -76,14 +76,14 @@ def render(ctx):
 
 def _effects(ctx, tr2, T: int, lang: str) -> None:
     """What the clamp does to the answers: the last prediction, and the accuracy on the text's own targets."""
-    probs2 = analysis.predictions(ctx.bundle, tr2.h[-1])
+    probs2 = readout.predictions(ctx.bundle, tr2.h[-1])
     task = ctx.bundle.task
     if ctx.probs is not None and task is not None and task.kind == "classify":
         cls = list(task.classes)
         p1, p2 = ctx.probs[-1], probs2[-1]
         st.text(f"{tr('prediction', lang)} (t = {T - 1}): {tr('f_original', lang)} “{cls[int(p1.argmax())]}” "
                 f"({p1.max():.3f}) → {tr('f_clamped', lang)} “{cls[int(p2.argmax())]}” ({p2.max():.3f})")
-        before, after = (analysis.text_accuracy(ctx.bundle, ctx.enc, p) for p in (ctx.probs, probs2))
+        before, after = (readout.text_accuracy(ctx.bundle, ctx.enc, p) for p in (ctx.probs, probs2))
         if before is not None:
-            n = analysis.text_targets_count(ctx.bundle, ctx.enc)
+            n = readout.text_targets_count(ctx.bundle, ctx.enc)
             st.text(tr("text_accuracy", lang, a=before, b=after, n=n))

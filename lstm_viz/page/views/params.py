@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lstm_viz.cells import parameter_count
+from lstm_viz.engine.cells import parameter_count
 from lstm_viz.i18n import tr
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lstm_viz import figures
 from lstm_viz.i18n import tr
+from lstm_viz.teach import figures
 
 from .. import state
 from ..common import boxes, built, chart, flow_or_say, layer_and_unit, step_player

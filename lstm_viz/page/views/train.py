@@ -9,10 +9,11 @@ import numpy as np
 import streamlit as st
 
 import lstm_viz as lv
-from lstm_viz import analysis, figures
-from lstm_viz.cells import copy_module
+from lstm_viz.engine.cells import copy_module
 from lstm_viz.i18n import tr
-from lstm_viz.train import TrainConfig, train_job
+from lstm_viz.models.model import Model
+from lstm_viz.models.train import TrainConfig, train_job
+from lstm_viz.teach import figures
 
 from .. import offload, state
 from ..common import chart, plain
@@ -66,7 +67,7 @@ def render(ctx):
         model, task = done.model()
         digest = hashlib.sha256((ctx.models.text if own else "").encode()).hexdigest()[:16]
         st.session_state["trained"] = {
-            "bundle": analysis.Bundle(model.rnn, model.head, task, task.vocab, task.mode),
+            "bundle": Model(model.rnn, model.head, task, task.vocab, task.mode),
             "key": f"{s.task}:{s.cell}:{s.lag}:{steps}:{digest}", "base": (s.source, s.task, s.cell, s.lag),
             "steps": int(steps), "history": done.history, "snaps": done.snapshots, "acc": done.accuracy}
         st.rerun()

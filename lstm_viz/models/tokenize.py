@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import MAX_STEPS
+from lstm_viz.checks import MAX_STEPS
 
 UNK = "<unk>"
 MODES = ("chars", "words", "numbers")

@@ -3,22 +3,21 @@
 Fast path: PyTorch's fused kernel computes the hidden states layer by layer; all gates are then rebuilt
 at once from the shifted states h_{t-1} with one batched step (cells.step), and the LSTM cell states
 with a vectorised scan of c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t. A float32 LSTM on the CPU skips the rebuild:
-its oneDNN kernel keeps every gate and cell state in its workspace, which lstm_viz.onednn reads. With
+its oneDNN kernel keeps every gate and cell state in its workspace, which lstm_viz.engine.onednn reads. With
 clamped gates (interventions) the fused kernel cannot be used, and the layer runs step by step.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-from . import cells, onednn
-from .checks import as_inputs
-from .notation import GATE_ORDER, gate_range
+from lstm_viz.checks import as_inputs
+from lstm_viz.engine import cells, onednn
+from lstm_viz.notation import GATE_ORDER, gate_range
 
 
 @dataclass(frozen=True)
@@ -96,21 +95,21 @@ class LayerStates:
 
     @property
     def h_prev(self) -> torch.Tensor:
-        return _shift(self.h)
+        return shift(self.h)
 
     @property
     def c_prev(self) -> torch.Tensor | None:
-        return None if self.c is None else _shift(self.c)
+        return None if self.c is None else shift(self.c)
 
 
-def _shift(s: torch.Tensor) -> torch.Tensor:
+def shift(s: torch.Tensor) -> torch.Tensor:
     """[s_0 .. s_{T-1}] -> [0, s_0 .. s_{T-2}]: the previous state at each step (h_0 = 0)."""
     return torch.cat([torch.zeros_like(s[:1]), s[:-1]])
 
 
 def rebuild(spec: cells.Spec, w: cells.LayerWeights, x: torch.Tensor, h: torch.Tensor) -> LayerStates:
     """Given a layer's input and its hidden states from the fused kernel, rebuild all gates and c."""
-    st = cells.gates(spec.cell, w, x, _shift(h), spec.nonlinearity)
+    st = cells.gates(spec.cell, w, x, shift(h), spec.nonlinearity)
     c = None
     if spec.cell == "lstm":
         c = cells.linear_scan(st.gates["f"], st.gates["i"] * st.gates["g"])  # c_t = f ⊙ c_{t-1} + i ⊙ g
@@ -164,7 +163,7 @@ def _loop_layer(spec: cells.Spec, w: cells.LayerWeights, x: torch.Tensor, clamp:
                        cat("pre") if spec.cell == "rnn" else None)
 
 
-def _frozen(t: torch.Tensor | None, copy: bool = True) -> np.ndarray | None:
+def frozen(t: torch.Tensor | None, copy: bool = True) -> np.ndarray | None:
     """A read-only NumPy array of ``t``; ``copy=False`` only for a tensor made here and used nowhere else."""
     if t is None:
         return None
@@ -175,83 +174,11 @@ def _frozen(t: torch.Tensor | None, copy: bool = True) -> np.ndarray | None:
     return a
 
 
-@dataclass(frozen=True)
-class Trace:
-    """What the model computed at every layer, step and unit. Arrays are read-only, [num_layers, T, hidden_size].
-
-    - ``h``: hidden states h_t; ``c``: LSTM cell states c_t (None for the RNN and the GRU).
-    - ``gates[name]``: activations in PyTorch's chunk order (LSTM i, f, g, o; GRU r, z, n); empty for the RNN.
-    - ``pre``: the vanilla RNN's pre-activation W_ih x_t + b_ih + W_hh h_{t-1} + b_hh (None otherwise).
-    - ``x``: the input sequence [T, input_size]. The initial state is zero.
-    - ``directions``: 2 for a bidirectional module. Then every array is [num_layers, T, 2·H'] as in PyTorch's
-      output: units 0 .. H'-1 are the forward direction, H' .. 2H'-1 the reverse one, both at step t of the
-      input (the reverse direction's state at t has read x_{T-1} down to x_t, starting from zero after the end).
-    """
-
-    cell: str
-    nonlinearity: str | None
-    x: np.ndarray
-    h: np.ndarray
-    c: np.ndarray | None
-    gates: MappingProxyType
-    pre: np.ndarray | None
-    clamps: tuple = field(default=())
-    directions: int = 1
-
-    def __reduce__(self):  # picklable (for st.cache_data), and read-only again after unpickling
-        return (_make_trace, (self.cell, self.nonlinearity, self.x, self.h, self.c, dict(self.gates), self.pre,
-                              self.clamps, self.directions))
-
-    @property
-    def num_layers(self) -> int:
-        return self.h.shape[0]
-
-    @property
-    def steps(self) -> int:
-        return self.h.shape[1]
-
-    @property
-    def hidden_size(self) -> int:
-        """Units per layer as shown: both directions of a bidirectional layer (see ``directions``)."""
-        return self.h.shape[2]
-
-    @property
-    def units_per_direction(self) -> int:
-        return self.h.shape[2] // self.directions
-
-    def direction_of(self, unit: int) -> int:
-        """0 for a forward unit, 1 for a unit of the reverse direction."""
-        return int(unit) // self.units_per_direction
-
-
 def read_only(a):
     """Mark a NumPy array read-only (None passes through)."""
     if isinstance(a, np.ndarray):
         a.flags.writeable = False
     return a
-
-
-def _make_trace(cell, nonlinearity, x, h, c, gates, pre, clamps, directions=1) -> Trace:
-    return Trace(cell, nonlinearity, read_only(x), read_only(h), read_only(c),
-                 MappingProxyType({k: read_only(v) for k, v in gates.items()}), read_only(pre), clamps, directions)
-
-
-def to_trace(spec: cells.Spec, runs: list[LayerStates], x: torch.Tensor, clamps=()) -> Trace:
-    def stack(get):  # every layer's runs in input order, directions side by side (stack makes a new tensor)
-        return _frozen(torch.stack([layer_output(spec, runs, k, get) for k in range(spec.num_layers)]), copy=False)
-
-    gates = {g: stack(lambda s, g=g: s.gates[g]) for g in GATE_ORDER[spec.cell]}
-    return Trace(
-        cell=spec.cell,
-        nonlinearity=spec.nonlinearity,
-        x=_frozen(x),
-        h=stack(lambda s: s.h),
-        c=stack(lambda s: s.c) if spec.cell == "lstm" else None,
-        gates=MappingProxyType(gates),
-        pre=stack(lambda s: s.pre) if spec.cell == "rnn" else None,
-        clamps=tuple(clamps),
-        directions=spec.directions,
-    )
 
 
 def prepare(module: nn.Module, inputs, clamps=()):
@@ -261,14 +188,3 @@ def prepare(module: nn.Module, inputs, clamps=()):
     x = as_inputs(inputs, spec.input_size, dtype)
     masks = clamp_masks(spec, tuple(clamps), x.shape[0], dtype) if clamps else None
     return spec, x, masks
-
-
-def trace(module: nn.Module, inputs, clamps=()) -> Trace:
-    """Run ``module`` (nn.RNN / nn.LSTM / nn.GRU, 1+ layers) on one sequence ``inputs`` [T, input_size].
-
-    Equivalent to the step loops in ``lstm_viz.cells``; with ``clamps`` the named gates are fixed to
-    constants (see Clamp). The module is read, never modified. Raises ValueError on bad input.
-    """
-    spec, x, masks = prepare(module, inputs, clamps)
-    weights = cells.layer_weights(module)
-    return to_trace(spec, run_layers(spec, weights, x, masks), x, clamps)

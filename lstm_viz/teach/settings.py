@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from .checks import MAX_STEPS
-from .tasks import TASKS
+from lstm_viz.checks import MAX_STEPS
+from lstm_viz.models.tasks import TASKS
 
 VIEWS = ("step", "time", "grad", "intervene", "train", "params", "export")
 LAGS = (5, 20, 50, 100)

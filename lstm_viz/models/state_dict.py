@@ -15,18 +15,17 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .cells import parameter_count
-from .checks import MAX_HIDDEN, MAX_LAYERS, MAX_PARAMETERS, PROJECTED, TOO_DEEP, all_finite
-from .notation import GATE_BLOCKS
+from lstm_viz.checks import MAX_HIDDEN, MAX_LAYERS, MAX_PARAMETERS, PROJECTED, TOO_DEEP, all_finite
+from lstm_viz.engine.cells import parameter_count
+from lstm_viz.notation import GATE_BLOCKS
 
-MAX_FILE_BYTES = 200 * 1024 * 1024
 _KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reverse)?$")
 _CELL_OF_BLOCKS = {v: k for k, v in GATE_BLOCKS.items()}
 
 
 def read_tensors(path) -> dict[str, torch.Tensor]:
     """Read a model file into a dict of tensors (the checks of ``checkpoints.read_file``); ValueError otherwise."""
-    from .checkpoints import read_file  # the one reader of files: sizes checked before anything is read
+    from lstm_viz.models.files import read_file
 
     p = Path(path)
     return check_tensor_dict(read_file(p), p.name)

@@ -20,38 +20,20 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import struct
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from .checks import MAX_CLASSES, MAX_PARAMETERS, all_finite, npy_header
-from .model_io import MAX_FILE_BYTES, module_from_state_dict
+from lstm_viz.checks import MAX_CLASSES, MAX_PARAMETERS, npy_header
 
+MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PICKLE_BYTES = 2**20  # the pickle inside a torch file (its tensors' numbers are stored beside it)
 MAX_VOCAB_BYTES = 16 * 2**20  # a vocabulary or labels file
 MAX_ELEMENTS = 4 * MAX_PARAMETERS  # numbers a checkpoint may hold in all (optimizer state included)
-NESTED = ("state_dict", "model_state_dict", "model", "net")
-EMBEDDING_NAMES = ("encoder", "embedding", "embeddings", "embed", "emb", "word_embeddings")
-HEAD_NAMES = ("decoder", "fc", "h2o", "head", "out", "output", "linear", "classifier", "fc_out", "readout")
-_RNN_KEY = re.compile(r"^(.*?)(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reverse)?$")
-_LAYER_KEY = re.compile(r"^(weight_ih|weight_hh|weight_hr|bias_ih|bias_hh)_l\d+(_reverse)?$")
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """A model read from a checkpoint: its recurrent module, and what feeds it and reads it when present."""
-
-    rnn: nn.Module
-    prefix: str  # where the recurrent layer was found ("" for a bare state_dict)
-    embedding: torch.Tensor | None = None  # [V, input_size]: token id -> input vector
-    head: nn.Linear | None = None  # hidden_size -> C
-    names: tuple[str, ...] = ()  # the keys of the embedding and head found, for the page to show
 
 
 def _refuse_pickled_module(name: str) -> ValueError:
@@ -189,137 +171,6 @@ def read_file(path, name: str | None = None) -> dict:
         except (ValueError, OSError, EOFError, zipfile.BadZipFile):
             raise ValueError(f"{name} holds something other than plain arrays: nothing was unpickled") from None
     raise ValueError(f"{name}: unknown file type {suffix or '(none)'}; use .safetensors, .pt, .pth, .bin or .npz")
-
-
-def read_flat(path, name: str) -> dict[str, torch.Tensor]:
-    """``flatten(read_file(path, name))``: the state_dict of a checkpoint file, as one job (the page runs it in its
-    worker process)."""
-    return flatten(read_file(path, name), name)
-
-
-def flatten(data, name: str = "the file") -> dict[str, torch.Tensor]:
-    """The state_dict inside a checkpoint: nested dicts under the usual names unwrapped, DataParallel's
-    ``module.`` stripped, non-tensor entries (an epoch, an optimizer's numbers) left out."""
-    if not isinstance(data, dict):
-        raise ValueError(f"{name} holds a {type(data).__name__}, not a state_dict")
-    for key in NESTED:
-        inner = data.get(key)
-        if isinstance(inner, dict) and any(isinstance(v, torch.Tensor) for v in inner.values()):
-            data = inner
-            break
-    out = {}
-    for k, v in data.items():
-        if isinstance(k, str) and isinstance(v, torch.Tensor):
-            out[k[len("module."):] if k.startswith("module.") else k] = v
-    if not out:
-        raise ValueError(f"{name} holds no tensors")
-    return out
-
-
-def min_char_rnn(sd: dict) -> dict | None:
-    """min-char-rnn's arrays in PyTorch's names (None if the file is not that layout)."""
-    if not {"Wxh", "Whh", "Why", "bh", "by"} <= set(sd):
-        return None
-    bh = sd["bh"].reshape(-1)
-    return {"rnn.weight_ih_l0": sd["Wxh"], "rnn.weight_hh_l0": sd["Whh"], "rnn.bias_ih_l0": bh,
-            "rnn.bias_hh_l0": torch.zeros_like(bh), "fc.weight": sd["Why"], "fc.bias": sd["by"].reshape(-1)}
-
-
-def candidates(sd: dict) -> list[str]:
-    """Prefixes under which a recurrent layer's ``weight_ih_l0`` stands."""
-    return sorted({m.group(1) for k in sd if (m := _RNN_KEY.match(k)) and m.group(3) == "0"
-                   and m.group(2) == "weight_ih" and not m.group(4)})
-
-
-def _named(sd: dict, names, prefix: str, suffix: str = ".weight"):
-    """A tensor found under one of ``names``: beside the recurrent layer first, then anywhere."""
-    parent = prefix.rsplit(".", 2)[0] + "." if prefix.count(".") >= 2 else ""
-    for base in (parent, ""):
-        for n in names:
-            if base + n + suffix in sd:
-                return base + n
-    for k in sd:  # deeper wrappers: model.encoder.embedding.weight
-        for n in names:
-            if k.endswith("." + n + suffix):
-                return k[: -len(suffix)]
-    return None
-
-
-def load(path, prefix: str | None = None, nonlinearity: str | None = None, name: str | None = None) -> Loaded:
-    """The recurrent module of a checkpoint file, with the embedding and output layer found beside it."""
-    name = name or Path(path).name
-    sd = flatten(read_file(path, name), name)
-    return named(name, from_state_dict, min_char_rnn(sd) or sd, prefix, nonlinearity)
-
-
-def named(name: str, fn, *args):
-    """``fn(*args)``, its ValueError prefixed with the file's name unless the message names it already."""
-    try:
-        return fn(*args)
-    except ValueError as exc:
-        if name in str(exc):
-            raise
-        raise ValueError(f"{name}: {exc}") from None
-
-
-def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | None = None) -> Loaded:
-    """``load`` on a flattened state_dict."""
-    found = candidates(sd)
-    if not found:
-        raise ValueError("no nn.RNN, nn.LSTM or nn.GRU layer in this file (no key ending in weight_ih_l0)")
-    if prefix is None:
-        if len(found) > 1:
-            raise ValueError("several recurrent layers: choose one of " + ", ".join(repr(p) for p in found))
-        prefix = found[0]
-    elif prefix not in found:
-        raise ValueError(f"no recurrent layer under {prefix!r}; found " + ", ".join(repr(p) for p in found))
-    rec = {k[len(prefix):]: v for k, v in sd.items()  # a projection (weight_hr) too: it is refused by name
-           if k.startswith(prefix) and _LAYER_KEY.match(k[len(prefix):])}
-    rnn = module_from_state_dict(rec, nonlinearity)
-    names = []
-    emb = None
-    ename = _named(sd, EMBEDDING_NAMES, prefix)
-    if ename is not None:
-        w = sd[ename + ".weight"]
-        if w.ndim == 2 and w.shape[1] == rnn.input_size and w.dtype.is_floating_point:
-            _check_readout(ename, w, None, "tokens")
-            emb = w.float()
-            names.append(ename)
-    head = None
-    hname = _named(sd, HEAD_NAMES, prefix)
-    if hname is not None:
-        w, b = sd[hname + ".weight"], sd.get(hname + ".bias")
-        H = rnn.hidden_size * (2 if rnn.bidirectional else 1)  # it reads both directions side by side
-        if w.ndim == 2 and w.shape[1] == H and w.dtype.is_floating_point and \
-                (b is None or tuple(b.shape) == (w.shape[0],) and b.dtype.is_floating_point):
-            _check_readout(hname, w, b)
-            head = nn.Linear(H, w.shape[0], bias=b is not None)
-            with torch.no_grad():
-                head.weight.copy_(w.float())
-                if b is not None:
-                    head.bias.copy_(b.float())
-            head.requires_grad_(False)
-            names.append(hname)
-    total = sum(p.numel() for p in rnn.parameters()) + (emb.numel() if emb is not None else 0) + \
-        (sum(p.numel() for p in head.parameters()) if head is not None else 0)
-    if total > MAX_PARAMETERS:  # every layer the page builds counts: the recurrent one, the embedding, the head
-        raise ValueError(f"{total:,} parameters with the embedding and the output layer; the limit is "
-                         f"{MAX_PARAMETERS:,}")
-    return Loaded(rnn, prefix, emb, head, tuple(names))
-
-
-def _check_readout(name: str, w: torch.Tensor, b: torch.Tensor | None, what: str = "outputs") -> None:
-    """An embedding or output layer's size (before anything of its size is built) and values."""
-    n = w.shape[0]
-    if n == 0:
-        raise ValueError(f"{name} has 0 {what}")
-    if n > MAX_CLASSES:
-        raise ValueError(f"{name} has {n:,} {what}; the limit is {MAX_CLASSES:,}")
-    if w.numel() > MAX_PARAMETERS:
-        raise ValueError(f"{name} has {w.numel():,} parameters; the limit is {MAX_PARAMETERS:,}")
-    for part, t in ((".weight", w), (".bias", b)):
-        if t is not None and not all_finite(t.float()):
-            raise ValueError(f"{name}{part} contains NaN or inf")
 
 
 def read_vocab(data: bytes, name: str = "the vocabulary") -> tuple[str, ...]:

@@ -7,8 +7,8 @@ arrowhead at the target. Gate colours, letters and meanings come from ``notation
 
 from __future__ import annotations
 
-from .i18n import tr
-from .notation import GATES, GRU_CONVENTION, STATES, colour_of
+from lstm_viz.i18n import tr
+from lstm_viz.notation import GATES, GRU_CONVENTION, STATES, colour_of
 
 
 def _box(x, y, label, value, scale, title, edge, w=1.4, h=0.8):

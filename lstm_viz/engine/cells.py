@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .checks import PROJECTED, cell_of, check_module
-from .notation import GATE_BLOCKS, GATE_ORDER
+from lstm_viz.checks import PROJECTED, cell_of, check_module
+from lstm_viz.notation import GATE_BLOCKS, GATE_ORDER
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import torch
 
-from . import cells
+from lstm_viz.engine import cells
 
 ENABLED = True
 PAGE = 1024  # floats in a 4 KiB page

@@ -12,8 +12,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .i18n import tr as _tr
-from .notation import DIV_SCALE, GATE_ORDER, GATES, SEQ_SCALE, STATES, UNIT_PALETTE, colour_of
+from lstm_viz.i18n import tr as _tr
+from lstm_viz.notation import DIV_SCALE, GATE_ORDER, GATES, SEQ_SCALE, STATES, UNIT_PALETTE, colour_of
 
 MAX_COLUMNS = 400  # heatmap columns drawn at most; longer sequences are shown as bin means
 FLOAT32_MAX = 3.4e38  # past this a float32 gradient has overflowed

@@ -17,10 +17,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .cells import build_module, copy_module, parameter_count
-from .checks import cell_of
-from .model_io import load_module, save_module
-from .tasks import Task, make_task
+from lstm_viz.checks import cell_of
+from lstm_viz.engine.cells import build_module, copy_module, parameter_count
+from lstm_viz.models.state_dict import load_module, save_module
+from lstm_viz.models.tasks import Task, make_task
 
 EVAL_SEED = 1_000_003  # evaluation samples come from a seed no training run uses
 
@@ -267,3 +267,8 @@ def load_model(stem) -> tuple[SeqModel, Task, dict]:
     model = SeqModel(rnn, task.output_size)
     model.head.load_state_dict({k: v.float() for k, v in head.items()})
     return model.eval(), task, card
+
+
+def stem_for(task: str, cell: str, lag: int | None) -> str:
+    """File stem of a shipped model."""
+    return f"recall_lag{lag}_{cell}" if task == "recall" else f"{task}_{cell}"

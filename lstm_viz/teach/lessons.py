@@ -14,9 +14,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .settings import check_values
+from lstm_viz.paths import ASSETS
+from lstm_viz.teach.settings import check_values
 
-LESSONS = Path(__file__).resolve().parent.parent / "assets" / "lessons"
+LESSONS = ASSETS / "lessons"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Every quantity is defined as what autograd gives on the step-by-step graph of th
 (the ``.grad`` of a retained h_t or c_t, summed over the uses of that state), and computed faster:
 
 - no truncation, no clamps, a float32 LSTM on the CPU: the oneDNN kernel's forward and backward, whose
-  workspace holds every gate, cell state and recurrent gradient (lstm_viz.onednn).
+  workspace holds every gate, cell state and recurrent gradient (lstm_viz.engine.onednn).
 - no truncation, no clamps, otherwise: the fused kernel's own backward. A zero "probe" input with identity input
   weights is appended to each layer; its gradient is δ_t = ∂L/∂(input-side pre-activation) at every
   step, from which ∂L/∂h_{t-1} = (recurrent part through step t) + (direct part through the output or
@@ -24,85 +24,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import cells, onednn
-from .checks import MAX_OUTPUTS
-from .notation import GATE_BLOCKS
-from .trace import LayerStates, _frozen, _shift, layer_output, prepare, read_only, rebuild, rows, run_layers, trace
+from lstm_viz.engine import cells, onednn
+from lstm_viz.engine.jacobians import jacobian_norms, jacobian_norms_unclamped
+from lstm_viz.engine.run import LayerStates, frozen, layer_output, prepare, read_only, rebuild, run_layers, shift
+from lstm_viz.engine.trace import trace
+from lstm_viz.notation import GATE_BLOCKS
 
 MAX_TRUNCATED_WORK = 4_000_000  # T · min(k, T) allowed on the step-by-step path (truncation, clamps)
-JACOBIAN_CHUNK = 256  # steps whose Jacobians are held at once before their spectral norms are taken
 
-# The page's work budget for ‖∂h_T/∂h_t‖, a sequential product of T step Jacobians, each [H, G·H] x [G·H, H]:
-# T·G·H³ multiply-adds per direction (about 1.5 s of one core at the budget). Past it the page leaves that one
-# curve out and says why; every other number is still computed.
-JACOBIAN_BUDGET = 10_000_000_000
-# The page's work budget for the recurrent runs of one rerun, in multiply-adds of their steps (run_work): a forward
-# run counts once, a gradient (forward and backward) three times. About 2 s of one core at the budget (the steps
-# of a batch of one are matrix-vector products, ~1.5·10⁹ multiply-adds/s); past it the page says so and how many
-# steps this model can take, instead of holding a core for up to a minute. Every shipped model takes the longest
-# sequence (MAX_STEPS) in every view.
-RUN_BUDGET = 3_000_000_000
-GRADIENT_PASSES = 3  # a gradient (a forward and a backward run) in forward runs' worth of work
-STEPWISE_RATE = 16  # the step-by-step path's batched products against the budget's rate (stepwise_work)
 
 LossFn = Callable[[torch.Tensor], torch.Tensor]
-
-
-def jacobian_work(module: nn.Module, T: int) -> int:
-    """Multiply-adds of dhT_dht for ``module`` on T steps (see JACOBIAN_BUDGET)."""
-    spec = cells.sizes_of(module)
-    G = GATE_BLOCKS[spec.cell]
-    return spec.directions * T * G * spec.hidden_size ** 3
-
-
-def run_work(module: nn.Module, T: int) -> int:
-    """Multiply-adds of one forward run of ``module`` on T steps (input and recurrent products of every gate,
-    layer and direction); a backward costs about twice as much (see RUN_BUDGET)."""
-    spec = cells.sizes_of(module)
-    return sized_work(spec.cell, spec.input_size, spec.hidden_size, spec.num_layers, spec.directions, T)
-
-
-def sized_work(cell: str, input_size: int, hidden_size: int, num_layers: int, directions: int, T: int) -> int:
-    """run_work of a module of these sizes, counted before it is built."""
-    G, H, D = GATE_BLOCKS[cell], hidden_size, directions
-    return D * T * (G * H * (input_size + H) + (num_layers - 1) * G * H * (D * H + H))
-
-
-def stepwise_work(module: nn.Module, T: int, hops: int) -> int:
-    """Multiply-adds of gradient_flow on its step-by-step path (truncated BPTT, clamped gates), in RUN_BUDGET's
-    units: a backward over all T steps at once for each of ``hops`` steps back. Those products are batched over T,
-    and run about STEPWISE_RATE times faster per multiply-add than the budget's matrix-vector products (measured
-    by benchmarks/bench_budget.py)."""
-    return GRADIENT_PASSES * run_work(module, T) * max(1, min(hops, T)) // STEPWISE_RATE
-
-
-def gradient_work(module: nn.Module, T: int, jacobian: bool) -> int:
-    """Multiply-adds of gradient_flow on T steps: its runs (GRADIENT_PASSES) and, with ``jacobian``, the product
-    of Jacobians behind dhT_dht (jacobian_work), which for a wide model can be the larger part."""
-    return GRADIENT_PASSES * run_work(module, T) + (jacobian_work(module, T) if jacobian else 0)
-
-
-def clamped_work(module: nn.Module, T: int) -> int:
-    """Work of an intervention on T steps: the clamped run and its gradient, step by step over all T steps."""
-    return run_work(module, T) + stepwise_work(module, T, T)
-
-
-def most_steps(work_of: Callable[[int], int], T: int, budget: int = RUN_BUDGET) -> int:
-    """The most steps t <= T with work_of(t) within ``budget`` (work_of grows with t)."""
-    lo, hi = 0, T
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        lo, hi = (mid, hi) if work_of(mid) <= budget else (lo, mid - 1)
-    return lo
-
-
-def steps_within_budget(module: nn.Module, passes: int = 1, head: nn.Module | None = None) -> int:
-    """The most steps of ``module`` that RUN_BUDGET holds for ``passes`` passes (1: a forward run; 3: a
-    gradient), its readout ``head`` (a Linear, run at every step) included; and at most MAX_OUTPUTS // classes
-    steps of the head's outputs, which are kept for every step."""
-    per_step = run_work(module, 1) + (head.in_features * head.out_features if head is not None else 0)
-    most = RUN_BUDGET // (passes * per_step)
-    return most if head is None else min(most, MAX_OUTPUTS // head.out_features)
 
 
 @dataclass(frozen=True)
@@ -286,7 +217,7 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
     top = range(len(runs) - D, len(runs))  # the top layer's runs
     with torch.no_grad():
         # ‖δ_t ⊗ h_{t-1}‖_F = ‖δ_t‖ ‖h_{t-1}‖, with ‖δ_t‖² summed over the gate blocks
-        dW = [delta_norm[r] * _shift(_row_norms(s.h)) for r, s in enumerate(runs)]
+        dW = [delta_norm[r] * shift(_row_norms(s.h)) for r, s in enumerate(runs)]
         cell_path = None
         if spec.cell == "lstm":
             # ∏_{s=t+1}^{T-1} f_s in the run's own time: a cumulative product from the end (along a contiguous
@@ -303,8 +234,8 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
         found = []
         for r in top:
             clamp = masks[r] if masks else None
-            one = (_jacobian_norms(spec, weights[r], runs[r], clamp) if clamp
-                   else _jacobian_norms_unclamped(spec, weights[r], runs[r]))
+            one = (jacobian_norms(spec, weights[r], runs[r], clamp) if clamp
+                   else jacobian_norms_unclamped(spec, weights[r], runs[r]))
             found.append(one)
         jac = _per_direction(found, D)
 
@@ -323,7 +254,7 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
 
 def _norms(t: torch.Tensor) -> np.ndarray:
     """A read-only NumPy copy of norms, an overflowed one as inf."""
-    return read_only(overflow_as_inf(_frozen(t)))
+    return read_only(overflow_as_inf(frozen(t)))
 
 
 def _per_direction(per_run: list[np.ndarray], D: int) -> np.ndarray:
@@ -398,7 +329,7 @@ def _block_norm(blocks) -> torch.Tensor:
 
 def _kernel_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
     """A float32 LSTM: the oneDNN kernel's forward and backward, with gates, cell states and recurrent
-    gradients read from its workspace (see lstm_viz.onednn). None if the workspace cannot be read, and then
+    gradients read from its workspace (see lstm_viz.engine.onednn). None if the workspace cannot be read, and then
     nothing of it is left behind: the parameter gradients are stored only once every run's read has passed."""
     D, H = spec.directions, spec.hidden_size
     ks = []
@@ -513,116 +444,6 @@ def _stepwise_backward(spec: cells.Spec, weights, runs: list[LayerStates], fn: L
     if spec.cell == "lstm":  # ∂L/∂c_t = (uses through c_{t+1}) + ∂L/∂h_t ⊙ o_t ⊙ tanh'(c_t)
         dc = [_row_norms(tot_c[r] + tot_h[r] * s.gates["o"] * (1 - torch.tanh(s.c) ** 2)) for r, s in enumerate(runs)]
     return L.detach(), [_row_norms(t) for t in tot_h], dc, dx, delta_norm
-
-
-class _NormsByChunk:
-    """Spectral norms of [H, H] matrices, taken JACOBIAN_CHUNK at a time (one batched SVD per chunk)."""
-
-    def __init__(self, T: int):
-        self.norms = np.zeros(T)
-        self.norms[T - 1] = 1.0
-        self.pending: list[tuple[int, torch.Tensor]] = []
-
-    def add(self, t: int, m: torch.Tensor):
-        self.pending.append((t, m))
-        if len(self.pending) >= JACOBIAN_CHUNK:
-            self.flush()
-
-    def flush(self):
-        if self.pending:
-            idx = np.array([i for i, _ in self.pending])
-            stacked = torch.stack([m for _, m in self.pending])
-            finite = torch.isfinite(stacked).flatten(1).all(dim=1).numpy()
-            self.norms[idx[~finite]] = np.inf  # the product overflowed: an exploded gradient, not an error
-            if finite.any():
-                self.norms[idx[finite]] = torch.linalg.matrix_norm(stacked[finite], ord=2).double().numpy()
-            self.pending.clear()
-
-    def result(self) -> np.ndarray:
-        self.flush()
-        self.norms.flags.writeable = False
-        return self.norms
-
-
-def _jacobian_norms_unclamped(spec: cells.Spec, w: cells.LayerWeights, s: LayerStates) -> np.ndarray:
-    """‖∂h_{T-1}/∂h_t‖₂ for every t in one layer without clamps: the same backward product of step Jacobians
-    as _jacobian_norms, with each step's vector-Jacobian product written out (coefficients for all steps
-    computed at once, then one [H, G·H] x [G·H, H] product per step).
-
-    G_h = ∂h_{T-1}/∂h_u (H rows) goes one step back through the pre-activations of step u:
-    LSTM  ∂/∂c_u = G_c + G_h ⊙ o_u (1 - tanh² c_u); δ = [∂c ⊙ k_i, ∂c ⊙ k_f, ∂c ⊙ k_g, G_h ⊙ k_o] with the
-          factors of cells.lstm_slopes; G_h ← δ W_hh; G_c ← ∂c ⊙ f_u
-    GRU   δ = G ⊙ [k_n (W_hn h_{u-1} + b_hn) σ'(r), (h_{u-1} - n) σ'(z), k_n r] with k_n = (1 - z)(1 - n²);
-          G ← G ⊙ z + δ W_hh
-    RNN   G ← (G ⊙ φ'(pre_u)) W_hh
-    """
-    T, H = s.h.shape
-    W = w.w_hh.detach()
-    out = _NormsByChunk(T)
-    G_h = torch.eye(H, dtype=s.h.dtype)
-    with torch.no_grad():
-        gt = s.gates
-        if spec.cell == "lstm":
-            f, o = gt["f"], gt["o"]
-            tanh_c = torch.tanh(s.c)
-            through_h = o * (1 - tanh_c * tanh_c)
-            *k_c, k_o = cells.lstm_slopes(gt["i"], f, gt["g"], o, s.h, s.c_prev)
-            K = torch.stack(k_c, dim=1)  # [T, 3, H]: the factors of ∂/∂c in δ_i, δ_f, δ_g
-            G_c = torch.zeros(H, H, dtype=s.h.dtype)
-            D = torch.empty(H, 4 * H, dtype=s.h.dtype)
-            for u in range(T - 1, 0, -1):
-                dc = torch.addcmul(G_c, G_h, through_h[u])
-                torch.mul(dc.unsqueeze(1), K[u], out=D[:, :3 * H].view(H, 3, H))
-                torch.mul(G_h, k_o[u], out=D[:, 3 * H:])
-                G_h, G_c = D @ W, dc.mul_(f[u])
-                out.add(u - 1, G_h)
-        elif spec.cell == "gru":
-            r, z, n = gt["r"], gt["z"], gt["n"]
-            h_prev = s.h_prev
-            Wn, bn = W[2 * H:], (None if w.b_hh is None else w.b_hh.detach()[2 * H:])
-            hh_n = h_prev @ Wn.T if bn is None else torch.addmm(bn, h_prev, Wn.T)
-            k_n = (1 - z) * (1 - n * n)
-            K = torch.stack([k_n * hh_n * r * (1 - r), (h_prev - n) * z * (1 - z), k_n * r], dim=1)  # [T, 3, H]
-            D = torch.empty(H, 3 * H, dtype=s.h.dtype)
-            for u in range(T - 1, 0, -1):
-                torch.mul(G_h.unsqueeze(1), K[u], out=D.view(H, 3, H))
-                G_h = torch.addmm(G_h * z[u], D, W)
-                out.add(u - 1, G_h)
-        else:
-            slope = (s.pre > 0).to(s.h.dtype) if spec.nonlinearity == "relu" else 1 - s.h * s.h
-            for u in range(T - 1, 0, -1):
-                G_h = (G_h * slope[u]) @ W
-                out.add(u - 1, G_h)
-    return out.result()
-
-
-def _jacobian_norms(spec: cells.Spec, w: cells.LayerWeights, s: LayerStates, clamp) -> np.ndarray:
-    """‖∂h_{T-1}/∂h_t‖₂ for every t in one layer, by a backward product of step Jacobians.
-
-    G = ∂h_{T-1}/∂(h_u, c_u), H rows; each step back multiplies it by ∂(h_u, c_u)/∂(h_{u-1}, c_{u-1})
-    with one vector-Jacobian product of H copies of step u. Only h_t is perturbed, so the norm taken is
-    that of the h block of G.
-    """
-    T, H = s.h.shape
-    lstm = spec.cell == "lstm"
-    wd = cells.LayerWeights(*(None if p is None else p.detach() for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh)))
-    G_h = torch.eye(H, dtype=s.h.dtype)
-    G_c = torch.zeros(H, H, dtype=s.h.dtype) if lstm else None
-    out = _NormsByChunk(T)
-    h_prev, c_prev = s.h_prev, s.c_prev
-
-    for u in range(T - 1, 0, -1):
-        hp = h_prev[u].expand(H, H).clone().requires_grad_()
-        cp = c_prev[u].expand(H, H).clone().requires_grad_() if lstm else None
-        xu = s.x[u].expand(H, -1)
-        cl = rows(clamp, [u] * H)
-        st = cells.step(spec.cell, wd, xu, hp, cp, spec.nonlinearity, cl)
-        if lstm:
-            G_h, G_c = torch.autograd.grad((st.h, st.c), (hp, cp), (G_h, G_c))  # backprop one step
-        else:
-            (G_h,) = torch.autograd.grad(st.h, hp, G_h)
-        out.add(u - 1, G_h)
-    return out.result()
 
 
 def intervene(module: nn.Module, inputs, clamps, loss="probe", truncate=None, clip=None, jacobian=True):

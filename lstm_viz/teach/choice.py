@@ -13,8 +13,12 @@ from typing import Callable
 
 from torch import nn
 
-from .analysis import Bundle, derive, stem_for, vocab_from_text
-from .settings import MODEL_SETTINGS, PageSettings, key
+from lstm_viz.engine.knobs import with_knobs
+from lstm_viz.models.inputs import vocab_from_text
+from lstm_viz.models.model import Model
+from lstm_viz.models.train import stem_for
+from lstm_viz.paths import ASSETS
+from lstm_viz.teach.settings import MODEL_SETTINGS, PageSettings, key
 
 FRESH_EXAMPLE = "hello world, 你好 😀"
 
@@ -25,16 +29,15 @@ class Loaders:
 
     shipped: Callable  # stem -> (SeqModel, Task, card)
     fresh: Callable  # (cell, input_size, hidden, layers, seed=, weight_scale=) -> nn.Module
-    derived: Callable = lambda key, module, radius, fbias: derive(module, radius, fbias)  # key: the knobbed model's
+    derived: Callable = lambda key, module, radius, fbias: with_knobs(module, radius, fbias)  # key: the knobbed model's
 
 
 def plain_loaders() -> Loaders:
-    from pathlib import Path
 
-    from .cells import build_module
-    from .train import load_model
+    from lstm_viz.engine.cells import build_module
+    from lstm_viz.models.train import load_model
 
-    models = Path(__file__).resolve().parent.parent / "assets" / "models"
+    models = ASSETS / "models"
     return Loaders(lambda stem: load_model(models / stem), build_module)
 
 
@@ -46,10 +49,10 @@ def example_text(s: PageSettings, loaders: Loaders) -> str:
 
 
 @dataclass(frozen=True)
-class Models:
+class Choice:
     settings: PageSettings
     loaders: Loaders
-    bundle: Bundle  # the model every view shows
+    bundle: Model  # the model every view shows
     key: str  # its cache key
     text: str  # the text it reads (the typed one, or its example)
 
@@ -60,7 +63,7 @@ class Models:
 
     @property
     def cell(self) -> str:
-        from .checks import cell_of
+        from lstm_viz.checks import cell_of
 
         return cell_of(self.bundle.rnn)
 
@@ -99,24 +102,24 @@ class Models:
         return out
 
 
-def models_for(s: PageSettings, loaders: Loaders, uploaded: Bundle | None = None, upload_key: str = "",
-               trained: Bundle | None = None, trained_key: str = "") -> Models:
+def models_for(s: PageSettings, loaders: Loaders, uploaded: Model | None = None, upload_key: str = "",
+               trained: Model | None = None, trained_key: str = "") -> Choice:
     """The models of a page with settings ``s``. ``uploaded`` is the module read from the person's file (source
     "upload"); ``trained`` a model trained in this session, which replaces the shipped one it started from."""
     text = s.text if s.text is not None else example_text(s, loaders)
     if s.source == "trained":
         if trained is not None:
-            return Models(s, loaders, trained, key(s, *MODEL_SETTINGS["trained"], base="session", trained=trained_key),
+            return Choice(s, loaders, trained, key(s, *MODEL_SETTINGS["trained"], base="session", trained=trained_key),
                           text)
         model, task, _ = loaders.shipped(stem_for(s.task, s.cell, s.lag))
-        return Models(s, loaders, Bundle(model.rnn, model.head, task, task.vocab, task.mode),
+        return Choice(s, loaders, Model(model.rnn, model.head, task, task.vocab, task.mode),
                       key(s, *MODEL_SETTINGS["trained"]), text)
     if s.source == "random":
         vocab = vocab_from_text(text, s.mode) if s.mode != "numbers" else None
         m = 1 if s.mode == "numbers" else len(vocab)
         module = loaders.fresh(s.cell, m, s.hidden, s.layers, seed=s.seed, weight_scale=s.scale)
-        return Models(s, loaders, Bundle(module, None, None, vocab, s.mode),
+        return Choice(s, loaders, Model(module, None, None, vocab, s.mode),
                       key(s, *MODEL_SETTINGS["random"], inputs=m), text)
     if uploaded is None:
         raise ValueError("no model file uploaded yet")
-    return Models(s, loaders, uploaded, key(s, *MODEL_SETTINGS["upload"], upload=upload_key), text)
+    return Choice(s, loaders, uploaded, key(s, *MODEL_SETTINGS["upload"], upload=upload_key), text)

@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 from torch import nn
 
-from .checks import cell_of
-from .notation import GATE_ORDER
+from lstm_viz.checks import cell_of
+from lstm_viz.notation import GATE_ORDER
 
 
 def _np(t):

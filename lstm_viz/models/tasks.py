@@ -12,17 +12,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .checks import MAX_STEPS
-from .tokenize import UNK, Encoded, encode, parse_numbers, tokenize
+from lstm_viz.checks import MAX_STEPS
+from lstm_viz.models.tokenize import UNK, Encoded, encode, parse_numbers, tokenize
+from lstm_viz.paths import ASSETS
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 SAMPLE_TEXT = (ASSETS / "text" / "sample.txt").read_text(encoding="utf-8")
 ADDING_TOLERANCE = 0.04  # a prediction counts as right within this distance (Hochreiter & Schmidhuber 1997)
 

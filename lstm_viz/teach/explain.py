@@ -15,8 +15,8 @@ import re
 
 import numpy as np
 
-from .notation import GATE_ORDER, GATES
-from .textbook import textbook_weights
+from lstm_viz.engine.textbook import textbook_weights
+from lstm_viz.notation import GATE_ORDER, GATES
 
 PLACEHOLDER = re.compile(r"⟦(\w+):([^⟧]+)⟧")
 _ACT = {"sigmoid": r"\sigma", "tanh": r"\tanh"}

@@ -10,19 +10,17 @@ file, so it opens offline.
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import numpy as np
 
 import lstm_viz as lv
+from lstm_viz.i18n import tr
+from lstm_viz.notation import DIV_SCALE, SEQ_SCALE, colour_of
+from lstm_viz.paths import PLAYER_DIST
+from lstm_viz.teach import diagram, explain, figures, lessons, readout
+from lstm_viz.teach.choice import models_for, plain_loaders
+from lstm_viz.teach.settings import DEFAULTS
 
-from . import analysis, diagram, explain, figures, lessons
-from .i18n import tr
-from .models import models_for, plain_loaders
-from .notation import DIV_SCALE, SEQ_SCALE, colour_of
-from .settings import DEFAULTS
-
-PLAYER_DIST = Path(__file__).resolve().parent / "page" / "player" / "dist"  # built files, read as data
 S = 64  # pixels per diagram unit, as in the step player
 
 
@@ -86,14 +84,14 @@ def key_figure(scene: lessons.Scene, lang: str) -> str:
     b = m.bundle
     enc = b.encode(m.text)
     trace = lv.trace(b.rnn, enc.x)
-    loss, desc = analysis.loss_for(b, enc, trace)
+    loss, desc = readout.loss_for(b, enc, trace)
     layer = trace.num_layers - 1 if s.layer is None else s.layer
     if s.view == "step":  # the diagram shows no gradient: no flow is computed for it
-        probs = analysis.predictions(b, trace.h[-1])
+        probs = readout.predictions(b, trace.h[-1])
         series = explain.unit_series(b.rnn, trace, None, layer, s.unit)
-        head, readout = analysis.readout_series(probs)
-        series.update(readout)
-        top = analysis.output_names(b, probs.shape[1])[int(probs[s.t].argmax())] if head == "classify" else ""
+        head, shown = readout.readout_series(probs)
+        series.update(shown)
+        top = readout.output_names(b, probs.shape[1])[int(probs[s.t].argmax())] if head == "classify" else ""
         return diagram_svg(diagram.layout(trace.cell, trace.nonlinearity, head, lang), series, s.t, top)
     if s.view == "params":
         rows = "".join(f"<tr><td>{c.upper()}</td><td>{g}(nm + n² + 2n)</td>"

@@ -12,11 +12,11 @@ import base64
 
 import numpy as np
 
-from . import diagram, explain
-from .analysis import output_names, readout_series
-from .figures import scale_stops
-from .i18n import tr
-from .notation import DIV_SCALE, SEQ_SCALE, colour_of
+from lstm_viz.i18n import tr
+from lstm_viz.notation import DIV_SCALE, SEQ_SCALE, colour_of
+from lstm_viz.teach import diagram, explain
+from lstm_viz.teach.figures import scale_stops
+from lstm_viz.teach.readout import output_names, readout_series
 
 WINDOW = 2000  # steps sent at once
 TOP_K = 5  # predictions shown per step

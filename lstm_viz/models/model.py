@@ -1,0 +1,43 @@
+"""What the page needs beyond trace and gradient_flow, without Streamlit: the loss of a typed sequence,
+predictions, knob-derived models, vocabularies for fresh models, and export tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+from torch import nn
+
+from lstm_viz.models.inputs import encode_own_vocab
+from lstm_viz.models.tasks import Task
+from lstm_viz.models.tokenize import Encoded, encode_text
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model as the page sees it: the recurrent module, an optional readout head and task."""
+
+    rnn: nn.Module
+    head: nn.Linear | None = None
+    task: Task | None = None
+    vocab: tuple[str, ...] | None = None
+    mode: str = "chars"
+    embedding: torch.Tensor | None = None  # [V, input_size] of an uploaded model: token id -> input vector
+    labels: tuple[str, ...] | None = None  # names of the head's outputs (a task's classes, or the file's own)
+    own_vocab: bool = False  # ``vocab`` is the model's own (an uploaded vocabulary file), not slots
+    # [T, input_size] read from a features file: the input, whatever is typed
+    features: np.ndarray | None = field(default=None, compare=False)
+
+    def encode(self, text: str) -> Encoded:
+        if self.features is not None:
+            T = self.features.shape[0]
+            return Encoded(tuple(f"#{t}" for t in range(T)), np.zeros(T, np.int64), np.zeros(T, bool), self.features)
+        if self.task is not None:
+            return self.task.encode(text)
+        if self.own_vocab:
+            return encode_own_vocab(text, self.vocab, self.mode, self.rnn.input_size, self.embedding)
+        enc = encode_text(text, None if self.vocab is None else list(self.vocab), self.mode)
+        if self.mode == "numbers":  # each number goes to every input feature of the model
+            return replace(enc, x=np.repeat(enc.x, self.rnn.input_size, axis=1))
+        return enc
