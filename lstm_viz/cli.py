@@ -146,17 +146,6 @@ def _load_inputs(path: str) -> np.ndarray:
         raise ValueError(f"{p.name} is not a plain numeric .npy array ({str(exc).splitlines()[0][:200]})") from None
 
 
-def trace_fields(tr, gf) -> dict:
-    """Every Trace and GradientFlow field under a flat name (gates as gate_<name>)."""
-    fields = {"x": tr.x, "h": tr.h, "c": tr.c, "pre": tr.pre}
-    fields.update({f"gate_{g}": v for g, v in tr.gates.items()})
-    for name in ("dL_dh", "dL_dc", "dL_dx", "dhT_dht", "cell_path", "dL_dW_hh", "loss", "grad_norm",
-                 "grad_norm_clipped", "truncate", "clip"):
-        fields[name] = getattr(gf, name)
-    fields.update(cell=tr.cell, nonlinearity=tr.nonlinearity, loss_name=gf.loss_name, directions=tr.directions)
-    return fields
-
-
 def _check_out(p: Path, given: str | None = None) -> None:
     """An output path: its folder must exist (nothing is created silently), and it is not a link or a folder
     (``given``: the path as typed, where a trailing / names a folder that Path would drop)."""
@@ -188,6 +177,7 @@ def cmd_trace(args) -> None:
     import torch
 
     import lstm_viz as lv
+    from lstm_viz.teach.exports import trace_fields
 
     loaded = _module(args)
     module = loaded.rnn

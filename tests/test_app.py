@@ -7,53 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
+from page_helpers import APP, MODELS, array, new, ok, player, series, specs
 
 import lstm_viz
 from lstm_viz.models.train import load_model
 from lstm_viz.teach import lessons
 from lstm_viz.teach.settings import MAX_TEXT, SPECS
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-MODELS = Path(APP).parent / "assets" / "models"
-
-
-def new(**params):
-    at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
-
-
-def ok(at):
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def specs(at):
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-
-
-def array(v):
-    """A Plotly array from a spec: a list, or base64 'bdata' with its dtype (Plotly >= 6)."""
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        shape = v.get("shape")
-        if isinstance(shape, str):
-            shape = [int(n) for n in shape.split(",")]
-        return a.reshape(shape) if shape else a
-    return np.asarray(v, dtype=float)
-
-
-def player(at) -> dict:
-    """The step player's data as the page sends it (the last player on the page)."""
-    comps = [c for c in at.get("bidi_component") if c.proto.component_name == "lstm_viz_player"]
-    assert comps, "no step player on the page"
-    return json.loads(comps[-1].proto.json)
-
-
-def series(data: dict, name: str) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(data["series"][name]), dtype=np.float32)
 
 
 def chart_with(at, text):

@@ -757,7 +757,7 @@ def test_markup_from_an_address_or_a_file_creates_no_element_and_fetches_nothing
 
 
 def test_two_sessions_with_the_same_model_and_their_own_labels_see_their_own(browser, server, tmp_path):
-    from test_hostile_input import eleven_classes
+    from page_helpers import eleven_classes
 
     eleven_classes(tmp_path)
 

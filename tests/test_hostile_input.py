@@ -13,7 +13,7 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_app import new, ok, player
+from page_helpers import eleven_classes, new, ok, player
 from torch import nn
 
 from lstm_viz.models import checkpoints, files, inputs
@@ -302,16 +302,6 @@ def _shown_labels(model, labels=None, vocab=None, labels_after=False) -> set[str
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
     labels = player(at)["pred"]["labels"]
     return set(labels.values() if isinstance(labels, dict) else labels)
-
-
-def eleven_classes(folder: Path) -> None:
-    """An LSTM with an 11-class output layer (m.pt) and two labels files for it, A0…A10 (a.txt) and B0…B10 (b.txt)."""
-    torch.manual_seed(3)
-    sd = {f"lstm.{k}": v for k, v in nn.LSTM(3, 4).state_dict().items()}
-    sd.update({"fc.weight": torch.randn(11, 4), "fc.bias": torch.randn(11)})
-    torch.save(sd, folder / "m.pt")
-    (folder / "a.txt").write_text("\n".join(f"A{i}" for i in range(11)))
-    (folder / "b.txt").write_text("\n".join(f"B{i}" for i in range(11)))
 
 
 def test_labels_and_vocabularies_do_not_leak_between_sessions(tmp_path):

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 import torch
+from engine_helpers import RTOL, make, rel_err
 
 import lstm_viz as lv
 from lstm_viz.engine import textbook
 from reference import finite_difference_norms
-from test_engine import RTOL, make, rel_err
 
 
 @pytest.mark.parametrize("cell,clamps", [

@@ -7,11 +7,11 @@ against an nn.LSTMCell loop. A workspace that is not laid out as expected must b
 
 import pytest
 import torch
+from engine_helpers import head_loss, make, reference_flow, rel_err
 from torch import nn
 
 import lstm_viz as lv
 from lstm_viz.engine import onednn
-from test_engine import head_loss, make, reference_flow, rel_err
 
 RTOL = 1e-5
 

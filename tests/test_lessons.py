@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from test_app import array, new, ok, player, series, specs
+from page_helpers import array, new, ok, player, series, specs
 
 from lstm_viz.models import tasks
 from lstm_viz.teach import lessons

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pytest
 import torch
+from engine_helpers import make
 
 import lstm_viz as lv
 from deploy.serve_class import stat_fields
@@ -20,7 +21,6 @@ from lstm_viz.engine.work import gradient_work, jacobian_work
 from lstm_viz.models import checkpoints
 from lstm_viz.page import offload
 from lstm_viz.teach.readout import HeadLoss
-from test_engine import make
 
 HEAVY = offload.HEAVY_WORK + 1
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_app import new, ok
+from page_helpers import new, ok
 
 from benchmarks import load_class
 from benchmarks.serving import free_port

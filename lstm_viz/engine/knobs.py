@@ -1,5 +1,6 @@
-"""What the page needs beyond trace and gradient_flow, without Streamlit: the loss of a typed sequence,
-predictions, knob-derived models, vocabularies for fresh models, and export tables."""
+"""The gradient view's knobs on a model: ρ of the recurrent candidate block, the mean LSTM forget-gate bias,
+and a changed copy with either set.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""Trace: every gate and state of a recurrent module on one sequence, as read-only NumPy arrays.
-
-Fast path: PyTorch's fused kernel computes the hidden states layer by layer; all gates are then rebuilt
-at once from the shifted states h_{t-1} with one batched step (cells.step), and the LSTM cell states
-with a vectorised scan of c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t. A float32 LSTM on the CPU skips the rebuild:
-its oneDNN kernel keeps every gate and cell state in its workspace, which lstm_viz.engine.onednn reads. With
-clamped gates (interventions) the fused kernel cannot be used, and the layer runs step by step.
+"""The run plumbing under trace and gradient_flow: clamp masks, each layer's states as torch tensors
+(the fused kernel's h with every gate rebuilt at once, or a step loop when gates are clamped), and read-only
+NumPy copies of them.
 """
 
 from __future__ import annotations

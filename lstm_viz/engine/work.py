@@ -1,17 +1,6 @@
-"""GradientFlow: how the loss gradient travels back through time in a recurrent module.
-
-Every quantity is defined as what autograd gives on the step-by-step graph of the cells.step loop
-(the ``.grad`` of a retained h_t or c_t, summed over the uses of that state), and computed faster:
-
-- no truncation, no clamps, a float32 LSTM on the CPU: the oneDNN kernel's forward and backward, whose
-  workspace holds every gate, cell state and recurrent gradient (lstm_viz.engine.onednn).
-- no truncation, no clamps, otherwise: the fused kernel's own backward. A zero "probe" input with identity input
-  weights is appended to each layer; its gradient is δ_t = ∂L/∂(input-side pre-activation) at every
-  step, from which ∂L/∂h_{t-1} = (recurrent part through step t) + (direct part through the output or
-  the layer above) follows with one batched matrix product (and, for the GRU and the LSTM cell state,
-  an elementwise reverse scan).
-- truncated BPTT or clamped gates: vector-Jacobian products of one batched step over all T, passed
-  back one step at a time for at most k steps (so the cost is k backward steps over the sequence).
+"""Work counts: the multiply-adds of a run, a gradient, its step-by-step path and ‖∂h_T/∂h_t‖ for a module of
+given sizes, read from its attributes without touching a weight. What a count may reach is the page's policy
+(lstm_viz.page.budget).
 """
 
 from __future__ import annotations

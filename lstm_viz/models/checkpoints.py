@@ -1,11 +1,6 @@
 """Models as people save them: find the recurrent layer, its embedding and its output layer in a checkpoint.
 
-What is read:
-- ``.safetensors``; ``.pt`` / ``.pth`` / ``.bin`` (torch's zip format, ``torch.load(..., weights_only=True)``);
-  ``.npz`` of named NumPy arrays (``allow_pickle=False``). Before any tensor is read, the file's own directory is
-  checked: a torch file must be a zip archive (an older pickle is refused without unpickling it), and the
-  uncompressed sizes (zip entries, or the safetensors header's shapes) must fit the parameter cap, so a small
-  file that inflates to gigabytes is refused before it is inflated.
+What is found, in what lstm_viz.models.files reads (``.safetensors``, torch's zip format, ``.npz``):
 - A state_dict holding one ``nn.RNN/LSTM/GRU`` under any key prefix (``rnn.``, ``lstm.``, ``model.encoder.rnn.``);
   ``module.`` (DataParallel) stripped; nested under ``state_dict``, ``model_state_dict``, ``model`` or ``net`` of
   a checkpoint dict (its other entries ignored). Several recurrent layers: the caller chooses a prefix.

@@ -1,19 +1,13 @@
-"""Models as people save them: find the recurrent layer, its embedding and its output layer in a checkpoint.
+"""The one reader of model, vocabulary and labels files: every size is checked before the part it bounds is
+read.
 
-What is read:
-- ``.safetensors``; ``.pt`` / ``.pth`` / ``.bin`` (torch's zip format, ``torch.load(..., weights_only=True)``);
-  ``.npz`` of named NumPy arrays (``allow_pickle=False``). Before any tensor is read, the file's own directory is
-  checked: a torch file must be a zip archive (an older pickle is refused without unpickling it), and the
-  uncompressed sizes (zip entries, or the safetensors header's shapes) must fit the parameter cap, so a small
-  file that inflates to gigabytes is refused before it is inflated.
-- A state_dict holding one ``nn.RNN/LSTM/GRU`` under any key prefix (``rnn.``, ``lstm.``, ``model.encoder.rnn.``);
-  ``module.`` (DataParallel) stripped; nested under ``state_dict``, ``model_state_dict``, ``model`` or ``net`` of
-  a checkpoint dict (its other entries ignored). Several recurrent layers: the caller chooses a prefix.
-- An ``nn.Embedding`` feeding it (weight [V, input_size]) and a ``Linear`` after it (weight [C, hidden_size·D],
-  D = 2 for a bidirectional layer),
-  found by the usual names and checked by shape; tied weights (decoder.weight = encoder.weight) included.
-- min-char-rnn's ``Wxh, Whh, Why, bh, by`` (an ``.npz``): ``weight_ih_l0 = Wxh``, ``weight_hh_l0 = Whh``,
-  ``bias_ih_l0 = bh``, ``bias_hh_l0 = 0``, head ``weight = Why``, ``bias = by`` (its x_t is one-hot over V).
+- ``.safetensors``: the header is validated as data (dtypes, shapes, offsets) and its shapes counted first.
+- ``.pt`` / ``.pth`` / ``.bin``: torch's zip format only (an older pickle is refused unread), the zip directory's
+  sizes and the pickle's own size checked first, then ``torch.load(..., weights_only=True)``, then every tensor
+  (views included) counted.
+- ``.npz``: each member's .npy header read and counted first, then ``np.load(..., allow_pickle=False)``.
+- vocabularies and labels: at most MAX_VOCAB_BYTES, one token per line or a JSON list or token-to-index map,
+  indices in range.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""What the page needs beyond trace and gradient_flow, without Streamlit: the loss of a typed sequence,
-predictions, knob-derived models, vocabularies for fresh models, and export tables."""
+"""Input beside the model: typed text through a model's own vocabulary, vocabularies for fresh models, input
+features from an uploaded .npy or CSV (checked as it is read), and a sequence repeated to a length.
+"""
 
 from __future__ import annotations
 

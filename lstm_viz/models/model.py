@@ -1,5 +1,6 @@
-"""What the page needs beyond trace and gradient_flow, without Streamlit: the loss of a typed sequence,
-predictions, knob-derived models, vocabularies for fresh models, and export tables."""
+"""The one type for a model as the rest of the package sees it: the recurrent module, what feeds it (a task,
+a vocabulary, an embedding, features) and what reads it (an output layer and its labels).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""What the page needs beyond trace and gradient_flow, without Streamlit: the loss of a typed sequence,
-predictions, knob-derived models, vocabularies for fresh models, and export tables."""
+"""Export tables: a Trace and a GradientFlow as CSV rows or as one .npz of every field (the page's downloads
+and the CLI's --out).
+"""
 
 from __future__ import annotations
 
@@ -42,8 +43,20 @@ def flow_table(flow, tokens) -> str:
     return buf.getvalue()
 
 
+def trace_fields(trace, flow) -> dict:
+    """Every Trace and GradientFlow field under a flat name (gates as gate_<name>)."""
+    fields = {"x": trace.x, "h": trace.h, "c": trace.c, "pre": trace.pre}
+    fields.update({f"gate_{g}": v for g, v in trace.gates.items()})
+    for name in ("dL_dh", "dL_dc", "dL_dx", "dhT_dht", "cell_path", "dL_dW_hh", "loss", "grad_norm",
+                 "grad_norm_clipped", "truncate", "clip"):
+        fields[name] = getattr(flow, name)
+    fields.update(cell=trace.cell, nonlinearity=trace.nonlinearity, loss_name=flow.loss_name,
+                  directions=trace.directions)
+    return fields
+
+
 def npz_bytes(trace, flow) -> bytes:
-    from lstm_viz.cli import trace_fields
+    """Every field of trace_fields in one .npz (the page's download; the CLI's --out .npz writes the same)."""
     buf = io.BytesIO()
     np.savez(buf, **{k: np.asarray(v) for k, v in trace_fields(trace, flow).items() if v is not None})
     return buf.getvalue()

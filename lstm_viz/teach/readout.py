@@ -1,5 +1,6 @@
-"""What the page needs beyond trace and gradient_flow, without Streamlit: the loss of a typed sequence,
-predictions, knob-derived models, vocabularies for fresh models, and export tables."""
+"""The readout of a model on a typed sequence: the loss its gradients are taken of (the task's own, an
+uploaded language model's next token, or the probe Σ h_T), its predictions per step, and their names.
+"""
 
 from __future__ import annotations
 
