@@ -1,6 +1,6 @@
 """What the costliest request each limit allows costs: CPU-seconds and peak memory, each case in a fresh process.
 
-The page refuses, before anything runs, what is past one of its limits (lstm_viz.gradients.RUN_BUDGET for the
+The page refuses, before anything runs, what is past one of its limits (lstm_viz.page.budget.RUN_BUDGET for the
 recurrent runs, JACOBIAN_BUDGET, the stepwise count of clamps and truncation; lstm_viz.checks and
 lstm_viz.checkpoints for files). Each case below is the largest request that is still allowed, run the way the page
 runs it; its process's user+system CPU, its peak resident memory and what the run itself added are printed.
@@ -27,7 +27,7 @@ from lstm_viz.models import checkpoints, files, inputs
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-NOMINAL_RATE = 1.5e9  # multiply-adds per second of a batch of one, as RUN_BUDGET is set (lstm_viz/gradients.py)
+NOMINAL_RATE = 1.5e9  # multiply-adds per second of a batch of one, as RUN_BUDGET is set (lstm_viz/page/budget.py)
 HEAVY = dict(cell="lstm", input_size=64, hidden=256, layers=3)  # the largest fresh model the page builds
 
 
@@ -45,7 +45,7 @@ def _x(T: int):
 
 def case_forward():
     import lstm_viz as lv
-    from lstm_viz.engine.work import steps_within_budget
+    from lstm_viz.page.budget import steps_within_budget
 
     m = _model()
     T = min(steps_within_budget(m, 1), 10_000)
@@ -54,7 +54,8 @@ def case_forward():
 
 def case_gradient():
     import lstm_viz as lv
-    from lstm_viz.engine.work import GRADIENT_PASSES, steps_within_budget
+    from lstm_viz.engine.work import GRADIENT_PASSES
+    from lstm_viz.page.budget import steps_within_budget
 
     m = _model()
     T = steps_within_budget(m, GRADIENT_PASSES)
@@ -63,7 +64,8 @@ def case_gradient():
 
 def case_jacobian():
     import lstm_viz as lv
-    from lstm_viz.engine.work import JACOBIAN_BUDGET, jacobian_work, most_steps
+    from lstm_viz.engine.work import jacobian_work
+    from lstm_viz.page.budget import JACOBIAN_BUDGET, most_steps
 
     m = _model()
     T = most_steps(lambda t: jacobian_work(m, t), 2000, JACOBIAN_BUDGET)
@@ -72,7 +74,8 @@ def case_jacobian():
 
 def case_clamp():
     import lstm_viz as lv
-    from lstm_viz.engine.work import clamped_work, most_steps
+    from lstm_viz.engine.work import clamped_work
+    from lstm_viz.page.budget import most_steps
 
     m = _model()
     T = most_steps(lambda t: clamped_work(m, t), 10_000)
@@ -82,7 +85,8 @@ def case_clamp():
 
 def case_truncated():
     import lstm_viz as lv
-    from lstm_viz.engine.work import GRADIENT_PASSES, most_steps, steps_within_budget, stepwise_work
+    from lstm_viz.engine.work import GRADIENT_PASSES, stepwise_work
+    from lstm_viz.page.budget import most_steps, steps_within_budget
 
     m = _model()
     T = steps_within_budget(m, GRADIENT_PASSES)
@@ -195,7 +199,8 @@ def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--one":
         print(json.dumps(one(sys.argv[2])))
         return 0
-    from lstm_viz.engine.work import RUN_BUDGET, STEPWISE_RATE
+    from lstm_viz.engine.work import STEPWISE_RATE
+    from lstm_viz.page.budget import RUN_BUDGET
 
     print(f"RUN_BUDGET {RUN_BUDGET:.1e} multiply-adds; STEPWISE_RATE {STEPWISE_RATE}")
     print(f"\nmultiply-adds per second as counted, over the budget's nominal {NOMINAL_RATE:.1e}:")

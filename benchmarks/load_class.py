@@ -323,7 +323,8 @@ def heavy_address() -> str:
     sequences, such as the issue's seqlen=2000, get a message instead and cost next to nothing."""
     from urllib.parse import urlencode
 
-    from lstm_viz.engine.work import GRADIENT_PASSES, steps_within_budget
+    from lstm_viz.engine.work import GRADIENT_PASSES
+    from lstm_viz.page.budget import steps_within_budget
     from lstm_viz.teach.choice import models_for, plain_loaders
     from lstm_viz.teach.settings import parse
 

@@ -399,7 +399,8 @@ def test_a_clamped_run_is_counted_at_its_real_cost_and_refused_before_it_runs():
     """The issue's address: a clamped 3-layer, 64-unit LSTM on 2,000 typed characters passes every step back over
     the whole sequence (about ten times what a plain gradient costs): the page says how long a clamp can be."""
     from lstm_viz.engine.cells import build_module
-    from lstm_viz.engine.work import RUN_BUDGET, clamped_work, gradient_work, most_steps
+    from lstm_viz.engine.work import clamped_work, gradient_work
+    from lstm_viz.page.budget import RUN_BUDGET, most_steps
 
     m = build_module("lstm", 26, 64, 3)
     assert clamped_work(m, 2000) > 10 * gradient_work(m, 2000, False)

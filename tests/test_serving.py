@@ -157,15 +157,9 @@ def test_the_heaviest_address_stays_within_one_reruns_budget():
     sequential Jacobian product) is left out with a message; a typed sequence past a forward run's budget is
     refused with one line."""
     from lstm_viz.checks import MAX_STEPS
-    from lstm_viz.engine.work import (
-        GRADIENT_PASSES,
-        JACOBIAN_BUDGET,
-        RUN_BUDGET,
-        jacobian_work,
-        run_work,
-        steps_within_budget,
-    )
-    from lstm_viz.page import context
+    from lstm_viz.engine.work import GRADIENT_PASSES, jacobian_work, run_work
+    from lstm_viz.page import budget
+    from lstm_viz.page.budget import JACOBIAN_BUDGET, RUN_BUDGET, steps_within_budget
     from lstm_viz.teach.choice import models_for, plain_loaders
     from lstm_viz.teach.settings import parse
 
@@ -192,11 +186,11 @@ def test_the_heaviest_address_stays_within_one_reruns_budget():
     long_text = "ab" * 400  # one step per character
     typed = {**heavy, "view": "time", "text": long_text}
     reads = models_for(parse(typed)[0], plain_loaders()).bundle.rnn  # its inputs: the symbols of the text
-    assert len(long_text) > steps_within_budget(reads, context.passes("time"))
+    assert len(long_text) > steps_within_budget(reads, budget.passes("time"))
     at = ok(new(**typed))
     assert [e.value.replace("\\", "") for e in at.error] == [  # shown as plain text: Markdown escaped
         f"{len(long_text):,} steps of this model are past one page's work budget: it reads at most "
-        f"{steps_within_budget(reads, context.passes('time')):,} steps (use a shorter sequence, fewer units or "
+        f"{steps_within_budget(reads, budget.passes('time')):,} steps (use a shorter sequence, fewer units or "
         "fewer layers)."]
     assert not at.get("plotly_chart")
     fresh = plain_loaders().fresh
@@ -204,7 +198,7 @@ def test_the_heaviest_address_stays_within_one_reruns_budget():
     assert 3 * run_work(fresh("lstm", 8, 64, 2, seed=0), 2000) * 4 <= RUN_BUDGET  # and the comparison
     for f in sorted((ROOT / "assets/models").glob("*.safetensors")):  # every shipped model reads MAX_STEPS
         shipped = plain_loaders().shipped(f.stem)[0].rnn
-        assert steps_within_budget(shipped, context.passes("intervene")) >= MAX_STEPS, f.stem
+        assert steps_within_budget(shipped, budget.passes("intervene")) >= MAX_STEPS, f.stem
 
 
 @pytest.mark.parametrize("cell,layers,bidirectional", [("lstm", 1, False), ("gru", 2, True), ("rnn", 3, False),

@@ -15,7 +15,6 @@ import numpy as np
 import streamlit as st
 import torch
 
-from lstm_viz.engine.work import GRADIENT_PASSES, steps_within_budget
 from lstm_viz.i18n import tr
 from lstm_viz.models import checkpoints, files, inputs, tokenize
 from lstm_viz.models.files import MAX_FILE_BYTES
@@ -25,7 +24,7 @@ from lstm_viz.teach import readout
 from lstm_viz.teach.choice import Choice, example_text, models_for
 from lstm_viz.teach.settings import PageSettings, key
 
-from . import cache, offload, state
+from . import budget, cache, offload, state
 from .common import plain
 
 
@@ -85,22 +84,9 @@ class Context:
     def flow(self, jacobian: bool | None = None):
         """The GradientFlow of the main model on the typed input under its own loss."""
         if jacobian is None:
-            jacobian = self.trace.steps <= 1000 and within_budget(self.bundle.rnn, self.trace.steps)
+            jacobian = budget.jacobian_fits(self.bundle.rnn, self.trace.steps)
         return cache.flow(self.models.key, self.bundle.rnn, self.enc.x, self.loss_fn, self.loss_key, None, None,
                           jacobian)
-
-
-def passes(view: str) -> int:
-    """Forward runs' worth of work (gradients.RUN_BUDGET) a view does on the typed sequence: its trace and its
-    gradient flow (1 + 3); the intervention view also runs the clamped model and its gradients (+ 1 + 3)."""
-    return 2 * (1 + GRADIENT_PASSES) if view == "intervene" else 1 + GRADIENT_PASSES
-
-
-def within_budget(module, T: int) -> bool:
-    """Whether ‖∂h_T/∂h_t‖ of this model on T steps fits one rerun's work budget (gradients.JACOBIAN_BUDGET)."""
-    from lstm_viz.engine.work import JACOBIAN_BUDGET, jacobian_work
-
-    return jacobian_work(module, T) <= JACOBIAN_BUDGET
 
 
 def _uploaded(upload, lang: str):
@@ -246,9 +232,9 @@ def load(s: PageSettings, upload, scene=None) -> Context | None:
         if enc.x.shape[1] != m.bundle.rnn.input_size:
             raise ValueError(f"this model reads {m.bundle.rnn.input_size} features per step; the text gives "
                              f"{enc.x.shape[1]}")
-        most = steps_within_budget(m.bundle.rnn, passes(s.view), m.bundle.head)
-        if enc.x.shape[0] > most:  # one student's request must not hold up the class
-            raise ValueError(tr("run_budget", lang, T=enc.x.shape[0], n=most))
+        refusal = budget.run_refusal(m.bundle.rnn, m.bundle.head, enc.x.shape[0], budget.passes(s.view), lang)
+        if refusal:
+            raise ValueError(refusal)
         trace = cache.trace(m.key, m.bundle.rnn, enc.x)
         loss_fn, loss_desc = readout.loss_for(m.bundle, enc, trace, probe=s.probe)
     except ValueError as exc:

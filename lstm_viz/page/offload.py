@@ -29,10 +29,9 @@ import sys
 import threading
 from pathlib import Path
 
-from lstm_viz.engine.work import RUN_BUDGET
+from lstm_viz.page.budget import HEAVY_WORK
 
 NICE = 10  # the worker's niceness: about a tenth of a core's share against a replica that wants the core
-HEAVY_WORK = RUN_BUDGET // 20  # multiply-adds (lstm_viz.gradients.run_work × passes): about 0.07 CPU-s
 ALWAYS = HEAVY_WORK + 1  # the work of a job that always goes to the worker (training: seconds, by design)
 JOB_TIMEOUT = 60.0  # seconds a job may take in the worker (a budgeted run takes about 2 CPU-s) before it is stopped
 OFF = "LSTM_VIZ_NO_WORKER"  # set (to anything) to run everything in the replica

@@ -7,25 +7,15 @@ from __future__ import annotations
 import streamlit as st
 
 from lstm_viz.engine.knobs import mean_forget_bias
-from lstm_viz.engine.work import (
-    GRADIENT_PASSES,
-    RUN_BUDGET,
-    most_steps,
-    run_work,
-    sized_work,
-    steps_within_budget,
-    stepwise_work,
-)
+from lstm_viz.engine.work import GRADIENT_PASSES
 from lstm_viz.i18n import tr
 from lstm_viz.models import inputs
 from lstm_viz.models.model import Model
 from lstm_viz.teach import figures, readout
 from lstm_viz.teach.settings import MAX_GRAD_STEPS, key
 
-from .. import cache, context, state
+from .. import budget, cache, state
 from ..common import boxes, built, chart, last_prediction, plain
-
-MAX_COMPARE_STEPS = 2000  # ‖∂h_T/∂h_t‖ is a sequential product: compared across cells up to this length
 
 
 def knobs(ctx) -> None:
@@ -63,9 +53,9 @@ def render(ctx):
     s = state.current()
     m = ctx.models
     T = s.seqlen or ctx.enc.x.shape[0]
-    most = steps_within_budget(ctx.bundle.rnn, GRADIENT_PASSES, ctx.bundle.head)  # before any model is derived
-    if T > most:  # one student's request must not hold up the class
-        st.info(tr("grad_budget", lang, T=T, n=most))
+    refusal = budget.run_refusal(ctx.bundle.rnn, ctx.bundle.head, T, GRADIENT_PASSES, lang, "grad_budget")
+    if refusal:  # before any model is derived
+        st.info(refusal)
         return
     try:
         module, mkey = m.knobbed()
@@ -76,29 +66,19 @@ def render(ctx):
         x_digest = cache.digest(genc.x)  # one digest of the input for every flow below
         gkey = key(s, "probe", base=mkey, x=x_digest)
         trunc = None if module.bidirectional else s.trunc or None
-        if trunc and stepwise_work(module, T, trunc) > RUN_BUDGET:
-            st.info(tr("trunc_budget", lang, T=T, k=trunc,
-                       n=most_steps(lambda k: stepwise_work(module, T, k), trunc)))
+        refusal = budget.truncation_refusal(module, T, trunc, lang)
+        if refusal:
+            st.info(refusal)
             return
-        jac = T <= MAX_COMPARE_STEPS and context.within_budget(module, T)
-        if T <= MAX_COMPARE_STEPS and not jac:  # one student's heavy request must not hold up the class
-            st.info(tr("jacobian_budget", lang, T=T, H=module.hidden_size))
-        gf = cache.flow(mkey, module, genc.x, g_loss, gkey, trunc, s.clip or None, jac)
+        note = budget.jacobian_note(module, T, lang)
+        if note:
+            st.info(note)
+        gf = cache.flow(mkey, module, genc.x, g_loss, gkey, trunc, s.clip or None, budget.jacobian_fits(module, T))
         flows, okeys = {}, []
-        compare_note = tr("compare_limit", lang, n=MAX_COMPARE_STEPS)
-        if T <= MAX_COMPARE_STEPS:
-            r = module
-            # the main model's gradients and the three cells' (built like it: its sizes), counted before they are built
-            per_step = GRADIENT_PASSES * (run_work(r, 1) + sum(
-                sized_work(c, r.input_size, r.hidden_size, r.num_layers, 1, 1) for c in ("rnn", "gru", "lstm")))
-            compared = {}
-            if T * per_step > RUN_BUDGET:
-                compare_note = tr("compare_budget", lang, T=T, n=RUN_BUDGET // per_step)
-            else:
-                compared = m.compared()
-            for c, (om, okey) in compared.items():
-                okeys.append(okey)
-                flows[c] = cache.flow(okey, om, genc.x, "probe", key(s, base=okey, x=x_digest), None, None, False)
+        compare_note = budget.comparison_note(module, T, lang)
+        for c, (om, okey) in ({} if compare_note else m.compared()).items():
+            okeys.append(okey)
+            flows[c] = cache.flow(okey, om, genc.x, "probe", key(s, base=okey, x=x_digest), None, None, False)
     except ValueError as exc:
         st.error(plain(exc))
         return

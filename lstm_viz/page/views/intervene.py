@@ -5,12 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 import lstm_viz as lv
-from lstm_viz.engine.work import RUN_BUDGET, clamped_work, most_steps
 from lstm_viz.i18n import tr
 from lstm_viz.notation import GATE_ORDER, gate_range
 from lstm_viz.teach import figures, readout
 
-from .. import cache, state
+from .. import budget, cache, state
 from ..common import boxes, built, chart, flow_or_say, layer_and_unit, plain
 
 
@@ -50,8 +49,9 @@ def render(ctx):
         layer_and_unit(ctx)
     ctx = ctx.now()
     clamp = lv.Clamp(gate, float(value), tuple(units) or None, tuple(range(steps[0], steps[1] + 1)))
-    if clamped_work(ctx.bundle.rnn, T) > RUN_BUDGET:  # one student's request must not hold up the class
-        st.info(tr("clamp_budget", lang, T=T, n=most_steps(lambda t: clamped_work(ctx.bundle.rnn, t), T)))
+    refusal = budget.clamp_refusal(ctx.bundle.rnn, T, lang)
+    if refusal:
+        st.info(refusal)
         return
     try:
         tr2, gf2 = cache.intervention(ctx.models.key, ctx.bundle.rnn, ctx.enc.x, ctx.loss_fn, ctx.loss_key,
