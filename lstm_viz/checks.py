@@ -16,7 +16,7 @@ MAX_CLASSES = 65_536  # outputs of a readout head, and tokens of a vocabulary or
 MAX_OUTPUTS = 20_000_000  # head outputs (steps x classes) one rerun holds: about 80 MB of probabilities
 MAX_HIDDEN = 1024
 
-RECURRENT_TYPES = (nn.LSTM, nn.GRU, nn.RNN)
+MODULE_OF = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}  # the torch.nn class of each cell
 PROJECTED = ("LSTMs with proj_size > 0 are not supported: their h_t is a projection W_hr (o ⊙ tanh c) of a "
              "different size than c_t, which the cell diagram, the heatmaps and the Jacobians here do not draw")
 TOO_DEEP = ("at most {max} layers are supported ({n} in this model): every view shows one layer at a time and the "

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CELLS = ("rnn", "lstm", "gru")
+CELLS = ("rnn", "gru", "lstm")  # in the order the page lists and compares them
+DIRECTION_SUFFIXES = ("", "_reverse")  # parameter name endings of the forward and the reverse direction
 
 GATE_ORDER: dict[str, tuple[str, ...]] = {
     "rnn": (),

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from page_helpers import APP, MODELS, array, new, ok, player, series, specs
 
 import lstm_viz
 from lstm_viz.models.train import load_model
 from lstm_viz.teach import lessons
 from lstm_viz.teach.settings import MAX_TEXT, SPECS
+from page_helpers import APP, MODELS, array, new, ok, player, series, specs
 
 
 def chart_with(at, text):

@@ -4,10 +4,10 @@ loop and float64 finite differences: every layer, both directions, every field."
 import numpy as np
 import pytest
 import torch
-from engine_helpers import CASES, RTOL, flow_matches, head_loss, rel_err
 from torch import nn
 
 import lstm_viz as lv
+from engine_helpers import CASES, RTOL, flow_matches, head_loss, rel_err
 from lstm_viz.engine import cells, gradients, onednn, textbook
 from reference import bi_step_loop, finite_difference_norms, jacobian_norm_through, make_cells, norms
 

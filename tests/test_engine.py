@@ -4,12 +4,12 @@ float64 finite differences, and an independent NumPy implementation of the textb
 import numpy as np
 import pytest
 import torch
-from engine_helpers import CASES, RTOL, flow_matches, head_loss, make, reference_flow, rel_err
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
 import lstm_viz as lv
+from engine_helpers import CASES, RTOL, flow_matches, head_loss, make, reference_flow, rel_err
 from lstm_viz.engine import cells, gradients, jacobians, onednn, textbook
 from lstm_viz.engine.run import run_layers
 from lstm_viz.notation import GATE_ORDER

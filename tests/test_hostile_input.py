@@ -13,12 +13,12 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from page_helpers import eleven_classes, new, ok, player
 from torch import nn
 
 from lstm_viz.models import checkpoints, files, inputs
 from lstm_viz.models.model import Model
 from lstm_viz.teach import readout
+from page_helpers import eleven_classes, new, ok, player
 
 MAX_CLASSES = 65_536  # the documented limit on outputs and tokens (lstm_viz.checks.MAX_CLASSES)
 

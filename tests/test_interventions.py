@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from engine_helpers import RTOL, make, rel_err
 
 import lstm_viz as lv
+from engine_helpers import RTOL, make, rel_err
 from lstm_viz.engine import textbook
 from reference import finite_difference_norms
 

@@ -7,10 +7,10 @@ against an nn.LSTMCell loop. A workspace that is not laid out as expected must b
 
 import pytest
 import torch
-from engine_helpers import head_loss, make, reference_flow, rel_err
 from torch import nn
 
 import lstm_viz as lv
+from engine_helpers import head_loss, make, reference_flow, rel_err
 from lstm_viz.engine import onednn
 
 RTOL = 1e-5

@@ -6,10 +6,10 @@ import re
 
 import numpy as np
 import pytest
-from page_helpers import array, new, ok, player, series, specs
 
 from lstm_viz.models import tasks
 from lstm_viz.teach import lessons
+from page_helpers import array, new, ok, player, series, specs
 
 SCENES = lessons.load_lessons()
 ORDER = ["rnn-step", "bptt", "vanishing", "forget-gate", "input-gate", "cell-update", "output-gate",

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 import numpy as np
 import pytest
 import torch
-from engine_helpers import make
 
 import lstm_viz as lv
 from deploy.serve_class import stat_fields
+from engine_helpers import make
 from lstm_viz.engine.work import gradient_work, jacobian_work
 from lstm_viz.models import checkpoints
 from lstm_viz.page import offload

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from page_helpers import new, ok
 
 from benchmarks import load_class
 from benchmarks.serving import free_port
 from deploy import serve_class
 from lstm_viz.page import offload
+from page_helpers import new, ok
 
 ROOT = Path(__file__).resolve().parent.parent
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from lstm_viz.checks import PROJECTED, cell_of, check_module
-from lstm_viz.notation import GATE_BLOCKS, GATE_ORDER
+from lstm_viz.checks import MODULE_OF, PROJECTED, cell_of, check_module
+from lstm_viz.notation import DIRECTION_SUFFIXES, GATE_BLOCKS, GATE_ORDER
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,25 @@ def layer_weights(module: nn.Module, dtype: torch.dtype | None = None,
         t = p.detach().clone()
         return (t if dtype is None else t.to(dtype)).requires_grad_(requires_grad)
 
-    suffixes = ("", "_reverse") if module.bidirectional else ("",)
     return [LayerWeights(*(copy(f"{n}_l{k}{sfx}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
-            for k in range(module.num_layers) for sfx in suffixes]
+            for k in range(module.num_layers) for sfx in direction_suffixes(module)]
+
+
+def direction_suffixes(module: nn.Module) -> tuple[str, ...]:
+    """Parameter name endings of each direction of ``module`` (a bidirectional layer's reverse one: _reverse)."""
+    return DIRECTION_SUFFIXES if module.bidirectional else DIRECTION_SUFFIXES[:1]
+
+
+def set_forget_bias(module: nn.LSTM, value: float) -> None:
+    """LSTM b_if = value and b_hf = 0 in every layer and direction, in place (a module without biases is left)."""
+    if not module.bias:
+        return
+    H = module.hidden_size
+    with torch.no_grad():
+        for k in range(module.num_layers):
+            for sfx in direction_suffixes(module):
+                getattr(module, f"bias_ih_l{k}{sfx}")[H:2 * H] = value
+                getattr(module, f"bias_hh_l{k}{sfx}")[H:2 * H] = 0.0
 
 
 def _rows(t: torch.Tensor | None, k: int, H: int) -> torch.Tensor | None:
@@ -298,7 +314,7 @@ def copy_module(module: nn.Module, state: dict | None = None) -> nn.Module:
     """A new module of the same kind and sizes (cell, layers, bias, nonlinearity) holding ``state``, or a
     copy of ``module``'s own weights; the original is never touched."""
     spec = spec_of(module)
-    kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[spec.cell]
+    kind = MODULE_OF[spec.cell]
     kw = {"nonlinearity": spec.nonlinearity} if spec.cell == "rnn" else {}
     twin = kind(spec.input_size, spec.hidden_size, spec.num_layers, bias=spec.bias,
                 bidirectional=spec.directions == 2, **kw)
@@ -318,17 +334,13 @@ def build_module(cell: str, input_size: int, hidden_size: int, num_layers: int =
     if cell not in GATE_ORDER:
         raise ValueError(f"unknown cell {cell!r}; choose rnn, lstm or gru")
     gen = torch.Generator().manual_seed(int(seed))
-    kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cell]
+    kind = MODULE_OF[cell]
     kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
     module = kind(input_size, hidden_size, num_layers, bidirectional=bidirectional, **kwargs).to(dtype)
     bound = 1.0 / hidden_size ** 0.5  # PyTorch's own default: U(-1/sqrt(H), 1/sqrt(H))
     with torch.no_grad():
         for p in module.parameters():
             p.copy_((torch.rand(p.shape, generator=gen, dtype=dtype) * 2 - 1) * bound * weight_scale)
-        if forget_bias is not None and cell == "lstm":
-            H = hidden_size
-            for k in range(num_layers):
-                for sfx in ("", "_reverse") if bidirectional else ("",):
-                    getattr(module, f"bias_ih_l{k}{sfx}")[H:2 * H] = forget_bias
-                    getattr(module, f"bias_hh_l{k}{sfx}")[H:2 * H] = 0.0
+    if forget_bias is not None and cell == "lstm":
+        set_forget_bias(module, forget_bias)
     return module.eval()

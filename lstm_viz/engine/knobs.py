@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from lstm_viz.checks import check_module
-from lstm_viz.engine.cells import copy_module
+from lstm_viz.engine.cells import copy_module, direction_suffixes, set_forget_bias
 
 
 def candidate_block(cell: str) -> int:
@@ -23,11 +23,6 @@ def spectral_radius(module: nn.Module) -> float:
     b = candidate_block(cell)
     return max(float(torch.linalg.eigvals(getattr(module, f"weight_hh_l{k}{sfx}").detach()[b * H:(b + 1) * H]
                                           .double()).abs().max()) for sfx in direction_suffixes(module))
-
-
-def direction_suffixes(module: nn.Module) -> tuple[str, ...]:
-    """Parameter name endings of each direction (a bidirectional layer's reverse one ends in _reverse)."""
-    return ("", "_reverse") if module.bidirectional else ("",)
 
 
 def mean_forget_bias(module: nn.Module) -> float | None:
@@ -59,7 +54,6 @@ def with_knobs(module: nn.Module, radius: float | None = None, forget_bias: floa
                     rho = float(torch.linalg.eigvals(w[block * H:(block + 1) * H].double()).abs().max())
                     if rho > 0:
                         w.mul_(radius / rho)
-                if forget_bias is not None and cell == "lstm" and module.bias:
-                    getattr(twin, f"bias_ih_l{k}{sfx}")[H:2 * H] = forget_bias
-                    getattr(twin, f"bias_hh_l{k}{sfx}")[H:2 * H] = 0.0
+    if forget_bias is not None and cell == "lstm":
+        set_forget_bias(twin, forget_bias)
     return twin.eval()

@@ -15,9 +15,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from lstm_viz.checks import MAX_HIDDEN, MAX_LAYERS, MAX_PARAMETERS, PROJECTED, TOO_DEEP, all_finite
+from lstm_viz.checks import MAX_HIDDEN, MAX_LAYERS, MAX_PARAMETERS, MODULE_OF, PROJECTED, TOO_DEEP, all_finite
 from lstm_viz.engine.cells import parameter_count
-from lstm_viz.notation import GATE_BLOCKS
+from lstm_viz.notation import DIRECTION_SUFFIXES, GATE_BLOCKS
 
 _KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reverse)?$")
 _CELL_OF_BLOCKS = {v: k for k, v in GATE_BLOCKS.items()}
@@ -95,7 +95,7 @@ def infer_config(sd: Mapping[str, torch.Tensor], nonlinearity: str | None = None
     D = 2 if "weight_ih_reverse" in layers[0] else 1  # bidirectional: a _reverse twin of every parameter
     for k in range(L):
         expect = {}
-        for sfx in ("", "_reverse")[:D]:
+        for sfx in DIRECTION_SUFFIXES[:D]:
             expect.update({"weight_ih" + sfx: (G * H, m if k == 0 else D * H), "weight_hh" + sfx: (G * H, H)})
             if bias:
                 expect.update({"bias_ih" + sfx: (G * H,), "bias_hh" + sfx: (G * H,)})
@@ -126,7 +126,7 @@ def infer_config(sd: Mapping[str, torch.Tensor], nonlinearity: str | None = None
 def module_from_state_dict(sd: Mapping[str, torch.Tensor], nonlinearity: str | None = None) -> nn.Module:
     """A new float32 nn.RNN/LSTM/GRU holding ``sd`` after every check in infer_config passed."""
     cfg = infer_config(sd, nonlinearity)
-    kind = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cfg["cell"]]
+    kind = MODULE_OF[cfg["cell"]]
     kw = {"nonlinearity": cfg["nonlinearity"]} if cfg["cell"] == "rnn" else {}
     with torch.device("meta"):
         module = kind(cfg["input_size"], cfg["hidden_size"], cfg["num_layers"], bias=cfg["bias"],

@@ -21,6 +21,7 @@ from lstm_viz.checks import cell_of
 from lstm_viz.engine.cells import build_module, copy_module, parameter_count
 from lstm_viz.models.state_dict import load_module, save_module
 from lstm_viz.models.tasks import Task, make_task
+from lstm_viz.notation import CELLS
 
 EVAL_SEED = 1_000_003  # evaluation samples come from a seed no training run uses
 
@@ -185,7 +186,7 @@ def _copy(model: SeqModel) -> SeqModel:
 
 
 def _check_config(cfg: TrainConfig) -> None:
-    if cfg.cell not in ("rnn", "lstm", "gru"):
+    if cfg.cell not in CELLS:
         raise ValueError(f"unknown cell {cfg.cell!r}")
     for name, lo, hi in (("hidden_size", 1, 256), ("num_layers", 1, 3), ("steps", 1, 100_000), ("batch", 1, 1024)):
         v = getattr(cfg, name)

@@ -12,6 +12,7 @@ from torch import nn
 from lstm_viz.checks import MAX_OUTPUTS
 from lstm_viz.engine.work import GRADIENT_PASSES, clamped_work, jacobian_work, run_work, sized_work, stepwise_work
 from lstm_viz.i18n import tr
+from lstm_viz.notation import CELLS
 
 # The page's work budget for ‖∂h_T/∂h_t‖, a sequential product of T step Jacobians, each [H, G·H] x [G·H, H]:
 # T·G·H³ multiply-adds per direction (about 1.5 s of one core at the budget). Past it the page leaves that one
@@ -90,5 +91,5 @@ def comparison_note(module: nn.Module, T: int, lang: str):
         return tr("compare_limit", lang, n=JACOBIAN_STEPS)
     r = module
     per_step = GRADIENT_PASSES * (run_work(r, 1) + sum(
-        sized_work(c, r.input_size, r.hidden_size, r.num_layers, 1, 1) for c in ("rnn", "gru", "lstm")))
+        sized_work(c, r.input_size, r.hidden_size, r.num_layers, 1, 1) for c in CELLS))
     return tr("compare_budget", lang, T=T, n=RUN_BUDGET // per_step) if T * per_step > RUN_BUDGET else None

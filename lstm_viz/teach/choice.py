@@ -17,6 +17,7 @@ from lstm_viz.engine.knobs import with_knobs
 from lstm_viz.models.inputs import vocab_from_text
 from lstm_viz.models.model import Model
 from lstm_viz.models.train import stem_for
+from lstm_viz.notation import CELLS
 from lstm_viz.paths import ASSETS
 from lstm_viz.teach.settings import MODEL_SETTINGS, PageSettings, key
 
@@ -87,7 +88,7 @@ class Choice:
         """RNN, GRU and LSTM on the same input, built like the main model, with the same knobs."""
         s = self.settings
         out = {}
-        for c in ("rnn", "gru", "lstm"):
+        for c in CELLS:
             if s.source == "trained" and not self.trained_here:
                 module = self.loaders.shipped(stem_for(s.task, c, s.lag))[0].rnn
                 mkey = key(s.replace(cell=c), *MODEL_SETTINGS["trained"])

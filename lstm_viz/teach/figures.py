@@ -16,7 +16,6 @@ from lstm_viz.i18n import tr as _tr
 from lstm_viz.notation import DIV_SCALE, GATE_ORDER, GATES, SEQ_SCALE, STATES, UNIT_PALETTE, colour_of
 
 MAX_COLUMNS = 400  # heatmap columns drawn at most; longer sequences are shown as bin means
-FLOAT32_MAX = 3.4e38  # past this a float32 gradient has overflowed
 FLOOR = 1e-45  # the smallest positive float32 (subnormal): below it a gradient has underflowed to 0
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from lstm_viz.checks import MAX_STEPS
 from lstm_viz.models.tasks import TASKS
+from lstm_viz.notation import CELLS
 
 VIEWS = ("step", "time", "grad", "intervene", "train", "params", "export")
 LAGS = (5, 20, 50, 100)
@@ -42,7 +43,7 @@ SPECS: dict[str, Spec] = {
     # the model
     "source": Spec("str", ("trained", "random", "upload")),
     "task": Spec("str", TASKS),
-    "cell": Spec("str", ("rnn", "gru", "lstm")),
+    "cell": Spec("str", CELLS),
     "lag": Spec("int", LAGS),
     "mode": Spec("str", ("chars", "words", "numbers")),
     "hidden": Spec("int", lo=1, hi=256),
