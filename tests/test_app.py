@@ -397,7 +397,7 @@ def test_training_on_the_typed_text():
     at.checkbox(key="own_text").check().run()
     at.button(key="train_go").click().run()
     ok(at)
-    assert "猫" in at.session_state["trained"]["bundle"].task.vocab
+    assert "猫" in at.session_state["trained"]["model"].task.vocab
     assert not [w for w in at.warning if "<unk>" in w.value]  # the typed text is in the model's vocabulary now
 
 

@@ -185,7 +185,7 @@ def test_the_heaviest_address_stays_within_one_reruns_budget():
 
     long_text = "ab" * 400  # one step per character
     typed = {**heavy, "view": "time", "text": long_text}
-    reads = models_for(parse(typed)[0], plain_loaders()).bundle.rnn  # its inputs: the symbols of the text
+    reads = models_for(parse(typed)[0], plain_loaders()).model.rnn  # its inputs: the symbols of the text
     assert len(long_text) > steps_within_budget(reads, budget.passes("time"))
     at = ok(new(**typed))
     assert [e.value.replace("\\", "") for e in at.error] == [  # shown as plain text: Markdown escaped

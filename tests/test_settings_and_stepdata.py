@@ -65,11 +65,11 @@ def decode(d, name):
 def _data(cell, source="trained", **kw):
     s = DEFAULTS.replace(source=source, cell=cell, **kw)
     m = models_for(s, plain_loaders())
-    enc = m.bundle.encode(m.text)
-    tr = lv.trace(m.bundle.rnn, enc.x)
-    gf = lv.gradient_flow(m.bundle.rnn, enc.x)
+    enc = m.model.encode(m.text)
+    tr = lv.trace(m.model.rnn, enc.x)
+    gf = lv.gradient_flow(m.model.rnn, enc.x)
 
-    probs = readout.predictions(m.bundle, tr.h[-1])
+    probs = readout.predictions(m.model, tr.h[-1])
     return m, enc, tr, gf, probs
 
 
@@ -87,12 +87,12 @@ def gates_from_sums(series, tr, cell, layer, unit):
 def test_equations_with_numbers_agree_with_the_trace(cell):
     m, enc, tr, gf, probs = _data(cell)
     unit = 3
-    series = explain.unit_series(m.bundle.rnn, tr, gf, 0, unit)
+    series = explain.unit_series(m.model.rnn, tr, gf, 0, unit)
     gates_from_sums(series, tr, cell, 0, unit)
     if cell == "rnn":
         np.testing.assert_allclose(np.tanh(series["xs_h"] + series["hs_h"]), tr.h[0, :, unit], atol=2e-6)
     t = 4
-    eq = explain.step_equations(m.bundle.rnn, tr, gf, 0, t, unit)
+    eq = explain.step_equations(m.model.rnn, tr, gf, 0, t, unit)
     last = eq["pytorch"][-1]
     assert last.endswith(f"{tr.h[0, t, unit]:+.4f}")
     assert "⟦" not in " ".join(sum(eq.values(), []))
@@ -102,7 +102,7 @@ def test_equations_with_numbers_agree_with_the_trace(cell):
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_player_data_holds_every_placeholder_the_diagram_and_equations_use(cell):
     m, enc, tr, gf, probs = _data(cell)
-    d = stepdata.step_data(m.bundle, tr, gf, enc.tokens, enc.unknown, probs, 0, 1, 0)
+    d = stepdata.step_data(m.model, tr, gf, enc.tokens, enc.unknown, probs, 0, 1, 0)
     texts = [b["value"] for b in d["diagram"]["boxes"]]
     texts += [o["note"] for o in d["diagram"]["ops"]] + [lab["text"] for lab in d["diagram"]["labels"]]
     texts += sum(d["equations"].values(), [])

@@ -9,7 +9,6 @@ settings' own cache keys (lstm_viz.teach.settings.key) plus a digest of the inpu
 from __future__ import annotations
 
 import gc
-import hashlib
 
 import numpy as np
 import streamlit as st
@@ -23,6 +22,7 @@ from lstm_viz.page import offload
 from lstm_viz.teach import choice as models
 from lstm_viz.teach import stepdata
 from lstm_viz.teach.choice import Loaders
+from lstm_viz.teach.panels import Runs
 
 
 @st.cache_resource(max_entries=64)
@@ -71,10 +71,6 @@ def lessons():
     return lstm_viz.teach.lessons.load_lessons()
 
 
-def digest(x: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest()[:24]
-
-
 @st.cache_data(max_entries=256, show_spinner=False)
 def trace(key: str, _module, x: np.ndarray):
     """Trace of one model on one input: cached on (model key, input), so nothing reruns the model twice."""
@@ -105,3 +101,6 @@ def step_data(key: str, _bundle, _trace, _flow, tokens: tuple, unknown: tuple, _
     """The step player's data for one (model, input, layer, unit, window): built once, sent once."""
     return stepdata.step_data(_bundle, _trace, _flow, tokens, np.array(unknown, dtype=bool), _probs, layer, unit, lo,
                               lang, loss_text, sig=key, compact=compact)
+
+
+RUNS = Runs(trace, flow, intervention)  # the panels' runs on the page: cached, long ones in the worker

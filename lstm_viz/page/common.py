@@ -9,6 +9,7 @@ import streamlit as st
 
 from lstm_viz.i18n import tr
 from lstm_viz.teach import figures
+from lstm_viz.teach.panels import with_settings
 from lstm_viz.teach.settings import key as settings_key
 from lstm_viz.teach.stepdata import WINDOW, window_of
 
@@ -74,16 +75,10 @@ def built(data_key: str, build, *args, **kwargs):
     return figures.from_json(cache.figure_json(data_key, parts, lambda: build(*args, **kwargs)))
 
 
-def last_prediction(ctx) -> str | None:
-    """The classifier's answer at the last step, as plain text (“label” and its probability); None without one."""
-    if ctx.probs is None or ctx.probs.ndim != 2 or ctx.probs.shape[1] < 2:
-        return None
-    from lstm_viz.teach.readout import output_names
-
-    p = ctx.probs[-1]
-    i = int(p.argmax())
-    name = output_names(ctx.bundle, ctx.probs.shape[1])[i]
-    return f"{tr('prediction', ctx.s.lang)} (t = {len(ctx.probs) - 1}): “{name}” ({p[i]:.3f})"
+def draw(c) -> None:
+    """A panel's chart (teach.panels.Chart) on the page under its own name, built once per process as ``built``
+    builds."""
+    chart(built(c.data, c.build, *c.args, **c.kwargs), c.name)
 
 
 def flow_or_say(ctx, jacobian: bool | None = None):
@@ -125,13 +120,13 @@ def layer_and_unit(ctx, unit: bool = True):
 
 def step_player(ctx, compact: bool):
     """The page's one time control: the step player with this sequence's data (cached per window)."""
-    ctx = ctx.now()
+    ctx = with_settings(ctx, state.current())
     s = ctx.s
     T = ctx.trace.steps
     lo, _ = window_of(T, ctx.t, WINDOW)
     flow = None if compact else flow_or_say(ctx)
     key = settings_key(s, "lang", base=ctx.loss_key, layer=ctx.layer, unit=ctx.unit, lo=lo, compact=compact)
-    data = cache.step_data(key, ctx.bundle, ctx.trace, flow, tuple(ctx.enc.tokens), tuple(bool(u) for u in
+    data = cache.step_data(key, ctx.model, ctx.trace, flow, tuple(ctx.enc.tokens), tuple(bool(u) for u in
                            ctx.enc.unknown), ctx.probs, ctx.layer, ctx.unit, lo, s.lang, ctx.loss_text, compact)
     window_at = player.show(data, ctx.t if state.t_forced() else None, present=ctx.presenting,
                             lead=ctx.figure.get("lead") if ctx.presenting else None)

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 import torch
 
@@ -19,74 +17,17 @@ from lstm_viz.i18n import tr
 from lstm_viz.models import checkpoints, files, inputs, tokenize
 from lstm_viz.models.files import MAX_FILE_BYTES
 from lstm_viz.models.model import Model
-from lstm_viz.models.tokenize import Encoded
-from lstm_viz.teach import readout
 from lstm_viz.teach.choice import Choice, example_text, models_for
-from lstm_viz.teach.settings import PageSettings, key
+from lstm_viz.teach.panels import Context, context_for, with_settings
+from lstm_viz.teach.settings import PageSettings
 
 from . import budget, cache, offload, state
 from .common import plain
 
 
-@dataclass(frozen=True)
-class Context:
-    s: PageSettings
-    models: Choice
-    enc: Encoded
-    trace: object
-    probs: np.ndarray | None
-    loss_fn: object
-    loss_text: str
-    loss_key: str
-    scene: object = None  # the lesson scene shown (its key figure leads in presenter view), or None
-
-    def now(self) -> Context:
-        """The same context with the settings as the widgets drawn so far left them."""
-        return replace(self, s=state.current())
-
-    @property
-    def presenting(self) -> bool:
-        """Presenter view of a lesson scene: the key figure first, sized for 1280×720."""
-        return self.s.present and self.scene is not None
-
-    @property
-    def figure(self) -> dict:
-        return self.scene.figure if self.scene is not None else {}
-
-    @property
-    def bundle(self):
-        return self.models.bundle
-
-    @property
-    def labels(self) -> list[str]:
-        return self.enc.labels
-
-    @property
-    def layer(self) -> int:
-        L = self.trace.num_layers
-        return L - 1 if self.s.layer is None else min(self.s.layer, L - 1)
-
-    @property
-    def unit(self) -> int:
-        return min(self.s.unit, self.trace.hidden_size - 1)
-
-    @property
-    def t(self) -> int:
-        return min(self.s.t, self.trace.steps - 1)
-
-    def top_labels(self) -> list[str] | None:
-        """The readout's most probable output at every step, as text (None without a classifier head)."""
-        if self.probs is None or self.probs.shape[1] == 1:
-            return None
-        names = readout.output_names(self.bundle, self.probs.shape[1])
-        return [names[i] for i in self.probs.argmax(axis=1)]
-
-    def flow(self, jacobian: bool | None = None):
-        """The GradientFlow of the main model on the typed input under its own loss."""
-        if jacobian is None:
-            jacobian = budget.jacobian_fits(self.bundle.rnn, self.trace.steps)
-        return cache.flow(self.models.key, self.bundle.rnn, self.enc.x, self.loss_fn, self.loss_key, None, None,
-                          jacobian)
+def current(ctx: Context) -> Context:
+    """The same context with the settings as the widgets drawn so far left them."""
+    return with_settings(ctx, state.current())
 
 
 def _uploaded(upload, lang: str):
@@ -147,7 +88,7 @@ def side_files_digest() -> str:
     return h.hexdigest()
 
 
-def _upload_bundle(loaded, text: str, mode: str, lang: str) -> Model:
+def _upload_model(loaded, text: str, mode: str, lang: str) -> Model:
     module = loaded.rnn
     vocab = _file_tokens("upload_vocab", lang)
     labels = _file_tokens("upload_labels", lang)
@@ -183,7 +124,7 @@ def unknown_notice(m: Choice, enc, lang: str) -> str:
     free text. Plain text: the symbols are the task's own, the count the page's."""
     from lstm_viz.models.tasks import TASK_NAMES
 
-    n, task = int(enc.unknown.sum()), m.bundle.task
+    n, task = int(enc.unknown.sum()), m.model.task
     if task is None or task.vocab is None or m.settings.source != "trained" or task.name == "next_char":
         return plain(tr("unk_steps", lang, n=n))
     symbols = [("␣" if v == " " else v) for v in task.vocab if v != tokenize.UNK]
@@ -221,28 +162,17 @@ def load(s: PageSettings, upload, scene=None) -> Context | None:
                 return None
             loaded, digest = _uploaded(upload, lang)
             text = text_box(s, "hello world")
-            bundle = _upload_bundle(loaded, text, s.mode, lang)
-            m = models_for(s.replace(text=text), cache.LOADERS, uploaded=bundle,
+            model = _upload_model(loaded, text, s.mode, lang)
+            m = models_for(s.replace(text=text), cache.LOADERS, uploaded=model,
                            upload_key=f"{digest}|{side_files_digest()}")
         else:
             text = text_box(s, example_text(s, cache.LOADERS))
-            trained_bundle, trained_key = (trained["bundle"], trained["key"]) if trained else (None, "")
-            m = models_for(s.replace(text=text), cache.LOADERS, trained=trained_bundle, trained_key=trained_key)
-        enc = m.bundle.encode(text)
-        if enc.x.shape[1] != m.bundle.rnn.input_size:
-            raise ValueError(f"this model reads {m.bundle.rnn.input_size} features per step; the text gives "
-                             f"{enc.x.shape[1]}")
-        refusal = budget.run_refusal(m.bundle.rnn, m.bundle.head, enc.x.shape[0], budget.passes(s.view), lang)
-        if refusal:
-            raise ValueError(refusal)
-        trace = cache.trace(m.key, m.bundle.rnn, enc.x)
-        loss_fn, loss_desc = readout.loss_for(m.bundle, enc, trace, probe=s.probe)
+            trained_model, trained_key = (trained["model"], trained["key"]) if trained else (None, "")
+            m = models_for(s.replace(text=text), cache.LOADERS, trained=trained_model, trained_key=trained_key)
+        ctx = context_for(s, m, cache.RUNS, budget, scene)
     except ValueError as exc:
         st.error(plain(exc))
         return None
-    if enc.unknown.any():
-        st.warning(unknown_notice(m, enc, lang))
-    probs = readout.predictions(m.bundle, trace.h[-1])
-    return Context(s, m, enc, trace, probs, loss_fn, loss_desc[lang], key(s, "probe", base=m.key,
-                                                                          x=cache.digest(enc.x)),
-                   scene)
+    if ctx.enc.unknown.any():
+        st.warning(unknown_notice(m, ctx.enc, lang))
+    return ctx

@@ -53,7 +53,7 @@ def example_text(s: PageSettings, loaders: Loaders) -> str:
 class Choice:
     settings: PageSettings
     loaders: Loaders
-    bundle: Model  # the model every view shows
+    model: Model  # the model every view shows
     key: str  # its cache key
     text: str  # the text it reads (the typed one, or its example)
 
@@ -66,7 +66,7 @@ class Choice:
     def cell(self) -> str:
         from lstm_viz.checks import cell_of
 
-        return cell_of(self.bundle.rnn)
+        return cell_of(self.model.rnn)
 
     def card(self) -> dict | None:
         s = self.settings
@@ -74,7 +74,7 @@ class Choice:
 
     def knobbed(self) -> tuple[nn.Module, str]:
         """The main model with the gradient view's knobs applied (itself when no knob is set)."""
-        return self._knobs(self.bundle.rnn, self.key, self.cell)
+        return self._knobs(self.model.rnn, self.key, self.cell)
 
     def _knobs(self, module: nn.Module, mkey: str, cell: str) -> tuple[nn.Module, str]:
         s = self.settings
@@ -93,7 +93,7 @@ class Choice:
                 module = self.loaders.shipped(stem_for(s.task, c, s.lag))[0].rnn
                 mkey = key(s.replace(cell=c), *MODEL_SETTINGS["trained"])
             else:  # fresh, uploaded or trained here: fresh seeded cells of the same sizes and weight scale
-                r = self.bundle.rnn
+                r = self.model.rnn
                 scale = s.scale if s.source == "random" else 1.0
                 module = self.loaders.fresh(c, r.input_size, r.hidden_size, r.num_layers, seed=s.seed,
                                             weight_scale=scale)

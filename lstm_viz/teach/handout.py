@@ -13,13 +13,12 @@ import html
 
 import numpy as np
 
-import lstm_viz as lv
+from lstm_viz.engine.work import GRADIENT_PASSES
 from lstm_viz.i18n import tr
 from lstm_viz.notation import DIV_SCALE, SEQ_SCALE, colour_of
 from lstm_viz.paths import PLAYER_DIST
-from lstm_viz.teach import diagram, explain, figures, lessons, readout
-from lstm_viz.teach.choice import models_for, plain_loaders
-from lstm_viz.teach.settings import DEFAULTS
+from lstm_viz.teach import diagram, explain, figures, lessons, panels, readout
+from lstm_viz.teach.choice import plain_loaders
 
 S = 64  # pixels per diagram unit, as in the step player
 
@@ -77,45 +76,43 @@ def diagram_svg(layout: dict, series: dict, t: int, top: str = "") -> str:
     return "".join(out) + "</svg>"
 
 
+def key_chart(scene: lessons.Scene, lang: str) -> panels.Chart | None:
+    """The chart a scene's presenter view leads with, from the page's own panel for its view (None for the step
+    and parameters views, which lead with the cell diagram and the table)."""
+    ctx = panels.scene_context(scene, lang, plain_loaders())
+    view = ctx.s.view
+    if view == "time":
+        return panels.time_panel(ctx).heatmaps
+    if view == "intervene":
+        return panels.intervention_panel(ctx).traces
+    if view == "grad":
+        panel = panels.grad_panel(ctx, GRADIENT_PASSES)
+        return panel.compare if scene.figure.get("chart") == "compare" else panel.gradients
+    return None
+
+
 def key_figure(scene: lessons.Scene, lang: str) -> str:
-    """The scene's key figure as inline SVG (or an HTML table), computed the way the page computes it."""
-    s = DEFAULTS.replace(**scene.settings, lang=lang, scene=scene.id)
-    m = models_for(s, plain_loaders())
-    b = m.bundle
-    enc = b.encode(m.text)
-    trace = lv.trace(b.rnn, enc.x)
-    loss, desc = readout.loss_for(b, enc, trace)
-    layer = trace.num_layers - 1 if s.layer is None else s.layer
-    if s.view == "step":  # the diagram shows no gradient: no flow is computed for it
-        probs = readout.predictions(b, trace.h[-1])
-        series = explain.unit_series(b.rnn, trace, None, layer, s.unit)
-        head, shown = readout.readout_series(probs)
-        series.update(shown)
-        top = readout.output_names(b, probs.shape[1])[int(probs[s.t].argmax())] if head == "classify" else ""
-        return diagram_svg(diagram.layout(trace.cell, trace.nonlinearity, head, lang), series, s.t, top)
-    if s.view == "params":
-        rows = "".join(f"<tr><td>{c.upper()}</td><td>{g}(nm + n² + 2n)</td>"
-                       f"<td>{lv.parameter_count(c, b.rnn.input_size, b.rnn.hidden_size, b.rnn.num_layers):,}</td></tr>"
-                       for c, g in (("lstm", 4), ("gru", 3), ("rnn", 1)))
-        return f"<table><tr><th>{tr('cell', lang)}</th><th>{tr('formula', lang)}</th>" \
-               f"<th>{tr('parameters', lang)}</th></tr>{rows}</table>"
-    if s.view == "time":
-        fig = figures.heatmaps(trace, layer, enc.labels, lang=lang, fields=scene.figure.get("fields"),
-                               highlight=tuple(sorted({s.unit, *(s.units or ())})))
-    elif s.view == "intervene":
-        gate = s.igate or next(iter(trace.gates))
-        clamp = lv.Clamp(gate, 1.0 if s.ival is None else s.ival)
-        clamped, _ = lv.intervene(b.rnn, enc.x, [clamp], loss=loss, jacobian=False)
-        fig = figures.compare_traces(trace, clamped, layer, s.unit, enc.labels, lang, fields=scene.figure.get("fields"))
-    elif scene.figure.get("chart") == "compare":
-        flows = {c: lv.gradient_flow(mod, enc.x, jacobian=False) for c, (mod, _) in m.compared().items()}
-        fig = figures.compare_cells(flows, lang)
-    else:
-        module, _ = m.knobbed()
-        gf = lv.gradient_flow(module, enc.x, loss=loss, truncate=s.trunc or None, clip=s.clip or None)
-        fig = figures.gradients(gf, enc.labels, desc[lang], lang)
-    fig.update_layout(width=900, height=min(fig.layout.height or 420, 520))
-    return fig.to_image(format="svg").decode("utf-8")
+    """The scene's key figure as inline SVG (or an HTML table): the page's own panel, drawn as a static image."""
+    chart = key_chart(scene, lang)
+    if chart is not None:
+        fig = chart.figure()
+        fig.update_layout(width=900, height=min(fig.layout.height or 420, 520))
+        return fig.to_image(format="svg").decode("utf-8")
+    ctx = panels.scene_context(scene, lang, plain_loaders())
+    if ctx.s.view == "params":
+        rows = panels.params_rows(ctx)
+        head = "".join(f"<th>{html.escape(str(k))}</th>" for k in rows[0])
+        body = "".join("<tr>" + "".join(f"<td>{v:,}</td>" if isinstance(v, int) else f"<td>{html.escape(v)}</td>"
+                                        for v in r.values()) + "</tr>" for r in rows)
+        return f"<table><tr>{head}</tr>{body}</table>"
+    # the step view: the cell diagram at the scene's step, from the step player's own data
+    trace = ctx.trace
+    series = explain.unit_series(ctx.model.rnn, trace, None, ctx.layer, ctx.unit)
+    head, shown = readout.readout_series(ctx.probs)
+    series.update(shown)
+    top = readout.output_names(ctx.model, ctx.probs.shape[1])[int(ctx.probs[ctx.t].argmax())] \
+        if head == "classify" else ""
+    return diagram_svg(diagram.layout(trace.cell, trace.nonlinearity, head, lang), series, ctx.t, top)
 
 
 CSS = """

@@ -42,10 +42,10 @@ class HeadLoss:
         raise ValueError(f"unknown loss {self.name!r}")
 
 
-def _next_token_loss(bundle: Model, enc: Encoded, W: torch.Tensor, b: torch.Tensor):
+def _next_token_loss(model: Model, enc: Encoded, W: torch.Tensor, b: torch.Tensor):
     """An uploaded language model's own loss (its outputs are its vocabulary): the cross-entropy of the next
     token at every step. None for any other output layer, or a text without a known next token."""
-    if not (bundle.own_vocab and bundle.vocab is not None and W.shape[0] == len(bundle.vocab)):
+    if not (model.own_vocab and model.vocab is not None and W.shape[0] == len(model.vocab)):
         return None
     y = np.full(len(enc.ids), -1, dtype=np.int64)
     y[:-1] = np.where(enc.unknown[1:], -1, enc.ids[1:])
@@ -56,7 +56,7 @@ def _next_token_loss(bundle: Model, enc: Encoded, W: torch.Tensor, b: torch.Tens
         "zh": "每一步对下一个词的交叉熵（模型自己的输出层和词表）"}
 
 
-def loss_for(bundle: Model, enc: Encoded, trace=None, probe: bool = False):
+def loss_for(model: Model, enc: Encoded, trace=None, probe: bool = False):
     """(loss for gradient_flow, description {"en": ..., "zh": ...}) of a typed sequence under the model's task.
 
     Without a head (or with ``probe``) the loss is the probe L = Σ h_T. An uploaded language model uses the
@@ -64,14 +64,14 @@ def loss_for(bundle: Model, enc: Encoded, trace=None, probe: bool = False):
     the targets the text itself defines (next character, expected closer, the recalled symbol); where the
     text defines none (sentiment, an uploaded classifier), the model's own prediction at the last step is the
     target (read from ``trace`` when the caller has it, else from a fresh run)."""
-    task, head = bundle.task, bundle.head
+    task, head = model.task, model.head
     if probe or head is None or head.out_features < 2 and task is None:
         return "probe", PROBE_DESC
     W = head.weight.detach()
     b = head.bias.detach() if head.bias is not None else torch.zeros(W.shape[0])
     y = None
     if task is None:
-        own = _next_token_loss(bundle, enc, W, b)
+        own = _next_token_loss(model, enc, W, b)
         if own is not None:
             return own
     else:
@@ -92,7 +92,7 @@ def loss_for(bundle: Model, enc: Encoded, trace=None, probe: bool = False):
     if y is None:
         if trace is None:
             from lstm_viz.engine.trace import trace as run_trace
-            trace = run_trace(bundle.rnn, enc.x)
+            trace = run_trace(model.rnn, enc.x)
         with torch.no_grad():
             y = (torch.from_numpy(np.array(trace.h[-1, -1])) @ W.T + b).argmax()
         how = {"en": "the model's own prediction", "zh": "模型自己的预测"}
@@ -102,9 +102,9 @@ def loss_for(bundle: Model, enc: Encoded, trace=None, probe: bool = False):
         "en": f"cross-entropy at the last step against {how['en']}", "zh": f"最后一步的交叉熵，目标为{how['zh']}"}
 
 
-def output_names(bundle: Model, n: int) -> list[str]:
+def output_names(model: Model, n: int) -> list[str]:
     """Names of the head's n outputs: the task's classes, the file's own labels, or their indices."""
-    names = bundle.task.classes if bundle.task is not None and bundle.task.classes else bundle.labels
+    names = model.task.classes if model.task is not None and model.task.classes else model.labels
     return [str(c) for c in (names or range(n))]
 
 
@@ -118,8 +118,8 @@ def readout_series(probs: np.ndarray | None) -> tuple[str | None, dict[str, np.n
     return "classify", {"p_top": probs.max(axis=1).astype(np.float64)}
 
 
-def _text_targets(bundle: Model, enc: Encoded) -> np.ndarray | None:
-    task = bundle.task
+def _text_targets(model: Model, enc: Encoded) -> np.ndarray | None:
+    task = model.task
     if task is None or task.kind != "classify" or task.text_targets is None:
         return None
     y = task.text_targets(enc)
@@ -129,15 +129,15 @@ def _text_targets(bundle: Model, enc: Encoded) -> np.ndarray | None:
     return y if task.loss_at == "every" else y[-1:]
 
 
-def text_targets_count(bundle: Model, enc: Encoded) -> int:
-    y = _text_targets(bundle, enc)
+def text_targets_count(model: Model, enc: Encoded) -> int:
+    y = _text_targets(model, enc)
     return 0 if y is None else int((y >= 0).sum())
 
 
-def text_accuracy(bundle: Model, enc: Encoded, probs: np.ndarray) -> float | None:
+def text_accuracy(model: Model, enc: Encoded, probs: np.ndarray) -> float | None:
     """Share of the steps whose target the text itself defines (the expected closer, the next character, the
     recalled symbol) that ``probs`` [T, C] gets right; None when the text defines none."""
-    y = _text_targets(bundle, enc)
+    y = _text_targets(model, enc)
     if y is None or not (y >= 0).any():
         return None
     p = probs.argmax(axis=1) if y.shape[0] == probs.shape[0] else probs[-1:].argmax(axis=1)
@@ -145,12 +145,12 @@ def text_accuracy(bundle: Model, enc: Encoded, probs: np.ndarray) -> float | Non
     return float((p[known] == y[known]).mean())
 
 
-def predictions(bundle: Model, h_top: np.ndarray) -> np.ndarray | None:
+def predictions(model: Model, h_top: np.ndarray) -> np.ndarray | None:
     """[T, out]: softmax probabilities per step (or the regression output) from the readout head."""
-    if bundle.head is None:
+    if model.head is None:
         return None
     with torch.no_grad():
-        z = torch.nn.functional.linear(torch.from_numpy(np.array(h_top)), bundle.head.weight, bundle.head.bias)
-    if bundle.task is not None and bundle.task.kind == "regress" or bundle.head.out_features == 1:
+        z = torch.nn.functional.linear(torch.from_numpy(np.array(h_top)), model.head.weight, model.head.bias)
+    if model.task is not None and model.task.kind == "regress" or model.head.out_features == 1:
         return z.numpy()
     return torch.softmax(z, dim=-1).numpy()

@@ -36,7 +36,7 @@ def window_of(T: int, t: int, size: int = WINDOW) -> tuple[int, int]:
     return lo, min(T, lo + size)
 
 
-def step_data(bundle, trace, flow, tokens, unknown, probs, layer: int, unit: int, lo: int = 0, lang: str = "en",
+def step_data(model, trace, flow, tokens, unknown, probs, layer: int, unit: int, lo: int = 0, lang: str = "en",
               loss_text: str = "", sig: str = "", window: int = WINDOW, compact: bool = False) -> dict:
     """The player's data for steps [lo, lo + window). ``tokens``/``unknown``: the encoded sequence; ``probs``:
     [T, C] head outputs or None. The step shown is not part of it: the player keeps it (in the page address).
@@ -57,14 +57,14 @@ def step_data(bundle, trace, flow, tokens, unknown, probs, layer: int, unit: int
     }
     if compact:
         return base
-    series = explain.unit_series(bundle.rnn, trace, flow, layer, unit)
+    series = explain.unit_series(model.rnn, trace, flow, layer, unit)
     head, readout = readout_series(probs)
     series.update(readout)
     pred = None
     if head == "classify":
         k = min(TOP_K, probs.shape[1])
         top = np.argsort(-probs[lo:hi], axis=1, kind="stable")[:, :k]
-        names = output_names(bundle, probs.shape[1])
+        names = output_names(model, probs.shape[1])
         # the names of the outputs that are shown, by index (an output layer may have tens of thousands)
         pred = {"k": k, "labels": {str(i): names[i] for i in np.unique(top).tolist()}, "idx": b64(top, np.uint16),
                 "p": b64(np.take_along_axis(probs[lo:hi], top, axis=1))}

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lstm_viz.engine.cells import parameter_count
 from lstm_viz.i18n import tr
+from lstm_viz.teach.panels import params_rows
 
 
 def render(ctx):
     lang = ctx.s.lang
-    rnn = ctx.bundle.rnn
+    rnn = ctx.model.rnn
     m, n, L = rnn.input_size, rnn.hidden_size, rnn.num_layers
     st.markdown(f"**{tr('params_table', lang)}** — input_size m = {m}, hidden_size n = {n}, num_layers = {L}")
-    rows = [{tr("cell", lang): c.upper(), tr("formula", lang): f"{g}(nm + n² + 2n)",
-             tr("parameters", lang): parameter_count(c, m, n, L)} for c, g in (("lstm", 4), ("gru", 3), ("rnn", 1))]
+    rows = params_rows(ctx)
     if ctx.s.present:  # a static table takes the presenter view's type size (a data grid draws its own 13 px)
         st.table(rows)
     else:

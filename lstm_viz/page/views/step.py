@@ -7,10 +7,11 @@ from __future__ import annotations
 import streamlit as st
 
 from lstm_viz.i18n import tr
-from lstm_viz.teach import figures
+from lstm_viz.teach.panels import unrolled_chart
 
 from .. import state
-from ..common import boxes, built, chart, flow_or_say, layer_and_unit, step_player
+from ..common import boxes, draw, flow_or_say, layer_and_unit, step_player
+from ..context import current
 
 
 def render(ctx):
@@ -21,8 +22,7 @@ def render(ctx):
     with figs:
         step_player(ctx, compact=False)
     if unrolled:
-        ctx = ctx.now()
+        ctx = current(ctx)
         flow = flow_or_say(ctx)
         if flow is not None:
-            chart(built(ctx.loss_key, figures.unrolled, ctx.trace, flow, ctx.labels, ctx.top_labels(),
-                        layer=ctx.layer, lang=ctx.s.lang), "unrolled_chart")
+            draw(unrolled_chart(ctx, flow))

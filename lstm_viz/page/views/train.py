@@ -22,7 +22,7 @@ from ..common import chart, plain
 def banner(ctx) -> None:
     """Shown on every view while a model trained here is in use."""
     tr_ = st.session_state.get("trained")
-    if tr_ is None or not ctx.models.trained_here:
+    if tr_ is None or not ctx.choice.trained_here:
         return
     lang = ctx.s.lang
     c1, c2 = st.columns([4, 1])
@@ -37,14 +37,14 @@ def render(ctx):
     if s.source != "trained":
         st.info(tr("train_needs_task", lang))
         return
-    card = ctx.models.card()
+    card = ctx.choice.card()
     if "tsteps" not in st.session_state and s.tsteps == 400:
         st.session_state["tsteps"] = min(card["steps"], 400)
     steps = state.widget(st.slider, "tsteps", tr("train_steps", lang), 10, 2000, step=10)
     own = s.task == "next_char" and st.checkbox(tr("own_text", lang), key="own_text")
     if st.button(tr("train_button", lang), key="train_go"):
         try:
-            cfg = TrainConfig(**dict(card["config"], steps=int(steps), text=ctx.models.text if own else None))
+            cfg = TrainConfig(**dict(card["config"], steps=int(steps), text=ctx.choice.text if own else None))
             cfg.make_task()
         except ValueError as exc:
             st.error(plain(exc))
@@ -65,18 +65,18 @@ def render(ctx):
             st.error(plain(exc))
             return
         model, task = done.model()
-        digest = hashlib.sha256((ctx.models.text if own else "").encode()).hexdigest()[:16]
+        digest = hashlib.sha256((ctx.choice.text if own else "").encode()).hexdigest()[:16]
         st.session_state["trained"] = {
-            "bundle": Model(model.rnn, model.head, task, task.vocab, task.mode),
+            "model": Model(model.rnn, model.head, task, task.vocab, task.mode),
             "key": f"{s.task}:{s.cell}:{s.lag}:{steps}:{digest}", "base": (s.source, s.task, s.cell, s.lag),
             "steps": int(steps), "history": done.history, "snaps": done.snapshots, "acc": done.accuracy}
         st.rerun()
     tr_ = st.session_state.get("trained")
-    if tr_ is not None and ctx.models.trained_here:
+    if tr_ is not None and ctx.choice.trained_here:
         st.write(tr("trained_acc", lang, a=tr_["acc"]))
         chart(figures.loss_curve(tr_["history"], lang), "loss_curve")
         snaps = tr_["snaps"]
         pick = st.select_slider(tr("snapshot", lang), sorted(snaps), value=max(snaps), key="snap")
         sd = snaps[pick]
-        snap_mod = copy_module(ctx.bundle.rnn, {k[4:]: v for k, v in sd.items() if k.startswith("rnn.")})
+        snap_mod = copy_module(ctx.model.rnn, {k[4:]: v for k, v in sd.items() if k.startswith("rnn.")})
         chart(figures.heatmaps(lv.trace(snap_mod, ctx.enc.x), ctx.layer, ctx.labels, lang=lang), "snap_heat")

@@ -1,0 +1,77 @@
+"""The handout's key figure of every scene is the page's: the same panel, the same numbers, in both languages.
+The page is opened as a class sees the scene (AppTest, presenter view), and its drawn chart, diagram data or table
+is compared with what the handout draws for that scene."""
+
+import json
+
+import numpy as np
+import pytest
+
+from lstm_viz.teach import handout, lessons, panels
+from lstm_viz.teach.choice import plain_loaders
+from page_helpers import array, new, ok, player, series
+
+SCENES = lessons.load_lessons()
+CASES = [(s, lang) for s in SCENES for lang in ("en", "zh")]
+
+
+def data_of(spec: dict) -> list[dict]:
+    """A chart's traces with every array decoded (Plotly writes them as lists or as base64 'bdata')."""
+    def plain(v):
+        if isinstance(v, dict) and "bdata" in v:
+            return plain(array(v).tolist())
+        if isinstance(v, float) and v != v:
+            return "NaN"  # compared as equal to itself
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [plain(x) for x in v]
+        return v
+    return [plain(d) for d in spec["data"]]
+
+
+def drawn(at, name: str) -> dict:
+    """The page's chart named ``name`` (its element key)."""
+    found = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("-" + name)]
+    assert len(found) == 1, f"{len(found)} charts named {name!r} on the page"
+    return found[0]
+
+
+@pytest.mark.parametrize("scene,lang", CASES, ids=[f"{s.id}-{lang}" for s, lang in CASES])
+def test_the_handouts_key_figure_is_the_pages(scene, lang):
+    at = ok(new(scene=scene.id, present="true", lang=lang))
+    assert not at.error, [e.value for e in at.error]
+    chart = handout.key_chart(scene, lang)
+    ctx = panels.scene_context(scene, lang, plain_loaders())
+    if chart is not None:
+        mine = json.loads(chart.figure().to_json())
+        page = drawn(at, chart.name)
+        assert data_of(page) == data_of(mine)
+        return
+    if ctx.s.view == "params":
+        table = at.table[0].value
+        rows = panels.params_rows(ctx)
+        assert [list(r.values()) for r in rows] == table.values.tolist()
+        return
+    # the step view: the diagram's numbers are the step player's own, at the scene's step
+    data = player(at)
+    assert (data["layer"], data["unit"]) == (ctx.layer, ctx.unit)
+    drawn_series = {b["value"] for b in data["diagram"]["boxes"]}
+    from lstm_viz.teach import explain, readout
+    mine = explain.unit_series(ctx.model.rnn, ctx.trace, None, ctx.layer, ctx.unit)
+    mine.update(readout.readout_series(ctx.probs)[1])
+    for name in drawn_series:
+        np.testing.assert_array_equal(series(data, name), np.asarray(mine[name], dtype=np.float32), err_msg=name)
+
+
+def test_a_different_number_is_seen():
+    """The comparison itself: one changed number in a drawn chart fails it."""
+    scene = next(s for s in SCENES if s.settings.get("view") == "grad")
+    mine = json.loads(handout.key_chart(scene, "en").figure().to_json())
+    other = json.loads(json.dumps(mine))
+    d = next(d for d in other["data"] if "y" in d and np.isfinite(array(d["y"]).astype(float)).any())
+    y = array(d["y"]).astype(float)
+    i = int(np.flatnonzero(np.isfinite(y))[0])
+    y[i] = np.nextafter(y[i], np.inf)
+    d["y"] = y.tolist()
+    assert data_of(other) != data_of(mine)
