@@ -20,6 +20,16 @@ def new(**params):
     return at.run()
 
 
+def settings_of(at):
+    """The page's settings in an AppTest run (the session's own state)."""
+    return at.session_state["_session"].settings
+
+
+def trained_of(at):
+    """The model trained in this AppTest session (lstm_viz.page.state.Trained), or None."""
+    return at.session_state["_session"].trained
+
+
 def ok(at):
     assert not at.exception, [e.message for e in at.exception]
     return at

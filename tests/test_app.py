@@ -12,7 +12,7 @@ import lstm_viz
 from lstm_viz.models.train import load_model
 from lstm_viz.teach import lessons
 from lstm_viz.teach.settings import MAX_TEXT, SPECS
-from page_helpers import APP, MODELS, array, new, ok, player, series, specs
+from page_helpers import APP, MODELS, array, new, ok, player, series, settings_of, specs, trained_of
 
 
 def chart_with(at, text):
@@ -30,7 +30,7 @@ def shipped_trace(stem: str, text: str):
 
 def test_first_page_shows_a_trained_model_and_the_player_has_every_step():
     at = ok(new())
-    s = at.session_state["_settings"]
+    s = settings_of(at)
     assert s.source == "trained" and s.task == "brackets" and s.cell == "lstm"
     d = player(at)
     text = at.text_area(key="text").value
@@ -58,7 +58,7 @@ def address(at) -> dict:
 
 def test_the_step_comes_from_the_address_and_reruns_never_rebuild_the_model():
     at = ok(new(t="5", view="step"))
-    assert at.session_state["_settings"].t == 5
+    assert settings_of(at).t == 5
     assert address(at) == {"query": {}, "t": 5, "top": False} and player(at)["t"] == 5  # a link opens at its step
     calls = []
     real = lstm_viz.trace
@@ -102,7 +102,7 @@ def test_over_time_view_has_lines_text_colouring_saturation_and_cursors():
     cursors = [s["layout"].get("meta", {}).get("cursor") for s in specs(at)]
     assert sum(c is not None for c in cursors) == 3  # heatmaps, unit lines, text colouring follow the player's t
     assert player(at)["compact"] is True
-    assert at.session_state["_settings"].units == (0, 3)
+    assert settings_of(at).units == (0, 3)
 
 
 def test_gradient_view_knobs_are_sliders_with_the_models_values_and_a_fixed_axis():
@@ -195,15 +195,15 @@ def test_training_replaces_the_model_visibly_and_can_go_back():
     at.slider(key="tsteps").set_value(20).run()
     at.button(key="train_go").click().run()
     ok(at)
-    assert at.session_state["trained"]["steps"] == 20
+    assert trained_of(at).steps == 20
     assert any("Accuracy on fresh samples" in m.value for m in at.markdown)
     assert any("you trained here" in w.value for w in at.warning)
-    assert len(at.session_state["trained"]["snaps"]) >= 2
+    assert len(trained_of(at).snapshots) >= 2
     at.select_slider(key="snap").set_value(0).run()
     ok(at)
     at.button(key="back_to_shipped").click().run()
     ok(at)
-    assert "trained" not in at.session_state and not any("you trained here" in w.value for w in at.warning)
+    assert trained_of(at) is None and not any("you trained here" in w.value for w in at.warning)
 
 
 def test_params_export_language_presenter():
@@ -218,7 +218,7 @@ def test_params_export_language_presenter():
     at = ok(new(present="true"))
     assert any("display: none" in m.value and "stSidebar" in m.value for m in at.markdown)
     at.button(key="exit_presenter").click().run()
-    assert at.session_state["_settings"].present is False
+    assert settings_of(at).present is False
 
 
 @pytest.mark.parametrize("params", [{"present": "true", "scene": "vanishing"},
@@ -233,7 +233,7 @@ def test_clicking_the_active_view_keeps_a_view():
     at = ok(new(view="time"))
     at.segmented_control(key="view").set_value(None).run()
     ok(at)
-    assert at.session_state["_settings"].view == "time" and at.get("plotly_chart")
+    assert settings_of(at).view == "time" and at.get("plotly_chart")
 
 
 @pytest.mark.parametrize("mode,text", [("chars", "héllo 世界 😀"), ("words", "the cat, 猫!"),
@@ -313,14 +313,14 @@ def test_every_scene_opens_in_both_languages(scene, lang):
 
 def test_scene_change_applies_the_scenes_own_step():
     at = ok(new(scene="rnn-step", t="7"))
-    assert at.session_state["_settings"].t == 7  # the address wins on opening
+    assert settings_of(at).t == 7  # the address wins on opening
     at.button(key="next_scene").click().run()
     ok(at)
     at.button(key="next_scene").click().run()
     ok(at)
     at.button(key="next_scene").click().run()
     ok(at)
-    s = at.session_state["_settings"]
+    s = settings_of(at)
     assert s.scene == "forget-gate" and s.t == 0 and s.view == "time"
     assert player(at)["t"] == 0  # the player is told the scene's step
 
@@ -397,7 +397,7 @@ def test_training_on_the_typed_text():
     at.checkbox(key="own_text").check().run()
     at.button(key="train_go").click().run()
     ok(at)
-    assert "猫" in at.session_state["trained"]["model"].task.vocab
+    assert "猫" in trained_of(at).model.task.vocab
     assert not [w for w in at.warning if "<unk>" in w.value]  # the typed text is in the model's vocabulary now
 
 
@@ -407,7 +407,7 @@ def test_the_probe_loss_can_replace_the_models_own():
     at.toggle(key="probe").set_value(True).run()
     ok(at)
     assert chart_with(at, "probe: L = Σ h_T")
-    assert at.session_state["_settings"].probe is True
+    assert settings_of(at).probe is True
 
 
 def test_the_unrolled_view_on_request_and_in_scene_one():
@@ -489,7 +489,7 @@ def test_a_link_with_any_setting_opens_with_its_widget_showing_it_and_keeps_its_
     query = to_query(DEFAULTS.replace(**overrides))
     at = ok(new(**query))
     assert not at.error and not at.warning, [e.value for e in [*at.error, *at.warning]]
-    assert at.session_state["_settings"] == want
+    assert settings_of(at) == want
     if name in at.session_state and name not in ("t",):
         assert at.session_state[name] == _widget_value(name, getattr(want, name)), (name, at.session_state[name])
     address = [c for c in at.get("bidi_component") if c.proto.component_name == "lstm_viz_address"]

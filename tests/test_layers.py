@@ -165,3 +165,12 @@ def test_tests_share_helpers_through_helper_modules_not_through_each_other():
                 [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
             bad += [f"{p.name}:{node.lineno} imports {m}" for m in mods if m.split(".")[0] in tests]
     assert not bad, bad
+
+
+def test_session_state_is_read_and_written_in_one_module():
+    """Every st.session_state key lives in lstm_viz/page/state.py (the settings, the session's own state, the
+    widgets' values); views and the rest of the page go through it."""
+    bad = [f"{mod}:{node.lineno}" for mod, path in MODULES.items() if mod != "lstm_viz.page.state"
+           for node in ast.walk(ast.parse(path.read_text()))
+           if isinstance(node, ast.Attribute) and node.attr == "session_state"]
+    assert not bad, bad

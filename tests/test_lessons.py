@@ -9,7 +9,7 @@ import pytest
 
 from lstm_viz.models import tasks
 from lstm_viz.teach import lessons
-from page_helpers import array, new, ok, player, series, specs
+from page_helpers import array, new, ok, player, series, settings_of, specs
 
 SCENES = lessons.load_lessons()
 ORDER = ["rnn-step", "bptt", "vanishing", "forget-gate", "input-gate", "cell-update", "output-gate",
@@ -116,7 +116,7 @@ def test_scene_claim_holds_on_what_the_page_draws(scene):
         big = curve(chart(ok(at), "probe"), "‖∂L/∂h_t‖ layer 0")
         assert big[T - 1 - back] > c["below"] * big[T - 1]
     elif kind == "forget_open":  # the named units keep f high while most units' f does not
-        assert at.session_state["_settings"].units == tuple(c["units"])
+        assert settings_of(at).units == tuple(c["units"])
         spec = specs(at)[0]
         f = heat(spec, "f:")
         others = [u for u in range(f.shape[0]) if u not in c["units"]]

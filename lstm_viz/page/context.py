@@ -39,40 +39,39 @@ def _uploaded(upload, lang: str):
     if len(data) > MAX_FILE_BYTES:
         raise ValueError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB")
     digest = hashlib.sha256(data).hexdigest()
-    ss = st.session_state
-    if ss.get("upload_digest") != digest:
-        ss.pop("upload_loaded", None)
+    read = state.session().upload
+    if read.digest != digest:
+        read.loaded = read.loaded_key = None
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / ("model" + Path(name).suffix.lower())
             path.write_bytes(data)
             # read in the worker (below the class's priority): a file at the caps takes about a CPU-second
             sd = offload.run(offload.ALWAYS, checkpoints.read_flat, path, name)
-        ss["upload_sd"] = checkpoints.min_char_rnn(sd) or sd
-        ss["upload_digest"] = digest
-    sd = ss["upload_sd"]
+        read.flat = checkpoints.min_char_rnn(sd) or sd
+        read.digest = digest
+    sd = read.flat
     found = checkpoints.candidates(sd)
     prefix = None
     if len(found) > 1:
         prefix = st.selectbox(tr("upload_prefix", lang), found, key="upload_prefix")
     nonlin = "tanh"
-    key = (digest, prefix, None)
-    if ss.get("upload_loaded_key", (None,))[:2] != key[:2]:
-        ss["upload_loaded"] = checkpoints.named(name, checkpoints.from_state_dict, sd, prefix)
-        ss["upload_loaded_key"] = key
-    loaded = ss["upload_loaded"]
+    if read.loaded_key != (digest, prefix):
+        read.loaded = checkpoints.named(name, checkpoints.from_state_dict, sd, prefix)
+        read.loaded_key = (digest, prefix)
+    loaded = read.loaded
     if isinstance(loaded.rnn, torch.nn.RNN) and not isinstance(loaded.rnn, (torch.nn.LSTM, torch.nn.GRU)):
         nonlin = st.radio(tr("upload_nonlinearity", lang), ("tanh", "relu"), key="upload_nonlin", horizontal=True,
                           help=tr("upload_nonlinearity_help", lang))
         if loaded.rnn.nonlinearity != nonlin:
             loaded = checkpoints.named(name, checkpoints.from_state_dict, sd, prefix, nonlin)
-            ss["upload_loaded"] = loaded
+            read.loaded = loaded
     if loaded.names:
         st.caption(tr("upload_found", lang, names=plain(", ".join(loaded.names))))
     return loaded, f"{digest}|{loaded.prefix}|{nonlin}"
 
 
 def _file_tokens(which: str, lang: str) -> tuple[str, ...] | None:
-    up = st.session_state.get(which)
+    up = state.widget_value(which)
     if up is None:
         return None
     return files.read_vocab(up.getvalue(), Path(up.name).name)
@@ -83,7 +82,7 @@ def side_files_digest() -> str:
     key, so that no entry computed with one session's files is found by another's."""
     h = hashlib.sha256()
     for which in ("upload_vocab", "upload_labels", "upload_inputs"):
-        up = st.session_state.get(which)
+        up = state.widget_value(which)
         h.update(b"-" if up is None else hashlib.sha256(up.getvalue()).digest())
     return h.hexdigest()
 
@@ -96,10 +95,10 @@ def _upload_model(loaded, text: str, mode: str, lang: str) -> Model:
     if head is not None and labels is None and vocab is not None and head.out_features == len(vocab):
         labels = vocab  # a language model: its outputs are its vocabulary
     if labels is not None and (head is None or len(labels) != head.out_features):
-        up = st.session_state["upload_labels"]
+        up = state.widget_value("upload_labels")
         raise ValueError(tr("labels_mismatch", lang, name=Path(up.name).name, n=len(labels),
                             c=0 if head is None else head.out_features))
-    features = st.session_state.get("upload_inputs")
+    features = state.widget_value("upload_inputs")
     if features is not None:  # input features from a file: the typed text is not used
         x = inputs.read_features(features.getvalue(), Path(features.name).name, module.input_size)
         st.caption(tr("upload_inputs_used", lang, name=plain(Path(features.name).name), T=x.shape[0],
@@ -142,8 +141,8 @@ def text_box(s: PageSettings, example: str) -> str:
     def typed(v):
         return None if v == example else v
 
-    if "text" not in st.session_state:
-        st.session_state["text"] = s.text if s.text is not None else example
+    if state.widget_value("text") is None:
+        state.set_widget_value("text", s.text if s.text is not None else example)
     v = state.widget(st.text_area, "text", tr("sequence", s.lang), height=80, help=tr("sequence_help", s.lang),
                      max_chars=MAX_TEXT, value_of=typed)
     return example if v is None else v
@@ -151,9 +150,8 @@ def text_box(s: PageSettings, example: str) -> str:
 
 def load(s: PageSettings, upload, scene=None) -> Context | None:
     lang = s.lang
-    ss = st.session_state
-    trained = ss.get("trained")
-    if trained is not None and trained["base"] != (s.source, s.task, s.cell, s.lag):
+    trained = state.session().trained
+    if trained is not None and trained.base != (s.source, s.task, s.cell, s.lag):
         trained = None  # trained from another shipped model: not this one
     try:
         if s.source == "upload":
@@ -167,7 +165,7 @@ def load(s: PageSettings, upload, scene=None) -> Context | None:
                            upload_key=f"{digest}|{side_files_digest()}")
         else:
             text = text_box(s, example_text(s, cache.LOADERS))
-            trained_model, trained_key = (trained["model"], trained["key"]) if trained else (None, "")
+            trained_model, trained_key = (trained.model, trained.key) if trained else (None, "")
             m = models_for(s.replace(text=text), cache.LOADERS, trained=trained_model, trained_key=trained_key)
         ctx = context_for(s, m, cache.RUNS, budget, scene)
     except ValueError as exc:

@@ -17,7 +17,7 @@ UPLOAD_TYPES = ("safetensors", "pt", "pth", "bin", "npz")
 def _model_changed():
     """A new model opens on its own example, at step 0, unit 0."""
     state.change(text=None, t=0, unit=0, layer=None, units=None, win=None, iunits=(), isteps=None)
-    st.session_state.pop("text", None)
+    state.forget_widget("text")
 
 
 def render(scenes: list[lessons.Scene]):
@@ -30,7 +30,7 @@ def render(scenes: list[lessons.Scene]):
         state.widget(st.toggle, "present", tr("presenter", lang))
         ids = ["", *[sc.id for sc in scenes]]
         state.widget(st.selectbox, "scene", tr("lesson", lang), ids,
-                     on_change=lambda: state.apply_scene(scenes, st.session_state["scene"]),
+                     on_change=lambda: state.apply_scene(scenes, state.widget_value("scene")),
                      format_func=lambda i: f"{lessons.number(scenes, i)}. {lessons.by_id(scenes, i).title[lang]}"
                      if i else tr("no_lesson", lang))
         st.header(tr("model", lang))

@@ -11,21 +11,62 @@ Bad values in the address fall back to their defaults, and ``notices()`` names t
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 
 import streamlit as st
 
+from lstm_viz.models.model import Model
 from lstm_viz.teach import lessons
 from lstm_viz.teach.settings import DEFAULTS, SPECS, PageSettings, check_values, parse, to_query
 
-_S = "_settings"  # the session's PageSettings (a plain key: it outlives widgets that are not drawn in a run)
+_S = "_session"  # the one key of the session's own state (a plain key: it outlives widgets that are not drawn)
 NAMES = [f.name for f in fields(PageSettings)]
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A model trained in this session: it replaces the shipped one it started from in every view."""
+
+    model: Model
+    key: str  # part of its cache key (task, cell, lag, steps, digest of the text it read)
+    base: tuple  # (source, task, cell, lag) of the shipped model it replaces
+    steps: int
+    history: list  # (step, loss, accuracy) of the run
+    snapshots: dict  # step -> state_dict
+    accuracy: float
+
+
+@dataclass
+class UploadRead:
+    """What this session read from its uploaded file (kept per session, never shared)."""
+
+    digest: str | None = None  # of the file's bytes
+    flat: dict | None = None  # its state_dict, as the reader gives it
+    loaded: object = None  # the recurrent layer found in it (checkpoints.Loaded)
+    loaded_key: tuple | None = None  # (digest, prefix) that ``loaded`` was found with
+
+
+@dataclass
+class Session:
+    """The session's state beside its PageSettings: every value the page keeps between runs that is not a setting
+    or a widget's own value."""
+
+    settings: PageSettings
+    notices: list = field(default_factory=list)  # what was wrong in the address (plain text)
+    t_forced: bool = False  # this run tells the player its step (a link or a scene opened it)
+    t_next: bool = False  # the next run does (code changed the step)
+    to_top: bool = False  # this run scrolls to the top (a new scene)
+    scene_changed: bool = False  # the next run does
+    trained: Trained | None = None
+    upload: UploadRead = field(default_factory=UploadRead)
+
+
+def session() -> Session:
+    return st.session_state[_S]
 
 
 def start(scenes: list[lessons.Scene]) -> PageSettings:
     ss = st.session_state
-    ss["_t_forced"] = ss.pop("_t_from_settings", False)  # the server chose the step this run (a scene opened)
-    ss["_to_top"] = ss.pop("_scene_changed", False)  # a new scene starts at the top of the page
     if _S not in ss:  # first run of this session: the address, once
         query = st.query_params.to_dict()
         notices = []
@@ -38,38 +79,39 @@ def start(scenes: list[lessons.Scene]) -> PageSettings:
         elif scene is not None:
             base = DEFAULTS.replace(scene=scene.id, **scene.settings)
         s, bad = parse(query, base)
-        ss[_S] = s
-        ss["_notices"] = notices + bad
-        ss["_t_forced"] = True  # the step of the link (or of its scene) opens the player
-    else:
-        ss["_notices"] = []
-    return ss[_S]
+        ss[_S] = Session(s, notices + bad, t_forced=True)  # the step of the link (or of its scene) opens the player
+        return s
+    me = session()
+    me.t_forced, me.t_next = me.t_next, False  # the server chose the step this run (a scene opened)
+    me.to_top, me.scene_changed = me.scene_changed, False  # a new scene starts at the top of the page
+    me.notices = []
+    return me.settings
 
 
 def t_forced() -> bool:
     """Whether this run tells the player its step (else the player keeps its own, which the server never sees
     except when the player asks for another window of a long sequence)."""
-    return st.session_state.get("_t_forced", False)
+    return session().t_forced
 
 
 def current() -> PageSettings:
-    return st.session_state[_S]
+    return session().settings
 
 
 def notices() -> list[str]:
-    return st.session_state.get("_notices", [])
+    return session().notices
 
 
 def change(**changes) -> PageSettings:
     """Change settings from code (a callback, a button): the widgets bound to them follow."""
-    ss = st.session_state
-    ss[_S] = ss[_S].replace(**changes)
+    ss, me = st.session_state, session()
+    me.settings = me.settings.replace(**changes)
     for name, v in changes.items():
         if name in ss:
             ss[name] = _widget_value(name, v)
     if "t" in changes:
-        ss["_t_from_settings"] = True
-    return ss[_S]
+        me.t_next = True
+    return me.settings
 
 
 def apply_scene(scenes: list[lessons.Scene], scene_id: str) -> None:
@@ -78,13 +120,12 @@ def apply_scene(scenes: list[lessons.Scene], scene_id: str) -> None:
     scene = lessons.by_id(scenes, scene_id) if scene_id else None
     new = DEFAULTS.replace(lang=s.lang, present=s.present, scene=scene_id if scene else "",
                            **(scene.settings if scene else {}))
-    ss = st.session_state
-    ss[_S] = new
+    ss, me = st.session_state, session()
+    me.settings = new
     for name in NAMES:
         if name in ss:
             ss[name] = _widget_value(name, getattr(new, name))
-    ss["_t_from_settings"] = True
-    ss["_scene_changed"] = True
+    me.t_next = me.scene_changed = True
 
 
 def _widget_value(name: str, v):
@@ -113,7 +154,7 @@ def widget(fn, name: str, *args, value_of=None, on_change=None, **kwargs):
     value, not the one the widget had before."""
     ss = st.session_state
     if name not in ss:
-        ss[name] = _widget_value(name, getattr(ss[_S], name))
+        ss[name] = _widget_value(name, getattr(current(), name))
 
     def changed():
         _store(name, ss[name], value_of)
@@ -125,18 +166,34 @@ def widget(fn, name: str, *args, value_of=None, on_change=None, **kwargs):
 
 def _store(name: str, v, value_of=None):
     """The setting ``name`` from its widget's value ``v``; an invalid value keeps the setting as it was."""
-    ss = st.session_state
+    me = session()
     v = value_of(v) if value_of else v
     if SPECS[name].kind == "ints" and v is not None:
         v = tuple(int(u) for u in v)
     elif SPECS[name].kind == "range" and v is not None:
         v = (int(v[0]), int(v[1]))
     try:
-        v = check_values({name: v})[name] if v is not None or SPECS[name].optional else getattr(ss[_S], name)
+        v = check_values({name: v})[name] if v is not None or SPECS[name].optional else getattr(me.settings, name)
     except ValueError:
-        v = getattr(ss[_S], name)
-    ss[_S] = ss[_S].replace(**{name: v})
+        v = getattr(me.settings, name)
+    me.settings = me.settings.replace(**{name: v})
     return v
+
+
+def widget_value(name: str, default=None):
+    """The value of the widget keyed ``name`` (a file uploader's file, a toggle), or ``default`` before it is
+    drawn."""
+    return st.session_state.get(name, default)
+
+
+def set_widget_value(name: str, v) -> None:
+    """Give the widget keyed ``name`` this value (before it is drawn in this run)."""
+    st.session_state[name] = v
+
+
+def forget_widget(name: str) -> None:
+    """The widget keyed ``name`` starts again from its setting the next time it is drawn."""
+    st.session_state.pop(name, None)
 
 
 _ADDRESS_JS = """
@@ -161,5 +218,5 @@ def finish(s: PageSettings) -> None:
     """Write the address: every setting that differs from its default (so a copied link reproduces the view), with
     the player's own step, or the one the server chose this run."""
     query = {k: v for k, v in to_query(s).items() if k != "t"}
-    _address(data={"query": query, "t": s.t if t_forced() else None,
-                   "top": st.session_state.get("_to_top", False)}, key="lstm_viz_address")
+    _address(data={"query": query, "t": s.t if t_forced() else None, "top": session().to_top},
+             key="lstm_viz_address")

@@ -13,6 +13,7 @@ from typing import Callable
 
 from torch import nn
 
+from lstm_viz.checks import cell_of
 from lstm_viz.engine.knobs import with_knobs
 from lstm_viz.models.inputs import vocab_from_text
 from lstm_viz.models.model import Model
@@ -56,16 +57,10 @@ class Choice:
     model: Model  # the model every view shows
     key: str  # its cache key
     text: str  # the text it reads (the typed one, or its example)
-
-    @property
-    def trained_here(self) -> bool:
-        """A model trained in this session, not a shipped one."""
-        return self.key.startswith("session|")
+    trained_here: bool = False  # a model trained in this session, not a shipped one
 
     @property
     def cell(self) -> str:
-        from lstm_viz.checks import cell_of
-
         return cell_of(self.model.rnn)
 
     def card(self) -> dict | None:
@@ -111,7 +106,7 @@ def models_for(s: PageSettings, loaders: Loaders, uploaded: Model | None = None,
     if s.source == "trained":
         if trained is not None:
             return Choice(s, loaders, trained, key(s, *MODEL_SETTINGS["trained"], base="session", trained=trained_key),
-                          text)
+                          text, trained_here=True)
         model, task, _ = loaders.shipped(stem_for(s.task, s.cell, s.lag))
         return Choice(s, loaders, Model(model.rnn, model.head, task, task.vocab, task.mode),
                       key(s, *MODEL_SETTINGS["trained"]), text)

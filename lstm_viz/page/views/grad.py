@@ -28,9 +28,9 @@ def knobs(ctx) -> None:
         c2.metric(tr("fbias_now", lang), f"{fb:+.3f}")
         # on: the model's own bias until the slider moves; off: the bias as the model has it. Set in the toggle's
         # callback, so that the run it starts draws the model it asks for
-        st.session_state["fbias_on"] = s.fbias is not None
+        state.set_widget_value("fbias_on", s.fbias is not None)
         c2.toggle(tr("fbias_set", lang), key="fbias_on", on_change=lambda: state.change(
-            fbias=round(fb, 1) if st.session_state["fbias_on"] else None))
+            fbias=round(fb, 1) if state.widget_value("fbias_on") else None))
         if s.fbias is not None:
             state.widget(c2.slider, "fbias", tr("forget_bias", lang), -10.0, 10.0, step=0.1)
     state.widget(c3.slider, "seqlen", tr("seq_len", lang), 0, MAX_GRAD_STEPS, step=10)

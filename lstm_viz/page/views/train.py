@@ -21,14 +21,14 @@ from ..common import chart, plain
 
 def banner(ctx) -> None:
     """Shown on every view while a model trained here is in use."""
-    tr_ = st.session_state.get("trained")
-    if tr_ is None or not ctx.choice.trained_here:
+    trained = state.session().trained
+    if trained is None or not ctx.choice.trained_here:
         return
     lang = ctx.s.lang
     c1, c2 = st.columns([4, 1])
-    c1.warning(tr("trained_banner", lang, steps=tr_["steps"], acc=tr_["acc"]))
+    c1.warning(tr("trained_banner", lang, steps=trained.steps, acc=trained.accuracy))
     if c2.button(tr("back_to_shipped", lang), key="back_to_shipped"):
-        st.session_state.pop("trained", None)
+        state.session().trained = None
         st.rerun()
 
 
@@ -38,8 +38,8 @@ def render(ctx):
         st.info(tr("train_needs_task", lang))
         return
     card = ctx.choice.card()
-    if "tsteps" not in st.session_state and s.tsteps == 400:
-        st.session_state["tsteps"] = min(card["steps"], 400)
+    if state.widget_value("tsteps") is None and s.tsteps == 400:
+        state.set_widget_value("tsteps", min(card["steps"], 400))
     steps = state.widget(st.slider, "tsteps", tr("train_steps", lang), 10, 2000, step=10)
     own = s.task == "next_char" and st.checkbox(tr("own_text", lang), key="own_text")
     if st.button(tr("train_button", lang), key="train_go"):
@@ -66,16 +66,15 @@ def render(ctx):
             return
         model, task = done.model()
         digest = hashlib.sha256((ctx.choice.text if own else "").encode()).hexdigest()[:16]
-        st.session_state["trained"] = {
-            "model": Model(model.rnn, model.head, task, task.vocab, task.mode),
-            "key": f"{s.task}:{s.cell}:{s.lag}:{steps}:{digest}", "base": (s.source, s.task, s.cell, s.lag),
-            "steps": int(steps), "history": done.history, "snaps": done.snapshots, "acc": done.accuracy}
+        state.session().trained = state.Trained(
+            Model(model.rnn, model.head, task, task.vocab, task.mode), f"{s.task}:{s.cell}:{s.lag}:{steps}:{digest}",
+            (s.source, s.task, s.cell, s.lag), int(steps), done.history, done.snapshots, done.accuracy)
         st.rerun()
-    tr_ = st.session_state.get("trained")
-    if tr_ is not None and ctx.choice.trained_here:
-        st.write(tr("trained_acc", lang, a=tr_["acc"]))
-        chart(figures.loss_curve(tr_["history"], lang), "loss_curve")
-        snaps = tr_["snaps"]
+    trained = state.session().trained
+    if trained is not None and ctx.choice.trained_here:
+        st.write(tr("trained_acc", lang, a=trained.accuracy))
+        chart(figures.loss_curve(trained.history, lang), "loss_curve")
+        snaps = trained.snapshots
         pick = st.select_slider(tr("snapshot", lang), sorted(snaps), value=max(snaps), key="snap")
         sd = snaps[pick]
         snap_mod = copy_module(ctx.model.rnn, {k[4:]: v for k, v in sd.items() if k.startswith("rnn.")})
