@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -214,6 +215,13 @@ def lstm_slopes(i: torch.Tensor, f: torch.Tensor, g: torch.Tensor, o: torch.Tens
     k_g = torch.addcmul(g.new_ones(()), g, g, value=-1).mul_(i)
     k_o = torch.addcmul(h, h, o, value=-1)
     return k_i, k_f, k_g, k_o
+
+
+def dh_dc(o, c):
+    """∂h_t/∂c_t of the LSTM, o_t ⊙ (1 − tanh² c_t), elementwise (torch tensors or NumPy arrays): how the hidden state
+    reads its cell state, on every path a gradient takes from h_t to c_t."""
+    t = torch.tanh(c) if isinstance(c, torch.Tensor) else np.tanh(c)
+    return o * (1 - t * t)
 
 
 def fused_layer(spec: Spec, w: LayerWeights, x: torch.Tensor, probe: torch.Tensor | None = None,

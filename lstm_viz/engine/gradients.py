@@ -301,8 +301,7 @@ def _fused_backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn):
             if spec.cell == "lstm":
                 d_h = direct + _shift_back(probes[r].grad)  # + W_hh^T δ_{t+1}, from the kernel's backward
                 # ∂L/∂c_t = ∂L/∂h_t ⊙ o_t ⊙ tanh'(c_t) + f_{t+1} ⊙ ∂L/∂c_{t+1}: an elementwise reverse scan
-                tanh_c = torch.tanh(s.c)
-                through_h = d_h * gt["o"] * (1 - tanh_c ** 2)
+                through_h = d_h * cells.dh_dc(gt["o"], s.c)
                 d_c = cells.linear_scan(_shift_back(gt["f"]), through_h, reverse=True)
                 dc.append(_row_norms(d_c))
                 # backprop through the gate nonlinearities to the pre-activations (order i, f, g, o)
@@ -442,7 +441,7 @@ def _stepwise_backward(spec: cells.Spec, weights, runs: list[LayerStates], fn: L
             p.grad = torch.zeros_like(p) if r_ is None else r_
     dc = None
     if spec.cell == "lstm":  # ∂L/∂c_t = (uses through c_{t+1}) + ∂L/∂h_t ⊙ o_t ⊙ tanh'(c_t)
-        dc = [_row_norms(tot_c[r] + tot_h[r] * s.gates["o"] * (1 - torch.tanh(s.c) ** 2)) for r, s in enumerate(runs)]
+        dc = [_row_norms(tot_c[r] + tot_h[r] * cells.dh_dc(s.gates["o"], s.c)) for r, s in enumerate(runs)]
     return L.detach(), [_row_norms(t) for t in tot_h], dc, dx, delta_norm
 
 

@@ -62,8 +62,7 @@ def jacobian_norms_unclamped(spec: cells.Spec, w: cells.LayerWeights, s: LayerSt
         gt = s.gates
         if spec.cell == "lstm":
             f, o = gt["f"], gt["o"]
-            tanh_c = torch.tanh(s.c)
-            through_h = o * (1 - tanh_c * tanh_c)
+            through_h = cells.dh_dc(o, s.c)
             *k_c, k_o = cells.lstm_slopes(gt["i"], f, gt["g"], o, s.h, s.c_prev)
             K = torch.stack(k_c, dim=1)  # [T, 3, H]: the factors of ∂/∂c in δ_i, δ_f, δ_g
             G_c = torch.zeros(H, H, dtype=s.h.dtype)

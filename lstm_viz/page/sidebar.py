@@ -48,10 +48,10 @@ def render(scenes: list[lessons.Scene]):
             if source == "random":
                 state.widget(st.segmented_control, "cell", tr("cell", lang), SPECS["cell"].choices, required=True,
                              format_func=str.upper)
-                state.widget(st.slider, "hidden", tr("hidden", lang), 1, 256)
-                state.widget(st.slider, "layers", tr("layers", lang), 1, 3)
-                state.widget(st.number_input, "seed", tr("seed", lang), 0, 2**31 - 1)
-                state.widget(st.slider, "scale", tr("scale", lang), 0.1, 5.0, step=0.1)
+                state.widget(st.slider, "hidden", tr("hidden", lang), *state.bounds("hidden"))
+                state.widget(st.slider, "layers", tr("layers", lang), *state.bounds("layers"))
+                state.widget(st.number_input, "seed", tr("seed", lang), *state.bounds("seed"))
+                state.widget(st.slider, "scale", tr("scale", lang), *state.bounds("scale"), step=0.1)
             else:
                 upload = st.file_uploader(tr("upload_file", lang), type=list(UPLOAD_TYPES), key="upload")
                 st.file_uploader(tr("upload_vocab", lang), type=["json", "txt"], key="upload_vocab",

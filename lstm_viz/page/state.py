@@ -180,6 +180,11 @@ def _store(name: str, v, value_of=None):
     return v
 
 
+def bounds(name: str) -> tuple:
+    """(lowest, highest) value of setting ``name``, as its Spec allows: the range its widget offers."""
+    return SPECS[name].lo, SPECS[name].hi
+
+
 def widget_value(name: str, default=None):
     """The value of the widget keyed ``name`` (a file uploader's file, a toggle), or ``default`` before it is
     drawn."""

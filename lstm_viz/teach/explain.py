@@ -15,6 +15,7 @@ import re
 
 import numpy as np
 
+from lstm_viz.engine.cells import dh_dc
 from lstm_viz.engine.textbook import textbook_weights
 from lstm_viz.notation import GATE_ORDER, GATES
 
@@ -54,7 +55,7 @@ def unit_series(module, trace, flow, layer: int, unit: int) -> dict[str, np.ndar
         out["tanh_c"] = np.tanh(c)
         out["fc"] = out["f"] * out["c_prev"]
         out["ig"] = out["i"] * out["g"]
-        out["dh_dc"] = out["o"] * (1 - out["tanh_c"] ** 2)
+        out["dh_dc"] = dh_dc(out["o"], c)
     elif trace.cell == "gru":
         out["one_minus_z"] = 1 - out["z"]
         out["zh"] = out["z"] * out["h_prev"]

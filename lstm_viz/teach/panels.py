@@ -22,12 +22,12 @@ from lstm_viz.i18n import tr
 from lstm_viz.models import inputs
 from lstm_viz.models.model import Model
 from lstm_viz.models.tokenize import Encoded
-from lstm_viz.notation import GATE_ORDER, gate_range
+from lstm_viz.notation import GATE_BLOCKS, GATE_ORDER, gate_range
 from lstm_viz.teach import figures, readout
 from lstm_viz.teach.choice import Choice, Loaders, models_for
 from lstm_viz.teach.settings import PageSettings, key
 
-PARAMETER_FORMULAS = (("lstm", 4), ("gru", 3), ("rnn", 1))  # the cells as the parameters table lists them
+PARAMETER_ROWS = ("lstm", "gru", "rnn")  # the cells as the parameters table lists them
 
 
 def digest(x: np.ndarray) -> str:
@@ -354,8 +354,8 @@ def params_rows(ctx: Context) -> list[dict]:
 
     lang, rnn = ctx.s.lang, ctx.model.rnn
     m, n, L = rnn.input_size, rnn.hidden_size, rnn.num_layers
-    return [{tr("cell", lang): c.upper(), tr("formula", lang): f"{g}(nm + n² + 2n)",
-             tr("parameters", lang): parameter_count(c, m, n, L)} for c, g in PARAMETER_FORMULAS]
+    return [{tr("cell", lang): c.upper(), tr("formula", lang): f"{GATE_BLOCKS[c]}(nm + n² + 2n)",
+             tr("parameters", lang): parameter_count(c, m, n, L)} for c in PARAMETER_ROWS]
 
 
 def unrolled_chart(ctx: Context, flow) -> Chart:

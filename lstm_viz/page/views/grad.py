@@ -10,7 +10,6 @@ from lstm_viz.engine.knobs import mean_forget_bias
 from lstm_viz.engine.work import GRADIENT_PASSES
 from lstm_viz.i18n import tr
 from lstm_viz.teach.panels import grad_panel
-from lstm_viz.teach.settings import MAX_GRAD_STEPS
 
 from .. import cache, state
 from ..common import boxes, draw, plain
@@ -22,7 +21,7 @@ def knobs(ctx) -> None:
     rnn = ctx.model.rnn
     c1, c2, c3 = st.columns(3)
     c1.metric(tr("rho_now", lang), f"{cache.spectral_radius(ctx.choice.key, rnn):.3f}", help=tr("rho_help", lang))
-    state.widget(c1.slider, "radius", tr("whh_radius", lang), 0.0, 10.0, step=0.1)
+    state.widget(c1.slider, "radius", tr("whh_radius", lang), *state.bounds("radius"), step=0.1)
     fb = mean_forget_bias(rnn)
     if cell == "lstm" and fb is not None:
         c2.metric(tr("fbias_now", lang), f"{fb:+.3f}")
@@ -32,8 +31,8 @@ def knobs(ctx) -> None:
         c2.toggle(tr("fbias_set", lang), key="fbias_on", on_change=lambda: state.change(
             fbias=round(fb, 1) if state.widget_value("fbias_on") else None))
         if s.fbias is not None:
-            state.widget(c2.slider, "fbias", tr("forget_bias", lang), -10.0, 10.0, step=0.1)
-    state.widget(c3.slider, "seqlen", tr("seq_len", lang), 0, MAX_GRAD_STEPS, step=10)
+            state.widget(c2.slider, "fbias", tr("forget_bias", lang), *state.bounds("fbias"), step=0.1)
+    state.widget(c3.slider, "seqlen", tr("seq_len", lang), *state.bounds("seqlen"), step=10)
     T = state.current().seqlen or ctx.trace.steps
     if rnn.bidirectional:  # truncation follows one direction of time: a bidirectional model's gradient is whole
         c3.slider(tr("truncate", lang), 0, 1, 0, disabled=True, help=tr("trunc_bi", lang), key="trunc_off")

@@ -40,7 +40,7 @@ def render(ctx):
     card = ctx.choice.card()
     if state.widget_value("tsteps") is None and s.tsteps == 400:
         state.set_widget_value("tsteps", min(card["steps"], 400))
-    steps = state.widget(st.slider, "tsteps", tr("train_steps", lang), 10, 2000, step=10)
+    steps = state.widget(st.slider, "tsteps", tr("train_steps", lang), *state.bounds("tsteps"), step=10)
     own = s.task == "next_char" and st.checkbox(tr("own_text", lang), key="own_text")
     if st.button(tr("train_button", lang), key="train_go"):
         try:
