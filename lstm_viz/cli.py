@@ -24,29 +24,29 @@ def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="python -m lstm_viz", description="See inside an RNN, LSTM or GRU, step by step.")
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    tr = sub.add_parser("trace", help="write every gate, state and gradient norm of one sequence")
-    src = tr.add_mutually_exclusive_group(required=True)
+    tracing = sub.add_parser("trace", help="write every gate, state and gradient norm of one sequence")
+    src = tracing.add_mutually_exclusive_group(required=True)
     src.add_argument("--weights", help="a state_dict or checkpoint holding an nn.RNN/LSTM/GRU: .safetensors, .pt, "
                                        ".pth, .bin or .npz")
     src.add_argument("--cell", choices=["rnn", "lstm", "gru"], help="build a fresh seeded module instead")
-    tr.add_argument("--input-size", type=int, help="with --cell")
-    tr.add_argument("--hidden-size", type=int, help="with --cell")
-    tr.add_argument("--layers", type=int, default=1, help="with --cell (default 1)")
-    tr.add_argument("--seed", type=int, default=0, help="with --cell (default 0)")
-    tr.add_argument("--nonlinearity", choices=["tanh", "relu"], help="vanilla RNN only (default tanh)")
-    tr.add_argument("--bidirectional", action="store_true", help="with --cell: both directions of time")
-    feed = tr.add_mutually_exclusive_group(required=True)
+    tracing.add_argument("--input-size", type=int, help="with --cell")
+    tracing.add_argument("--hidden-size", type=int, help="with --cell")
+    tracing.add_argument("--layers", type=int, default=1, help="with --cell (default 1)")
+    tracing.add_argument("--seed", type=int, default=0, help="with --cell (default 0)")
+    tracing.add_argument("--nonlinearity", choices=["tanh", "relu"], help="vanilla RNN only (default tanh)")
+    tracing.add_argument("--bidirectional", action="store_true", help="with --cell: both directions of time")
+    feed = tracing.add_mutually_exclusive_group(required=True)
     feed.add_argument("--inputs", help="[T, input_size] array of input features as .npy")
     feed.add_argument("--tokens", help="[T] int array of token ids as .npy (through the file's embedding, or one-hot)")
     feed.add_argument("--text", help="typed text, mapped to token ids by --vocab")
-    tr.add_argument("--vocab", help="with --text: the model's vocabulary (.json list or dict, or .txt)")
-    tr.add_argument("--mode", default="chars", choices=["chars", "words"], help="with --text: how it is split")
-    tr.add_argument("--prefix", help="with --weights: the key prefix of the recurrent layer, when there are several")
-    tr.add_argument("--out", required=True, help="OUT.npz or OUT.json")
-    tr.add_argument("--loss", default="probe", choices=["probe"], help="L = sum of the top layer's final h")
-    tr.add_argument("--truncate", type=int, help="truncated BPTT window k")
-    tr.add_argument("--clip", type=float, help="also report the gradient norm after clipping at this value")
-    tr.add_argument("--no-jacobian", action="store_true", help="skip dhT_dht")
+    tracing.add_argument("--vocab", help="with --text: the model's vocabulary (.json list or dict, or .txt)")
+    tracing.add_argument("--mode", default="chars", choices=["chars", "words"], help="with --text: how it is split")
+    tracing.add_argument("--prefix", help="with --weights: the recurrent layer's key prefix, when there are several")
+    tracing.add_argument("--out", required=True, help="OUT.npz or OUT.json")
+    tracing.add_argument("--loss", default="probe", choices=["probe"], help="L = sum of the top layer's final h")
+    tracing.add_argument("--truncate", type=int, help="truncated BPTT window k")
+    tracing.add_argument("--clip", type=float, help="also report the gradient norm after clipping at this value")
+    tracing.add_argument("--no-jacobian", action="store_true", help="skip dhT_dht")
 
     trn = sub.add_parser("train", help="train a model on a teaching task and save it with its card")
     trn.add_argument("--task", required=True, choices=["next_char", "brackets", "recall", "adding", "sentiment"])
@@ -182,17 +182,17 @@ def cmd_trace(args) -> None:
     loaded = _module(args)
     module = loaded.rnn
     x = _model_inputs(args, loaded)
-    tr = lv.trace(module, x)
-    gf = lv.gradient_flow(module, x, loss=args.loss, truncate=args.truncate, clip=args.clip,
-                          jacobian=not args.no_jacobian)
-    fields = trace_fields(tr, gf)
+    trace = lv.trace(module, x)
+    flow = lv.gradient_flow(module, x, loss=args.loss, truncate=args.truncate, clip=args.clip,
+                            jacobian=not args.no_jacobian)
+    fields = trace_fields(trace, flow)
     if loaded.head is not None:  # the file's own output layer on the top layer's h_t
         with torch.no_grad():
-            fields["logits"] = loaded.head(torch.from_numpy(np.array(tr.h[-1]))).numpy()
+            fields["logits"] = loaded.head(torch.from_numpy(np.array(trace.h[-1]))).numpy()
     write_fields(fields, args.out)
-    both = f" ({tr.units_per_direction} per direction, bidirectional)" if tr.directions == 2 else ""
-    print(f"wrote {Path(args.out)}: {tr.cell} {tr.num_layers}×{tr.hidden_size}{both}, T={tr.steps}, "
-          f"loss={gf.loss:.6g}")
+    both = f" ({trace.units_per_direction} per direction, bidirectional)" if trace.directions == 2 else ""
+    print(f"wrote {Path(args.out)}: {trace.cell} {trace.num_layers}×{trace.hidden_size}{both}, T={trace.steps}, "
+          f"loss={flow.loss:.6g}")
 
 
 def cmd_train(args) -> None:

@@ -262,7 +262,7 @@ def _session_script(model, labels, vocab, labels_after, view=None, nonlinearity=
 
     import streamlit as st
 
-    from lstm_viz.page import common, context, state
+    from lstm_viz.page import context, parts, state
     from lstm_viz.teach import lessons
 
     class Upload:
@@ -284,7 +284,7 @@ def _session_script(model, labels, vocab, labels_after, view=None, nonlinearity=
     state.change(source="upload", mode="chars", text="abcab")
     ctx = context.load(state.current(), Upload(model))
     if ctx is not None and view is None:
-        common.step_player(ctx, compact=False)
+        parts.step_player(ctx, compact=False)
     elif ctx is not None:
         from lstm_viz.page.views import VIEWS
 

@@ -22,7 +22,7 @@ from lstm_viz.teach.panels import Context, context_for, with_settings
 from lstm_viz.teach.settings import PageSettings
 
 from . import budget, cache, offload, state
-from .common import plain
+from .parts import plain
 
 
 def current(ctx: Context) -> Context:

@@ -124,8 +124,8 @@ class Context:
 
     @property
     def layer(self) -> int:
-        L = self.trace.num_layers
-        return L - 1 if self.s.layer is None else min(self.s.layer, L - 1)
+        top = self.trace.num_layers - 1
+        return top if self.s.layer is None else min(self.s.layer, top)
 
     @property
     def unit(self) -> int:
@@ -195,19 +195,19 @@ TEXT_STEPS = 2000  # the coloured text is drawn up to this many steps
 def time_panel(ctx: Context, window=None, units=None) -> TimePanel:
     """Heatmaps of every gate and state over time (the unit shown outlined, a scene's units dashed), unit lines,
     the text coloured by the unit, gate saturation. ``window``: [lo, hi) of a long sequence; ``units``: the lines."""
-    s, tr_, T, H = ctx.s, ctx.trace, ctx.trace.steps, ctx.trace.hidden_size
+    s, trace, T, H = ctx.s, ctx.trace, ctx.trace.steps, ctx.trace.hidden_size
     named = tuple(u for u in (s.units or ()) if u < H) if s.scene else ()
     fields = ctx.figure.get("fields") if ctx.presenting else None
     text_first = bool(ctx.presenting and ctx.figure.get("text") and T <= TEXT_STEPS)
     height = (PRESENTER_HEIGHT - TEXT_HEIGHT if text_first else PRESENTER_HEIGHT) if fields else None
-    heat = Chart("heatmaps", ctx.loss_key, figures.heatmaps, (tr_, ctx.layer, ctx.labels, window, s.lang),
+    heat = Chart("heatmaps", ctx.loss_key, figures.heatmaps, (trace, ctx.layer, ctx.labels, window, s.lang),
                  dict(fields=fields, highlight=named, height=height, unit=ctx.unit))
     units = tuple(range(min(3, H))) if units is None else tuple(units)
-    lines = Chart("lines", ctx.loss_key, figures.unit_lines, (tr_, ctx.layer, list(units), ctx.labels, s.lang)) \
+    lines = Chart("lines", ctx.loss_key, figures.unit_lines, (trace, ctx.layer, list(units), ctx.labels, s.lang)) \
         if units and T <= 4 * figures.MAX_COLUMNS else None
-    text = Chart("text_colour", ctx.loss_key, figures.text_colouring, (tr_, ctx.layer, ctx.unit, list(ctx.enc.tokens)),
-                 dict(lang=s.lang)) if T <= TEXT_STEPS else None
-    sat = Chart("saturation", ctx.loss_key, figures.saturation, (tr_, ctx.layer, s.lang)) if tr_.gates else None
+    text = Chart("text_colour", ctx.loss_key, figures.text_colouring,
+                 (trace, ctx.layer, ctx.unit, list(ctx.enc.tokens)), dict(lang=s.lang)) if T <= TEXT_STEPS else None
+    sat = Chart("saturation", ctx.loss_key, figures.saturation, (trace, ctx.layer, s.lang)) if trace.gates else None
     return TimePanel(heat, lines, text, sat, text_first)
 
 
@@ -315,26 +315,26 @@ def intervention_panel(ctx: Context) -> InterventionPanel:
     refusal = ctx.limits.clamp_refusal(ctx.model.rnn, T, lang)
     if refusal:
         return InterventionPanel(refusal)
-    tr2, gf2 = ctx.runs.intervention(ctx.choice.key, ctx.model.rnn, ctx.enc.x, ctx.loss_fn, ctx.loss_key,
+    clamped, gf2 = ctx.runs.intervention(ctx.choice.key, ctx.model.rnn, ctx.enc.x, ctx.loss_fn, ctx.loss_key,
                                      repr(clamp), (clamp,))
     data = f"{ctx.loss_key}|{clamp!r}"  # what the two charts draw: the model, input and loss, and the clamp
     fields = ctx.figure.get("fields") if ctx.presenting else None
-    traces = Chart("cmp_trace", data, figures.compare_traces, (ctx.trace, tr2, ctx.layer, ctx.unit, ctx.labels, lang),
-                   dict(fields=fields))
+    traces = Chart("cmp_trace", data, figures.compare_traces,
+                   (ctx.trace, clamped, ctx.layer, ctx.unit, ctx.labels, lang), dict(fields=fields))
     try:
         gf1 = ctx.flow(jacobian=False)
     except ValueError as exc:
-        return InterventionPanel(None, clamp, traces, None, _effects(ctx, tr2), str(exc))
+        return InterventionPanel(None, clamp, traces, None, _effects(ctx, clamped), str(exc))
     grads = Chart("g_compare", data, figures.gradients, (gf1, ctx.labels, f"{tr('f_original', lang)} / "
                                             f"{tr('f_clamped', lang)}: {ctx.loss_text}", lang),
                   dict(other=gf2, other_name=tr("f_clamped", lang)))
-    return InterventionPanel(None, clamp, traces, grads, _effects(ctx, tr2))
+    return InterventionPanel(None, clamp, traces, grads, _effects(ctx, clamped))
 
 
-def _effects(ctx: Context, tr2) -> tuple[str, ...]:
+def _effects(ctx: Context, clamped) -> tuple[str, ...]:
     """What the clamp does to the answers: the last prediction, and the accuracy on the text's own targets."""
     lang, T = ctx.s.lang, ctx.trace.steps
-    probs2 = readout.predictions(ctx.model, tr2.h[-1])
+    probs2 = readout.predictions(ctx.model, clamped.h[-1])
     task = ctx.model.task
     if ctx.probs is None or task is None or task.kind != "classify":
         return ()

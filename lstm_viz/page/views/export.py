@@ -7,7 +7,7 @@ import streamlit as st
 from lstm_viz.i18n import tr
 from lstm_viz.teach import exports
 
-from ..common import flow_or_say
+from ..parts import flow_or_say
 
 
 def render(ctx):

@@ -12,8 +12,8 @@ from lstm_viz.i18n import tr
 from lstm_viz.teach.panels import grad_panel
 
 from .. import cache, state
-from ..common import boxes, draw, plain
 from ..context import current
+from ..parts import boxes, draw, plain
 
 
 def knobs(ctx) -> None:

@@ -9,8 +9,8 @@ from lstm_viz.notation import GATE_ORDER, gate_range
 from lstm_viz.teach.panels import intervention_panel
 
 from .. import state
-from ..common import boxes, draw, layer_and_unit, plain
 from ..context import current
+from ..parts import boxes, draw, layer_and_unit, plain
 
 
 def render(ctx):

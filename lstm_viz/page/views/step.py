@@ -10,8 +10,8 @@ from lstm_viz.i18n import tr
 from lstm_viz.teach.panels import unrolled_chart
 
 from .. import state
-from ..common import boxes, draw, flow_or_say, layer_and_unit, step_player
 from ..context import current
+from ..parts import boxes, draw, flow_or_say, layer_and_unit, step_player
 
 
 def render(ctx):

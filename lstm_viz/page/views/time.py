@@ -11,8 +11,8 @@ from lstm_viz.teach import figures
 from lstm_viz.teach.panels import time_panel
 
 from .. import state
-from ..common import boxes, draw, layer_and_unit, step_player
 from ..context import current
+from ..parts import boxes, draw, layer_and_unit, step_player
 
 
 def render(ctx):

@@ -16,7 +16,7 @@ from lstm_viz.models.train import TrainConfig, train_job
 from lstm_viz.teach import figures
 
 from .. import offload, state
-from ..common import chart, plain
+from ..parts import chart, plain
 
 
 def banner(ctx) -> None:
