@@ -69,11 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _module(args):
-    """A checkpoints.Loaded: from --weights, or a fresh seeded module (no embedding, no head)."""
+    """A Model: read from --weights, or a fresh seeded module (no embedding, no head)."""
     import lstm_viz as lv
     from lstm_viz.checks import MAX_HIDDEN, MAX_LAYERS, MAX_PARAMETERS
     from lstm_viz.engine.cells import parameter_count
-    from lstm_viz.models.checkpoints import Loaded, load
+    from lstm_viz.models.checkpoints import load
+    from lstm_viz.models.model import Model
 
     if args.weights:
         if args.bidirectional:
@@ -97,8 +98,8 @@ def _module(args):
                         2 if args.bidirectional else 1)
     if n > MAX_PARAMETERS:  # counted before anything of that size is built
         raise UsageError(f"--cell {args.cell} with these sizes has {n:,} parameters; the limit is {MAX_PARAMETERS:,}")
-    return Loaded(lv.build_module(args.cell, args.input_size, args.hidden_size, args.layers, seed=args.seed,
-                                  nonlinearity=args.nonlinearity or "tanh", bidirectional=args.bidirectional), "")
+    return Model(lv.build_module(args.cell, args.input_size, args.hidden_size, args.layers, seed=args.seed,
+                                 nonlinearity=args.nonlinearity or "tanh", bidirectional=args.bidirectional))
 
 
 def _model_inputs(args, loaded) -> np.ndarray:

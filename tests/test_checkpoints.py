@@ -78,7 +78,7 @@ def test_word_language_model_with_tied_weights_and_its_vocabulary(tmp_path):
     vocab = ["<unk>", "the", "cat", "sat", "on", "mat", "."] + [f"w{i}" for i in range(33)]
     (tmp_path / "vocab.json").write_text(json.dumps({w: i for i, w in enumerate(vocab)}))
     loaded = checkpoints.load(tmp_path / "model.pt")
-    assert loaded.prefix == "rnn." and loaded.names == ("encoder", "decoder")
+    assert loaded.prefix == "rnn." and loaded.found == ("encoder", "decoder")
     ids = torch.tensor([1, 2, 3, 4, 1, 5, 6])
     h, logits = lm(ids)
     code, _, err = run_cli("trace", "--weights", tmp_path / "model.pt", "--text", "the cat sat on the mat .",
@@ -255,7 +255,7 @@ def test_bidirectional_tagger_reads_as_saved_both_directions_in_h(tmp_path, cell
     net = BiTagger(cell=cell)
     torch.save({"state_dict": net.state_dict(), "epoch": 3}, tmp_path / "bi.pth")
     loaded = checkpoints.load(tmp_path / "bi.pth")
-    assert loaded.rnn.bidirectional and loaded.names == ("embedding", "fc") and loaded.head.in_features == 20
+    assert loaded.rnn.bidirectional and loaded.found == ("embedding", "fc") and loaded.head.in_features == 20
     ids = torch.tensor([3, 1, 4, 1, 5, 9, 2, 6])
     h, logits = net(ids)
     np.save(tmp_path / "ids.npy", ids.numpy())

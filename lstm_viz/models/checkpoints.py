@@ -14,7 +14,6 @@ What is found, in what lstm_viz.models.files reads (``.safetensors``, torch's zi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -22,6 +21,7 @@ from torch import nn
 
 from lstm_viz.checks import MAX_CLASSES, MAX_PARAMETERS, all_finite
 from lstm_viz.models.files import read_file
+from lstm_viz.models.model import Model
 from lstm_viz.models.state_dict import module_from_state_dict
 
 NESTED = ("state_dict", "model_state_dict", "model", "net")
@@ -37,17 +37,6 @@ _RNN_KEY = re.compile(r"^(.*?)(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reve
 
 
 _LAYER_KEY = re.compile(r"^(weight_ih|weight_hh|weight_hr|bias_ih|bias_hh)_l\d+(_reverse)?$")
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """A model read from a checkpoint: its recurrent module, and what feeds it and reads it when present."""
-
-    rnn: nn.Module
-    prefix: str  # where the recurrent layer was found ("" for a bare state_dict)
-    embedding: torch.Tensor | None = None  # [V, input_size]: token id -> input vector
-    head: nn.Linear | None = None  # hidden_size -> C
-    names: tuple[str, ...] = ()  # the keys of the embedding and head found, for the page to show
 
 
 def read_flat(path, name: str) -> dict[str, torch.Tensor]:
@@ -104,7 +93,7 @@ def _named(sd: dict, names, prefix: str, suffix: str = ".weight"):
     return None
 
 
-def load(path, prefix: str | None = None, nonlinearity: str | None = None, name: str | None = None) -> Loaded:
+def load(path, prefix: str | None = None, nonlinearity: str | None = None, name: str | None = None) -> Model:
     """The recurrent module of a checkpoint file, with the embedding and output layer found beside it."""
     name = name or Path(path).name
     sd = flatten(read_file(path, name), name)
@@ -121,7 +110,7 @@ def named(name: str, fn, *args):
         raise ValueError(f"{name}: {exc}") from None
 
 
-def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | None = None) -> Loaded:
+def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | None = None) -> Model:
     """``load`` on a flattened state_dict."""
     found = candidates(sd)
     if not found:
@@ -164,7 +153,7 @@ def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | Non
     if total > MAX_PARAMETERS:  # every layer the page builds counts: the recurrent one, the embedding, the head
         raise ValueError(f"{total:,} parameters with the embedding and the output layer; the limit is "
                          f"{MAX_PARAMETERS:,}")
-    return Loaded(rnn, prefix, emb, head, tuple(names))
+    return Model(rnn, head, embedding=emb, prefix=prefix, found=tuple(names))
 
 
 def _check_readout(name: str, w: torch.Tensor, b: torch.Tensor | None, what: str = "outputs") -> None:

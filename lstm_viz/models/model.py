@@ -17,7 +17,9 @@ from lstm_viz.models.tokenize import Encoded, encode_text
 
 @dataclass(frozen=True)
 class Model:
-    """A model as the page sees it: the recurrent module, an optional readout head and task."""
+    """A model as the rest of the package sees it: the recurrent module, an optional readout head and task, and
+    where a checkpoint held its parts. The loaders (shipped, fresh, read from a file, trained in the page), the
+    page's views and the CLI all give and take this one type."""
 
     rnn: nn.Module
     head: nn.Linear | None = None
@@ -29,6 +31,8 @@ class Model:
     own_vocab: bool = False  # ``vocab`` is the model's own (an uploaded vocabulary file), not slots
     # [T, input_size] read from a features file: the input, whatever is typed
     features: np.ndarray | None = field(default=None, compare=False)
+    prefix: str = ""  # where a checkpoint held the recurrent layer ("" for a bare state_dict)
+    found: tuple[str, ...] = ()  # the keys of the embedding and output layer found in a checkpoint
 
     def encode(self, text: str) -> Encoded:
         if self.features is not None:

@@ -19,6 +19,7 @@ from torch import nn
 
 from lstm_viz.checks import cell_of
 from lstm_viz.engine.cells import build_module, copy_module, parameter_count
+from lstm_viz.models.model import Model
 from lstm_viz.models.state_dict import load_module, save_module
 from lstm_viz.models.tasks import Task, make_task
 from lstm_viz.notation import CELLS
@@ -233,6 +234,17 @@ def save_model(result: TrainResult, stem, accuracy: float, command: str) -> dict
     card = card_for(result, accuracy, command)
     stem.with_suffix(".json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return card
+
+
+def as_model(seq: SeqModel, task: Task) -> Model:
+    """A trained SeqModel with its task, as the package's one Model type (the module, its head, its inputs)."""
+    return Model(seq.rnn, seq.head, task, task.vocab, task.mode)
+
+
+def load_shipped(stem) -> tuple[Model, dict]:
+    """(the Model, its card) of a shipped project model (``load_model``'s checks)."""
+    seq, task, card = load_model(stem)
+    return as_model(seq, task), card
 
 
 def load_model(stem) -> tuple[SeqModel, Task, dict]:

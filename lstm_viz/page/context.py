@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
@@ -31,7 +32,7 @@ def current(ctx: Context) -> Context:
 
 
 def _uploaded(upload, lang: str):
-    """(checkpoints.Loaded, digest) of the person's file, kept in this session only (never shared). A file with
+    """(the Model read from it, digest) of the person's file, kept in this session only (never shared). A file with
     several recurrent layers asks which one; a file holding an nn.RNN asks for its nonlinearity (the weights do
     not say whether it was tanh or relu)."""
     data = upload.getvalue()
@@ -65,8 +66,8 @@ def _uploaded(upload, lang: str):
         if loaded.rnn.nonlinearity != nonlin:
             loaded = checkpoints.named(name, checkpoints.from_state_dict, sd, prefix, nonlin)
             read.loaded = loaded
-    if loaded.names:
-        st.caption(tr("upload_found", lang, names=plain(", ".join(loaded.names))))
+    if loaded.found:
+        st.caption(tr("upload_found", lang, names=plain(", ".join(loaded.found))))
     return loaded, f"{digest}|{loaded.prefix}|{nonlin}"
 
 
@@ -103,9 +104,9 @@ def _upload_model(loaded, text: str, mode: str, lang: str) -> Model:
         x = inputs.read_features(features.getvalue(), Path(features.name).name, module.input_size)
         st.caption(tr("upload_inputs_used", lang, name=plain(Path(features.name).name), T=x.shape[0],
                       m=x.shape[1]))
-        return Model(module, head, None, None, "numbers", None, labels, features=x)
+        return replace(loaded, mode="numbers", embedding=None, labels=labels, features=x)
     if vocab is not None and mode != "numbers":
-        return Model(module, head, None, vocab, mode, loaded.embedding, labels, own_vocab=True)
+        return replace(loaded, vocab=vocab, mode=mode, labels=labels, own_vocab=True)
     if loaded.embedding is not None and mode != "numbers":
         raise ValueError(tr("upload_needs_vocab", lang))
     vocab = inputs.upload_vocab(module.input_size, text, mode) if mode != "numbers" else None
@@ -115,7 +116,7 @@ def _upload_model(loaded, text: str, mode: str, lang: str) -> Model:
     if vocab:  # plain text: the typed symbols are shown, never interpreted
         shown = [f"{i}: {sym!r}" for i, sym in enumerate(vocab[:24]) if not sym.startswith("<slot")]
         st.text("  ".join(shown) + ("  …" if len(vocab) > 24 else ""))
-    return Model(module, head, None, vocab, mode, None, labels)
+    return replace(loaded, vocab=vocab, mode=mode, embedding=None, labels=labels)
 
 
 def unknown_notice(m: Choice, enc, lang: str) -> str:

@@ -42,7 +42,7 @@ class UploadRead:
 
     digest: str | None = None  # of the file's bytes
     flat: dict | None = None  # its state_dict, as the reader gives it
-    loaded: object = None  # the recurrent layer found in it (checkpoints.Loaded)
+    loaded: Model | None = None  # the model found in it
     loaded_key: tuple | None = None  # (digest, prefix) that ``loaded`` was found with
 
 

@@ -29,7 +29,7 @@ FRESH_EXAMPLE = "hello world, 你好 😀"
 class Loaders:
     """How models are obtained: the page passes its cached loaders, tests the plain ones."""
 
-    shipped: Callable  # stem -> (SeqModel, Task, card)
+    shipped: Callable  # stem -> (Model, card)
     fresh: Callable  # (cell, input_size, hidden, layers, seed=, weight_scale=) -> nn.Module
     derived: Callable = lambda key, module, radius, fbias: with_knobs(module, radius, fbias)  # key: the knobbed model's
 
@@ -37,16 +37,16 @@ class Loaders:
 def plain_loaders() -> Loaders:
 
     from lstm_viz.engine.cells import build_module
-    from lstm_viz.models.train import load_model
+    from lstm_viz.models.train import load_shipped
 
     models = ASSETS / "models"
-    return Loaders(lambda stem: load_model(models / stem), build_module)
+    return Loaders(lambda stem: load_shipped(models / stem), build_module)
 
 
 def example_text(s: PageSettings, loaders: Loaders) -> str:
     """The text a model opens with: a shipped model's own example, else a mixed-script sample."""
     if s.source == "trained":
-        return loaders.shipped(stem_for(s.task, s.cell, s.lag))[1].example
+        return loaders.shipped(stem_for(s.task, s.cell, s.lag))[0].task.example
     return FRESH_EXAMPLE
 
 
@@ -65,7 +65,7 @@ class Choice:
 
     def card(self) -> dict | None:
         s = self.settings
-        return self.loaders.shipped(stem_for(s.task, s.cell, s.lag))[2] if s.source == "trained" else None
+        return self.loaders.shipped(stem_for(s.task, s.cell, s.lag))[1] if s.source == "trained" else None
 
     def knobbed(self) -> tuple[nn.Module, str]:
         """The main model with the gradient view's knobs applied (itself when no knob is set)."""
@@ -107,8 +107,8 @@ def models_for(s: PageSettings, loaders: Loaders, uploaded: Model | None = None,
         if trained is not None:
             return Choice(s, loaders, trained, key(s, *MODEL_SETTINGS["trained"], base="session", trained=trained_key),
                           text, trained_here=True)
-        model, task, _ = loaders.shipped(stem_for(s.task, s.cell, s.lag))
-        return Choice(s, loaders, Model(model.rnn, model.head, task, task.vocab, task.mode),
+        model, _ = loaders.shipped(stem_for(s.task, s.cell, s.lag))
+        return Choice(s, loaders, model,
                       key(s, *MODEL_SETTINGS["trained"]), text)
     if s.source == "random":
         vocab = vocab_from_text(text, s.mode) if s.mode != "numbers" else None

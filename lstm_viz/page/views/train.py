@@ -11,8 +11,7 @@ import streamlit as st
 import lstm_viz as lv
 from lstm_viz.engine.cells import copy_module
 from lstm_viz.i18n import tr
-from lstm_viz.models.model import Model
-from lstm_viz.models.train import TrainConfig, train_job
+from lstm_viz.models.train import TrainConfig, as_model, train_job
 from lstm_viz.teach import figures
 
 from .. import offload, state
@@ -64,10 +63,10 @@ def render(ctx):
         except ValueError as exc:
             st.error(plain(exc))
             return
-        model, task = done.model()
+        model = as_model(*done.model())
         digest = hashlib.sha256((ctx.choice.text if own else "").encode()).hexdigest()[:16]
         state.session().trained = state.Trained(
-            Model(model.rnn, model.head, task, task.vocab, task.mode), f"{s.task}:{s.cell}:{s.lag}:{steps}:{digest}",
+            model, f"{s.task}:{s.cell}:{s.lag}:{steps}:{digest}",
             (s.source, s.task, s.cell, s.lag), int(steps), done.history, done.snapshots, done.accuracy)
         st.rerun()
     trained = state.session().trained
