@@ -421,6 +421,16 @@ def test_handout_opens_and_prints_one_scene_per_page(browser, tmp_path):
     pg.wait_for_selector("body[data-math-done='1']", timeout=60_000)
     assert pg.locator(".katex").count() > 10 and pg.locator(".katex-error").count() == 0  # maths typeset offline
     assert pg.locator("section.scene svg").count() >= 11  # a key figure per scene (scene 10's is a table)
+    # each step scene's diagram, drawn by the player's own renderer from the player's own data: every box coloured
+    # and numbered as at the scene's step
+    diagrams = pg.locator("section.scene svg.lv-diagram")
+    steps = [s for s in SCENE_OF.values() if s.settings.get("view", "step") == "step"]
+    assert diagrams.count() == len(steps) > 0
+    boxes = pg.evaluate("""() => [...document.querySelectorAll('svg.lv-diagram .lv-box')].map(g =>
+        [g.querySelector('rect').getAttribute('fill'), g.querySelectorAll('text')[1].textContent])""")
+    assert boxes and all(fill and fill.startswith("rgb(") and re.fullmatch(r"−?-?\d+\.\d{3}", value)
+                         for fill, value in boxes), boxes
+    pg.screenshot(path=str(SHOTS / "handout_step_zh.png"), full_page=False)
     pdf = pg.pdf(format="A4", print_background=True)
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 12
     SHOTS.mkdir(exist_ok=True)

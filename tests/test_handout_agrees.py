@@ -9,7 +9,7 @@ import pytest
 
 from lstm_viz.teach import handout, lessons, panels
 from lstm_viz.teach.choice import plain_loaders
-from page_helpers import array, new, ok, player, series
+from page_helpers import array, new, ok, player, settings_of
 
 SCENES = lessons.load_lessons()
 CASES = [(s, lang) for s in SCENES for lang in ("en", "zh")]
@@ -53,15 +53,13 @@ def test_the_handouts_key_figure_is_the_pages(scene, lang):
         rows = panels.params_rows(ctx)
         assert [list(r.values()) for r in rows] == table.values.tolist()
         return
-    # the step view: the diagram's numbers are the step player's own, at the scene's step
-    data = player(at)
-    assert (data["layer"], data["unit"]) == (ctx.layer, ctx.unit)
-    drawn_series = {b["value"] for b in data["diagram"]["boxes"]}
-    from lstm_viz.teach import explain, readout
-    mine = explain.unit_series(ctx.model.rnn, ctx.trace, None, ctx.layer, ctx.unit)
-    mine.update(readout.readout_series(ctx.probs)[1])
-    for name in drawn_series:
-        np.testing.assert_array_equal(series(data, name), np.asarray(mine[name], dtype=np.float32), err_msg=name)
+    # the step view: the handout carries the step player's own data, which the player's renderer draws
+    figure = handout.key_figure(scene, lang)
+    mine = json.loads(figure.split(">", 1)[1].rsplit("</script>", 1)[0].replace("<\\/", "</"))
+    page = player(at)
+    assert mine.pop("t") == ctx.t == settings_of(at).t
+    for field in ("series", "diagram", "equations", "pred", "tokens", "layer", "unit", "title", "scales"):
+        assert mine[field] == page[field], field
 
 
 def test_a_different_number_is_seen():
