@@ -177,67 +177,26 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
     The module is read, never modified. Raises ValueError on bad input.
     """
     spec, x, masks = prepare(module, inputs, clamps)
-    T, D = x.shape[0], spec.directions
-    k = _check_truncate(truncate, T)
-    if k is not None and D == 2:
+    D = spec.directions
+    window = _check_truncate(truncate, x.shape[0])
+    if window is not None and D == 2:
         raise ValueError(TRUNCATE_BIDIRECTIONAL)
     clip = _check_clip(clip)
     fn, loss_name = _loss_fn(loss)
     weights = cells.layer_weights(module, requires_grad=True)
-    if k is None and masks is None:
-        found = _kernel_backward(spec, weights, x, fn) if onednn.usable(spec, x.dtype) else None
-        runs, grads = found or _fused_backward(spec, weights, x, fn)
-    else:
-        # a path of a bidirectional model can go back in time in one layer and forward in the one below:
-        # up to num_layers·(T-1) recurrent steps in all
-        hops = min(k or T, T) if D == 1 else spec.num_layers * (T - 1) + 1
-        if T * hops > MAX_TRUNCATED_WORK:
-            if k is None and D == 1:  # clamps only: every step is passed back over the whole sequence
-                raise ValueError(f"clamped gates run step by step, each step back over the whole sequence: "
-                                 f"clamp a sequence of at most {math.isqrt(MAX_TRUNCATED_WORK):,} "
-                                 f"steps (this one has {T:,})")
-            raise ValueError(f"truncated BPTT and clamped gates run step by step: T·min(k, T) must stay under "
-                             f"{MAX_TRUNCATED_WORK:,} (T={T}, k={k or T}"
-                             + (f", {spec.num_layers} bidirectional layers" if D == 2 else "") + ")")
-        runs = run_layers(spec, weights, x, masks)  # no autograd inside: the same copies serve
-        grads = _stepwise_backward(spec, weights, runs, fn, hops, masks)
+    runs, grads = _backward(spec, weights, x, fn, window, masks)
     # per run, in its own order of time: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖, ‖δ_t‖ [T]; dx [T, in] in input order
     L_value, dh, dc, dx, delta_norm = grads
-
-    params = [p for w in weights for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh) if p is not None]
-    gnorm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params])))
-    clipped = None
-    if clip is not None:
-        copies = [p.detach().clone().requires_grad_() for p in params]
-        for c_, p in zip(copies, params):
-            c_.grad = p.grad.detach().clone()
-        nn.utils.clip_grad_norm_(copies, clip)
-        clipped = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(c_.grad) for c_ in copies])))
-
+    gnorm, clipped = _parameter_gradient_norms(weights, clip)
     top = range(len(runs) - D, len(runs))  # the top layer's runs
     with torch.no_grad():
         # ‖δ_t ⊗ h_{t-1}‖_F = ‖δ_t‖ ‖h_{t-1}‖, with ‖δ_t‖² summed over the gate blocks
         dW = [delta_norm[r] * shift(_row_norms(s.h)) for r, s in enumerate(runs)]
-        cell_path = None
-        if spec.cell == "lstm":
-            # ∏_{s=t+1}^{T-1} f_s in the run's own time: a cumulative product from the end (along a contiguous
-            # axis: [H, T-1]); the last step's product is empty
-            paths = []
-            for r in top:
-                f_back = runs[r].gates["f"][1:].t().flip(1).to(torch.float64, memory_format=torch.contiguous_format)
-                back = torch.cumprod(f_back, dim=1).mean(dim=0).flip(0)
-                paths.append(torch.cat([back, back.new_ones(1)]).numpy())
-            cell_path = _per_direction(paths, D)
-
+        cell_path = _cell_path(runs, top, D) if spec.cell == "lstm" else None
     jac = None
     if jacobian:
-        found = []
-        for r in top:
-            clamp = masks[r] if masks else None
-            one = (jacobian_norms(spec, weights[r], runs[r], clamp) if clamp
-                   else jacobian_norms_unclamped(spec, weights[r], runs[r]))
-            found.append(one)
-        jac = _per_direction(found, D)
+        jac = _per_direction([jacobian_norms(spec, weights[r], runs[r], masks[r]) if masks and masks[r]
+                              else jacobian_norms_unclamped(spec, weights[r], runs[r]) for r in top], D)
 
     def per_run(ts):  # per run [T] in its own time -> [runs, T] in input order
         return None if ts is None else _norms(torch.stack([cells.own_time(t, r % D) for r, t in enumerate(ts)]))
@@ -246,10 +205,57 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
         cell=spec.cell, loss=float(L_value), loss_name=loss_name,
         dL_dh=per_run(dh), dL_dc=per_run(dc), dL_dx=_norms(_row_norms(dx)),
         dhT_dht=jac, cell_path=cell_path, dL_dW_hh=per_run(dW),
-        truncate=k, grad_norm=float(overflow_as_inf(np.array(gnorm))), clip=clip,
+        truncate=window, grad_norm=float(overflow_as_inf(np.array(gnorm))), clip=clip,
         grad_norm_clipped=None if clipped is None else float(overflow_as_inf(np.array(clipped))), clamps=tuple(clamps),
         directions=D,
     )
+
+
+def _backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn, window: int | None, masks):
+    """(every run's states, the backward's results) on the fastest path that computes them: the oneDNN kernel's or
+    the fused kernel's own backward, or step by step for truncated BPTT and clamped gates (bounded first)."""
+    T, D = x.shape[0], spec.directions
+    if window is None and masks is None:
+        found = _kernel_backward(spec, weights, x, fn) if onednn.usable(spec, x.dtype) else None
+        return found or _fused_backward(spec, weights, x, fn)
+    # a path of a bidirectional model can go back in time in one layer and forward in the one below:
+    # up to num_layers·(T-1) recurrent steps in all
+    hops = min(window or T, T) if D == 1 else spec.num_layers * (T - 1) + 1
+    if T * hops > MAX_TRUNCATED_WORK:
+        if window is None and D == 1:  # clamps only: every step is passed back over the whole sequence
+            raise ValueError(f"clamped gates run step by step, each step back over the whole sequence: "
+                             f"clamp a sequence of at most {math.isqrt(MAX_TRUNCATED_WORK):,} "
+                             f"steps (this one has {T:,})")
+        raise ValueError(f"truncated BPTT and clamped gates run step by step: T·min(k, T) must stay under "
+                         f"{MAX_TRUNCATED_WORK:,} (T={T}, k={window or T}"
+                         + (f", {spec.num_layers} bidirectional layers" if D == 2 else "") + ")")
+    runs = run_layers(spec, weights, x, masks)  # no autograd inside: the same copies serve
+    return runs, _stepwise_backward(spec, weights, runs, fn, hops, masks)
+
+
+def _parameter_gradient_norms(weights, clip: float | None) -> tuple[float, float | None]:
+    """‖∂L/∂θ‖ over every recurrent parameter, and after clipping it at ``clip`` (on copies) when asked."""
+    params = [p for w in weights for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh) if p is not None]
+    gnorm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params])))
+    if clip is None:
+        return gnorm, None
+    copies = [p.detach().clone().requires_grad_() for p in params]
+    for c_, p in zip(copies, params):
+        c_.grad = p.grad.detach().clone()
+    nn.utils.clip_grad_norm_(copies, clip)
+    return gnorm, float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(c_.grad) for c_ in copies])))
+
+
+def _cell_path(runs, top, D: int) -> np.ndarray:
+    """The LSTM's cell path, the mean over units of ∏_{s=t+1}^{T-1} f_s, per direction of the top layer, in the
+    run's own time: a cumulative product from the end (along a contiguous axis: [H, T-1]); the last step's product
+    is empty."""
+    paths = []
+    for r in top:
+        f_back = runs[r].gates["f"][1:].t().flip(1).to(torch.float64, memory_format=torch.contiguous_format)
+        back = torch.cumprod(f_back, dim=1).mean(dim=0).flip(0)
+        paths.append(torch.cat([back, back.new_ones(1)]).numpy())
+    return _per_direction(paths, D)
 
 
 def _norms(t: torch.Tensor) -> np.ndarray:

@@ -57,11 +57,24 @@ class Player {
   // ---- building the DOM once per data -------------------------------------------------------------------
   build() {
     const d = this.d;
-    const T = d.text;
     this.root.replaceChildren();
     this.root.classList.toggle("lv-compact", !!d.compact);
     this.root.classList.toggle("lv-present", !!d.present);
     this.root.style.setProperty("--lv-cursor", d.colours.cursor);
+    this.root.appendChild(this.buildBar());
+    this.buildStrip();
+    if (d.compact) return;
+    const main = this.buildMain();
+    this.root.appendChild(main);
+    const eq = this.buildEquations();
+    if (d.lead === "equations") this.root.insertBefore(eq, main); // the scene's question is about them
+    else this.root.appendChild(eq);
+  }
+
+  // the time control: first, previous, play, next, last, the slider, the step label and the speed
+  buildBar() {
+    const d = this.d;
+    const T = d.text;
     const bar = el("div", "lv-bar");
     const button = (label, title, fn, cls) => {
       const b = el("button", "lv-btn " + (cls || ""), typeof label === "string" ? label : undefined);
@@ -100,8 +113,13 @@ class Player {
     const speedLabel = el("label", "lv-speedlabel", T.p_speed + " ");
     speedLabel.appendChild(speed);
     bar.appendChild(speedLabel);
-    this.root.appendChild(bar);
+    return bar;
+  }
 
+  // the tokens, one per step (a click steps there), the window note and the keys
+  buildStrip() {
+    const d = this.d;
+    const T = d.text;
     const strip = el("div", "lv-tokens");
     strip.title = T.p_tokens;
     this.tokenEls = d.tokens.map((tok, i) => {
@@ -117,8 +135,12 @@ class Player {
         .replace("{T}", d.T)));
     }
     this.root.appendChild(el("div", "lv-keys", T.p_keys));
-    if (d.compact) return;
+  }
 
+  // the diagram with its title, legend and download, and the prediction bars
+  buildMain() {
+    const d = this.d;
+    const T = d.text;
     const main = el("div", "lv-main");
     const left = el("div", "lv-left");
     left.appendChild(el("div", "lv-title", d.title));
@@ -146,8 +168,13 @@ class Player {
       right.appendChild(this.bars);
     }
     main.appendChild(right);
-    this.root.appendChild(main);
+    return main;
+  }
 
+  // the equations of the unit shown (typeset at each step by drawEquations)
+  buildEquations() {
+    const d = this.d;
+    const T = d.text;
     const eq = el("div", "lv-eq");
     eq.appendChild(el("div", "lv-subtitle", T.p_equations));
     this.eqLines = [];
@@ -161,8 +188,7 @@ class Player {
       }
     }
     if (d.loss) eq.appendChild(el("div", "lv-note", `${T.loss_used}: ${d.loss}`));
-    if (d.lead === "equations") this.root.insertBefore(eq, main); // the scene's question is about them
-    else this.root.appendChild(eq);
+    return eq;
   }
 
   // ---- one step -----------------------------------------------------------------------------------------
