@@ -91,12 +91,12 @@ def test_equations_with_numbers_agree_with_the_trace(cell):
     gates_from_sums(series, tr, cell, 0, unit)
     if cell == "rnn":
         np.testing.assert_allclose(np.tanh(series["xs_h"] + series["hs_h"]), tr.h[0, :, unit], atol=2e-6)
-    t = 4
-    eq = explain.step_equations(m.model.rnn, tr, gf, 0, t, unit)
-    last = eq["pytorch"][-1]
-    assert last.endswith(f"{tr.h[0, t, unit]:+.4f}")
-    assert "⟦" not in " ".join(sum(eq.values(), []))
-    assert "\\times10^{" in eq["backward"][-1]  # gradient norms in scientific notation
+    eq = explain.unit_templates(tr, 0, unit, set(series))
+    assert eq["pytorch"][-1].endswith("⟦h:+.4f⟧")  # the last line ends in h_t, the number the trace holds
+    np.testing.assert_array_equal(series["h"], tr.h[0, :, unit])
+    slots = [m.group(1) for line in sum(eq.values(), []) for m in explain.PLACEHOLDER.finditer(line)]
+    assert slots and set(slots) <= set(series)  # every number an equation shows is one the player receives
+    assert ":.3e⟧" in eq["backward"][-1]  # gradient norms in scientific notation
 
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
@@ -159,6 +159,5 @@ def test_a_bidirectional_models_player_data_agrees_with_the_trace_in_both_direct
         text = " ".join(sum(data["equations"].values(), []) + [lb["text"] for lb in data["diagram"]["labels"]])
         assert (("t+1" in text and "₍ₜ₊₁₎" in text and "t-1" not in text and "₍ₜ₋₁₎" not in text) if d else
                 ("t-1" in text and "₍ₜ₋₁₎" in text and "t+1" not in text))
-        t = 4
-        eq = explain.step_equations(rnn, tr, gf, 1, t, unit)
-        assert eq["pytorch"][-1].endswith(f"{tr.h[1, t, unit]:+.4f}")
+        assert explain.unit_templates(tr, 1, unit, set(series))["pytorch"][-1].endswith("⟦h:+.4f⟧")
+        np.testing.assert_array_equal(series["h"], tr.h[1, :, unit])

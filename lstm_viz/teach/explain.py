@@ -6,7 +6,7 @@ order) and the textbook's (W·[h_{t-1}, x_t] + b with W = [W_h | W_x] of shape n
 The equations are LaTeX templates with placeholders ``⟦name:format⟧`` (``unit_templates``) and the values of
 every placeholder at every step (``unit_series``, float64 arrays [T] recomputed from the model's own tensors,
 agreeing with the Trace to float32 precision). The step player in the browser fills the templates for the
-step it shows; ``step_equations`` fills them here for one step (tests, handouts).
+step it shows, with the one number format of lstm_viz/page/player/src/diagram.js.
 """
 
 from __future__ import annotations
@@ -157,24 +157,3 @@ def _templates(trace, layer: int, unit: int, names: set[str] | None) -> dict[str
     if parts:
         out["backward"].append(r",\quad ".join(parts))
     return out
-
-
-def fmt(v: float, spec: str) -> str:
-    """A number as the templates show it (the player's JavaScript formats the same way)."""
-    if not np.isfinite(v):
-        return r"\infty" if v > 0 else (r"-\infty" if v < 0 else r"\mathrm{NaN}")
-    if spec.endswith("e"):
-        mant, exp = f"{v:{spec}}".split("e")
-        return rf"{mant}\times10^{{{int(exp)}}}"
-    return f"{v:{spec}}"
-
-
-def fill(template: str, series: dict[str, np.ndarray], t: int) -> str:
-    return PLACEHOLDER.sub(lambda mt: fmt(float(series[mt.group(1)][t]), mt.group(2)), template)
-
-
-def step_equations(module, trace, flow, layer: int, t: int, unit: int) -> dict[str, list[str]]:
-    """{"pytorch": [...], "textbook": [...], "backward": [...]} LaTeX lines for unit ``unit`` at step ``t``."""
-    series = unit_series(module, trace, flow, layer, unit)
-    return {part: [fill(line, series, t) for line in lines]
-            for part, lines in unit_templates(trace, layer, unit, set(series)).items()}

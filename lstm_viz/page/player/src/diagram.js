@@ -1,6 +1,6 @@
 // The cell diagram of lstm_viz/teach/diagram.py's layout, drawn as SVG at one step from the step player's data
 // (lstm_viz/teach/stepdata.py). The step player draws it live; the handout draws each step scene's once, when the
-// file opens: one renderer, one number format (explain.fmt on the Python side formats the same way).
+// file opens: one renderer, and the one number format of every number the page and the handout show.
 
 export const SVGNS = "http://www.w3.org/2000/svg";
 export const S = 64; // pixels per diagram unit
@@ -24,7 +24,7 @@ export function show(tok) {
   return { " ": "␣", "\n": "⏎", "\t": "⇥" }[tok] ?? tok;
 }
 
-// numbers as the Python side formats them (explain.fmt): "+.4f", ".4f", ".3e"
+// a number as a template's slot asks: "+.4f", ".4f", ".3e" (with tex, ∞ and 10^k in LaTeX)
 export function fmt(v, spec, tex) {
   if (!Number.isFinite(v)) {
     if (Number.isNaN(v)) return tex ? "\\mathrm{NaN}" : "NaN";
