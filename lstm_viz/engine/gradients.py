@@ -372,18 +372,9 @@ def _shift_back(s: torch.Tensor) -> torch.Tensor:
     return torch.cat([s[1:], torch.zeros_like(s[:1])])
 
 
-def _stepwise_backward(spec: cells.Spec, weights, runs: list[LayerStates], fn: LossFn, k: int, masks):
-    """Truncated BPTT by vector-Jacobian products of one batched step, at most k steps back per loss term
-    (k recurrent steps in all, backwards in a forward run and forwards in a reverse one).
-
-    A message is a gradient with respect to (h_t, c_t) that left its loss term j steps ago. At each j,
-    every message moves one step back (to t-1, within the run's own time) and every layer's messages also
-    move down to the layer below at the same step (into both directions of a bidirectional layer); only
-    messages with j <= k-1 are kept.
-    """
-    L_top, D, H = spec.num_layers, spec.directions, spec.hidden_size
-    L, g = _output_gradient(fn, layer_output(spec, runs, L_top - 1))  # ∂L/∂y_s: the loss term of each step
-
+def _step_graphs(spec: cells.Spec, weights, runs: list[LayerStates], masks) -> list[tuple]:
+    """Per run, one batched step over all T from detached copies of its inputs and previous states, kept for the
+    vector-Jacobian products: (x, h_{t-1}, c_{t-1} or None, the step)."""
     graphs = []
     for r, (w, s) in enumerate(zip(weights, runs)):
         xl = s.x.detach().clone().requires_grad_()
@@ -391,15 +382,50 @@ def _stepwise_backward(spec: cells.Spec, weights, runs: list[LayerStates], fn: L
         cp = s.c_prev.detach().clone().requires_grad_() if s.c is not None else None
         st = cells.step(spec.cell, w, xl, hp, cp, spec.nonlinearity, masks[r] if masks else None)
         graphs.append((xl, hp, cp, st))
+    return graphs
 
-    def vjp(r, gh, gc):
+
+def _step_vjp(graph: tuple, gh: torch.Tensor, gc: torch.Tensor | None):
+    """(∂/∂x, ∂/∂h_{t-1}, ∂/∂c_{t-1} or None) of a message (gh, gc) on (h_t, c_t), through one step's graph."""
+    xl, hp, cp, st = graph
+    outs = (st.h,) if cp is None else (st.h, st.c)
+    grads_out = (gh,) if cp is None else (gh, gc)
+    ins = (xl, hp) if cp is None else (xl, hp, cp)
+    res = torch.autograd.grad(outs, ins, grads_out, retain_graph=True, allow_unused=True)
+    res = [torch.zeros_like(t) if r_ is None else r_ for r_, t in zip(res, ins)]
+    return res[0], res[1], (res[2] if cp is not None else None)
+
+
+def _weight_gradients(weights, graphs: list[tuple], tot_h: list, tot_c: list) -> list[torch.Tensor]:
+    """One more product with each run's summed messages: ‖δ_t‖ of W_hh h_{t-1} + b_hh per step, and the weights'
+    gradients (written to their .grad)."""
+    delta_norm = []
+    for r, w in enumerate(weights):
         xl, hp, cp, st = graphs[r]
         outs = (st.h,) if cp is None else (st.h, st.c)
-        grads_out = (gh,) if cp is None else (gh, gc)
-        ins = (xl, hp) if cp is None else (xl, hp, cp)
-        res = torch.autograd.grad(outs, ins, grads_out, retain_graph=True, allow_unused=True)
-        res = [torch.zeros_like(t) if r_ is None else r_ for r_, t in zip(res, ins)]
-        return res[0], res[1], (res[2] if cp is not None else None)
+        grads_out = (tot_h[r],) if cp is None else (tot_h[r], tot_c[r])
+        params = [p for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh) if p is not None]
+        G = len(st.hh)
+        res = torch.autograd.grad(outs, list(st.hh) + params, grads_out, retain_graph=True, allow_unused=True)
+        delta_norm.append(_block_norm([torch.zeros_like(b) if r_ is None else r_ for r_, b in zip(res[:G], st.hh)]))
+        for p, r_ in zip(params, res[G:]):
+            p.grad = torch.zeros_like(p) if r_ is None else r_
+    return delta_norm
+
+
+def _stepwise_backward(spec: cells.Spec, weights, runs: list[LayerStates], fn: LossFn, hops: int, masks):
+    """Truncated BPTT by vector-Jacobian products of one batched step, at most ``hops`` steps back per loss term
+    (that many recurrent steps in all, backwards in a forward run and forwards in a reverse one).
+
+    A message is a gradient with respect to (h_t, c_t) that left its loss term j steps ago. At each j,
+    every message moves one step back (to t-1, within the run's own time) and every layer's messages also
+    move down to the layer below at the same step (into both directions of a bidirectional layer); only
+    messages with j <= hops-1 are kept.
+    """
+    L_top, D, H = spec.num_layers, spec.directions, spec.hidden_size
+    L, g = _output_gradient(fn, layer_output(spec, runs, L_top - 1))  # ∂L/∂y_s: the loss term of each step
+
+    graphs = _step_graphs(spec, weights, runs, masks)
 
     def part(t, d):  # direction d's columns of a layer's [T, D·H] gradient, in that run's own time
         return cells.own_time(t[:, d * H:(d + 1) * H], d)
@@ -409,7 +435,7 @@ def _stepwise_backward(spec: cells.Spec, weights, runs: list[LayerStates], fn: L
     dx = torch.zeros_like(runs[0].x)
     back_h = [None] * len(runs)
     back_c = [None] * len(runs)
-    for j in range(k):
+    for j in range(hops):
         down = None  # ∂/∂(input of the layer above) in input order: what moves down this step
         for i in reversed(range(L_top)):
             below = 0
@@ -427,24 +453,13 @@ def _stepwise_backward(spec: cells.Spec, weights, runs: list[LayerStates], fn: L
                     gc = _shift_back(back_c[r]) if back_c[r] is not None else torch.zeros_like(gh)
                     tot_c[r] += gc
                 tot_h[r] += gh
-                d_x, back_h[r], back_c[r] = vjp(r, gh, gc)
+                d_x, back_h[r], back_c[r] = _step_vjp(graphs[r], gh, gc)
                 below = below + cells.own_time(d_x, d)
             if i == 0:
                 dx += below
             down = below
 
-    # one more product with the summed messages gives δ of W_hh h_{t-1} + b_hh and the weight gradients
-    delta_norm = []
-    for r, w in enumerate(weights):
-        xl, hp, cp, st = graphs[r]
-        outs = (st.h,) if cp is None else (st.h, st.c)
-        grads_out = (tot_h[r],) if cp is None else (tot_h[r], tot_c[r])
-        params = [p for p in (w.w_ih, w.w_hh, w.b_ih, w.b_hh) if p is not None]
-        G = len(st.hh)
-        res = torch.autograd.grad(outs, list(st.hh) + params, grads_out, retain_graph=True, allow_unused=True)
-        delta_norm.append(_block_norm([torch.zeros_like(b) if r_ is None else r_ for r_, b in zip(res[:G], st.hh)]))
-        for p, r_ in zip(params, res[G:]):
-            p.grad = torch.zeros_like(p) if r_ is None else r_
+    delta_norm = _weight_gradients(weights, graphs, tot_h, tot_c)
     dc = None
     if spec.cell == "lstm":  # ∂L/∂c_t = (uses through c_{t+1}) + ∂L/∂h_t ⊙ o_t ⊙ tanh'(c_t)
         dc = [_row_norms(tot_c[r] + tot_h[r] * cells.dh_dc(s.gates["o"], s.c)) for r, s in enumerate(runs)]
