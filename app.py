@@ -41,5 +41,5 @@ if ctx is not None:
         view = state.widget(st.segmented_control, "view", tr("view", settings.lang), VIEW_NAMES, required=True,
                             format_func=lambda v: tr(f"v_{v}", settings.lang))
     with main:
-        VIEWS[view].render(context.current(ctx))
+        VIEWS[view].render(state.with_current_settings(ctx))
 state.finish(state.current())

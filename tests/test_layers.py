@@ -122,11 +122,12 @@ def test_no_module_imports_another_modules_underscore_names():
     for mod, path in MODULES.items():
         tree = ast.parse(path.read_text())
         modules = {}  # local name -> package module it names
+        targets = {target for target, _, _ in imports(path) if target in MODULES}
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
                 for a in node.names:
-                    for target, _, _ in imports(path):
-                        if target.endswith("." + a.name) and target in MODULES:
+                    for target in targets:
+                        if target.endswith("." + a.name):
                             modules[a.asname or a.name] = target
             elif isinstance(node, ast.Import):
                 for a in node.names:

@@ -19,16 +19,11 @@ from lstm_viz.models import checkpoints, files, inputs, tokenize
 from lstm_viz.models.files import MAX_FILE_BYTES
 from lstm_viz.models.model import Model
 from lstm_viz.teach.choice import Choice, example_text, models_for
-from lstm_viz.teach.panels import Context, context_for, with_settings
+from lstm_viz.teach.panels import Context, context_for
 from lstm_viz.teach.settings import PageSettings
 
 from . import budget, cache, offload, state
 from .parts import plain
-
-
-def current(ctx: Context) -> Context:
-    """The same context with the settings as the widgets drawn so far left them."""
-    return with_settings(ctx, state.current())
 
 
 def _uploaded(upload, lang: str):

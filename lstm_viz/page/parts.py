@@ -9,7 +9,6 @@ import streamlit as st
 
 from lstm_viz.i18n import tr
 from lstm_viz.teach import figures
-from lstm_viz.teach.panels import with_settings
 from lstm_viz.teach.settings import key as settings_key
 from lstm_viz.teach.stepdata import WINDOW, window_of
 
@@ -120,7 +119,7 @@ def layer_and_unit(ctx, unit: bool = True):
 
 def step_player(ctx, compact: bool):
     """The page's one time control: the step player with this sequence's data (cached per window)."""
-    ctx = with_settings(ctx, state.current())
+    ctx = state.with_current_settings(ctx)
     s = ctx.s
     T = ctx.trace.steps
     lo, _ = window_of(T, ctx.t, WINDOW)

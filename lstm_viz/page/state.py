@@ -17,6 +17,7 @@ import streamlit as st
 
 from lstm_viz.models.model import Model
 from lstm_viz.teach import lessons
+from lstm_viz.teach.panels import with_settings
 from lstm_viz.teach.settings import DEFAULTS, SPECS, PageSettings, check_values, parse, to_query
 
 _S = "_session"  # the one key of the session's own state (a plain key: it outlives widgets that are not drawn)
@@ -96,6 +97,11 @@ def t_forced() -> bool:
 
 def current() -> PageSettings:
     return session().settings
+
+
+def with_current_settings(ctx):
+    """The same context (teach.panels.Context) with the settings as the widgets drawn so far left them."""
+    return with_settings(ctx, current())
 
 
 def notices() -> list[str]:

@@ -24,7 +24,10 @@ from lstm_viz.teach.stepdata import step_data, window_of
 def key_chart(scene: lessons.Scene, lang: str) -> panels.Chart | None:
     """The chart a scene's presenter view leads with, from the page's own panel for its view (None for the step
     and parameters views, which lead with the cell diagram and the table)."""
-    ctx = panels.scene_context(scene, lang, plain_loaders())
+    return _key_chart(panels.scene_context(scene, lang, plain_loaders()))
+
+
+def _key_chart(ctx: panels.Context) -> panels.Chart | None:
     view = ctx.s.view
     if view == "time":
         return panels.time_panel(ctx).heatmaps
@@ -32,18 +35,18 @@ def key_chart(scene: lessons.Scene, lang: str) -> panels.Chart | None:
         return panels.intervention_panel(ctx).traces
     if view == "grad":
         panel = panels.grad_panel(ctx, GRADIENT_PASSES)
-        return panel.compare if scene.figure.get("chart") == "compare" else panel.gradients
+        return panel.compare if ctx.figure.get("chart") == "compare" else panel.gradients
     return None
 
 
 def key_figure(scene: lessons.Scene, lang: str) -> str:
     """The scene's key figure as inline SVG (or an HTML table): the page's own panel, drawn as a static image."""
-    chart = key_chart(scene, lang)
+    ctx = panels.scene_context(scene, lang, plain_loaders())
+    chart = _key_chart(ctx)
     if chart is not None:
         fig = chart.figure()
         fig.update_layout(width=900, height=min(fig.layout.height or 420, 520))
         return fig.to_image(format="svg").decode("utf-8")
-    ctx = panels.scene_context(scene, lang, plain_loaders())
     if ctx.s.view == "params":
         rows = panels.params_rows(ctx)
         head = "".join(f"<th>{html.escape(str(k))}</th>" for k in rows[0])

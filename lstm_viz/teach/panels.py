@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from lstm_viz.engine.cells import parameter_count
 from lstm_viz.engine.gradients import gradient_flow, intervene
 from lstm_viz.engine.run import Clamp
 from lstm_viz.engine.trace import trace as run_trace
@@ -25,7 +26,7 @@ from lstm_viz.models.tokenize import Encoded
 from lstm_viz.notation import GATE_BLOCKS, GATE_ORDER, gate_range
 from lstm_viz.teach import figures, readout
 from lstm_viz.teach.choice import Choice, Loaders, models_for
-from lstm_viz.teach.settings import PageSettings, key
+from lstm_viz.teach.settings import DEFAULTS, PageSettings, key
 
 PARAMETER_ROWS = ("lstm", "gru", "rnn")  # the cells as the parameters table lists them
 
@@ -170,8 +171,6 @@ def context_for(s: PageSettings, choice: Choice, runs: Runs = PLAIN_RUNS, limits
 
 def scene_context(scene, lang: str, loaders: Loaders, runs: Runs = PLAIN_RUNS, limits=UNLIMITED) -> Context:
     """A lesson scene's context, as its presenter view opens it."""
-    from lstm_viz.teach.settings import DEFAULTS
-
     s = DEFAULTS.replace(**scene.settings, lang=lang, scene=scene.id, present=True)
     return context_for(s, models_for(s, loaders), runs, limits, scene)
 
@@ -350,8 +349,6 @@ def _effects(ctx: Context, clamped) -> tuple[str, ...]:
 
 def params_rows(ctx: Context) -> list[dict]:
     """The parameters table: each cell's formula and count at the main model's sizes, as PyTorch counts them."""
-    from lstm_viz.engine.cells import parameter_count
-
     lang, rnn = ctx.s.lang, ctx.model.rnn
     m, n, L = rnn.input_size, rnn.hidden_size, rnn.num_layers
     return [{tr("cell", lang): c.upper(), tr("formula", lang): f"{GATE_BLOCKS[c]}(nm + n² + 2n)",

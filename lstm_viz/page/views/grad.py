@@ -12,7 +12,6 @@ from lstm_viz.i18n import tr
 from lstm_viz.teach.panels import grad_panel
 
 from .. import cache, state
-from ..context import current
 from ..parts import boxes, draw, plain
 
 
@@ -48,7 +47,7 @@ def render(ctx):
     figs, ctrls = boxes(ctx)
     with ctrls:
         knobs(ctx)
-    ctx = current(ctx)
+    ctx = state.with_current_settings(ctx)
     try:
         panel = grad_panel(ctx, GRADIENT_PASSES)
     except ValueError as exc:

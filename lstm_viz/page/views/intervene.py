@@ -9,7 +9,6 @@ from lstm_viz.notation import GATE_ORDER, gate_range
 from lstm_viz.teach.panels import intervention_panel
 
 from .. import state
-from ..context import current
 from ..parts import boxes, draw, layer_and_unit, plain
 
 
@@ -43,7 +42,7 @@ def render(ctx):
     # the widgets' values are in the settings now: the panel reads the clamp from them
     with ctrls:
         layer_and_unit(ctx)
-    ctx = current(ctx)
+    ctx = state.with_current_settings(ctx)
     try:
         panel = intervention_panel(ctx)
     except ValueError as exc:

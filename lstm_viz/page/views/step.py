@@ -10,7 +10,6 @@ from lstm_viz.i18n import tr
 from lstm_viz.teach.panels import unrolled_chart
 
 from .. import state
-from ..context import current
 from ..parts import boxes, draw, flow_or_say, layer_and_unit, step_player
 
 
@@ -22,7 +21,7 @@ def render(ctx):
     with figs:
         step_player(ctx, compact=False)
     if unrolled:
-        ctx = current(ctx)
+        ctx = state.with_current_settings(ctx)
         flow = flow_or_say(ctx)
         if flow is not None:
             draw(unrolled_chart(ctx, flow))

@@ -11,7 +11,6 @@ from lstm_viz.teach import figures
 from lstm_viz.teach.panels import time_panel
 
 from .. import state
-from ..context import current
 from ..parts import boxes, draw, layer_and_unit, step_player
 
 
@@ -21,7 +20,7 @@ def render(ctx):
     figs, ctrls = boxes(ctx)
     with ctrls:
         layer_and_unit(ctx)
-    ctx = current(ctx)
+    ctx = state.with_current_settings(ctx)
     with figs:
         step_player(ctx, compact=True)
         key_figure = st.container()
