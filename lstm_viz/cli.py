@@ -26,8 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     tracing = sub.add_parser("trace", help="write every gate, state and gradient norm of one sequence")
     src = tracing.add_mutually_exclusive_group(required=True)
-    src.add_argument("--weights", help="a state_dict or checkpoint holding an nn.RNN/LSTM/GRU: .safetensors, .pt, "
-                                       ".pth, .bin or .npz")
+    src.add_argument("--weights", help="a state_dict or checkpoint holding an nn.RNN/LSTM/GRU (or its cells): "
+                                       ".safetensors, .pt, .pth, .bin or .npz")
     src.add_argument("--cell", choices=["rnn", "lstm", "gru"], help="build a fresh seeded module instead")
     tracing.add_argument("--input-size", type=int, help="with --cell")
     tracing.add_argument("--hidden-size", type=int, help="with --cell")
@@ -73,6 +73,7 @@ def _module(args):
     import lstm_viz as lv
     from lstm_viz.checks import MAX_HIDDEN, MAX_LAYERS, MAX_PARAMETERS
     from lstm_viz.engine.cells import parameter_count
+    from lstm_viz.i18n import tr
     from lstm_viz.models.checkpoints import load
     from lstm_viz.models.model import Model
 
@@ -81,7 +82,10 @@ def _module(args):
             raise UsageError("--bidirectional goes with --cell; a file says itself whether it is bidirectional")
         if args.input_size is not None or args.hidden_size is not None:
             raise UsageError("--input-size and --hidden-size go with --cell; --weights carries its own sizes")
-        return load(args.weights, args.prefix, args.nonlinearity)
+        model = load(args.weights, args.prefix, args.nonlinearity)
+        for key, values in model.notes:  # what was assumed in reading the file
+            print(tr(key, "en", **values), file=sys.stderr)
+        return model
     if args.prefix:
         raise UsageError("--prefix goes with --weights")
     if args.input_size is None or args.hidden_size is None:

@@ -69,6 +69,11 @@ STRINGS: dict[str, dict[str, str]] = {
                                  "zh": "权重无法说明这个 RNN 用的是 tanh 还是 relu：请选择训练时使用的那个。"},
     "upload_found": {"en": "Found beside the recurrent layer and used: {names}",
                      "zh": "在循环层旁找到并使用：{names}"},
+    "note_cells": {"en": "Read as one recurrent layer per cell, assuming the cells run in this order, each reading the "
+                         "hidden state of the one before: {names}.",
+                   "zh": "每个循环单元读作一层，假设它们按此顺序运行，每一个读入前一个的隐藏状态：{names}。"},
+    "note_cell": {"en": "Read from one cell ({names}), assuming the model's code runs it once per step.",
+                  "zh": "读自一个循环单元（{names}），假设模型的代码每一步调用它一次。"},
     "upload_needs_vocab": {"en": "This model reads its input through an embedding: upload its vocabulary to map "
                                  "typed symbols to its own token indices.",
                            "zh": "这个模型通过嵌入层读取输入：请上传它的词表，把输入的符号映射到它自己的词序号。"},

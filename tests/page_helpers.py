@@ -69,3 +69,43 @@ def eleven_classes(folder: Path) -> None:
     torch.save(sd, folder / "m.pt")
     (folder / "a.txt").write_text("\n".join(f"A{i}" for i in range(11)))
     (folder / "b.txt").write_text("\n".join(f"B{i}" for i in range(11)))
+
+
+def upload_script(model, vocab, features, mode, text):
+    """The page's own path for an uploaded file (context.load with what st.file_uploader hands it): AppTest cannot
+    drive a file picker, so the upload objects are made here from the files' bytes."""
+    from pathlib import Path
+
+    import streamlit as st
+
+    from lstm_viz.page import context, state
+    from lstm_viz.teach import lessons
+
+    class Upload:  # what st.file_uploader returns: the file's name and bytes
+        def __init__(self, path):
+            self.name, self._data = Path(path).name, Path(path).read_bytes()
+
+        def getvalue(self):
+            return self._data
+
+    for key, path in (("upload_vocab", vocab), ("upload_inputs", features)):
+        if path:
+            st.session_state[key] = Upload(path)
+    state.start(lessons.load_lessons())
+    state.change(source="upload", mode=mode, text=text)
+    ctx = context.load(state.current(), Upload(model))
+    if ctx is not None:
+        st.session_state["out_h"] = ctx.trace.h[-1].tolist()
+        st.session_state["out_probs"] = None if ctx.probs is None else ctx.probs.tolist()
+
+
+def through_the_page(model, vocab=None, features=None, mode="chars", text="", captions=None):
+    """The page's h of the top layer and probabilities for an uploaded file (``captions``: a list to which the page's
+    captions are added)."""
+    at = AppTest.from_function(upload_script, args=(str(model), vocab and str(vocab), features and str(features),
+                                                   mode, text), default_timeout=120)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    if captions is not None:
+        captions.extend(c.value for c in at.caption)
+    return np.array(at.session_state["out_h"]), np.array(at.session_state["out_probs"])

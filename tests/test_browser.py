@@ -664,9 +664,14 @@ def test_every_gradient_knob_draws_what_a_fresh_load_of_its_address_draws(page, 
     before = gradient_chart(page)
     assert before
     for move in range(2):
+        page.bring_to_front()  # the fresh load of the last move opened another page
+        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
         thumb = page.get_by_role("slider", name=label)
+        start = thumb.get_attribute("aria-valuenow")
         thumb.focus()
+        sync_api.expect(thumb).to_be_focused()
         rerun(page, lambda: [page.keyboard.press("ArrowRight") for _ in range(presses)])
+        assert page.get_by_role("slider", name=label).get_attribute("aria-valuenow") != start, (param, move)
         page.wait_for_timeout(500)
         drawn = gradient_chart(page)
         assert f"{param}=" in page.url, (move, page.url)

@@ -13,6 +13,7 @@ from torch import nn
 from lstm_viz.models import checkpoints, files
 from lstm_viz.models.model import Model
 from lstm_viz.teach import readout
+from page_helpers import through_the_page
 
 ROOT = Path(__file__).resolve().parent.parent
 TOL = 1e-5
@@ -273,50 +274,12 @@ def test_bidirectional_tagger_reads_as_saved_both_directions_in_h(tmp_path, cell
     np.testing.assert_allclose(z["h"][0, 0, 10:], hn[1, 0].detach().numpy(), atol=TOL)
 
 
-def _page_script(model, vocab, features, mode, text):
-    """The page's own path for an uploaded file (context.load with what st.file_uploader hands it): AppTest cannot
-    drive a file picker, so the upload objects are made here from the files' bytes."""
-    from pathlib import Path
-
-    import streamlit as st
-
-    from lstm_viz.page import context, state
-    from lstm_viz.teach import lessons
-
-    class Upload:  # what st.file_uploader returns: the file's name and bytes
-        def __init__(self, path):
-            self.name, self._data = Path(path).name, Path(path).read_bytes()
-
-        def getvalue(self):
-            return self._data
-
-    for key, path in (("upload_vocab", vocab), ("upload_inputs", features)):
-        if path:
-            st.session_state[key] = Upload(path)
-    state.start(lessons.load_lessons())
-    state.change(source="upload", mode=mode, text=text)
-    ctx = context.load(state.current(), Upload(model))
-    if ctx is not None:
-        st.session_state["out_h"] = ctx.trace.h[-1].tolist()
-        st.session_state["out_probs"] = None if ctx.probs is None else ctx.probs.tolist()
-
-
-def _through_the_page(model, vocab=None, features=None, mode="chars", text=""):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_function(_page_script, args=(str(model), vocab and str(vocab), features and str(features),
-                                                   mode, text), default_timeout=120)
-    at.run()
-    assert not at.exception and not at.error, [e.value for e in at.error]
-    return np.array(at.session_state["out_h"]), np.array(at.session_state["out_probs"])
-
-
 def _page_matches(h_page, p_page, h_ref, logits_ref):
     np.testing.assert_allclose(h_page, h_ref.detach().numpy(), atol=TOL)
     np.testing.assert_allclose(p_page, torch.softmax(logits_ref, -1).detach().numpy(), atol=TOL)
 
 
-def test_every_layout_loads_as_saved_through_the_page(tmp_path):
+def test_every_layout_loads_as_savedthrough_the_page(tmp_path):
     """The page reads each layout as saved: the word LM with its vocabulary, the DataParallel classifier with its
     letters, the lstm/fc wrapper with features from an .npy, and the bidirectional tagger with its vocabulary."""
     torch.manual_seed(0)
@@ -324,7 +287,7 @@ def test_every_layout_loads_as_saved_through_the_page(tmp_path):
     torch.save(lm.state_dict(), tmp_path / "model.pt")
     words = ["<unk>", "the", "cat", "sat", "on", "mat", "."] + [f"w{i}" for i in range(33)]
     (tmp_path / "vocab.json").write_text(json.dumps(words))
-    _page_matches(*_through_the_page(tmp_path / "model.pt", tmp_path / "vocab.json", mode="words",
+    _page_matches(*through_the_page(tmp_path / "model.pt", tmp_path / "vocab.json", mode="words",
                                      text="the cat sat on the mat ."), *lm(torch.tensor([1, 2, 3, 4, 1, 5, 6])))
 
     net = NameClassifier()
@@ -334,7 +297,7 @@ def test_every_layout_loads_as_saved_through_the_page(tmp_path):
     (tmp_path / "letters.txt").write_text(letters)
     x = torch.zeros(7, len(letters))
     x[range(7), [letters.index(c) for c in "Schmidt"]] = 1
-    _page_matches(*_through_the_page(tmp_path / "checkpoint.pth", tmp_path / "letters.txt", text="Schmidt"), *net(x))
+    _page_matches(*through_the_page(tmp_path / "checkpoint.pth", tmp_path / "letters.txt", text="Schmidt"), *net(x))
 
     from safetensors.torch import save_file
 
@@ -342,11 +305,11 @@ def test_every_layout_loads_as_saved_through_the_page(tmp_path):
     save_file({k: v.contiguous() for k, v in wrap.state_dict().items()}, str(tmp_path / "w.safetensors"))
     feats = torch.randn(9, 6)
     np.save(tmp_path / "x.npy", feats.numpy())
-    _page_matches(*_through_the_page(tmp_path / "w.safetensors", features=tmp_path / "x.npy"), *wrap(feats))
+    _page_matches(*through_the_page(tmp_path / "w.safetensors", features=tmp_path / "x.npy"), *wrap(feats))
 
     bi = BiTagger()
     torch.save(bi.state_dict(), tmp_path / "bi.pt")
     tags = [f"t{i}" for i in range(30)]
     (tmp_path / "tags.txt").write_text("\n".join(tags) + "\n")
-    _page_matches(*_through_the_page(tmp_path / "bi.pt", tmp_path / "tags.txt", mode="words", text="t3 t1 t4 t1 t5"),
+    _page_matches(*through_the_page(tmp_path / "bi.pt", tmp_path / "tags.txt", mode="words", text="t3 t1 t4 t1 t5"),
                   *bi(torch.tensor([3, 1, 4, 1, 5])))

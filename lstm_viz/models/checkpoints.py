@@ -7,6 +7,10 @@ What is found, in what lstm_viz.models.files reads (``.safetensors``, torch's zi
 - An ``nn.Embedding`` feeding it (weight [V, input_size]) and a ``Linear`` after it (weight [C, hidden_size·D],
   D = 2 for a bidirectional layer),
   found by the usual names and checked by shape; tied weights (decoder.weight = encoder.weight) included.
+- Cells (``nn.RNNCell``, ``nn.LSTMCell``, ``nn.GRUCell``: ``weight_ih``, ``weight_hh`` without ``_l0``) run in a loop
+  by the model's own code: consecutive cells of one kind whose shapes chain (``lstm1`` reads x, ``lstm2`` reads
+  ``lstm1``'s h) are read as one multi-layer module, assuming the cells run in that order, each reading the one
+  before; the model says so (``Model.notes``).
 - min-char-rnn's ``Wxh, Whh, Why, bh, by`` (an ``.npz``): ``weight_ih_l0 = Wxh``, ``weight_hh_l0 = Whh``,
   ``bias_ih_l0 = bh``, ``bias_hh_l0 = 0``, head ``weight = Why``, ``bias = by`` (its x_t is one-hot over V).
 """
@@ -37,6 +41,9 @@ _RNN_KEY = re.compile(r"^(.*?)(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reve
 
 
 _LAYER_KEY = re.compile(r"^(weight_ih|weight_hh|weight_hr|bias_ih|bias_hh)_l\d+(_reverse)?$")
+
+
+_CELL_KEY = re.compile(r"^(.*?)(weight_ih|weight_hh|bias_ih|bias_hh)$")
 
 
 def read_flat(path, name: str) -> dict[str, torch.Tensor]:
@@ -73,8 +80,42 @@ def min_char_rnn(sd: dict) -> dict | None:
             "rnn.bias_hh_l0": torch.zeros_like(bh), "fc.weight": sd["Why"], "fc.bias": sd["by"].reshape(-1)}
 
 
+def cell_stacks(sd: dict) -> tuple[dict, dict[str, tuple]]:
+    """``sd`` with each stack of cells also under nn.RNN/LSTM/GRU names, and the note for each stack's prefix.
+
+    Cells are taken in the order the file holds them (the order the model created them). A stack is a run of
+    consecutive cells of one kind and hidden size where each one's input is the one before's hidden state; its
+    layer k is stored as ``<first cell's prefix>weight_ih_l<k>`` (a name no cell key has), so the embedding and
+    output layer are looked for beside it as for any recurrent layer."""
+    cells: dict[str, dict] = {}
+    for k, v in sd.items():
+        m = _CELL_KEY.match(k)
+        if m and isinstance(v, torch.Tensor) and v.ndim in (1, 2):
+            cells.setdefault(m.group(1), {})[m.group(2)] = v
+    cells = {p: c for p, c in cells.items() if {"weight_ih", "weight_hh"} <= set(c) and c["weight_hh"].ndim == 2
+             and c["weight_ih"].ndim == 2 and c["weight_hh"].shape[1] > 0}
+    stacks: list[list[str]] = []
+    for prefix, c in cells.items():
+        if stacks:
+            last = cells[stacks[-1][-1]]["weight_hh"]
+            if tuple(c["weight_hh"].shape) == tuple(last.shape) and c["weight_ih"].shape[1] == last.shape[1]:
+                stacks[-1].append(prefix)
+                continue
+        stacks.append([prefix])
+    out, notes = dict(sd), {}
+    for stack in stacks:
+        for layer, prefix in enumerate(stack):
+            for name, v in cells[prefix].items():
+                out[f"{stack[0]}{name}_l{layer}"] = v
+        names = [p.rstrip(".") or "(top level)" for p in stack]
+        notes[stack[0]] = ("note_cells", {"names": " → ".join(names)}) if len(stack) > 1 else \
+            ("note_cell", {"names": names[0]})
+    return out, notes
+
+
 def candidates(sd: dict) -> list[str]:
-    """Prefixes under which a recurrent layer's ``weight_ih_l0`` stands."""
+    """Prefixes under which a recurrent layer's ``weight_ih_l0`` stands (stacks of cells included)."""
+    sd, _ = cell_stacks(sd)
     return sorted({m.group(1) for k in sd if (m := _RNN_KEY.match(k)) and m.group(3) == "0"
                    and m.group(2) == "weight_ih" and not m.group(4)})
 
@@ -112,6 +153,7 @@ def named(name: str, fn, *args):
 
 def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | None = None) -> Model:
     """``load`` on a flattened state_dict."""
+    sd, cell_notes = cell_stacks(sd)
     found = candidates(sd)
     if not found:
         raise ValueError("no nn.RNN, nn.LSTM or nn.GRU layer in this file (no key ending in weight_ih_l0)")
@@ -153,7 +195,8 @@ def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | Non
     if total > MAX_PARAMETERS:  # every layer the page builds counts: the recurrent one, the embedding, the head
         raise ValueError(f"{total:,} parameters with the embedding and the output layer; the limit is "
                          f"{MAX_PARAMETERS:,}")
-    return Model(rnn, head, embedding=emb, prefix=prefix, found=tuple(names))
+    notes = (cell_notes[prefix],) if prefix in cell_notes else ()
+    return Model(rnn, head, embedding=emb, prefix=prefix, found=tuple(names), notes=notes)
 
 
 def _check_readout(name: str, w: torch.Tensor, b: torch.Tensor | None, what: str = "outputs") -> None:

@@ -33,6 +33,8 @@ class Model:
     features: np.ndarray | None = field(default=None, compare=False)
     prefix: str = ""  # where a checkpoint held the recurrent layer ("" for a bare state_dict)
     found: tuple[str, ...] = ()  # the keys of the embedding and output layer found in a checkpoint
+    # what was assumed in reading a file, as i18n keys with their values: (("note_cells", {"names": ...}), ...)
+    notes: tuple = field(default=(), compare=False)
 
     def encode(self, text: str) -> Encoded:
         if self.features is not None:

@@ -63,6 +63,8 @@ def _uploaded(upload, lang: str):
             read.loaded = loaded
     if loaded.found:
         st.caption(tr("upload_found", lang, names=plain(", ".join(loaded.found))))
+    for key, values in loaded.notes:  # what was assumed in reading the file
+        st.caption(tr(key, lang, **{k: plain(str(v)) for k, v in values.items()}))
     return loaded, f"{digest}|{loaded.prefix}|{nonlin}"
 
 
