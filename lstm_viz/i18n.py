@@ -43,8 +43,10 @@ STRINGS: dict[str, dict[str, str]] = {
                             "or per number. Symbols outside the model's vocabulary become <unk> steps.",
                       "zh": "字符模式下每个 Unicode 码位一步；词模式下每个词或每个汉字一步；数字模式下每个数一步。"
                             "词表外的符号会变成 <unk>。"},
-    "upload_file": {"en": "A model's state_dict or checkpoint (.safetensors, .pt, .pth, .bin, .npz)",
-                    "zh": "模型的 state_dict 或检查点（.safetensors、.pt、.pth、.bin、.npz）"},
+    "upload_file": {"en": "A model's state_dict or checkpoint (.safetensors, .pt, .pth, .bin, .npz) or a Keras file "
+                          "(.keras, .weights.h5, .h5)",
+                    "zh": "模型的 state_dict 或检查点（.safetensors、.pt、.pth、.bin、.npz）或 Keras 文件（.keras、"
+                          ".weights.h5、.h5）"},
     "upload_vocab": {"en": "Vocabulary (optional): .json or .txt", "zh": "词表（可选）：.json 或 .txt"},
     "upload_vocab_help": {"en": "A JSON list of tokens, a JSON {token: index} dict, one token per line, or one line "
                                 "of characters (like the PyTorch tutorial's all_letters). It maps typed symbols to "
@@ -74,6 +76,22 @@ STRINGS: dict[str, dict[str, str]] = {
                    "zh": "每个循环单元读作一层，假设它们按此顺序运行，每一个读入前一个的隐藏状态：{names}。"},
     "note_cell": {"en": "Read from one cell ({names}), assuming the model's code runs it once per step.",
                   "zh": "读自一个循环单元（{names}），假设模型的代码每一步调用它一次。"},
+    "note_keras_weights": {"en": "A weights file holds no description of the model: its layers were told apart by "
+                                 "their names and shapes, with Keras' default activations (tanh, sigmoid gates) and "
+                                 "an output layer read as logits.",
+                           "zh": "权重文件不含模型的结构描述：各层按名称和形状识别，采用 Keras 的默认激活函数（tanh，"
+                                 "门用 sigmoid），输出层按 logits 读取。"},
+    "note_keras_last": {"en": "In Keras this model reads its output at the last step only (return_sequences=False); "
+                              "the outputs shown at earlier steps are what its output layer gives there.",
+                        "zh": "在 Keras 中这个模型只在最后一步读取输出（return_sequences=False）；前面各步显示的是其"
+                              "输出层在该步给出的值。"},
+    "note_keras_mask": {"en": "Its embedding has mask_zero=True: Keras skips steps of token 0 (padding); here every "
+                              "step is run, so keep token 0 out of the sequence.",
+                        "zh": "它的嵌入层设置了 mask_zero=True：Keras 会跳过词序号 0（填充）的步；这里每一步都会运行，"
+                              "所以序列中不要出现序号 0。"},
+    "note_keras_head": {"en": "The output layer's activation is not in a weights file: it is read as logits "
+                              "(softmax over them, or the value itself for one output).",
+                        "zh": "权重文件不含输出层的激活函数：按 logits 读取（对其取 softmax，只有一个输出时取其值）。"},
     "upload_needs_vocab": {"en": "This model reads its input through an embedding: upload its vocabulary to map "
                                  "typed symbols to its own token indices.",
                            "zh": "这个模型通过嵌入层读取输入：请上传它的词表，把输入的符号映射到它自己的词序号。"},

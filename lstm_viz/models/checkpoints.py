@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from lstm_viz.checks import MAX_CLASSES, MAX_PARAMETERS, all_finite
-from lstm_viz.models.files import read_file
+from lstm_viz.models.files import Weights, read_file
 from lstm_viz.models.model import Model
 from lstm_viz.models.state_dict import module_from_state_dict
 
@@ -55,6 +55,8 @@ def read_flat(path, name: str) -> dict[str, torch.Tensor]:
 def flatten(data, name: str = "the file") -> dict[str, torch.Tensor]:
     """The state_dict inside a checkpoint: nested dicts under the usual names unwrapped, DataParallel's
     ``module.`` stripped, non-tensor entries (an epoch, an optimizer's numbers) left out."""
+    if isinstance(data, Weights):  # a file read into PyTorch's names already (Keras)
+        return data
     if not isinstance(data, dict):
         raise ValueError(f"{name} holds a {type(data).__name__}, not a state_dict")
     for key in NESTED:
@@ -153,6 +155,9 @@ def named(name: str, fn, *args):
 
 def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | None = None) -> Model:
     """``load`` on a flattened state_dict."""
+    notes = tuple(getattr(sd, "notes", ()))  # what the file says beside its tensors (a Keras file)
+    activation = getattr(sd, "activation", None)
+    nonlinearity = nonlinearity or getattr(sd, "nonlinearity", None)
     sd, cell_notes = cell_stacks(sd)
     found = candidates(sd)
     if not found:
@@ -195,8 +200,9 @@ def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | Non
     if total > MAX_PARAMETERS:  # every layer the page builds counts: the recurrent one, the embedding, the head
         raise ValueError(f"{total:,} parameters with the embedding and the output layer; the limit is "
                          f"{MAX_PARAMETERS:,}")
-    notes = (cell_notes[prefix],) if prefix in cell_notes else ()
-    return Model(rnn, head, embedding=emb, prefix=prefix, found=tuple(names), notes=notes)
+    notes += (cell_notes[prefix],) if prefix in cell_notes else ()
+    return Model(rnn, head, embedding=emb, prefix=prefix, found=tuple(names), notes=notes,
+                 head_activation=activation if head is not None else None)
 
 
 def _check_readout(name: str, w: torch.Tensor, b: torch.Tensor | None, what: str = "outputs") -> None:

@@ -6,6 +6,7 @@ read.
   sizes and the pickle's own size checked first, then ``torch.load(..., weights_only=True)``, then every tensor
   (views included) counted.
 - ``.npz``: each member's .npy header read and counted first, then ``np.load(..., allow_pickle=False)``.
+- Keras' ``.keras``, ``.weights.h5`` and ``.h5`` files: read as data by ``keras.read`` (h5py, never Keras).
 - vocabularies and labels: at most MAX_VOCAB_BYTES, one token per line or a JSON list or token-to-index map,
   indices in range.
 """
@@ -23,11 +24,20 @@ import torch
 from torch import nn
 
 from lstm_viz.checks import MAX_CLASSES, MAX_PARAMETERS, npy_header
+from lstm_viz.models import keras
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PICKLE_BYTES = 2**20  # the pickle inside a torch file (its tensors' numbers are stored beside it)
 MAX_VOCAB_BYTES = 16 * 2**20  # a vocabulary or labels file
 MAX_ELEMENTS = 4 * MAX_PARAMETERS  # numbers a checkpoint may hold in all (optimizer state included)
+
+
+class Weights(dict):
+    """A state_dict (name -> tensor) with what its file says beside the tensors or what reading it assumed."""
+
+    notes: tuple = ()  # i18n keys with their values: (("note_keras_last", {}), ...)
+    activation: str | None = None  # the output layer's, where the file says (Keras' Dense)
+    nonlinearity: str | None = None  # a vanilla RNN's, where the file says
 
 
 def _refuse_pickled_module(name: str) -> ValueError:
@@ -133,6 +143,11 @@ def read_file(path, name: str | None = None) -> dict:
     if p.stat().st_size > MAX_FILE_BYTES:
         raise ValueError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB")
     suffix = Path(name).suffix.lower()
+    if keras.is_keras(name):
+        read = keras.read(p, name, MAX_FILE_BYTES)
+        out = Weights(read.tensors)
+        out.notes, out.activation, out.nonlinearity = tuple(read.notes), read.activation, read.nonlinearity
+        return out
     if suffix == ".safetensors":
         from safetensors import SafetensorError
         from safetensors.torch import load_file
@@ -164,7 +179,8 @@ def read_file(path, name: str | None = None) -> dict:
                         for k in z.files}  # in this machine's byte order
         except (ValueError, OSError, EOFError, zipfile.BadZipFile):
             raise ValueError(f"{name} holds something other than plain arrays: nothing was unpickled") from None
-    raise ValueError(f"{name}: unknown file type {suffix or '(none)'}; use .safetensors, .pt, .pth, .bin or .npz")
+    raise ValueError(f"{name}: unknown file type {suffix or '(none)'}; use .safetensors, .pt, .pth, .bin, .npz, "
+                     ".keras, .weights.h5 or .h5")
 
 
 def read_vocab(data: bytes, name: str = "the vocabulary") -> tuple[str, ...]:

@@ -35,6 +35,9 @@ class Model:
     found: tuple[str, ...] = ()  # the keys of the embedding and output layer found in a checkpoint
     # what was assumed in reading a file, as i18n keys with their values: (("note_cells", {"names": ...}), ...)
     notes: tuple = field(default=(), compare=False)
+    # the output layer's activation where the file says (Keras' Dense: softmax, sigmoid, linear, tanh, relu); None:
+    # logits, read through a softmax (or as they are for one output)
+    head_activation: str | None = None
 
     def encode(self, text: str) -> Encoded:
         if self.features is not None:

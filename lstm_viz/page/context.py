@@ -50,12 +50,13 @@ def _uploaded(upload, lang: str):
     prefix = None
     if len(found) > 1:
         prefix = st.selectbox(tr("upload_prefix", lang), found, key="upload_prefix")
-    nonlin = "tanh"
+    nonlin = getattr(sd, "nonlinearity", None) or "tanh"
     if read.loaded_key != (digest, prefix):
         read.loaded = checkpoints.named(name, checkpoints.from_state_dict, sd, prefix)
         read.loaded_key = (digest, prefix)
     loaded = read.loaded
-    if isinstance(loaded.rnn, torch.nn.RNN) and not isinstance(loaded.rnn, (torch.nn.LSTM, torch.nn.GRU)):
+    if isinstance(loaded.rnn, torch.nn.RNN) and not isinstance(loaded.rnn, (torch.nn.LSTM, torch.nn.GRU)) and \
+            getattr(sd, "nonlinearity", None) is None:  # (a Keras file says it)
         nonlin = st.radio(tr("upload_nonlinearity", lang), ("tanh", "relu"), key="upload_nonlin", horizontal=True,
                           help=tr("upload_nonlinearity_help", lang))
         if loaded.rnn.nonlinearity != nonlin:

@@ -11,7 +11,7 @@ from lstm_viz.teach.settings import LAGS, SPECS
 
 from . import state
 
-UPLOAD_TYPES = ("safetensors", "pt", "pth", "bin", "npz")
+UPLOAD_TYPES = ("safetensors", "pt", "pth", "bin", "npz", "keras", "h5", "hdf5", "ckpt", "index", "meta", "pb")
 
 
 def _model_changed():

@@ -146,11 +146,15 @@ def text_accuracy(model: Model, enc: Encoded, probs: np.ndarray) -> float | None
 
 
 def predictions(model: Model, h_top: np.ndarray) -> np.ndarray | None:
-    """[T, out]: softmax probabilities per step (or the regression output) from the readout head."""
+    """[T, out]: softmax probabilities per step (or the regression output) from the readout head; a head whose file
+    names its activation (sigmoid, tanh, relu) gives that."""
     if model.head is None:
         return None
     with torch.no_grad():
         z = torch.nn.functional.linear(torch.from_numpy(np.array(h_top)), model.head.weight, model.head.bias)
+    act = model.head_activation
+    if act in ("sigmoid", "tanh", "relu"):  # as the file's own output layer applies it (Keras' Dense)
+        return getattr(torch, act)(z).numpy()
     if model.task is not None and model.task.kind == "regress" or model.head.out_features == 1:
         return z.numpy()
     return torch.softmax(z, dim=-1).numpy()
