@@ -25,12 +25,9 @@ TOO_DEEP = ("at most {max} layers are supported ({n} in this model): every view 
 
 def cell_of(module: nn.Module) -> str:
     """'lstm', 'gru' or 'rnn' for a supported module; ValueError otherwise."""
-    if isinstance(module, nn.LSTM):
-        return "lstm"
-    if isinstance(module, nn.GRU):
-        return "gru"
-    if isinstance(module, nn.RNN):
-        return "rnn"
+    for cell, kind in MODULE_OF.items():  # (nn.LSTM and nn.GRU are not subclasses of nn.RNN)
+        if isinstance(module, kind):
+            return cell
     raise ValueError(f"expected a torch.nn.RNN, LSTM or GRU module, got {type(module).__name__}")
 
 

@@ -21,6 +21,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from lstm_viz.i18n import LANGS
+    from lstm_viz.models.tasks import TASKS
+    from lstm_viz.notation import CELLS
+
     ap = _Parser(prog="python -m lstm_viz", description="See inside an RNN, LSTM or GRU, step by step.")
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -28,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     src = tracing.add_mutually_exclusive_group(required=True)
     src.add_argument("--weights", help="a state_dict or checkpoint holding an nn.RNN/LSTM/GRU (or its cells): "
                                        ".safetensors, .pt, .pth, .bin or .npz")
-    src.add_argument("--cell", choices=["rnn", "lstm", "gru"], help="build a fresh seeded module instead")
+    src.add_argument("--cell", choices=CELLS, help="build a fresh seeded module instead")
     tracing.add_argument("--input-size", type=int, help="with --cell")
     tracing.add_argument("--hidden-size", type=int, help="with --cell")
     tracing.add_argument("--layers", type=int, default=1, help="with --cell (default 1)")
@@ -49,8 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     tracing.add_argument("--no-jacobian", action="store_true", help="skip dhT_dht")
 
     trn = sub.add_parser("train", help="train a model on a teaching task and save it with its card")
-    trn.add_argument("--task", required=True, choices=["next_char", "brackets", "recall", "adding", "sentiment"])
-    trn.add_argument("--cell", required=True, choices=["rnn", "lstm", "gru"])
+    trn.add_argument("--task", required=True, choices=TASKS)
+    trn.add_argument("--cell", required=True, choices=CELLS)
     trn.add_argument("--out", required=True, help="assets/models/NAME (writes NAME.safetensors and NAME.json)")
     for flag, kind in (("--hidden-size", int), ("--layers", int), ("--steps", int), ("--batch", int),
                        ("--lr", float), ("--clip", float), ("--truncate", int), ("--seed", int),
@@ -63,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--samples", type=int, default=2000)
 
     ho = sub.add_parser("handout", help="every lesson scene in one printable HTML file (one scene per page)")
-    ho.add_argument("--lang", default="en", choices=["en", "zh"])
+    ho.add_argument("--lang", default="en", choices=LANGS)
     ho.add_argument("--out", required=True, help="FILE.html")
     return ap
 

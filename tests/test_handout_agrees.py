@@ -73,3 +73,28 @@ def test_a_different_number_is_seen():
     y[i] = np.nextafter(y[i], np.inf)
     d["y"] = y.tolist()
     assert data_of(other) != data_of(mine)
+
+
+VARIANTS = [("no-forget-gate", {"iunits": (1, 3), "isteps": (5, 20)}),
+            ("many-to-one", {"seqlen": 60, "probe": True}),
+            ("vanishing", {"seqlen": 40})]
+
+
+@pytest.mark.parametrize("sid,extra", VARIANTS, ids=[v[0] for v in VARIANTS])
+def test_the_handout_follows_the_settings_a_page_can_change(sid, extra):
+    """The intervention's clamped units and steps, the gradient view's sequence length and probe: a scene opened with
+    them in its address draws what the handout draws for the scene with them in its settings."""
+    from dataclasses import replace
+
+    from lstm_viz.teach.settings import DEFAULTS, to_query
+
+    scene = lessons.by_id(SCENES, sid)
+    assert scene is not None, sid
+    variant = replace(scene, settings={**scene.settings, **extra})
+    query = to_query(DEFAULTS.replace(**variant.settings))
+    at = ok(new(scene=sid, present="true", **{k: query[k] for k in extra}))
+    assert all(getattr(settings_of(at), k) == v for k, v in extra.items()), settings_of(at)
+    chart = handout.key_chart(variant, "en")
+    assert data_of(drawn(at, chart.name)) == data_of(json.loads(chart.figure().to_json()))
+    assert data_of(json.loads(handout.key_chart(scene, "en").figure().to_json())) != \
+        data_of(json.loads(chart.figure().to_json())), "the variant must change the figure, or it tests nothing"

@@ -116,16 +116,27 @@ def direction_suffixes(module: nn.Module) -> tuple[str, ...]:
     return DIRECTION_SUFFIXES if module.bidirectional else DIRECTION_SUFFIXES[:1]
 
 
+def gate_rows(cell: str, gate: str, H: int) -> slice:
+    """The rows of ``gate`` in a stacked weight or bias of ``cell`` (PyTorch's chunk order, notation.GATE_ORDER)."""
+    b = GATE_ORDER[cell].index(gate)
+    return slice(b * H, (b + 1) * H)
+
+
+def forget_biases(module: nn.LSTM):
+    """(b_if, b_hf) of every layer and direction of an LSTM with biases, as views of its parameters."""
+    rows = gate_rows("lstm", "f", module.hidden_size)
+    return [(getattr(module, f"bias_ih_l{k}{sfx}")[rows], getattr(module, f"bias_hh_l{k}{sfx}")[rows])
+            for k in range(module.num_layers) for sfx in direction_suffixes(module)]
+
+
 def set_forget_bias(module: nn.LSTM, value: float) -> None:
     """LSTM b_if = value and b_hf = 0 in every layer and direction, in place (a module without biases is left)."""
     if not module.bias:
         return
-    H = module.hidden_size
     with torch.no_grad():
-        for k in range(module.num_layers):
-            for sfx in direction_suffixes(module):
-                getattr(module, f"bias_ih_l{k}{sfx}")[H:2 * H] = value
-                getattr(module, f"bias_hh_l{k}{sfx}")[H:2 * H] = 0.0
+        for b_if, b_hf in forget_biases(module):
+            b_if[:] = value
+            b_hf[:] = 0.0
 
 
 def _rows(t: torch.Tensor | None, k: int, H: int) -> torch.Tensor | None:

@@ -21,7 +21,7 @@ import numpy as np
 from torch import nn
 
 from lstm_viz.checks import cell_of
-from lstm_viz.notation import GATE_ORDER
+from lstm_viz.notation import DIRECTION_SUFFIXES, GATE_ORDER
 
 
 def _np(t):
@@ -32,7 +32,7 @@ def textbook_weights(module: nn.Module, layer: int = 0, direction: int = 0) -> d
     """Per gate: W_h (n×n), W_x (n×m), W = [W_h | W_x] (n×(n+m)), b_ih, b_hh and b = b_ih + b_hh.
     ``direction=1``: the reverse direction of a bidirectional layer (its ``_reverse`` parameters)."""
     H = module.hidden_size
-    sfx = "_reverse" if direction else ""
+    sfx = DIRECTION_SUFFIXES[direction]
     w_ih, w_hh = _np(getattr(module, f"weight_ih_l{layer}{sfx}")), _np(getattr(module, f"weight_hh_l{layer}{sfx}"))
     b_ih = _np(getattr(module, f"bias_ih_l{layer}{sfx}", None))
     b_hh = _np(getattr(module, f"bias_hh_l{layer}{sfx}", None))

@@ -24,7 +24,7 @@ _CELL_OF_BLOCKS = {v: k for k, v in GATE_BLOCKS.items()}
 
 
 def read_tensors(path) -> dict[str, torch.Tensor]:
-    """Read a model file into a dict of tensors (the checks of ``checkpoints.read_file``); ValueError otherwise."""
+    """Read a model file into a dict of tensors (the checks of ``files.read_file``); ValueError otherwise."""
     from lstm_viz.models.files import read_file
 
     p = Path(path)
@@ -58,8 +58,8 @@ def split_state_dict(sd: Mapping[str, torch.Tensor]) -> tuple[dict, dict]:
     return dict(sd), {}
 
 
-def infer_config(sd: Mapping[str, torch.Tensor], nonlinearity: str | None = None) -> dict:
-    """Cell type and sizes from the parameter names and shapes of an nn.RNN/LSTM/GRU state_dict."""
+def _layers_of(sd: Mapping[str, torch.Tensor]) -> dict[int, dict[str, torch.Tensor]]:
+    """The parameters of each layer by name (``weight_ih``, ``bias_hh_reverse``…), the layers numbered 0..L-1."""
     layers: dict[int, dict[str, torch.Tensor]] = {}
     for k, v in sd.items():
         if k.startswith("weight_hr"):
@@ -68,58 +68,75 @@ def infer_config(sd: Mapping[str, torch.Tensor], nonlinearity: str | None = None
         if not m:
             raise ValueError(f"unexpected key {k!r}: expected weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, ...")
         layers.setdefault(int(m.group(2)), {})[m.group(1) + (m.group(3) or "")] = v
-    L = len(layers)
-    if sorted(layers) != list(range(L)):
-        raise ValueError(f"layers must be numbered 0..{L - 1}, found {sorted(layers)}")
-    if L > MAX_LAYERS:
-        raise ValueError(TOO_DEEP.format(max=MAX_LAYERS, n=L))
-    for k in range(L):
+    n = len(layers)
+    if sorted(layers) != list(range(n)):
+        raise ValueError(f"layers must be numbered 0..{n - 1}, found {sorted(layers)}")
+    if n > MAX_LAYERS:
+        raise ValueError(TOO_DEEP.format(max=MAX_LAYERS, n=n))
+    for k in range(n):
         for name in ("weight_ih", "weight_hh"):
             if name not in layers[k]:
                 raise ValueError(f"missing {name}_l{k}")
-    w_hh = layers[0]["weight_hh"]
+    return layers
+
+
+def _first_layer_sizes(first: dict[str, torch.Tensor]) -> tuple[str, int, int]:
+    """(cell, hidden_size, input_size) read from layer 0's shapes."""
+    w_hh = first["weight_hh"]
     if w_hh.ndim != 2 or w_hh.shape[1] == 0 or w_hh.shape[0] % w_hh.shape[1]:
         raise ValueError(f"weight_hh_l0 has shape {list(w_hh.shape)}; expected [G*H, H] with G = 1, 3 or 4")
     H = w_hh.shape[1]
     G = w_hh.shape[0] // H
     if G not in _CELL_OF_BLOCKS:
         raise ValueError(f"weight_hh_l0 has {G}·H rows: expected 1 (RNN), 3 (GRU) or 4 (LSTM) blocks")
-    cell = _CELL_OF_BLOCKS[G]
     if H > MAX_HIDDEN:
         raise ValueError(f"hidden_size {H} is above the limit {MAX_HIDDEN}")
-    ih0 = layers[0]["weight_ih"]
+    ih0 = first["weight_ih"]
     if ih0.ndim != 2 or ih0.shape[0] != G * H or ih0.shape[1] == 0:
         raise ValueError(f"weight_ih_l0 has shape {list(ih0.shape)}; expected [{G * H}, input_size]")
-    m = ih0.shape[1]
+    return _CELL_OF_BLOCKS[G], H, ih0.shape[1]
+
+
+def _check_layer(k: int, params: dict[str, torch.Tensor], expect: dict[str, tuple]) -> None:
+    """Layer k holds exactly the expected parameters, each of its shape, floating-point and finite."""
+    if set(params) != set(expect):
+        missing = sorted(set(expect) - set(params)) or sorted(set(params) - set(expect))
+        raise ValueError(f"layer {k}: inconsistent parameters ({', '.join(missing)})")
+    for name, shape in expect.items():
+        t = params[name]
+        if tuple(t.shape) != shape:
+            raise ValueError(f"{name}_l{k} has shape {list(t.shape)}; expected {list(shape)}")
+        if not t.dtype.is_floating_point:
+            kind = "true/false values" if t.dtype == torch.bool else "complex numbers" if t.dtype.is_complex \
+                else "whole numbers"
+            raise ValueError(f"{name}_l{k} holds {kind}, not floating-point weights")
+        if not all_finite(t.float()):
+            raise ValueError(f"{name}_l{k} contains NaN or inf")
+
+
+def infer_config(sd: Mapping[str, torch.Tensor], nonlinearity: str | None = None) -> dict:
+    """Cell type and sizes from the parameter names and shapes of an nn.RNN/LSTM/GRU state_dict."""
+    layers = _layers_of(sd)
+    num_layers = len(layers)
+    cell, H, m = _first_layer_sizes(layers[0])
+    G = GATE_BLOCKS[cell]
     bias = "bias_ih" in layers[0]
-    D = 2 if "weight_ih_reverse" in layers[0] else 1  # bidirectional: a _reverse twin of every parameter
-    for k in range(L):
+    D = 2 if "weight_ih" + DIRECTION_SUFFIXES[1] in layers[0] else 1  # bidirectional: a twin of every parameter
+    for k in range(num_layers):
         expect = {}
         for sfx in DIRECTION_SUFFIXES[:D]:
             expect.update({"weight_ih" + sfx: (G * H, m if k == 0 else D * H), "weight_hh" + sfx: (G * H, H)})
             if bias:
                 expect.update({"bias_ih" + sfx: (G * H,), "bias_hh" + sfx: (G * H,)})
-        if set(layers[k]) != set(expect):
-            missing = sorted(set(expect) - set(layers[k])) or sorted(set(layers[k]) - set(expect))
-            raise ValueError(f"layer {k}: inconsistent parameters ({', '.join(missing)})")
-        for name, shape in expect.items():
-            t = layers[k][name]
-            if tuple(t.shape) != shape:
-                raise ValueError(f"{name}_l{k} has shape {list(t.shape)}; expected {list(shape)}")
-            if not t.dtype.is_floating_point:
-                kind = "true/false values" if t.dtype == torch.bool else "complex numbers" if t.dtype.is_complex \
-                    else "whole numbers"
-                raise ValueError(f"{name}_l{k} holds {kind}, not floating-point weights")
-            if not all_finite(t.float()):
-                raise ValueError(f"{name}_l{k} contains NaN or inf")
-    n_params = parameter_count(cell, m, H, L, bias, D)
+        _check_layer(k, layers[k], expect)
+    n_params = parameter_count(cell, m, H, num_layers, bias, D)
     if n_params > MAX_PARAMETERS:
         raise ValueError(f"{n_params:,} parameters; the limit is {MAX_PARAMETERS:,}")
     if cell != "rnn" and nonlinearity not in (None, "tanh"):
         raise ValueError(f"--nonlinearity applies to a vanilla RNN only; this file is a {cell.upper()}")
     if nonlinearity not in (None, "tanh", "relu"):
         raise ValueError(f"nonlinearity must be tanh or relu, got {nonlinearity!r}")
-    return {"cell": cell, "input_size": m, "hidden_size": H, "num_layers": L, "bias": bias, "directions": D,
+    return {"cell": cell, "input_size": m, "hidden_size": H, "num_layers": num_layers, "bias": bias, "directions": D,
             "nonlinearity": (nonlinearity or "tanh") if cell == "rnn" else None}
 
 

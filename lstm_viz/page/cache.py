@@ -96,10 +96,10 @@ def figure_json(data_key: str, parts: tuple, _build) -> str:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def step_data(key: str, _bundle, _trace, _flow, tokens: tuple, unknown: tuple, _probs, layer: int, unit: int,
+def step_data(key: str, _model, _trace, _flow, tokens: tuple, unknown: tuple, _probs, layer: int, unit: int,
               lo: int, lang: str, loss_text: str, compact: bool):
     """The step player's data for one (model, input, layer, unit, window): built once, sent once."""
-    return stepdata.step_data(_bundle, _trace, _flow, tokens, np.array(unknown, dtype=bool), _probs, layer, unit, lo,
+    return stepdata.step_data(_model, _trace, _flow, tokens, np.array(unknown, dtype=bool), _probs, layer, unit, lo,
                               lang, loss_text, sig=key, compact=compact)
 
 

@@ -12,8 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
-import torch
 
+from lstm_viz.checks import cell_of
 from lstm_viz.i18n import tr
 from lstm_viz.models import checkpoints, files, inputs, tokenize
 from lstm_viz.models.files import MAX_FILE_BYTES
@@ -55,8 +55,7 @@ def _uploaded(upload, lang: str):
         read.loaded = checkpoints.named(name, checkpoints.from_state_dict, sd, prefix)
         read.loaded_key = (digest, prefix)
     loaded = read.loaded
-    if isinstance(loaded.rnn, torch.nn.RNN) and not isinstance(loaded.rnn, (torch.nn.LSTM, torch.nn.GRU)) and \
-            getattr(sd, "nonlinearity", None) is None:  # (a Keras file says it)
+    if cell_of(loaded.rnn) == "rnn" and getattr(sd, "nonlinearity", None) is None:  # (a Keras file says it)
         nonlin = st.radio(tr("upload_nonlinearity", lang), ("tanh", "relu"), key="upload_nonlin", horizontal=True,
                           help=tr("upload_nonlinearity_help", lang))
         if loaded.rnn.nonlinearity != nonlin:

@@ -102,11 +102,11 @@ def boxes(ctx):
 
 def layer_and_unit(ctx, unit: bool = True):
     """The layer (when there are several) and the unit shown: they change what the player is sent."""
-    s, L, H = ctx.s, ctx.trace.num_layers, ctx.trace.hidden_size
+    s, layers, H = ctx.s, ctx.trace.num_layers, ctx.trace.hidden_size
     cols = st.columns(2)
-    if L > 1:
-        state.widget(cols[0].number_input, "layer", tr("layer", s.lang), 0, L - 1,
-                     placeholder=tr("layer_top", s.lang, n=L - 1),  # empty: the top layer, as drawn
+    if layers > 1:
+        state.widget(cols[0].number_input, "layer", tr("layer", s.lang), 0, layers - 1,
+                     placeholder=tr("layer_top", s.lang, n=layers - 1),  # empty: the top layer, as drawn
                      value_of=lambda v: None if v is None else int(v))
     if unit:
         if s.unit > H - 1:

@@ -104,6 +104,11 @@ def with_current_settings(ctx):
     return with_settings(ctx, current())
 
 
+def set_trained(trained: Trained | None) -> None:
+    """Use a model trained in this session in every view (None: back to the shipped one)."""
+    session().trained = trained
+
+
 def notices() -> list[str]:
     return session().notices
 

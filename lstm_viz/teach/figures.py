@@ -343,8 +343,8 @@ def compare_traces(original, clamped, layer: int, unit: int, labels: list[str], 
                         subplot_titles=[field_title(original.cell, f, lang) for f in fields])
     x = list(range(original.steps))
     for r, f in enumerate(fields, start=1):
-        for tr_, key, dash in ((original, "original", None), (clamped, "clamped", "dash")):
-            fig.add_trace(go.Scatter(x=x, y=getattr(tr_, f)[layer][:, unit], name=_tr(f"f_{key}", lang),
+        for run, key, dash in ((original, "original", None), (clamped, "clamped", "dash")):
+            fig.add_trace(go.Scatter(x=x, y=getattr(run, f)[layer][:, unit], name=_tr(f"f_{key}", lang),
                                      showlegend=r == 1, legendgroup=key, customdata=_shown(labels),
                                      hovertemplate="%{customdata}: %{y:.4f}",
                                      line=dict(dash=dash, color=colour_of(key))), row=r, col=1)
@@ -374,11 +374,11 @@ def unrolled(trace, flow, labels: list[str], top: list[str] | None = None, steps
     W_hy on every copy, and the gradient flowing back along h with ‖∂L/∂h_t‖ on each backward edge.
 
     ``top``: the readout's most probable output at each step (None: the model has no readout)."""
-    k = trace.num_layers - 1 if layer is None else layer
+    shown = trace.num_layers - 1 if layer is None else layer
     n = min(steps, trace.steps)
     fig = go.Figure()
     ys = {"x": 0.0, "h": 1.0, "y": 2.0}
-    h_norm = np.linalg.norm(np.asarray(trace.h[k, :n], dtype=float), axis=1)
+    h_norm = np.linalg.norm(np.asarray(trace.h[shown, :n], dtype=float), axis=1)
 
     notes = []  # every arrow and label, set on the layout at once (add_annotation one by one is quadratic)
 
@@ -398,7 +398,7 @@ def unrolled(trace, flow, labels: list[str], top: list[str] | None = None, steps
             arrow(t - 1, ys["h"], t, ys["h"], colour_of("h"), "W_hh")
     if flow is not None:  # the gradient, backwards along h, labelled with ‖∂L/∂h_t‖ of the step it reaches
         for t in range(n - 1, 0, -1):
-            g = float(flow.dL_dh[k * flow.directions, t - 1])  # the forward direction's run
+            g = float(flow.dL_dh[shown * flow.directions, t - 1])  # the forward direction's run
             notes.append(dict(x=t - 1, y=ys["h"] - 0.28, ax=t, ay=ys["h"] - 0.28, xref="x", yref="y", axref="x",
                               ayref="y", showarrow=True, arrowhead=2, arrowwidth=2, arrowcolor=colour_of("clip"),
                               standoff=6, startstandoff=6, text=""))

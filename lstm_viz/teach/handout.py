@@ -13,7 +13,7 @@ import html
 import json
 
 from lstm_viz.engine.work import GRADIENT_PASSES
-from lstm_viz.i18n import tr
+from lstm_viz.i18n import LANGS, tr
 from lstm_viz.notation import colour_of
 from lstm_viz.paths import PLAYER_DIST
 from lstm_viz.teach import lessons, panels
@@ -82,8 +82,8 @@ table { border-collapse: collapse; } td, th { border: 1px solid LIMIT; padding: 
 
 def build(lang: str = "en") -> str:
     """The whole handout in one language."""
-    if lang not in ("en", "zh"):
-        raise ValueError(f"unknown language {lang!r}; choose en or zh")
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")
     scenes = lessons.load_lessons()
     parts = []
     for n, sc in enumerate(scenes, start=1):

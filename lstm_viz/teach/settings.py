@@ -13,9 +13,11 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from lstm_viz.checks import MAX_STEPS
+from lstm_viz.checks import MAX_LAYERS, MAX_STEPS
+from lstm_viz.i18n import LANGS
 from lstm_viz.models.tasks import TASKS
-from lstm_viz.notation import CELLS
+from lstm_viz.models.tokenize import MODES
+from lstm_viz.notation import CELLS, GATE_ORDER
 
 VIEWS = ("step", "time", "grad", "intervene", "train", "params", "export")
 LAGS = (5, 20, 50, 100)
@@ -37,7 +39,7 @@ class Spec:
 
 
 SPECS: dict[str, Spec] = {
-    "lang": Spec("str", ("en", "zh")),
+    "lang": Spec("str", LANGS),
     "scene": Spec("str", max_len=64),  # checked against the lesson ids by the page
     "present": Spec("bool"),
     # the model
@@ -45,9 +47,9 @@ SPECS: dict[str, Spec] = {
     "task": Spec("str", TASKS),
     "cell": Spec("str", CELLS),
     "lag": Spec("int", LAGS),
-    "mode": Spec("str", ("chars", "words", "numbers")),
+    "mode": Spec("str", MODES),
     "hidden": Spec("int", lo=1, hi=256),
-    "layers": Spec("int", lo=1, hi=3),
+    "layers": Spec("int", lo=1, hi=MAX_LAYERS),
     "seed": Spec("int", lo=0, hi=2**31 - 1),
     "scale": Spec("float", lo=0.1, hi=5.0),
     "text": Spec("str", optional=True, max_len=MAX_TEXT),
@@ -55,7 +57,7 @@ SPECS: dict[str, Spec] = {
     "view": Spec("str", VIEWS),
     "t": Spec("int", lo=0, hi=MAX_STEPS - 1),
     "unit": Spec("int", lo=0, hi=MAX_UNITS - 1),
-    "layer": Spec("int", lo=0, hi=2, optional=True),
+    "layer": Spec("int", lo=0, hi=MAX_LAYERS - 1, optional=True),
     "imgfmt": Spec("str", ("png", "svg")),
     # over time
     "units": Spec("ints", lo=0, hi=MAX_UNITS - 1, optional=True),
@@ -67,7 +69,7 @@ SPECS: dict[str, Spec] = {
     "trunc": Spec("int", lo=0, hi=MAX_STEPS),
     "clip": Spec("float", lo=0.0, hi=1000.0),
     # interventions
-    "igate": Spec("str", ("i", "f", "g", "o", "r", "z", "n"), optional=True),
+    "igate": Spec("str", GATE_ORDER["lstm"] + GATE_ORDER["gru"], optional=True),
     "ival": Spec("float", lo=-1.0, hi=1.0, optional=True),
     "iunits": Spec("ints", lo=0, hi=MAX_UNITS - 1),
     "isteps": Spec("range", lo=0, hi=MAX_STEPS - 1, optional=True),

@@ -11,8 +11,8 @@ from lstm_viz.teach.panels import params_rows
 def render(ctx):
     lang = ctx.s.lang
     rnn = ctx.model.rnn
-    m, n, L = rnn.input_size, rnn.hidden_size, rnn.num_layers
-    st.markdown(f"**{tr('params_table', lang)}** — input_size m = {m}, hidden_size n = {n}, num_layers = {L}")
+    st.markdown(f"**{tr('params_table', lang)}** — input_size m = {rnn.input_size}, hidden_size n = "
+                f"{rnn.hidden_size}, num_layers = {rnn.num_layers}")
     rows = params_rows(ctx)
     if ctx.s.present:  # a static table takes the presenter view's type size (a data grid draws its own 13 px)
         st.table(rows)

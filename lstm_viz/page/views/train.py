@@ -13,6 +13,7 @@ from lstm_viz.engine.cells import copy_module
 from lstm_viz.i18n import tr
 from lstm_viz.models.train import TrainConfig, as_model, train_job
 from lstm_viz.teach import figures
+from lstm_viz.teach.settings import DEFAULTS
 
 from .. import offload, state
 from ..parts import chart, plain
@@ -27,7 +28,7 @@ def banner(ctx) -> None:
     c1, c2 = st.columns([4, 1])
     c1.warning(tr("trained_banner", lang, steps=trained.steps, acc=trained.accuracy))
     if c2.button(tr("back_to_shipped", lang), key="back_to_shipped"):
-        state.session().trained = None
+        state.set_trained(None)
         st.rerun()
 
 
@@ -37,7 +38,7 @@ def render(ctx):
         st.info(tr("train_needs_task", lang))
         return
     card = ctx.choice.card()
-    if state.widget_value("tsteps") is None and s.tsteps == 400:
+    if state.widget_value("tsteps") is None and s.tsteps == DEFAULTS.tsteps:  # the card's own steps, if fewer
         state.set_widget_value("tsteps", min(card["steps"], 400))
     steps = state.widget(st.slider, "tsteps", tr("train_steps", lang), *state.bounds("tsteps"), step=10)
     own = s.task == "next_char" and st.checkbox(tr("own_text", lang), key="own_text")
@@ -65,9 +66,9 @@ def render(ctx):
             return
         model = as_model(*done.model())
         digest = hashlib.sha256((ctx.choice.text if own else "").encode()).hexdigest()[:16]
-        state.session().trained = state.Trained(
+        state.set_trained(state.Trained(
             model, f"{s.task}:{s.cell}:{s.lag}:{steps}:{digest}",
-            (s.source, s.task, s.cell, s.lag), int(steps), done.history, done.snapshots, done.accuracy)
+            (s.source, s.task, s.cell, s.lag), int(steps), done.history, done.snapshots, done.accuracy))
         st.rerun()
     trained = state.session().trained
     if trained is not None and ctx.choice.trained_here:

@@ -240,7 +240,7 @@ class Player {
         fillEl.style.width = `${(100 * p).toFixed(1)}%`;
         fillEl.style.background = d.colours.bar;
         track.appendChild(fillEl);
-        row.append(track, el("span", "lv-barvalue", p.toFixed(3)));
+        row.append(track, el("span", "lv-barvalue", fmt(p, ".3f")));
         this.bars.appendChild(row);
       }
     }
