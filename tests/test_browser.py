@@ -667,11 +667,11 @@ def test_every_gradient_knob_draws_what_a_fresh_load_of_its_address_draws(page, 
         page.bring_to_front()  # the fresh load of the last move opened another page
         page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
         thumb = page.get_by_role("slider", name=label)
-        start = thumb.get_attribute("aria-valuenow")
+        start = thumb.input_value()
         thumb.focus()
         sync_api.expect(thumb).to_be_focused()
         rerun(page, lambda: [page.keyboard.press("ArrowRight") for _ in range(presses)])
-        assert page.get_by_role("slider", name=label).get_attribute("aria-valuenow") != start, (param, move)
+        assert page.get_by_role("slider", name=label).input_value() != start, (param, move)
         page.wait_for_timeout(500)
         drawn = gradient_chart(page)
         assert f"{param}=" in page.url, (move, page.url)
@@ -830,3 +830,104 @@ def test_no_wire_runs_through_a_value_label_and_the_buttons_are_drawn_not_emoji(
     for title in ("First step (Home)", "Last step (End)"):
         button = page.get_by_title(title)
         assert button.locator("svg").count() == 1 and button.inner_text().strip() == ""  # drawn, in the text colour
+
+
+# ---- accessibility: axe-core (from npm, in the player's node_modules: `make player`), keyboard, live region -----
+AXE = ROOT / "lstm_viz" / "page" / "player" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_PAGES = ["", "view=time", "view=grad", "view=intervene&igate=f&ival=1", "view=train", "view=params",
+             "view=export", "scene=forget-gate&present=true", "scene=vanishing&present=true",
+             "scene=no-forget-gate&present=true", "lang=zh", "lang=zh&view=grad", "source=random&cell=rnn"]
+AXE_RUN = """async () => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+  return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => `${v.id} (${v.impact}): ` + v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' ' +
+      n.failureSummary.replace(/\\s+/g, ' ').slice(0, 160)).join(' | '));
+}"""
+
+
+def axe_violations(pg) -> list[str]:
+    if not AXE.is_file():
+        if REQUIRED:
+            pytest.fail(f"axe-core is required here but {AXE} is missing (make player installs it)", pytrace=False)
+        pytest.skip("AXE TESTS SKIPPED: axe-core not installed (make player)")
+    pg.add_script_tag(content=AXE.read_text())
+    return pg.evaluate(AXE_RUN)
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (390, 844)])
+def test_no_serious_accessibility_violation_on_any_page(browser, server, width, height):
+    """axe-core's WCAG 2.1 A and AA rules on the default page, every view, three presenter scenes and the Chinese
+    page (on a phone the default page and a scene): no serious or critical violation."""
+    pg = browser.new_page(viewport={"width": width, "height": height}, is_mobile=width < 500, has_touch=width < 500)
+    pg.set_default_timeout(60_000)
+    found = {}
+    for query in AXE_PAGES if width > 500 else ["", "scene=forget-gate", "lang=zh&view=time"]:
+        pg.goto(f"{server}/?{query}")
+        pg.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=90_000)
+        pg.wait_for_selector("[data-testid='stMain']")
+        time.sleep(1.5)
+        bad = axe_violations(pg)
+        if bad:
+            found[query or "(default)"] = bad
+    pg.close()
+    assert not found, found
+
+
+def deep_focus(pg) -> str:
+    """The class of the element that has the keyboard focus, inside shadow roots too."""
+    return pg.evaluate("() => { let a = document.activeElement; while (a && a.shadowRoot && a.shadowRoot.activeElement)"
+                       " a = a.shadowRoot.activeElement; return a ? (a.className || a.tagName) + '' : ''; }")
+
+
+def live_text(pg) -> str:
+    return pg.locator(".lv-live").inner_text()
+
+
+def test_a_keyboard_only_walk_and_the_live_region(page, server):
+    """Tab to the player, step with the keys, play and pause, pick a token from the token strip, change the unit:
+    keys only. The live region says each step (t, its token, the unit's gate values) once stepping pauses."""
+    page.goto(server)
+    settle(page)
+    page.keyboard.press("Home")
+    for _ in range(120):  # Tab from the top of the page to the token strip
+        page.keyboard.press("Tab")
+        if "lv-tokens" in deep_focus(page):
+            break
+    assert "lv-tokens" in deep_focus(page), deep_focus(page)
+    strip = page.locator(".lv-tokens")
+    assert strip.get_attribute("role") == "listbox" and strip.get_attribute("aria-label")
+    page.keyboard.press("Home")
+    wait_shown(page, 0, "Home in the token strip")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    wait_shown(page, 3, "→ in the token strip")
+    chosen = page.locator(".lv-tok[aria-selected='true']")
+    assert chosen.count() == 1 and chosen.get_attribute("id") == strip.get_attribute("aria-activedescendant")
+    assert chosen.get_attribute("aria-label").startswith("t = 3: ")
+    page.wait_for_timeout(900)
+    said = live_text(page)
+    token = page.locator(".lv-tok").nth(3).inner_text()
+    alt = page.locator(".lv-diagram").get_attribute("aria-label")  # the diagram's text alternative: the same words
+    assert f"t = 3, “{token}”" in alt and said.endswith(alt.split(", ", 1)[1]) and "f = " in said, (said, alt)
+    # Shift+Tab back to the play button, Enter plays and pauses
+    for _ in range(12):
+        page.keyboard.press("Shift+Tab")
+        if "lv-play" in deep_focus(page):
+            break
+    assert "lv-play" in deep_focus(page), deep_focus(page)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(1100)
+    page.keyboard.press("Enter")
+    t = shown_step(page)
+    assert t > 3, t
+    page.wait_for_timeout(900)
+    assert f"t = {t}," in live_text(page)
+    # the unit, by keyboard: Shift+Tab from the player back to the unit box, type, Enter
+    unit = page.get_by_label("Unit", exact=True).and_(page.locator("input"))
+    for _ in range(40):
+        page.keyboard.press("Shift+Tab")
+        if unit.evaluate("e => e === document.activeElement"):
+            break
+    assert unit.evaluate("e => e === document.activeElement"), deep_focus(page)
+    rerun(page, lambda: (page.keyboard.press("Control+a"), page.keyboard.type("2"), page.keyboard.press("Enter")))
+    wait_player(page, "unit 2")

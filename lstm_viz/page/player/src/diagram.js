@@ -39,6 +39,35 @@ export function fmt(v, spec, tex) {
   return (v < 0 ? "-" : spec.startsWith("+") ? "+" : "") + s;
 }
 
+// WCAG 2.1 relative luminance of an [r, g, b] colour (0–255) and the contrast ratio of two luminances
+function luminance(rgb) {
+  const [r, g, b] = rgb.map((v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+function contrast(a, b) {
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+
+// the text colour for a fill: the page's ink or light ink, whichever reads better; black or white where neither
+// reaches 4.5:1 (WCAG AA for text)
+export function inkOn(fill, colours) {
+  const lf = luminance(fill);
+  const options = [colours.ink, colours.light_ink].map((c) => [c, contrast(lf, luminance(parseRgb(hexToRgb(c))))]);
+  options.sort((a, b) => b[1] - a[1]);
+  if (options[0][1] >= 4.5) return options[0][0];
+  return contrast(lf, 0) >= contrast(lf, 1) ? "#000000" : "#FFFFFF";
+}
+
+function hexToRgb(c) {
+  if (!c.startsWith("#")) return c;
+  const n = parseInt(c.slice(1), 16);
+  return `rgb(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255})`;
+}
+
 function parseRgb(c) {
   const m = c.match(/\d+(\.\d+)?/g).map(Number);
   return [m[0], m[1], m[2]];
@@ -153,10 +182,9 @@ export class Diagram {
         const v = this.value(spec.value, t);
         const frac = spec.scale === "seq" ? v : (v + 1) / 2;
         const rgb = colourOf(this.scales[spec.scale], frac);
-        const dark = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] < 140;
         if (kind === "fill") node.setAttribute("fill", `rgb(${rgb.join(",")})`);
         else {
-          node.setAttribute("fill", dark ? d.colours.light_ink : d.colours.ink);
+          node.setAttribute("fill", inkOn(rgb, d.colours));
           if (kind === "value") node.textContent = fmt(v, ".3f", false);
         }
       }

@@ -6,6 +6,11 @@ import { Diagram, PLACEHOLDER, SVGNS, fmt, show, svg } from "./diagram.js";
 // User text (tokens, labels) only ever reaches the page as text nodes.
 
 const SPEEDS = [1, 2, 4, 8, 16]; // steps per second when playing
+// what the live region reads at each step, in this order where the cell has it (g is the LSTM's candidate c̃)
+const SPOKEN = [["f", "f"], ["i", "i"], ["g", "c̃"], ["o", "o"], ["r", "r"], ["z", "z"], ["n", "n"], ["c", "c"],
+  ["h", "h"]];
+const QUIET_MS = 400; // a step is announced once stepping pauses this long (holding a key does not flood)
+const PLAYING_MS = 3000; // and at most this often while playing
 const memory = new Map(); // component key -> {sig, t}: the step survives a rerun that did not change the data
 // component key -> the teardown of its live mount. Streamlit calls the component again with each new data without
 // unmounting it (the cleanup it is given runs on unmount only), so each call ends the one before it: otherwise the
@@ -42,7 +47,8 @@ class Player {
     this.predP = this.diagram.predP;
     this.unknown = new Set(data.unknown);
     this.playing = null;
-    this.speed = 4;
+    // play slowly where the person asked for less motion
+    this.speed = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches ? 1 : 4;
     this.build();
   }
 
@@ -62,6 +68,11 @@ class Player {
     this.root.classList.toggle("lv-present", !!d.present);
     this.root.style.setProperty("--lv-cursor", d.colours.cursor);
     this.root.appendChild(this.buildBar());
+    this.live = el("div", "lv-live"); // read by screen readers, not shown
+    this.live.setAttribute("role", "status");
+    this.live.setAttribute("aria-live", "polite");
+    this.live.setAttribute("aria-atomic", "true");
+    this.root.appendChild(this.live);
     this.buildStrip();
     if (d.compact) return;
     const main = this.buildMain();
@@ -122,8 +133,17 @@ class Player {
     const T = d.text;
     const strip = el("div", "lv-tokens");
     strip.title = T.p_tokens;
+    // one stop in the tab order: the arrow keys, Home and End move the step (and the token chosen) from here
+    Object.assign(strip, { tabIndex: 0 });
+    strip.setAttribute("role", "listbox");
+    strip.setAttribute("aria-label", T.p_tokens);
+    this.strip = strip;
     this.tokenEls = d.tokens.map((tok, i) => {
       const s = el("span", "lv-tok" + (this.unknown.has(i) ? " lv-unk" : ""), show(tok));
+      s.id = `lv-tok-${d.sig.slice(0, 8)}-${i}`;
+      s.setAttribute("role", "option");
+      s.setAttribute("aria-selected", "false");
+      s.setAttribute("aria-label", `t = ${d.lo + i}: ${show(tok)}` + (this.unknown.has(i) ? ` (${T.p_unk})` : ""));
       if (this.unknown.has(i)) s.title = T.p_unk;
       s.addEventListener("click", () => this.go(d.lo + i));
       strip.appendChild(s);
@@ -212,10 +232,17 @@ class Player {
     const i = t - d.lo;
     this.slider.value = String(t);
     this.stepLabel.textContent = `t = ${t} / ${d.T - 1}  “${show(d.tokens[i])}”`;
-    if (this.current !== undefined && this.tokenEls[this.current]) this.tokenEls[this.current].classList.remove("lv-cur");
+    this.slider.setAttribute("aria-valuetext", `t = ${t}, “${show(d.tokens[i])}”`);
+    const old = this.current !== undefined && this.tokenEls[this.current];
+    if (old) {
+      old.classList.remove("lv-cur");
+      old.setAttribute("aria-selected", "false");
+    }
     this.current = i;
     const tokEl = this.tokenEls[i];
     tokEl.classList.add("lv-cur");
+    tokEl.setAttribute("aria-selected", "true");
+    this.strip.setAttribute("aria-activedescendant", tokEl.id);
     cancelAnimationFrame(this.scrollFrame);
     this.scrollFrame = requestAnimationFrame(() => { // layout is read once the frame is laid out anyway
       const strip = tokEl.parentElement;
@@ -226,8 +253,10 @@ class Player {
     });
     this.root.dataset.t = String(t);
     moveCursors(t, d.colours.cursor);
+    this.announce();
     if (d.compact) return;
     this.diagram.draw(t);
+    this.svgEl.setAttribute("aria-label", `${d.title}, ${this.spoken(t)}`);
     if (this.bars) {
       this.bars.replaceChildren();
       const k = d.pred.k;
@@ -282,6 +311,12 @@ class Player {
         if (entry.live) entry.live = undefined; // a non-finite value replaced the boxes: typeset them again
       }
     }
+    if (!this.eqMeasured) { // once laid out: a line still wider than the screen scrolls, and takes the focus for it
+      this.eqMeasured = true;
+      requestAnimationFrame(() => {
+        for (const [line] of this.eqLines) if (line.scrollWidth > line.clientWidth + 1) line.tabIndex = 0;
+      });
+    }
   }
 
   writeAddress(now) {
@@ -296,6 +331,26 @@ class Player {
     else this.addrTimer = setTimeout(write, 120);
   }
 
+  // t, its token and the unit's gates and states, in words a screen reader reads
+  spoken(t) {
+    const d = this.d;
+    const values = SPOKEN.filter(([name]) => this.diagram.series[name])
+      .map(([name, sym]) => `${sym} = ${fmt(this.value(name, t), "+.3f", false)}`);
+    return [`t = ${t}, “${show(d.tokens[t - d.lo])}”`, ...values].join(", ");
+  }
+
+  // the live region follows the step: once stepping pauses, and now and then while playing
+  announce() {
+    clearTimeout(this.liveTimer);
+    const say = () => {
+      this.live.textContent = this.d.compact ? `t = ${this.t}, “${show(this.d.tokens[this.t - this.d.lo])}”`
+        : `${this.d.title}. ${this.spoken(this.t)}`;
+      this.lastSaid = Date.now();
+    };
+    if (this.playing && Date.now() - (this.lastSaid || 0) >= PLAYING_MS) say();
+    else this.liveTimer = setTimeout(say, this.playing ? PLAYING_MS : QUIET_MS);
+  }
+
   togglePlay() {
     if (this.playing) this.stop();
     else this.play();
@@ -305,6 +360,7 @@ class Player {
     if (this.t >= this.d.T - 1) this.go(0);
     this.playBtn.textContent = "❚❚";
     this.playBtn.title = this.d.text.p_pause;
+    this.playBtn.setAttribute("aria-label", this.d.text.p_pause);
     this.root.dataset.playing = "1";
     this.playing = setInterval(() => {
       if (this.t >= this.d.hi - 1) { this.stop(); return; }
@@ -317,7 +373,9 @@ class Player {
     this.playing = null;
     this.playBtn.textContent = "▶";
     this.playBtn.title = this.d.text.p_play;
+    this.playBtn.setAttribute("aria-label", this.d.text.p_play);
     this.root.dataset.playing = "";
+    if (this.live) this.announce(); // where it stopped
   }
 
   downloadSvg() {
@@ -433,6 +491,7 @@ export default function (component) {
     memory.set(key, { sig: data.sig, t: player.t });
     player.stop();
     clearTimeout(player.addrTimer);
+    clearTimeout(player.liveTimer);
     cancelAnimationFrame(player.scrollFrame);
     document.removeEventListener("keydown", onKey);
     window.removeEventListener("resize", onResize);
