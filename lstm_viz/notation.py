@@ -80,7 +80,10 @@ COLOURS: dict[str, str] = {
     "rnn": "#E69F00", "gru": "#009E73", "lstm": "#0072B2",  # a cell type in comparisons
     "original": "#0072B2", "clamped": "#D55E00",  # interventions
     "shut": "#0072B2", "open": "#E69F00",  # saturation: < 0.1 and > 0.9
-    "cursor": "#E69F00",  # the current step on every over-time chart
+    # the current step on every over-time chart and the unit outlined: 5.9:1 on white, 4.8:1 on Cividis' yellow; a
+    # white halo beside it (≥ 3:1 on any fill) where it crosses the dark end of a colour scale
+    "cursor": "#C2185B", "halo": "#FFFFFF",
+    "black": "#000000",  # value text on a fill where neither ink reaches 4.5:1
     "clip": "#D55E00",  # gradients after clipping
     "limit": "#999999",  # underflow / overflow marks
     "loss": "#0072B2", "accuracy": "#E69F00",

@@ -101,7 +101,9 @@ def heatmaps(trace, layer: int, labels: list[str], window=None, lang: str = "en"
     _cursor(fig, lo, bin_size)
     outlined = [(u, "dash", 2) for u in highlight if u != unit] + ([(unit, "solid", 4)] if unit is not None else [])
     for r in range(1, len(fields) + 1):
-        for u, dash, width in outlined:
+        for u, dash, width in outlined:  # a white halo under the outline: visible on the dark fills too
+            fig.add_hrect(y0=u - 0.5, y1=u + 0.5, line=dict(color=colour_of("halo"), width=width + 3, dash=dash),
+                          row=r, col=1)
             fig.add_hrect(y0=u - 0.5, y1=u + 0.5, line=dict(color=colour_of("cursor"), width=width, dash=dash),
                           row=r, col=1)
     fig.update_layout(height=height or 170 * len(fields) + 60, margin=dict(l=50, r=20, t=40, b=40), showlegend=False)

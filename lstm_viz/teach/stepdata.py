@@ -49,7 +49,8 @@ def step_data(model, trace, flow, tokens, unknown, probs, layer: int, unit: int,
         "layer": layer, "unit": unit, "layers": trace.num_layers, "hidden": trace.hidden_size,
         "tokens": [str(s) for s in tokens[lo:hi]],
         "unknown": [int(i) - lo for i in np.flatnonzero(np.asarray(unknown)[lo:hi])],
-        "colours": {k: colour_of(k) for k in ("cursor", "wire", "ink", "paper", "light_ink", "bar", "limit")},
+        "colours": {k: colour_of(k) for k in ("cursor", "halo", "black", "wire", "ink", "paper", "light_ink", "bar",
+                                               "limit")},
         "text": {k: tr(k, lang) for k in PLAYER_TEXT},
         "title": f"{trace.cell.upper()} · {tr('f_layer', lang)} {layer} · {tr('f_unit', lang)} {unit}"
                  + (f" · {tr('dir_reverse' if trace.direction_of(unit) else 'dir_forward', lang)}"

@@ -59,7 +59,7 @@ export function inkOn(fill, colours) {
   const options = [colours.ink, colours.light_ink].map((c) => [c, contrast(lf, luminance(parseRgb(hexToRgb(c))))]);
   options.sort((a, b) => b[1] - a[1]);
   if (options[0][1] >= 4.5) return options[0][0];
-  return contrast(lf, 0) >= contrast(lf, 1) ? "#000000" : "#FFFFFF";
+  return contrast(lf, 0) >= contrast(lf, 1) ? colours.black : colours.halo;
 }
 
 function hexToRgb(c) {

@@ -252,6 +252,7 @@ class Player {
       }
     });
     this.root.dataset.t = String(t);
+    halos.set(d.colours.cursor, d.colours.halo);
     moveCursors(t, d.colours.cursor);
     this.announce();
     if (d.compact) return;
@@ -392,6 +393,7 @@ class Player {
 
 // ---- the cursor on the page's over-time charts (Plotly charts whose layout.meta.cursor says where t is) ----
 let lastT = 0;
+const halos = new Map(); // the cursor's colour -> its halo (both from the data's colours)
 let lastColour = "";
 
 function moveCursors(t, colour) {
@@ -404,9 +406,12 @@ function moveCursors(t, colour) {
     let mark = gd.querySelector(":scope > .lv-cursor");
     if (!mark) { // in the page, outside the player's shadow root: styled here
       mark = el("div", "lv-cursor");
-      Object.assign(mark.style, { position: "absolute", pointerEvents: "none", zIndex: 5, opacity: 0.9,
-        boxSizing: "border-box" });
-      if (meta.grid) Object.assign(mark.style, { background: "transparent", border: "3px solid" });
+      // a white halo beside the colour: one of the two stands out (≥ 3:1) on any fill of the chart
+      const halo = halos.get(colour) || "white";
+      Object.assign(mark.style, { position: "absolute", pointerEvents: "none", zIndex: 5, boxSizing: "border-box",
+        boxShadow: `0 0 0 1.5px ${halo}` });
+      if (meta.grid) Object.assign(mark.style, { background: "transparent", border: "3px solid",
+        boxShadow: `0 0 0 1.5px ${halo}, inset 0 0 0 1.5px ${halo}` });
       gd.style.position = "relative";
       gd.appendChild(mark);
       if (gd.on && !gd.lvHooked) {
