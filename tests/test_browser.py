@@ -909,6 +909,11 @@ def test_a_keyboard_only_walk_and_the_live_region(page, server):
     token = page.locator(".lv-tok").nth(3).inner_text()
     alt = page.locator(".lv-diagram").get_attribute("aria-label")  # the diagram's text alternative: the same words
     assert f"t = 3, “{token}”" in alt and said.endswith(alt.split(", ", 1)[1]) and "f = " in said, (said, alt)
+    # the strips under the tokens: the unit's f, i, o, c and ‖∂L/∂h_t‖ at each step, the numbers the step shows
+    cells = page.locator(".lv-col").nth(4).locator(".lv-cell")  # column 0 holds the strips' names
+    titles = [cells.nth(k).get_attribute("title") for k in range(cells.count())]
+    assert [t.split(" = ")[0] for t in titles] == ["f", "i", "o", "c", "‖∂L/∂h‖"], titles
+    assert all(t in said for t in titles[:4]), (titles, said)
     # Shift+Tab back to the play button, Enter plays and pauses
     for _ in range(12):
         page.keyboard.press("Shift+Tab")
@@ -931,3 +936,44 @@ def test_a_keyboard_only_walk_and_the_live_region(page, server):
     assert unit.evaluate("e => e === document.activeElement"), deep_focus(page)
     rerun(page, lambda: (page.keyboard.press("Control+a"), page.keyboard.type("2"), page.keyboard.press("Enter")))
     wait_player(page, "unit 2")
+
+
+def test_on_a_phone_tap_and_swipe_step_and_the_players_targets_are_24_px(browser, server):
+    """390×844 with touch: no key hint, a tapped token steps there, a swipe over the diagram steps to the next and
+    back, and every control of the player is at least 24×24 px (WCAG 2.5.8)."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    pg.goto(server)
+    settle(pg)
+    assert not pg.locator(".lv-keys").is_visible()
+    pg.locator(".lv-tok").nth(4).tap()
+    wait_shown(pg, 4, "a tapped token")
+    diagram = pg.locator(".lv-diagram")
+    diagram.scroll_into_view_if_needed()
+    box = diagram.bounding_box()
+    cdp = ctx.new_cdp_session(pg)
+
+    def swipe(x0, x1):
+        y = box["y"] + box["height"] / 2
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": (x0 + x1) / 2, "y": y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+    left, right = box["x"] + 0.2 * box["width"], box["x"] + 0.8 * box["width"]
+    swipe(right, left)
+    wait_shown(pg, 5, "a swipe to the left")
+    swipe(left, right)
+    wait_shown(pg, 4, "a swipe to the right")
+    small = pg.evaluate("""() => {
+      const out = [];
+      for (const host of document.querySelectorAll('*')) {
+        if (!host.shadowRoot) continue;
+        for (const e of host.shadowRoot.querySelectorAll('.lv-btn, .lv-slider, .lv-speed, .lv-tok')) {
+          const r = e.getBoundingClientRect();
+          if (r.width && (r.width < 24 || r.height < 24)) out.push([e.className, r.width, r.height]);
+        }
+      }
+      return out; }""")
+    assert small == [], small
+    ctx.close()

@@ -24,6 +24,20 @@ def run_cli(*args):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+def run_in_process(*args):
+    """``run_cli`` without a new interpreter (the same ``main``, its output captured): for the long tables of
+    refusals, where starting Python and torch each time cost most of the suite's CLI time."""
+    import contextlib
+    import io
+
+    from lstm_viz import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main([str(a) for a in args])
+    return code, out.getvalue(), err.getvalue()
+
+
 class Evil:
     def __reduce__(self):
         return (os.system, (f"touch {self.marker}",))
@@ -134,7 +148,8 @@ def test_bad_model_files_are_refused_in_api_and_cli(tmp_path, x_npy):
     for name, msg in _bad_files(tmp_path).items():
         with pytest.raises(ValueError, match=msg):
             model_io.load_module(tmp_path / name)
-        code, out, err = run_cli("trace", "--weights", tmp_path / name, "--inputs", x_npy, "--out", tmp_path / "o.npz")
+        code, out, err = run_in_process("trace", "--weights", tmp_path / name, "--inputs", x_npy, "--out",
+                                        tmp_path / "o.npz")
         cli_msg = CLI_SAYS.get(name, msg)
         if cli_msg is None:
             assert code == 0, err
@@ -175,7 +190,7 @@ def test_bad_inputs_and_arguments_in_cli(tmp_path, x_npy):
     (tmp_path / "target.npz").write_bytes(b"keep")
     (tmp_path / "link.npz").symlink_to(tmp_path / "target.npz")
     for args, msg in cases:
-        code, _, err = run_cli(*args)
+        code, _, err = run_in_process(*args)
         assert code == 2 and msg in err and len(err.strip().splitlines()) == 1, (args, err)
     assert (tmp_path / "target.npz").read_bytes() == b"keep"  # nothing written through the link
     code, out, err = run_cli(*base, "--inputs", x_npy, "--out", tmp_path / "upper.NPZ")

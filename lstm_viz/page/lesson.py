@@ -19,6 +19,12 @@ TITLE_CSS = """<style>
 [data-testid='stMain'] h3 { word-break: keep-all; overflow-wrap: anywhere; }
 [data-testid='stMain'] [data-testid='stHeading'] [data-testid='stMarkdownContainer'] { margin-bottom: 0 !important; }
 </style>"""
+# the normal page: the title and its line take little height, so that the model at work is on the first screen
+PAGE_CSS = """<style>
+[data-testid='stMainBlockContainer'], .block-container { padding-top: 1.6rem !important; }
+[data-testid='stMain'] h1 { font-size: clamp(1.45rem, 4.2vw, 2.1rem) !important; padding: 0 0 0.1rem 0 !important;
+  line-height: 1.2 !important; }
+</style>"""
 PRESENTER_CSS = """<style>
 [data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], header { display: none !important; }
 [data-testid='stMainBlockContainer'], .block-container { padding: 0.6rem 1.2rem 1rem 1.2rem !important;
@@ -51,6 +57,7 @@ def render(scenes: list[lessons.Scene]) -> None:
         c2.button("中文" if lang == "en" else "English", key="switch_lang",
                   on_click=lambda: state.change(lang="zh" if lang == "en" else "en"))
     if not s.present:
+        st.markdown(PAGE_CSS, unsafe_allow_html=True)
         st.title(tr("title", lang))
     if scene is None:
         if not s.present:

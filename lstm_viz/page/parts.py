@@ -101,9 +101,10 @@ def boxes(ctx):
 
 
 def layer_and_unit(ctx, unit: bool = True):
-    """The layer (when there are several) and the unit shown: they change what the player is sent."""
+    """The layer (when there are several) and the unit shown: they change what the player is sent. Returns a third
+    column on their row, for a view's own control."""
     s, layers, H = ctx.s, ctx.trace.num_layers, ctx.trace.hidden_size
-    cols = st.columns(2)
+    cols = st.columns([1, 1, 1.6], vertical_alignment="bottom")
     if layers > 1:
         state.widget(cols[0].number_input, "layer", tr("layer", s.lang), 0, layers - 1,
                      placeholder=tr("layer_top", s.lang, n=layers - 1),  # empty: the top layer, as drawn
@@ -115,6 +116,7 @@ def layer_and_unit(ctx, unit: bool = True):
         if ctx.trace.directions == 2:
             n = ctx.trace.units_per_direction
             cols[1].caption(tr("bi_units", s.lang, a=n - 1, b=n, c=2 * n - 1))
+    return cols[2]
 
 
 def step_player(ctx, compact: bool):

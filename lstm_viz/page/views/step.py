@@ -4,8 +4,6 @@ charting library)."""
 
 from __future__ import annotations
 
-import streamlit as st
-
 from lstm_viz.i18n import tr
 from lstm_viz.teach.panels import unrolled_chart
 
@@ -16,8 +14,8 @@ from ..parts import boxes, draw, flow_or_say, layer_and_unit, step_player
 def render(ctx):
     figs, ctrls = boxes(ctx)
     with ctrls:
-        layer_and_unit(ctx)
-        unrolled = state.widget(st.toggle, "unrolled", tr("show_unrolled", ctx.s.lang))
+        beside = layer_and_unit(ctx)
+        unrolled = state.widget(beside.toggle, "unrolled", tr("show_unrolled", ctx.s.lang))
     with figs:
         step_player(ctx, compact=False)
     if unrolled:

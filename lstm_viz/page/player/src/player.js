@@ -1,4 +1,4 @@
-import { Diagram, PLACEHOLDER, SVGNS, fmt, show, svg } from "./diagram.js";
+import { Diagram, PLACEHOLDER, SVGNS, colourOf, fmt, show, svg } from "./diagram.js";
 
 // The step player: receives one sequence's step data once (lstm_viz/teach/stepdata.py) and steps through it in the
 // browser. It draws the cell diagram (SVG), the equations (KaTeX), the prediction bars and the token strip,
@@ -9,6 +9,12 @@ const SPEEDS = [1, 2, 4, 8, 16]; // steps per second when playing
 // what the live region reads at each step, in this order where the cell has it (g is the LSTM's candidate c̃)
 const SPOKEN = [["f", "f"], ["i", "i"], ["g", "c̃"], ["o", "o"], ["r", "r"], ["z", "z"], ["n", "n"], ["c", "c"],
   ["h", "h"]];
+// the strips under the tokens, per cell: [series, symbol, scale]; "log" is ‖∂L/∂h_t‖ on a log scale
+const STRIPS = {
+  lstm: [["f", "f", "seq"], ["i", "i", "seq"], ["o", "o", "seq"], ["c", "c", "div"], ["dL_dh", "‖∂L/∂h‖", "log"]],
+  gru: [["r", "r", "seq"], ["z", "z", "seq"], ["h", "h", "div"], ["dL_dh", "‖∂L/∂h‖", "log"]],
+  rnn: [["h", "h", "div"], ["dL_dh", "‖∂L/∂h‖", "log"]],
+};
 const QUIET_MS = 400; // a step is announced once stepping pauses this long (holding a key does not flood)
 const PLAYING_MS = 3000; // and at most this often while playing
 const memory = new Map(); // component key -> {sig, t}: the step survives a rerun that did not change the data
@@ -67,6 +73,7 @@ class Player {
     this.root.classList.toggle("lv-compact", !!d.compact);
     this.root.classList.toggle("lv-present", !!d.present);
     this.root.style.setProperty("--lv-cursor", d.colours.cursor);
+    this.root.style.setProperty("--lv-paper", d.colours.paper);
     this.root.appendChild(this.buildBar());
     this.live = el("div", "lv-live"); // read by screen readers, not shown
     this.live.setAttribute("role", "status");
@@ -77,6 +84,7 @@ class Player {
     if (d.compact) return;
     const main = this.buildMain();
     this.root.appendChild(main);
+    this.swipe(main);
     const eq = this.buildEquations();
     if (d.lead === "equations") this.root.insertBefore(eq, main); // the scene's question is about them
     else this.root.appendChild(eq);
@@ -138,6 +146,20 @@ class Player {
     strip.setAttribute("role", "listbox");
     strip.setAttribute("aria-label", T.p_tokens);
     this.strip = strip;
+    // under each token, one cell per strip: the unit's gates, its state and the gradient norm at that step, coloured
+    // as the diagram colours them (values in each cell's title; the live region says them at the step shown)
+    // (not in presenter view, where the scene's key figure must fit the projector's screen below the tokens)
+    const rows = d.compact || d.present ? [] : STRIPS[d.cell].filter(([name]) => this.diagram.series[name]);
+    const colour = this.stripColours(rows);
+    if (rows.length) {
+      const heads = el("div", "lv-col lv-heads");
+      heads.setAttribute("aria-hidden", "true");
+      heads.appendChild(el("span", "lv-head", ""));
+      for (const [, sym] of rows) heads.appendChild(el("span", "lv-head", sym));
+      strip.appendChild(heads);
+      strip.classList.add("lv-withstrips");
+      strip.style.setProperty("--lv-rows", String(rows.length));
+    }
     this.tokenEls = d.tokens.map((tok, i) => {
       const s = el("span", "lv-tok" + (this.unknown.has(i) ? " lv-unk" : ""), show(tok));
       s.id = `lv-tok-${d.sig.slice(0, 8)}-${i}`;
@@ -146,7 +168,21 @@ class Player {
       s.setAttribute("aria-label", `t = ${d.lo + i}: ${show(tok)}` + (this.unknown.has(i) ? ` (${T.p_unk})` : ""));
       if (this.unknown.has(i)) s.title = T.p_unk;
       s.addEventListener("click", () => this.go(d.lo + i));
-      strip.appendChild(s);
+      if (!rows.length) {
+        strip.appendChild(s);
+        return s;
+      }
+      const col = el("div", "lv-col");
+      col.appendChild(s);
+      for (const [name, sym] of rows) {
+        const cell = el("span", "lv-cell");
+        cell.style.background = colour(name, d.lo + i);
+        cell.title = `${sym} = ${fmt(this.value(name, d.lo + i), name === "dL_dh" ? ".3e" : "+.3f", false)}`;
+        cell.setAttribute("aria-hidden", "true");
+        cell.addEventListener("click", () => this.go(d.lo + i));
+        col.appendChild(cell);
+      }
+      strip.appendChild(col);
       return s;
     });
     this.root.appendChild(strip);
@@ -155,6 +191,43 @@ class Player {
         .replace("{T}", d.T)));
     }
     this.root.appendChild(el("div", "lv-keys", T.p_keys));
+  }
+
+  // on a touch screen, a horizontal swipe over the diagram steps (left: the next step, right: the one before)
+  swipe(area) {
+    let start = null;
+    area.addEventListener("touchstart", (ev) => {
+      start = ev.touches.length === 1 ? [ev.touches[0].clientX, ev.touches[0].clientY] : null;
+    }, { passive: true });
+    area.addEventListener("touchend", (ev) => {
+      if (!start || ev.changedTouches.length !== 1) return;
+      const dx = ev.changedTouches[0].clientX - start[0];
+      const dy = ev.changedTouches[0].clientY - start[1];
+      start = null;
+      if (Math.abs(dx) > 40 && Math.abs(dx) > 2 * Math.abs(dy)) this.go(this.t + (dx < 0 ? 1 : -1));
+    }, { passive: true });
+  }
+
+  // the colour of strip ``name`` at step t: the diagram's scales, and the gradient norm on a log scale over the
+  // steps sent (its smallest to its largest finite, positive value)
+  stripColours(rows) {
+    const scales = this.diagram.scales;
+    let lo = Infinity;
+    let hi = -Infinity;
+    if (rows.some(([, , kind]) => kind === "log")) {
+      for (const v of this.diagram.series.dL_dh) {
+        if (Number.isFinite(v) && v > 0) { lo = Math.min(lo, Math.log10(v)); hi = Math.max(hi, Math.log10(v)); }
+      }
+    }
+    const kinds = Object.fromEntries(rows.map(([name, , kind]) => [name, kind]));
+    return (name, t) => {
+      const v = this.value(name, t);
+      const kind = kinds[name];
+      let rgb;
+      if (kind === "log") rgb = colourOf(scales.seq, v > 0 && hi > lo ? (Math.log10(v) - lo) / (hi - lo) : v > 0 ? 1 : 0);
+      else rgb = colourOf(scales[kind], kind === "seq" ? v : (v + 1) / 2);
+      return `rgb(${rgb.join(",")})`;
+    };
   }
 
   // the diagram with its title, legend and download, and the prediction bars
@@ -244,10 +317,15 @@ class Player {
     tokEl.setAttribute("aria-selected", "true");
     this.strip.setAttribute("aria-activedescendant", tokEl.id);
     cancelAnimationFrame(this.scrollFrame);
+    const col = tokEl.parentElement.classList.contains("lv-col") ? tokEl.parentElement : null;
+    if (this.curCol) this.curCol.classList.remove("lv-curcol");
+    if (col) col.classList.add("lv-curcol");
+    this.curCol = col;
     this.scrollFrame = requestAnimationFrame(() => { // layout is read once the frame is laid out anyway
-      const strip = tokEl.parentElement;
-      const left = tokEl.offsetLeft - strip.offsetLeft;
-      if (left < strip.scrollLeft || left + tokEl.offsetWidth > strip.scrollLeft + strip.clientWidth) {
+      const strip = this.strip;
+      const box = col || tokEl;
+      const left = box.offsetLeft - strip.offsetLeft;
+      if (left < strip.scrollLeft || left + box.offsetWidth > strip.scrollLeft + strip.clientWidth) {
         strip.scrollLeft = left - strip.clientWidth / 2;
       }
     });
