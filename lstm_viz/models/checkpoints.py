@@ -117,7 +117,11 @@ def cell_stacks(sd: dict) -> tuple[dict, dict[str, tuple]]:
 
 def candidates(sd: dict) -> list[str]:
     """Prefixes under which a recurrent layer's ``weight_ih_l0`` stands (stacks of cells included)."""
-    sd, _ = cell_stacks(sd)
+    return _layer_prefixes(cell_stacks(sd)[0])
+
+
+def _layer_prefixes(sd: dict) -> list[str]:
+    """``candidates`` of a state_dict whose cells are already under layer names (``cell_stacks``)."""
     return sorted({m.group(1) for k in sd if (m := _RNN_KEY.match(k)) and m.group(3) == "0"
                    and m.group(2) == "weight_ih" and not m.group(4)})
 
@@ -159,7 +163,7 @@ def from_state_dict(sd: dict, prefix: str | None = None, nonlinearity: str | Non
     activation = getattr(sd, "activation", None)
     nonlinearity = nonlinearity or getattr(sd, "nonlinearity", None)
     sd, cell_notes = cell_stacks(sd)
-    found = candidates(sd)
+    found = _layer_prefixes(sd)
     if not found:
         raise ValueError("no nn.RNN, nn.LSTM or nn.GRU layer in this file (no key ending in weight_ih_l0)")
     if prefix is None:

@@ -31,12 +31,13 @@ import numpy as np
 import torch
 
 from lstm_viz.checks import MAX_PARAMETERS
+from lstm_viz.notation import DIRECTION_SUFFIXES, GATE_BLOCKS
 
 MAX_CONFIG_BYTES = 4 * 2**20  # a model's JSON description (a few KB for the models read here)
 MAX_H5_OBJECTS = 10_000  # groups and datasets walked in one file
 FLOATS = ("float16", "float32", "float64")
 RECURRENT = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
-BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}
+CLASS_OF_BLOCKS = {GATE_BLOCKS[cell]: cls for cls, cell in RECURRENT.items()}  # recurrent_kernel [u, G·u] -> class
 NO_WEIGHTS = ("InputLayer", "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout")
 ACTIVATIONS = ("softmax", "sigmoid", "linear", "tanh", "relu")
 # the names Keras gives a layer's weights group in a .weights.h5 file (its class in snake case, then _1, _2, ...)
@@ -69,18 +70,22 @@ class _Layer:
     backward: list | None = None  # a Bidirectional layer's backward weights
 
 
-def is_keras(name: str) -> bool:
+def _is_tf1(name: str) -> bool:
     n = name.lower()
-    return n.endswith((".keras", ".h5", ".hdf5")) or n.endswith(TF1_SUFFIXES) or ".ckpt" in n
+    return n.endswith(TF1_SUFFIXES) or ".ckpt" in n
+
+
+def is_keras(name: str) -> bool:
+    """Whether ``read`` takes a file of this name (a TensorFlow 1 checkpoint too: it says how to export it)."""
+    return name.lower().endswith((".keras", ".h5", ".hdf5")) or _is_tf1(name)
 
 
 def read(path, name: str, max_bytes: int) -> Read:
     """A Keras file's weights in PyTorch's layout, after every check above; ValueError (naming the file) else."""
-    n = name.lower()
-    if n.endswith(TF1_SUFFIXES) or ".ckpt" in n:
+    if _is_tf1(name):
         raise ValueError(f"{name} {TF1_ADVICE}")
     try:
-        if n.endswith(".keras"):
+        if name.lower().endswith(".keras"):
             config, h5 = _archive(Path(path), name, max_bytes)
             with _h5(h5, name) as f:
                 return _convert(_from_config(config, f, name, legacy=False), name, described=True)
@@ -313,7 +318,7 @@ def _from_weights(f, name: str) -> list[_Layer]:
     groups = []
     for key in list(root.keys())[:MAX_H5_OBJECTS]:
         m = re.fullmatch(r"([a-z_]+?)(?:_(\d+))?", key)
-        if key == "input_layer" or (m and m.group(1) in ("dropout", "spatial_dropout1d", "input_layer")):
+        if m and m.group(1) in ("dropout", "spatial_dropout1d", "input_layer"):  # no weights
             continue
         if not m or m.group(1) not in CLASS_OF_GROUP:
             raise ValueError(f"{name}: a layer named {key[:40]!r} is not one the page reads (Embedding, SimpleRNN, "
@@ -336,8 +341,7 @@ def _from_weights(f, name: str) -> list[_Layer]:
 def _cell_of_shapes(weights: list, name: str, key: str) -> str:
     if len(weights) < 2 or weights[1].ndim != 2 or weights[1].shape[0] == 0:
         raise ValueError(f"{name}: the layer {key!r} has no recurrent kernel")
-    g = weights[1].shape[1] // weights[1].shape[0]
-    kind = {1: "SimpleRNN", 4: "LSTM", 3: "GRU"}.get(g)
+    kind = CLASS_OF_BLOCKS.get(weights[1].shape[1] // weights[1].shape[0])
     if kind is None:
         raise ValueError(f"{name}: the layer {key!r} has a recurrent kernel of shape {list(weights[1].shape)}")
     return kind
@@ -349,10 +353,10 @@ def _check(cond: bool, name: str, layer: str, what: str) -> None:
 
 
 def _recurrent(layer: _Layer, name: str) -> tuple[str, dict, int]:
-    """(cell, PyTorch weights of one direction or both, units) of a recurrent layer, every shape checked."""
+    """(cell, {direction suffix: PyTorch weights}, units) of a recurrent layer, every shape checked."""
     cell = RECURRENT[layer.cls]
     cfg = layer.config or {}
-    G = BLOCKS[cell]
+    G = GATE_BLOCKS[cell]
     if layer.config is not None:
         act = cfg.get("activation", "tanh")
         _check(act == "tanh" or cell == "rnn" and act == "relu", name, layer.name,
@@ -369,7 +373,7 @@ def _recurrent(layer: _Layer, name: str) -> tuple[str, dict, int]:
                "reads its sequence backwards (go_backwards=True) outside a Bidirectional layer")
     out = {}
     units = None
-    for sfx, weights in (("", layer.weights), ("_reverse", layer.backward)):
+    for sfx, weights in zip(DIRECTION_SUFFIXES, (layer.weights, layer.backward)):
         if weights is None:
             continue
         _check(len(weights) in (2, 3), name, layer.name, f"has {len(weights)} weights; expected kernel, "
@@ -397,9 +401,9 @@ def _recurrent(layer: _Layer, name: str) -> tuple[str, dict, int]:
                    f"has a bias of shape {bshape}; expected [{G * u}]")
             w_ih, w_hh, b_ih = kernel.T, rec.T, bias
             b_hh = None if bias is None else np.zeros_like(bias)
-        out["weight_ih" + sfx], out["weight_hh" + sfx] = w_ih, w_hh
+        out[sfx] = {"weight_ih": w_ih, "weight_hh": w_hh}
         if b_ih is not None:
-            out["bias_ih" + sfx], out["bias_hh" + sfx] = b_ih, b_hh
+            out[sfx].update(bias_ih=b_ih, bias_hh=b_hh)
     return cell, out, units
 
 
@@ -432,15 +436,14 @@ def _convert(layers: list[_Layer], name: str, described: bool) -> Read:
     if len({p[2] for p in parts}) > 1:
         raise ValueError(f"{name}: its recurrent layers have different sizes ({', '.join(str(p[2]) for p in parts)}"
                          " units): the page shows one nn.RNN/LSTM/GRU stack, whose layers all have one size")
-    biased = [any(k.startswith("bias") for k in p[1]) for p in parts]
-    for k, (cell, weights, units) in enumerate(parts):
-        if any(biased) and not biased[k]:  # a layer without a bias in a stack with them: its bias is zero
-            for sfx in ("", "_reverse") if rec[k].backward is not None else ("",):
-                for b in ("bias_ih", "bias_hh"):
-                    weights[b + sfx] = np.zeros(BLOCKS[cell] * units, np.float32)
-        for key, v in weights.items():
-            read.tensors[f"rnn.{key}_l{k}" if not key.endswith("_reverse") else
-                         f"rnn.{key.removesuffix('_reverse')}_l{k}_reverse"] = v
+    biased = [any("bias_ih" in params for params in p[1].values()) for p in parts]
+    for k, (cell, directions, units) in enumerate(parts):
+        for sfx, params in directions.items():
+            if any(biased) and not biased[k]:  # a layer without a bias in a stack with them: its bias is zero
+                params.update(bias_ih=np.zeros(GATE_BLOCKS[cell] * units, np.float32),
+                              bias_hh=np.zeros(GATE_BLOCKS[cell] * units, np.float32))
+            for pname, v in params.items():
+                read.tensors[f"rnn.{pname}_l{k}{sfx}"] = v
         if k < len(rec) - 1 and rec[k].config is not None:
             _check(rec[k].config.get("return_sequences", False), name, rec[k].name,
                    "passes only its last step to the next recurrent layer (return_sequences=False)")

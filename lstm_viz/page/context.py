@@ -50,12 +50,13 @@ def _uploaded(upload, lang: str):
     prefix = None
     if len(found) > 1:
         prefix = st.selectbox(tr("upload_prefix", lang), found, key="upload_prefix")
-    nonlin = getattr(sd, "nonlinearity", None) or "tanh"
+    said = getattr(sd, "nonlinearity", None)  # a Keras file says a SimpleRNN's nonlinearity; other files do not
+    nonlin = said or "tanh"
     if read.loaded_key != (digest, prefix):
         read.loaded = checkpoints.named(name, checkpoints.from_state_dict, sd, prefix)
         read.loaded_key = (digest, prefix)
     loaded = read.loaded
-    if cell_of(loaded.rnn) == "rnn" and getattr(sd, "nonlinearity", None) is None:  # (a Keras file says it)
+    if cell_of(loaded.rnn) == "rnn" and said is None:
         nonlin = st.radio(tr("upload_nonlinearity", lang), ("tanh", "relu"), key="upload_nonlin", horizontal=True,
                           help=tr("upload_nonlinearity_help", lang))
         if loaded.rnn.nonlinearity != nonlin:

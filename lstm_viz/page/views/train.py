@@ -39,7 +39,7 @@ def render(ctx):
         return
     card = ctx.choice.card()
     if state.widget_value("tsteps") is None and s.tsteps == DEFAULTS.tsteps:  # the card's own steps, if fewer
-        state.set_widget_value("tsteps", min(card["steps"], 400))
+        state.set_widget_value("tsteps", min(card["steps"], DEFAULTS.tsteps))
     steps = state.widget(st.slider, "tsteps", tr("train_steps", lang), *state.bounds("tsteps"), step=10)
     own = s.task == "next_char" and st.checkbox(tr("own_text", lang), key="own_text")
     if st.button(tr("train_button", lang), key="train_go"):

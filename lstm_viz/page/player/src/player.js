@@ -174,10 +174,10 @@ class Player {
       }
       const col = el("div", "lv-col");
       col.appendChild(s);
-      for (const [name, sym] of rows) {
+      for (const [name, sym, kind] of rows) {
         const cell = el("span", "lv-cell");
         cell.style.background = colour(name, d.lo + i);
-        cell.title = `${sym} = ${fmt(this.value(name, d.lo + i), name === "dL_dh" ? ".3e" : "+.3f", false)}`;
+        cell.title = `${sym} = ${fmt(this.value(name, d.lo + i), kind === "log" ? ".3e" : "+.3f", false)}`;
         cell.setAttribute("aria-hidden", "true");
         cell.addEventListener("click", () => this.go(d.lo + i));
         col.appendChild(cell);
@@ -305,7 +305,7 @@ class Player {
     const i = t - d.lo;
     this.slider.value = String(t);
     this.stepLabel.textContent = `t = ${t} / ${d.T - 1}  “${show(d.tokens[i])}”`;
-    this.slider.setAttribute("aria-valuetext", `t = ${t}, “${show(d.tokens[i])}”`);
+    this.slider.setAttribute("aria-valuetext", this.stepWords(t));
     const old = this.current !== undefined && this.tokenEls[this.current];
     if (old) {
       old.classList.remove("lv-cur");
@@ -330,8 +330,7 @@ class Player {
       }
     });
     this.root.dataset.t = String(t);
-    halos.set(d.colours.cursor, d.colours.halo);
-    moveCursors(t, d.colours.cursor);
+    moveCursors(t, d.colours);
     this.announce();
     if (d.compact) return;
     this.diagram.draw(t);
@@ -410,20 +409,23 @@ class Player {
     else this.addrTimer = setTimeout(write, 120);
   }
 
+  // "t = 5, “a”": the step and its token, as the slider and the live region say them
+  stepWords(t) {
+    return `t = ${t}, “${show(this.d.tokens[t - this.d.lo])}”`;
+  }
+
   // t, its token and the unit's gates and states, in words a screen reader reads
   spoken(t) {
-    const d = this.d;
     const values = SPOKEN.filter(([name]) => this.diagram.series[name])
       .map(([name, sym]) => `${sym} = ${fmt(this.value(name, t), "+.3f", false)}`);
-    return [`t = ${t}, “${show(d.tokens[t - d.lo])}”`, ...values].join(", ");
+    return [this.stepWords(t), ...values].join(", ");
   }
 
   // the live region follows the step: once stepping pauses, and now and then while playing
   announce() {
     clearTimeout(this.liveTimer);
     const say = () => {
-      this.live.textContent = this.d.compact ? `t = ${this.t}, “${show(this.d.tokens[this.t - this.d.lo])}”`
-        : `${this.d.title}. ${this.spoken(this.t)}`;
+      this.live.textContent = this.d.compact ? this.stepWords(this.t) : `${this.d.title}. ${this.spoken(this.t)}`;
       this.lastSaid = Date.now();
     };
     if (this.playing && Date.now() - (this.lastSaid || 0) >= PLAYING_MS) say();
@@ -454,7 +456,7 @@ class Player {
     this.playBtn.title = this.d.text.p_play;
     this.playBtn.setAttribute("aria-label", this.d.text.p_play);
     this.root.dataset.playing = "";
-    if (this.live) this.announce(); // where it stopped
+    this.announce(); // where it stopped
   }
 
   downloadSvg() {
@@ -471,12 +473,13 @@ class Player {
 
 // ---- the cursor on the page's over-time charts (Plotly charts whose layout.meta.cursor says where t is) ----
 let lastT = 0;
-const halos = new Map(); // the cursor's colour -> its halo (both from the data's colours)
-let lastColour = "";
+let lastColours = null;
 
-function moveCursors(t, colour) {
+// ``colours``: the data's colours (the cursor's, and the halo beside it)
+function moveCursors(t, colours) {
   lastT = t;
-  lastColour = colour;
+  lastColours = colours;
+  const colour = colours.cursor;
   for (const gd of document.querySelectorAll(".js-plotly-plot")) {
     const meta = gd.layout && gd.layout.meta && gd.layout.meta.cursor;
     const full = gd._fullLayout;
@@ -485,7 +488,7 @@ function moveCursors(t, colour) {
     if (!mark) { // in the page, outside the player's shadow root: styled here
       mark = el("div", "lv-cursor");
       // a white halo beside the colour: one of the two stands out (≥ 3:1) on any fill of the chart
-      const halo = halos.get(colour) || "white";
+      const halo = colours.halo;
       Object.assign(mark.style, { position: "absolute", pointerEvents: "none", zIndex: 5, boxSizing: "border-box",
         boxShadow: `0 0 0 1.5px ${halo}` });
       if (meta.grid) Object.assign(mark.style, { background: "transparent", border: "3px solid",
@@ -494,7 +497,7 @@ function moveCursors(t, colour) {
       gd.appendChild(mark);
       if (gd.on && !gd.lvHooked) {
         gd.lvHooked = true;
-        gd.on("plotly_afterplot", () => moveCursors(lastT, lastColour));
+        gd.on("plotly_afterplot", () => moveCursors(lastT, lastColours));
       }
     }
     const size = full._size;
@@ -565,7 +568,7 @@ export default function (component) {
     player.go(move);
   };
   document.addEventListener("keydown", onKey);
-  const onResize = () => moveCursors(player.t, data.colours.cursor);
+  const onResize = () => moveCursors(player.t, data.colours);
   window.addEventListener("resize", onResize);
   const poll = setInterval(onResize, 1000); // charts drawn after the player get their cursor too
   const teardown = () => { // once, whether Streamlit unmounts the player or new data replaces it
