@@ -545,7 +545,14 @@ def wait_shown(pg, t: int, what: str, timeout: float = 5) -> None:
 
 
 def rerun(pg, action, drawn: bool = True) -> None:
-    """Do ``action`` and wait for the rerun it starts to end (and, with ``drawn``, for the player or a chart)."""
+    """Do ``action`` and wait for the rerun it starts to end (and, with ``drawn``, for the player or a chart).
+
+    The action waits until the page has been idle for a moment: a click while a run is still going (a rerun that
+    the last one asked for) starts no new run that the counter could see, only a restart of that one."""
+    idle = "[data-testid='stApp'][data-test-script-state='notRunning']"
+    pg.wait_for_selector(idle, timeout=90_000)
+    time.sleep(0.3)
+    pg.wait_for_selector(idle, timeout=90_000)
     pg.evaluate(COUNT_RERUNS)
     action()
     end = time.time() + 90
