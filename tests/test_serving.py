@@ -281,6 +281,38 @@ def test_a_closed_tab_gives_back_its_session_and_its_uploads():
         proc.wait(timeout=30)
 
 
+def test_cyclic_garbage_is_collected_by_the_sweep_not_after_every_run():
+    """Streamlit's full collection after every run is off (it walked every session's objects on each of a class's
+    reruns); the janitor's sweep collects instead, so a model caught in a reference cycle still goes."""
+    import gc
+    import tomllib
+    import weakref
+
+    import torch
+
+    from lstm_viz.page import janitor
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["runner"]["postScriptGC"] is False
+
+    class Holder:
+        pass
+
+    was_enabled = gc.isenabled()
+    gc.disable()  # only the sweep may collect the cycle below
+    try:
+        a, b = Holder(), Holder()
+        a.other, b.other, a.weights = b, a, torch.zeros(1000)
+        gone = weakref.ref(a)
+        del a, b
+        assert gone() is not None
+        janitor.sweep()
+        assert gone() is None
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def test_a_stale_pid_file_neither_kills_nor_blocks(tmp_path):
     """A pid file left from an earlier class whose ids now belong to other programs: stop leaves those alone,
     start does not refuse."""
