@@ -3,6 +3,8 @@
 Data flows one way: typed text -> tokens -> model input -> Trace -> GradientFlow -> figures -> page.
 """
 
+__version__ = "3.0.0.dev0"
+
 from lstm_viz.engine.cells import build_module, parameter_count
 from lstm_viz.engine.gradients import GradientFlow, gradient_flow, intervene
 from lstm_viz.engine.run import Clamp
@@ -11,6 +13,6 @@ from lstm_viz.engine.trace import Trace, trace
 from .checks import MAX_PARAMETERS, MAX_STEPS
 
 __all__ = [
-    "Clamp", "GradientFlow", "MAX_PARAMETERS", "MAX_STEPS", "Trace", "build_module", "gradient_flow",
+    "Clamp", "GradientFlow", "__version__", "MAX_PARAMETERS", "MAX_STEPS", "Trace", "build_module", "gradient_flow",
     "intervene", "parameter_count", "trace",
 ]

@@ -1,10 +1,12 @@
-"""Command line: ``python -m lstm_viz trace ...``. Errors print one line and exit with status 2."""
+"""Command line: ``python -m lstm_viz trace ...``, or ``lstm-viz`` once installed (``lstm-viz`` alone, or with
+``--port``, starts the page). Errors print one line and exit with status 2."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -20,13 +22,17 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m lstm_viz") -> argparse.ArgumentParser:
     from lstm_viz.i18n import LANGS
     from lstm_viz.models.tasks import TASKS
     from lstm_viz.notation import CELLS
 
-    ap = _Parser(prog="python -m lstm_viz", description="See inside an RNN, LSTM or GRU, step by step.")
+    ap = _Parser(prog=prog, description="See inside an RNN, LSTM or GRU, step by step.")
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    page = sub.add_parser("page", help="start the page (Streamlit, with the classroom settings), as `make run` does")
+    page.add_argument("--port", type=int, default=8501, help="default 8501")
+    page.add_argument("--address", help="the address to listen on (default: every interface)")
 
     tracing = sub.add_parser("trace", help="write every gate, state and gradient norm of one sequence")
     src = tracing.add_mutually_exclusive_group(required=True)
@@ -63,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     trn.add_argument("--text-file", help="next_char: train on this UTF-8 text instead of the bundled sample")
 
     ev = sub.add_parser("evaluate", help="accuracy of a saved model on fresh seeded samples")
-    ev.add_argument("model", help="assets/models/NAME")
+    ev.add_argument("model", help="assets/models/NAME, or a shipped model by its name (brackets_lstm)")
     ev.add_argument("--samples", type=int, default=2000)
 
     ho = sub.add_parser("handout", help="every lesson scene in one printable HTML file (one scene per page)")
@@ -262,8 +268,20 @@ def cmd_evaluate(args) -> None:
 
     if not 1 <= args.samples <= 100_000:
         raise UsageError(f"--samples must be between 1 and 100000, got {args.samples}")
-    model, task, card = load_model(args.model)
+    model, task, card = load_model(_shipped_or_path(args.model))
     print(f"accuracy: {evaluate(model, task, n=args.samples):.3f}")
+
+
+def _shipped_or_path(name: str) -> str:
+    """A bare name that is no file here but a shipped model's (``brackets_lstm``) means that model, wherever the
+    package is installed; anything else is a path."""
+    from lstm_viz.paths import ASSETS
+
+    shipped = ASSETS / "models" / name
+    if "/" not in name and os.sep not in name and not Path(name).with_suffix(".json").is_file() \
+            and shipped.with_suffix(".json").is_file():
+        return str(shipped)
+    return name
 
 
 def cmd_handout(args) -> None:
@@ -291,12 +309,30 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
-COMMANDS = {"trace": cmd_trace, "train": cmd_train, "evaluate": cmd_evaluate, "handout": cmd_handout}
+def cmd_page(args) -> None:
+    """Run Streamlit on the page's script with the server settings of .streamlit/config.toml passed as flags, so
+    that they hold wherever the command is started from (a project's own .streamlit folder is not read first)."""
+    import tomllib
+
+    from lstm_viz.paths import APP, SERVER_CONFIG
+
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port must be between 1 and 65535, not {args.port}")
+    flags = []
+    for section, options in tomllib.loads(SERVER_CONFIG.read_text(encoding="utf-8")).items():
+        for name, value in options.items():
+            flags += [f"--{section}.{name}", json.dumps(value) if isinstance(value, bool) else str(value)]
+    flags += ["--server.port", str(args.port)] + (["--server.address", args.address] if args.address else [])
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "streamlit", "run", str(APP), *flags])
 
 
-def main(argv=None) -> int:
+COMMANDS = {"page": cmd_page, "trace": cmd_trace, "train": cmd_train, "evaluate": cmd_evaluate, "handout": cmd_handout}
+
+
+def main(argv=None, prog: str = "python -m lstm_viz") -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(prog).parse_args(argv)
         COMMANDS[args.command](args)
         return 0
     except (UsageError, ValueError, OSError) as exc:
@@ -306,6 +342,15 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+
+
+def entry() -> None:
+    """The installed ``lstm-viz`` command: the subcommands above, and the page when none is named
+    (``lstm-viz``, ``lstm-viz --port 8502``)."""
+    argv = sys.argv[1:]
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["page", *argv]
+    sys.exit(main(argv, prog="lstm-viz"))
 
 
 if __name__ == "__main__":

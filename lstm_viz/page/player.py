@@ -8,17 +8,15 @@ and steps through it in the browser, inside a shadow root with its own styles. B
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-DIST = Path(__file__).resolve().parent / "player" / "dist"
+from lstm_viz.paths import PLAYER_DIST
 
 _assets = st.components.v2.component("lstm_viz_assets", html="<span></span>",
-                                     js=(DIST / "assets.js").read_text(encoding="utf-8"))
+                                     js=(PLAYER_DIST / "assets.js").read_text(encoding="utf-8"))
 _player = st.components.v2.component("lstm_viz_player", html="<div class='lv-player'></div>",
-                                     js=(DIST / "player.js").read_text(encoding="utf-8"),
-                                     css=(DIST / "player.css").read_text(encoding="utf-8"))
+                                     js=(PLAYER_DIST / "player.js").read_text(encoding="utf-8"),
+                                     css=(PLAYER_DIST / "player.css").read_text(encoding="utf-8"))
 
 
 def install() -> None:
