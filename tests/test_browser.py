@@ -984,3 +984,56 @@ def test_on_a_phone_tap_and_swipe_step_and_the_players_targets_are_24_px(browser
       return out; }""")
     assert small == [], small
     ctx.close()
+
+
+DIAGRAM_TYPE = """() => {
+  const out = {small: [], overflow: 0, numbers: []};
+  for (const host of document.querySelectorAll('*')) {
+    const d = host.shadowRoot && host.shadowRoot.querySelector('.lv-diagram');
+    if (!d) continue;
+    out.overflow = d.scrollWidth - d.clientWidth;
+    const walker = document.createTreeWalker(d, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const e = n.parentElement;
+      if (!n.textContent.trim() || e.closest('title')) continue;
+      const m = e.ownerSVGElement ? e.ownerSVGElement.getScreenCTM() : null;
+      const px = parseFloat(getComputedStyle(e).fontSize) * (m ? Math.hypot(m.a, m.b) : 1);
+      if (px < 12) out.small.push([n.textContent.slice(0, 16), px]);
+      out.numbers.push(...(n.textContent.match(/[-+]?\\d+\\.\\d{3}/g) || []));
+    }
+  }
+  out.numbers.sort();
+  return out; }"""
+MAIN_TARGETS = """() => [...document.querySelectorAll(["button", "a[href]", "label[data-baseweb=checkbox]", "textarea",
+    "input:not([type=checkbox])", "[role=radio]"].map(s => "[data-testid=stMain] " + s).join(", "))]
+  .filter(e => getComputedStyle(e).opacity !== '0' && e.getBoundingClientRect().width > 1)
+  .map(e => [e.getAttribute('aria-label') || e.textContent.slice(0, 20), e.getBoundingClientRect().width,
+             e.getBoundingClientRect().height])
+  .filter(([, w, h]) => w < 24 || h < 24)"""
+
+
+@pytest.mark.parametrize("address", ["", "?cell=gru&source=random", "?lang=zh&task=next_char&text=hello"])
+def test_on_a_phone_the_diagram_reads_at_12_px_with_the_drawings_numbers(browser, server, address):
+    """At 390×844 the diagram is the list of its parts (the drawing scaled to the phone put its labels at 7–9 px):
+    every text at least 12 px, nothing wider than the screen, and the same numbers as the drawing at 1366×768 for
+    the same address and step, also after the step moves. Every target of the page's main part (Streamlit's help
+    icons, toggles, the view buttons) is at least 24×24 px."""
+    desktop = browser.new_page(viewport={"width": 1366, "height": 768})
+    desktop.set_default_timeout(60_000)
+    phone_ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone = phone_ctx.new_page()
+    phone.set_default_timeout(60_000)
+    for pg in (desktop, phone):
+        pg.goto(server + "/" + address)
+        settle(pg)
+    for t in (0, 3):
+        for pg in (desktop, phone):
+            pg.locator(".lv-tok").nth(t).dispatch_event("click")
+            wait_shown(pg, t, "a token picked")
+        wide, narrow = desktop.evaluate(DIAGRAM_TYPE), phone.evaluate(DIAGRAM_TYPE)
+        assert narrow["small"] == [], narrow["small"]
+        assert narrow["overflow"] <= 0
+        assert narrow["numbers"] and narrow["numbers"] == wide["numbers"], (t, narrow["numbers"], wide["numbers"])
+    assert phone.evaluate(MAIN_TARGETS) == []
+    desktop.close()
+    phone_ctx.close()

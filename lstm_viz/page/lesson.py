@@ -19,13 +19,19 @@ TITLE_CSS = """<style>
 [data-testid='stMain'] h3 { word-break: keep-all; overflow-wrap: anywhere; }
 [data-testid='stMain'] [data-testid='stHeading'] [data-testid='stMarkdownContainer'] { margin-bottom: 0 !important; }
 </style>"""
+# WCAG 2.5.8 on a phone: Streamlit's help icons are 16 px buttons (24 px here); a heading's link icon, invisible
+# until hovered and of no use on this page, is a 16 px target a thumb finds by accident (gone)
+TARGETS = """
+[data-testid='stTooltipIcon'] button { min-width: 24px; min-height: 24px; }
+[data-testid='stHeaderActionElements'] { display: none !important; }
+"""
 # the normal page: the title and its line take little height, so that the model at work is on the first screen
-PAGE_CSS = """<style>
+PAGE_CSS = """<style>""" + TARGETS + """
 [data-testid='stMainBlockContainer'], .block-container { padding-top: 1.6rem !important; }
 [data-testid='stMain'] h1 { font-size: clamp(1.45rem, 4.2vw, 2.1rem) !important; padding: 0 0 0.1rem 0 !important;
   line-height: 1.2 !important; }
 </style>"""
-PRESENTER_CSS = """<style>
+PRESENTER_CSS = """<style>""" + TARGETS + """
 [data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], header { display: none !important; }
 [data-testid='stMainBlockContainer'], .block-container { padding: 0.6rem 1.2rem 1rem 1.2rem !important;
   max-width: 100% !important; }

@@ -28,8 +28,10 @@ def _op(x, y, sym, note, title):
     return {"x": x, "y": y, "sym": sym, "r": 0.22 if len(sym) == 1 else 0.42, "note": note, "title": title}
 
 
-def _label(x, y, text, title="", anchor="middle"):
-    return {"x": x, "y": y, "text": text, "title": title, "anchor": anchor}
+def _label(x, y, text, title="", anchor="middle", part="note"):
+    """``part``: "in" (what the step reads), "out" (what it makes) or "note" (a remark on the drawing's wiring, left
+    out where the diagram is drawn as a list on a phone)."""
+    return {"x": x, "y": y, "text": text, "title": title, "anchor": anchor, "part": part}
 
 
 def _w(*pts, arrow=True):
@@ -69,10 +71,11 @@ def _layout(cell: str, nonlinearity: str, head: str | None, lang: str) -> dict:
                  _w((5.6, 1.4), (5.6, 1.78)), _w((5.6, 2.22), (5.6, 2.78)), _w((8.8, 3), (8.8, 2.42)),
                  _w((8.8, 1.98), (8.8, 1.22)), _w((8.3, 1), (8.58, 1)), _w((8.8, 0.78), (8.8, -0.5), arrow=False),
                  _w((8.8, -0.5), (10.6, -0.5))]
-        labels = [_label(-0.6, 3.4, "c₍ₜ₋₁₎ = ⟦c_prev:+.3f⟧", tr("d_c_prev", lang), "start"),
-                  _label(10.6, 3.4, "cₜ = ⟦c:+.3f⟧", c_t, "end"),
-                  _label(-0.6, -0.9, "h₍ₜ₋₁₎ = ⟦h_prev:+.3f⟧", h_p, "start"), _label(1, -1.85, "xₜ", x_t),
-                  _label(10.6, -0.9, "hₜ = ⟦h:+.3f⟧", h_t, "end")]
+        labels = [_label(-0.6, 3.4, "c₍ₜ₋₁₎ = ⟦c_prev:+.3f⟧", tr("d_c_prev", lang), "start", "in"),
+                  _label(10.6, 3.4, "cₜ = ⟦c:+.3f⟧", c_t, "end", "out"),
+                  _label(-0.6, -0.9, "h₍ₜ₋₁₎ = ⟦h_prev:+.3f⟧", h_p, "start", "in"),
+                  _label(1, -1.85, "xₜ", x_t, part="in"),
+                  _label(10.6, -0.9, "hₜ = ⟦h:+.3f⟧", h_t, "end", "out")]
         out_x, out_y = 9.8, -0.5
     elif cell == "gru":
         boxes = [_gate(cell, "r", 2.5, 1, lang), _gate(cell, "z", 5, 1, lang), _gate(cell, "n", 7.5, 1, lang)]
@@ -85,8 +88,8 @@ def _layout(cell: str, nonlinearity: str, head: str | None, lang: str) -> dict:
                  _w((7.5, -0.5), (7.5, 0.6)), _w((5, 1.4), (5, 2.78)), _w((5.3, 1.4), (7.3, 2.12)),
                  _w((7.5, 1.4), (7.5, 1.98)), _w((7.66, 2.36), (8.42, 2.86)), _w((2.9, 1.4), (3.4, 1.78)),
                  _w((3.82, 1.86), (7.1, 1.2))]
-        labels = [_label(-0.6, 3.4, "h₍ₜ₋₁₎ = ⟦h_prev:+.3f⟧", h_p, "start"),
-                  _label(10.6, 3.4, "hₜ = ⟦h:+.3f⟧", h_t, "end"), _label(1, -1.85, "xₜ", x_t),
+        labels = [_label(-0.6, 3.4, "h₍ₜ₋₁₎ = ⟦h_prev:+.3f⟧", h_p, "start", "in"),
+                  _label(10.6, 3.4, "hₜ = ⟦h:+.3f⟧", h_t, "end", "out"), _label(1, -1.85, "xₜ", x_t, part="in"),
                   _label(2.3, 2.35, tr("d_reset_label", lang), tr("d_reset_op", lang))]
         out_x, out_y = 9.8, 3
     else:
@@ -96,8 +99,9 @@ def _layout(cell: str, nonlinearity: str, head: str | None, lang: str) -> dict:
         wires = [_w((-0.6, -0.2), (4.78, -0.2)), _w((3, -1.5), (3, -0.2), arrow=False), _w((5, 0.02), (5, 1.1)),
                  _w((5, 1.9), (5, 3), arrow=False), _w((5, 3), (10.6, 3)), _w((8, 3), (8, 0.4), arrow=False),
                  _w((8, 0.4), (10.6, 0.4))]
-        labels = [_label(-0.6, 0.2, "h₍ₜ₋₁₎ = ⟦h_prev:+.3f⟧", h_p, "start"), _label(3, -1.85, "xₜ", x_t),
-                  _label(10.6, 3.4, "hₜ = ⟦h:+.3f⟧", h_t, "end"),
+        labels = [_label(-0.6, 0.2, "h₍ₜ₋₁₎ = ⟦h_prev:+.3f⟧", h_p, "start", "in"),
+                  _label(3, -1.85, "xₜ", x_t, part="in"),
+                  _label(10.6, 3.4, "hₜ = ⟦h:+.3f⟧", h_t, "end", "out"),
                   _label(10.6, 0.0, tr("d_to_next", lang), "", "end")]
         out_x, out_y = 9.2, 3
     if head is not None:  # the readout y_t = W_hy h_t + b_y (and softmax) above h_t, inside the right edge
@@ -106,7 +110,7 @@ def _layout(cell: str, nonlinearity: str, head: str | None, lang: str) -> dict:
         if head == "classify":
             boxes.append(_box(out_x - 0.4, 4.75, "p = softmax(W_hy h + b)", "p_top", "seq", tr("d_readout", lang),
                               colour_of("bar"), w=3.6))
-            labels.append(_label(out_x - 2.4, 4.75, "ŷₜ = “⟦top:label⟧”", tr("d_top", lang), "end"))
+            labels.append(_label(out_x - 2.4, 4.75, "ŷₜ = “⟦top:label⟧”", tr("d_top", lang), "end", "out"))
         else:
             boxes.append(_box(out_x - 0.4, 4.75, "ŷ = W_hy h + b_y", "yhat", "div", tr("d_readout", lang),
                               colour_of("bar"), w=3.6))

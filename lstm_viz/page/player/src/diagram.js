@@ -5,6 +5,9 @@
 export const SVGNS = "http://www.w3.org/2000/svg";
 export const S = 64; // pixels per diagram unit
 export const PLACEHOLDER = /⟦(\w+):([^⟧]+)⟧/g;
+// below this width (a phone) the diagram is drawn as a list of its parts in the page's type size: the whole
+// drawing scaled to a phone's width would put its labels at 7–9 px
+export const NARROW = "(max-width: 600px)";
 
 export function decode(b64, Type) {
   const bin = atob(b64);
@@ -86,6 +89,20 @@ export function colourOf(stops, frac) {
   return stops[stops.length - 1][1];
 }
 
+// a colour on an SVG node (its fill) or an HTML one (its background or its text)
+function paint(node, kind, colour) {
+  if (node instanceof SVGElement) node.setAttribute("fill", colour);
+  else node.style[kind === "fill" ? "background" : "color"] = colour;
+}
+
+function div(cls, text, parent) {
+  const e = document.createElement("div");
+  e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
 export class Diagram {
   constructor(data) {
     this.d = data;
@@ -114,7 +131,44 @@ export class Diagram {
     });
   }
 
-  build() {
+  // the drawing (SVG), or on a narrow screen the same parts as a list: what comes in, the gates (their colour
+  // and value), what the operators make, what goes out; every number filled in by draw() from the same templates
+  build(narrow = false) {
+    return narrow ? this.buildList() : this.buildSvg();
+  }
+
+  buildList() {
+    const dg = this.d.diagram;
+    const root = div("lv-diagram lv-dlist");
+    root.setAttribute("role", "img");
+    this.root = root;
+    this.dyn = [];
+    this.backs = [];
+    const textRow = (parent, item, template) => { // the value, then what it is (the drawing's tooltip)
+      const row = div("lv-dl-text", undefined, parent);
+      const text = div("lv-dl-value", undefined, row);
+      this.dyn.push([text, "text", template]);
+      if (item.title) div("lv-dl-what", item.title, row);
+    };
+    const inputs = div("lv-dl-row", undefined, root);
+    for (const l of dg.labels) if (l.part === "in") textRow(inputs, l, l.text);
+    const boxes = div("lv-dl-boxes", undefined, root);
+    for (const b of dg.boxes) {
+      const box = div("lv-dl-box", undefined, boxes);
+      box.title = b.title;
+      box.style.borderColor = b.edge;
+      const label = div("lv-dl-label", b.label, box);
+      const val = div("lv-dl-num", undefined, box);
+      this.dyn.push([box, "fill", b], [val, "value", b], [label, "ink", b]);
+    }
+    const ops = div("lv-dl-row", undefined, root);
+    for (const o of dg.ops) if (o.note) textRow(ops, o, o.note);
+    const outputs = div("lv-dl-row", undefined, root);
+    for (const l of dg.labels) if (l.part === "out") textRow(outputs, l, l.text);
+    return root;
+  }
+
+  buildSvg() {
     const dg = this.d.diagram;
     const [x0, y0, x1, y1] = dg.view;
     const X = (x) => (x - x0) * S;
@@ -182,14 +236,14 @@ export class Diagram {
         const v = this.value(spec.value, t);
         const frac = spec.scale === "seq" ? v : (v + 1) / 2;
         const rgb = colourOf(this.scales[spec.scale], frac);
-        if (kind === "fill") node.setAttribute("fill", `rgb(${rgb.join(",")})`);
+        if (kind === "fill") paint(node, "fill", `rgb(${rgb.join(",")})`);
         else {
-          node.setAttribute("fill", inkOn(rgb, d.colours));
+          paint(node, "ink", inkOn(rgb, d.colours));
           if (kind === "value") node.textContent = fmt(v, ".3f", false);
         }
       }
     }
-    if (!this.backsSized) this.sizeBacks();
+    if (!this.backsSized && this.backs.length) this.sizeBacks();
   }
 
   // the labels' backgrounds, measured once on the first step drawn while the diagram is laid out (a value keeps its

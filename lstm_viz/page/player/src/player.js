@@ -1,4 +1,4 @@
-import { Diagram, PLACEHOLDER, SVGNS, colourOf, fmt, show, svg } from "./diagram.js";
+import { Diagram, NARROW, PLACEHOLDER, SVGNS, colourOf, fmt, show, svg } from "./diagram.js";
 
 // The step player: receives one sequence's step data once (lstm_viz/teach/stepdata.py) and steps through it in the
 // browser. It draws the cell diagram (SVG), the equations (KaTeX), the prediction bars and the token strip,
@@ -237,7 +237,8 @@ class Player {
     const main = el("div", "lv-main");
     const left = el("div", "lv-left");
     left.appendChild(el("div", "lv-title", d.title));
-    left.appendChild(this.diagram.build());
+    const narrow = !d.present && !!window.matchMedia && window.matchMedia(NARROW).matches;
+    left.appendChild(this.diagram.build(narrow));
     this.svgEl = this.diagram.root;
     const legend = el("div", "lv-legend");
     for (const item of d.diagram.legend) {
@@ -249,10 +250,12 @@ class Player {
     }
     if (d.diagram.note) legend.appendChild(el("div", "lv-note", d.diagram.note));
     left.appendChild(legend);
-    const dl = el("button", "lv-btn lv-svg", T.p_svg);
-    dl.type = "button";
-    dl.addEventListener("click", () => this.downloadSvg());
-    left.appendChild(dl);
+    if (!narrow) { // the drawing as a file (a phone shows the list, not the drawing)
+      const dl = el("button", "lv-btn lv-svg", T.p_svg);
+      dl.type = "button";
+      dl.addEventListener("click", () => this.downloadSvg());
+      left.appendChild(dl);
+    }
     main.appendChild(left);
     const right = el("div", "lv-right");
     if (d.pred) {
@@ -540,7 +543,7 @@ function inTextBox(target) {
     (tag === "input" && !["range", "button", "checkbox", "radio"].includes(target.type));
 }
 
-export default function (component) {
+export default function mount(component) {
   const { data, parentElement, setTriggerValue, key } = component;
   const previous = mounts.get(key);
   if (previous) previous();
@@ -571,6 +574,14 @@ export default function (component) {
   const onResize = () => moveCursors(player.t, data.colours);
   window.addEventListener("resize", onResize);
   const poll = setInterval(onResize, 1000); // charts drawn after the player get their cursor too
+  // a phone turned, or a window narrowed past a phone's width: the diagram changes between drawing and list
+  const width = window.matchMedia ? window.matchMedia(NARROW) : null;
+  const onWidth = () => {
+    if (mounts.get(key) !== teardown) return;
+    teardown();
+    mount(component);
+  };
+  if (width) width.addEventListener("change", onWidth);
   const teardown = () => { // once, whether Streamlit unmounts the player or new data replaces it
     if (mounts.get(key) !== teardown) return;
     mounts.delete(key);
@@ -582,6 +593,7 @@ export default function (component) {
     document.removeEventListener("keydown", onKey);
     window.removeEventListener("resize", onResize);
     clearInterval(poll);
+    if (width) width.removeEventListener("change", onWidth);
     if (player.waiting) window.removeEventListener("lstm-viz-katex", player.waiting);
   };
   mounts.set(key, teardown);
