@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -111,7 +112,9 @@ def test_gradient_view_knobs_are_sliders_with_the_models_values_and_a_fixed_axis
     assert before["layout"]["yaxis"]["type"] == "log" and before["layout"]["xaxis"]["tickformat"] == "d"
     names = [d["name"] for d in before["data"]]
     assert "‖∂h_T/∂h_t‖" in names and "cell path mean ∏f" in names and "‖∂L/∂c_t‖" in names
-    assert [m for m in at.metric if "ρ(W_hh)" in m.label] and [m for m in at.metric if "forget" in m.label]
+    shown = " ".join(m.value for m in at.markdown)
+    assert re.search(r"ρ\(W_hh\) of the model shown: \*\*\d+\.\d{3}\*\*", shown)
+    assert re.search(r"mean forget-gate bias b_f: \*\*[+-]\d+\.\d{3}\*\*", shown)
     compare = [s for s in specs(at) if {d.get("name") for d in s["data"]} == {"RNN: ‖∂L/∂h_t‖", "GRU: ‖∂L/∂h_t‖",
                                                                               "LSTM: ‖∂L/∂c_t‖"}]
     assert compare

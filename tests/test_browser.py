@@ -1037,3 +1037,30 @@ def test_on_a_phone_the_diagram_reads_at_12_px_with_the_drawings_numbers(browser
     assert phone.evaluate(MAIN_TARGETS) == []
     desktop.close()
     phone_ctx.close()
+
+
+def test_the_gradient_view_shows_the_rnn_fading_beside_the_lstm_on_the_first_screen(browser, server):
+    """At 1366×768 with the sidebar open, the default model's gradient view shows, without scrolling, both charts
+    side by side and the far end of the RNN's curve in the RNN/GRU/LSTM comparison (where it has faded by
+    decades while the LSTM's has not)."""
+    pg = browser.new_page(viewport={"width": 1366, "height": 768})
+    pg.set_default_timeout(60_000)
+    pg.goto(server + "/?view=grad")
+    settle(pg)
+    pg.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2")
+    where = pg.evaluate("""() => {
+      const charts = [...document.querySelectorAll('.js-plotly-plot')];
+      const cmp = charts.find(gd => gd._fullData.some(d => (d.name || '').startsWith('RNN')));
+      const main = charts.find(gd => gd !== cmp);
+      const lowest = (d) => Math.min(...Array.from(d.y).filter(v => v > 0));
+      const named = (p) => cmp._fullData.find(d => d.name.startsWith(p));  // y decoded from the figure's binary
+      const rnn = named('RNN'), lstm = named('LSTM');
+      const top = cmp.getBoundingClientRect().top + cmp._fullLayout._size.t;
+      return {main: main.getBoundingClientRect().top, cmp: cmp.getBoundingClientRect().top,
+              left: [main.getBoundingClientRect().left, cmp.getBoundingClientRect().left],
+              rnn_low: lowest(rnn), lstm_low: lowest(lstm),
+              rnn_y: top + cmp._fullLayout.yaxis.l2p(Math.log10(lowest(rnn)))}; }""")
+    assert where["rnn_low"] < 1e-3 * where["lstm_low"], where  # the story: the RNN's gradient has faded
+    assert where["main"] < 768 and where["cmp"] < 768 and where["left"][0] < where["left"][1], where
+    assert where["rnn_y"] < 768, where
+    pg.close()
