@@ -72,6 +72,14 @@ def build_parser(prog: str = "python -m lstm_viz") -> argparse.ArgumentParser:
     ev.add_argument("model", help="assets/models/NAME, or a shipped model by its name (brackets_lstm)")
     ev.add_argument("--samples", type=int, default=2000)
 
+    ex = sub.add_parser("export", help="one view as a self-contained interactive HTML file (opens with no server or "
+                                       "network: an LMS, a USB stick, a slide)")
+    what = ex.add_mutually_exclusive_group(required=True)
+    what.add_argument("--scene", help="a lesson scene that opens on the one-step view (rnn-step, gru, …)")
+    what.add_argument("--address", help="a page address's settings, e.g. \"task=brackets&text=f(x [a])\"")
+    ex.add_argument("--lang", choices=LANGS, help="default: the address's, else en")
+    ex.add_argument("--out", required=True, help="FILE.html")
+
     ho = sub.add_parser("handout", help="every lesson scene in one printable HTML file (one scene per page)")
     ho.add_argument("--lang", default="en", choices=LANGS)
     ho.add_argument("--out", required=True, help="FILE.html")
@@ -272,6 +280,21 @@ def cmd_evaluate(args) -> None:
     print(f"accuracy: {evaluate(model, task, n=args.samples):.3f}")
 
 
+def cmd_export(args) -> None:
+    from lstm_viz.teach import interactive
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".htm") or args.out.endswith(("/", "\\")):
+        raise UsageError(f"--out must end in .html, got {args.out}")
+    if not out.parent.is_dir():
+        raise UsageError(f"no folder {out.parent} for --out")
+    _check_out(out, args.out)
+    text = interactive.for_scene(args.scene, args.lang or "en") if args.scene else \
+        interactive.for_address(args.address, args.lang)
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out} ({len(text.encode('utf-8')) / 2**20:.2f} MB)")
+
+
 def _shipped_or_path(name: str) -> str:
     """A bare name that is no file here but a shipped model's (``brackets_lstm``) means that model, wherever the
     package is installed; anything else is a path."""
@@ -327,7 +350,8 @@ def cmd_page(args) -> None:
     os.execv(sys.executable, [sys.executable, "-m", "streamlit", "run", str(APP), *flags])
 
 
-COMMANDS = {"page": cmd_page, "trace": cmd_trace, "train": cmd_train, "evaluate": cmd_evaluate, "handout": cmd_handout}
+COMMANDS = {"page": cmd_page, "trace": cmd_trace, "train": cmd_train, "evaluate": cmd_evaluate, "export": cmd_export,
+            "handout": cmd_handout}
 
 
 def main(argv=None, prog: str = "python -m lstm_viz") -> int:

@@ -264,6 +264,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "d_gru_add": {"en": "hₜ = (1 − z) ⊙ n + z ⊙ h₍ₜ₋₁₎", "zh": "hₜ = (1 − z) ⊙ n + z ⊙ h₍ₜ₋₁₎"},
     "d_reset_op": {"en": "r ⊙ (W_hn h₍ₜ₋₁₎ + b_hn): the past as the candidate sees it",
                    "zh": "r ⊙ (W_hn h₍ₜ₋₁₎ + b_hn)：候选值看到的过去"},
+    "download_interactive": {"en": "Download this view as an interactive page", "zh": "下载此视图为可交互网页"},
+    "download_interactive_help": {
+        "en": "One HTML file with the step player and this sequence's numbers: it opens with no server and no "
+              "network (an LMS, a USB stick, a slide).",
+        "zh": "一个包含逐步播放器和该序列数值的 HTML 文件：无需服务器、无需网络即可打开（学习平台、U 盘、幻灯片）。"},
     "d_reset_label": {"en": "r ⊙ (W_hn h + b_hn)", "zh": "r ⊙ (W_hn h + b_hn)"},
     "d_rnn_sum": {"en": "the pre-activation W_ih xₜ + b_ih + W_hh h₍ₜ₋₁₎ + b_hh",
                   "zh": "激活前值 W_ih xₜ + b_ih + W_hh h₍ₜ₋₁₎ + b_hh"},

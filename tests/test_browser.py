@@ -1064,3 +1064,75 @@ def test_the_gradient_view_shows_the_rnn_fading_beside_the_lstm_on_the_first_scr
     assert where["main"] < 768 and where["cmp"] < 768 and where["left"][0] < where["left"][1], where
     assert where["rnn_y"] < 768, where
     pg.close()
+
+
+def offline_context(browser, allowed: str, **kw):
+    """A browser context in which every request but ``allowed`` is refused and remembered."""
+    ctx = browser.new_context(**kw)
+    asked = []
+
+    def route(r):
+        if r.request.url == allowed:
+            r.continue_()
+        else:
+            asked.append(r.request.url)
+            r.abort()
+    ctx.route("**/*", route)
+    return ctx, asked
+
+
+def test_an_exported_view_steps_offline_from_a_file_a_phone_and_a_frame(browser, tmp_path):
+    """Files from `python -m lstm_viz export` (a scene in Chinese, an address whose text is markup) opened from
+    file:// with every other request refused: no request is made, the keys and a tapped token step the player and
+    the live region says so, nothing in the text runs, axe finds nothing serious, on a phone the diagram is the
+    list; the same file inside an <iframe srcdoc> steps too."""
+    from lstm_viz import cli
+    from lstm_viz.teach import lessons
+
+    opens_at = {"scene": lessons.by_id(lessons.load_lessons(), "gru").settings["t"], "address": 0}
+    hostile = '<img src=x onerror="window.__pwned=1"> \\href{javascript:window.__pwned=1}{x}'
+    files = {"scene": tmp_path / "gru_zh.html", "address": tmp_path / "address.html"}
+    assert cli.main(["export", "--scene", "gru", "--lang", "zh", "--out", str(files["scene"])]) == 0
+    assert cli.main(["export", "--address", "task=next_char&text=" + urllib.parse.quote(hostile),
+                     "--out", str(files["address"])]) == 0
+    for name, path in files.items():
+        url = path.resolve().as_uri()
+        for viewport in ({"width": 1280, "height": 720}, {"width": 390, "height": 844}):
+            phone = viewport["width"] < 500
+            ctx, asked = offline_context(browser, url, viewport=viewport, is_mobile=phone, has_touch=phone)
+            pg = ctx.new_page()
+            pg.set_default_timeout(30_000)
+            dialogs, errors = [], []
+            pg.on("dialog", lambda d, seen=dialogs: (seen.append(d.message), d.dismiss()))
+            pg.on("pageerror", lambda e, seen=errors: seen.append(str(e)))
+            pg.goto(url)
+            pg.wait_for_selector("body[data-ready='1']")
+            wait_shown(pg, opens_at[name], f"{name}: the step it opens at")
+            if phone:
+                pg.locator(".lv-tok").nth(2).tap()
+                wait_shown(pg, 2, f"{name}: a tapped token")
+                assert pg.locator(".lv-dlist").count() == 1
+            else:
+                for key in ("Home", "ArrowRight", "ArrowRight"):
+                    pg.keyboard.press(key)
+                wait_shown(pg, 2, f"{name}: Home and two key presses")
+                assert pg.locator("svg.lv-diagram").count() == 1
+            deadline = time.time() + 5
+            while "t = 2" not in live_text(pg) and time.time() < deadline:
+                time.sleep(0.1)
+            assert "t = 2" in live_text(pg)
+            assert pg.evaluate("() => window.__pwned === undefined && !document.querySelector('img')")
+            assert axe_violations(pg) == [], name
+            assert asked == [] and dialogs == [] and errors == [], (asked, dialogs, errors)
+            ctx.close()
+    # inside a frame given the file's text (reveal.js, an LMS page): the address stays the frame's own
+    ctx, asked = offline_context(browser, "about:blank")
+    pg = ctx.new_page()
+    pg.set_content("<iframe id=f style='width:1200px;height:900px'></iframe>")
+    pg.eval_on_selector("#f", "(f, text) => { f.srcdoc = text; }", files["scene"].read_text(encoding="utf-8"))
+    frame = pg.frame_locator("#f")
+    frame.locator("body[data-ready='1']").wait_for()
+    frame.locator(".lv-tok").nth(3).click()
+    frame.locator(".lv-player[data-t='3']").wait_for()
+    assert [u for u in asked if not u.startswith(("about:", "data:"))] == []
+    ctx.close()

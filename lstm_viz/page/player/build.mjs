@@ -32,6 +32,12 @@ const player = await esbuild.build({ ...common, entryPoints: [join(here, "src", 
 writeFileSync(join(here, "dist", "assets.js"), assets.outputFiles[0].text);
 writeFileSync(join(here, "dist", "player.js"), player.outputFiles[0].text);
 writeFileSync(join(here, "dist", "player.css"), css);
+// one view as a self-contained file (python -m lstm_viz export): KaTeX, the fonts and the player in one script
+const standalone = await esbuild.build({
+  ...common, format: "iife", entryPoints: [join(here, "src", "standalone.js")],
+  define: { __FONT_FACES__: JSON.stringify(fontFaces) },
+});
+writeFileSync(join(here, "dist", "standalone.js"), standalone.outputFiles[0].text);
 // the printable handout (python -m lstm_viz handout): KaTeX's auto-render and its stylesheet with the fonts inlined
 const handout = await esbuild.build({ ...common, format: "iife", entryPoints: [join(here, "src", "handout.js")] });
 writeFileSync(join(here, "dist", "handout.js"), handout.outputFiles[0].text);

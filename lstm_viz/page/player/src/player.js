@@ -402,6 +402,7 @@ class Player {
 
   writeAddress(now) {
     clearTimeout(this.addrTimer);
+    if (this.d.embedded) return; // a file on its own (a USB stick, an LMS, a srcdoc frame): no address to keep
     const write = () => {
       const url = new URL(window.location.href);
       if (this.t === 0) url.searchParams.delete("t");

@@ -1,0 +1,119 @@
+"""A view as one self-contained interactive HTML file: the step player, its step data, KaTeX and its fonts, all
+inline, so that the file steps through the sequence from a USB stick, an LMS or an ``<iframe srcdoc>`` with no
+server and no network request.
+
+The player is the page's own bundle (``player/dist``) and its data the page's own (``stepdata.step_data``, as
+``teach/handout`` sends it for a step scene); the file's script (``dist/standalone.js``) only mounts the player the
+way Streamlit does. For now the one-step view (and the scenes that open on it) can be written this way: the charts
+of the other views are drawn by Plotly, which is not bundled.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from urllib.parse import parse_qs
+
+from lstm_viz.i18n import LANGS, tr
+from lstm_viz.notation import colour_of
+from lstm_viz.paths import PLAYER_DIST
+from lstm_viz.teach import lessons, panels, settings
+from lstm_viz.teach.choice import models_for, plain_loaders
+from lstm_viz.teach.stepdata import WINDOW, step_data
+
+CSS = """
+body { font-family: "Source Sans Pro", "Noto Sans CJK SC", sans-serif; margin: 0; color: INK; background: PAPER;
+  line-height: 1.45; }
+main { max-width: 1100px; margin: 0 auto; padding: 16px 20px 40px; }
+h1 { font-size: 1.6rem; margin: 0 0 4px; } .lead { margin: 0 0 10px; }
+.question { background: QUESTION; padding: 8px 12px; border-radius: 6px; }
+details { margin: 8px 0; } summary { cursor: pointer; min-height: 24px; }
+code { white-space: pre-wrap; word-break: break-all; }
+""".replace("INK", colour_of("ink")).replace("PAPER", colour_of("paper")).replace("QUESTION", colour_of("question"))
+
+
+def _script(text: str) -> str:
+    """Text for inside a <script> element: no sequence in it can end the element early."""
+    return text.replace("</", "<\\/")
+
+
+def page(ctx: panels.Context, heading: str, body: str = "") -> str:
+    """The file for ``ctx`` at its step: ``heading`` and ``body`` are HTML the caller escaped."""
+    T = ctx.trace.steps
+    if T > WINDOW:
+        raise ValueError(f"an interactive file holds at most {WINDOW} steps; this sequence has {T}")
+    lang = ctx.s.lang
+    data = step_data(ctx.model, ctx.trace, ctx.flow(), tuple(ctx.enc.tokens),
+                     tuple(bool(u) for u in ctx.enc.unknown), ctx.probs, ctx.layer, ctx.unit, 0, lang,
+                     ctx.loss_text, sig=settings.key(ctx.s, "lang", base=ctx.loss_key), window=T)
+    data = dict(data, t=int(min(ctx.t, T - 1)), embedded=True, present=False, lead=None)
+    dist = {name: (PLAYER_DIST / name).read_text(encoding="utf-8") for name in ("standalone.js", "player.css")}
+    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>lstm_viz — {html.escape(tr("title", lang))}</title><style>{CSS}</style></head>'
+            f'<body><main>{heading}{body}<div id="lv-host"></div></main>'
+            f'<script type="text/plain" id="lv-css">{_script(dist["player.css"])}</script>'
+            f'<script type="application/json" id="lv-data">{_script(json.dumps(data, ensure_ascii=False))}</script>'
+            f'<script>{_script(dist["standalone.js"])}</script></body></html>')
+
+
+def for_address(query: str, lang: str | None = None) -> str:
+    """The file of a page address (``"task=brackets&text=f(x)"``, with or without the leading ``?``). Settings
+    the address gets wrong are refused by name, as the page names them."""
+    s, notices = settings.parse(parse_qs(query.lstrip("?"), keep_blank_values=True))
+    if notices:  # named as the page names them, without the page's "using …": nothing is written
+        raise ValueError("; ".join(n.rsplit("; using ", 1)[0] for n in notices))
+    if lang is not None:
+        s = s.replace(lang=_lang(lang))
+    _step_view_only(s.view)
+    if s.source == "upload":
+        raise ValueError("an address with an uploaded model cannot be written from the command line: export "
+                         "that view from the page, where the file was uploaded")
+    return for_context(panels.context_for(s, models_for(s, plain_loaders())))
+
+
+def for_context(ctx: panels.Context) -> str:
+    """The file of the step view a page (or an address) shows: the title, the typed sequence, the player."""
+    lang = ctx.s.lang
+    heading = (f'<h1>{html.escape(tr("title", lang))}</h1>'
+               f'<p class="lead">{html.escape(tr("pitch", lang))}</p>'
+               f'<p>{html.escape(tr("sequence", lang))}{tr("colon", lang)}<code>{html.escape(ctx.choice.text)}'
+               f'</code></p>')
+    return page(ctx, heading)
+
+
+def for_scene(scene_id: str, lang: str = "en") -> str:
+    """The file of one lesson scene that opens on the step view: its text and question, the expected answer and
+    the teacher's notes folded, and the player at the scene's step."""
+    lang = _lang(lang)
+    scenes = lessons.load_lessons()
+    scene = lessons.by_id(scenes, scene_id)
+    if scene is None:
+        raise ValueError(f"no scene {scene_id!r}; the scenes are {', '.join(sc.id for sc in scenes)}")
+    ctx = panels.scene_context(scene, lang, plain_loaders())
+    _step_view_only(ctx.s.view, scene_id)
+    ctx = panels.with_settings(ctx, ctx.s.replace(present=False))
+    n = lessons.number(scenes, scene.id)
+    notes = "".join(f"<li>{html.escape(p)}</li>" for p in scene.notes.get(lang, []))
+    heading = (f'<h1>{tr("scene", lang)} {n}/{len(scenes)}{tr("colon", lang)}{html.escape(scene.title[lang])}</h1>'
+               f'<p class="math-text">{html.escape(scene.text[lang])}</p>'
+               f'<p class="question math-text"><b>{html.escape(tr("try_this", lang))}</b>{tr("colon", lang)}'
+               f'{html.escape(scene.question[lang])}</p>')
+    body = (f'<details><summary>{html.escape(tr("answer", lang))}</summary>'
+            f'<p class="math-text">{html.escape(scene.answer.get(lang, ""))}</p></details>'
+            f'<details><summary>{html.escape(tr("teacher_notes", lang))}</summary>'
+            f'<ul class="math-text">{notes}</ul></details>')
+    return page(ctx, heading, body)
+
+
+def _lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")
+    return lang
+
+
+def _step_view_only(view: str, scene_id: str = "") -> None:
+    if view != "step":
+        what = f"scene {scene_id!r} opens on the {view!r} view" if scene_id else f"view={view}"
+        raise ValueError(f"{what}: only the one-step view is written as an interactive file for now (the other "
+                         "views' charts are drawn by Plotly, which the file does not carry yet)")

@@ -1,0 +1,95 @@
+"""`python -m lstm_viz export`: one view as a self-contained interactive file, its numbers the engine's, no user
+text as markup, and a clear refusal for what it cannot write (the browser side is in tests/test_browser.py)."""
+
+import base64
+import contextlib
+import io
+import json
+import re
+
+import numpy as np
+import pytest
+
+from lstm_viz import cli
+from lstm_viz.teach import choice, interactive, panels, settings
+
+HOSTILE = '<img src=x onerror="window.__pwned=1"> \\href{javascript:window.__pwned=1}{x} </script><b>'
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main([str(a) for a in args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def data_of(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="lv-data">(.*?)</script>', page, re.S)
+    return json.loads(found.group(1))
+
+
+def outside_scripts(page: str) -> str:
+    return re.sub(r"<script\b.*?</script>", "", page, flags=re.S)
+
+
+def test_an_address_is_written_with_every_step_and_the_engines_numbers(tmp_path):
+    out = tmp_path / "view.html"
+    code, said, err = run("export", "--address", "?task=brackets&cell=gru&unit=3&text=f(x [a] \"b\")", "--out", out)
+    assert code == 0 and said.startswith(f"wrote {out}"), err
+    page = out.read_text(encoding="utf-8")
+    data = data_of(page)
+    s, _ = settings.parse({"task": "brackets", "cell": "gru", "unit": "3", "text": 'f(x [a] "b")'})
+    ctx = panels.context_for(s, choice.models_for(s, choice.plain_loaders()))
+    T = ctx.trace.steps
+    assert (data["T"], data["lo"], data["hi"], data["unit"], data["cell"]) == (T, 0, T, 3, "gru")
+    assert data["embedded"] is True and data["t"] == 0
+    h = np.frombuffer(base64.b64decode(data["series"]["h"]), dtype=np.float32)
+    np.testing.assert_array_equal(h, ctx.trace.h[-1][:, 3].astype(np.float32))
+    assert len(page.encode("utf-8")) < 3 * 2**20  # the issue's goal for one scene
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # nothing to fetch
+
+
+def test_user_text_never_becomes_markup(tmp_path):
+    out = tmp_path / "hostile.html"
+    code, _, err = run("export", "--address", "task=next_char&text=" + HOSTILE.replace("&", "%26"), "--out", out)
+    assert code == 0, err
+    page = out.read_text(encoding="utf-8")
+    visible = outside_scripts(page)
+    assert "<img" not in visible and "<b>" not in visible and "&lt;img" in visible
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", page, flags=re.S)
+    assert len(scripts) == 3 and not any("</script" in s for s in scripts)
+    assert "".join(data_of(page)["tokens"]) == HOSTILE  # the text itself arrives, as data
+
+
+def test_a_scene_carries_its_text_question_and_folded_notes(tmp_path):
+    out = tmp_path / "gru.html"
+    assert run("export", "--scene", "gru", "--lang", "zh", "--out", out)[0] == 0
+    page = out.read_text(encoding="utf-8")
+    assert '<html lang="zh">' in page and page.count("<details>") == 2
+    assert data_of(page)["lang"] == "zh" and data_of(page)["cell"] == "gru"
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--scene", "vanishing"], "opens on the 'grad' view"),
+    (["--scene", "nope"], "no scene 'nope'"),
+    (["--address", "view=time"], "view=time"),
+    (["--address", "cell=bogus"], "cell='bogus'"),
+    (["--address", "source=upload"], "uploaded model"),
+])
+def test_what_cannot_be_written_is_refused_in_one_line(tmp_path, args, words):
+    out = tmp_path / "x.html"
+    code, _, err = run("export", *args, "--out", out)
+    assert code == 2 and words in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_bad_output_name_is_refused(tmp_path):
+    code, _, err = run("export", "--scene", "gru", "--out", tmp_path / "x.txt")
+    assert code == 2 and "--out must end in .html" in err
+
+
+def test_a_sequence_longer_than_the_file_holds_is_refused():
+    s, _ = settings.parse({"task": "brackets", "text": "(" * (interactive.WINDOW + 5)})
+    ctx = panels.context_for(s, choice.models_for(s, choice.plain_loaders()))
+    with pytest.raises(ValueError, match="at most"):
+        interactive.for_context(ctx)
