@@ -1136,3 +1136,24 @@ def test_an_exported_view_steps_offline_from_a_file_a_phone_and_a_frame(browser,
     frame.locator(".lv-player[data-t='3']").wait_for()
     assert [u for u in asked if not u.startswith(("about:", "data:"))] == []
     ctx.close()
+
+
+def test_the_page_downloads_its_view_as_a_file_that_steps_offline(page, browser, server, tmp_path):
+    """The one-step view's "Download this view as an interactive page" gives the view with the unit shown: opened
+    from file:// with every other request refused, it shows that unit and steps."""
+    page.goto(server + "/?unit=2")
+    settle(page)
+    with page.expect_download(timeout=60_000) as got:
+        page.get_by_role("button", name="Download this view as an interactive page").click()
+    path = tmp_path / "view.html"
+    got.value.save_as(path)
+    url = path.resolve().as_uri()
+    ctx, asked = offline_context(browser, url)
+    pg = ctx.new_page()
+    pg.goto(url)
+    pg.wait_for_selector("body[data-ready='1']")
+    assert "unit 2" in pg.locator(".lv-player").inner_text()
+    pg.keyboard.press("End")
+    wait_shown(pg, page.locator(".lv-tok").count() - 1, "End in the file")
+    assert asked == []
+    ctx.close()
