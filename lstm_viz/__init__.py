@@ -12,7 +12,15 @@ from lstm_viz.engine.trace import Trace, trace
 
 from .checks import MAX_PARAMETERS, MAX_STEPS
 
+
+def show(*args, **kwargs):
+    """The step player in a notebook (an anywidget): see lstm_viz.notebook.show."""
+    from lstm_viz.notebook import show as player
+
+    return player(*args, **kwargs)
+
+
 __all__ = [
     "Clamp", "GradientFlow", "__version__", "MAX_PARAMETERS", "MAX_STEPS", "Trace", "build_module", "gradient_flow",
-    "intervene", "parameter_count", "trace",
+    "intervene", "parameter_count", "show", "trace",
 ]

@@ -73,11 +73,13 @@ def test_the_installed_command_and_package_work_outside_the_checkout(installed):
     where = _run(bin_dir, elsewhere, bin_dir / "python", "-c",
                  "import lstm_viz, lstm_viz.paths as p, torch;"
                  "t = lstm_viz.trace(lstm_viz.build_module('lstm', 3, 4), torch.randn(6, 3));"
-                 "print(lstm_viz.__file__, p.ASSETS, p.APP, t.steps, sep='\\n')")
+                 "w = lstm_viz.show('brackets_lstm', 'f(x [a])');"
+                 "print(lstm_viz.__file__, p.ASSETS, p.APP, t.steps, w.data['T'], type(w).__module__, sep='\\n')")
     assert where.returncode == 0, where.stderr
-    package, assets, app, steps = where.stdout.split()
+    package, assets, app, steps, widget_steps, widget_module = where.stdout.split()
     venv = str(bin_dir.parent)
     assert package.startswith(venv) and assets.startswith(venv) and app.startswith(venv) and steps == "6"
+    assert widget_steps == "8" and widget_module == "lstm_viz.notebook"
     ev = _run(bin_dir, elsewhere, bin_dir / "lstm-viz", "evaluate", "brackets_lstm", "--samples", "200")
     assert ev.returncode == 0 and float(ev.stdout.split()[-1]) > 0.9, ev.stderr
     bad = _run(bin_dir, elsewhere, bin_dir / "lstm-viz", "--port", "0")

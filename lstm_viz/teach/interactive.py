@@ -37,16 +37,22 @@ def _script(text: str) -> str:
     return text.replace("</", "<\\/")
 
 
-def page(ctx: panels.Context, heading: str, body: str = "") -> str:
-    """The file for ``ctx`` at its step: ``heading`` and ``body`` are HTML the caller escaped."""
+def step_page_data(ctx: panels.Context) -> dict:
+    """The player's data for every step of ``ctx``'s sequence (the page's own, in one window), opening at its step,
+    with no page address to keep: for a file or a notebook widget."""
     T = ctx.trace.steps
     if T > WINDOW:
         raise ValueError(f"an interactive file holds at most {WINDOW} steps; this sequence has {T}")
-    lang = ctx.s.lang
     data = step_data(ctx.model, ctx.trace, ctx.flow(), tuple(ctx.enc.tokens),
-                     tuple(bool(u) for u in ctx.enc.unknown), ctx.probs, ctx.layer, ctx.unit, 0, lang,
+                     tuple(bool(u) for u in ctx.enc.unknown), ctx.probs, ctx.layer, ctx.unit, 0, ctx.s.lang,
                      ctx.loss_text, sig=settings.key(ctx.s, "lang", base=ctx.loss_key), window=T)
-    data = dict(data, t=int(min(ctx.t, T - 1)), embedded=True, present=False, lead=None)
+    return dict(data, t=int(min(ctx.t, T - 1)), embedded=True, present=False, lead=None)
+
+
+def page(ctx: panels.Context, heading: str, body: str = "") -> str:
+    """The file for ``ctx`` at its step: ``heading`` and ``body`` are HTML the caller escaped."""
+    lang = ctx.s.lang
+    data = step_page_data(ctx)
     dist = {name: (PLAYER_DIST / name).read_text(encoding="utf-8") for name in ("standalone.js", "player.css")}
     return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -38,6 +38,11 @@ const standalone = await esbuild.build({
   define: { __FONT_FACES__: JSON.stringify(fontFaces) },
 });
 writeFileSync(join(here, "dist", "standalone.js"), standalone.outputFiles[0].text);
+// the notebook widget's ES module (lstm_viz.show): KaTeX, the fonts and the player, no CDN
+const widget = await esbuild.build({
+  ...common, entryPoints: [join(here, "src", "widget.js")], define: { __FONT_FACES__: JSON.stringify(fontFaces) },
+});
+writeFileSync(join(here, "dist", "widget.js"), widget.outputFiles[0].text);
 // the printable handout (python -m lstm_viz handout): KaTeX's auto-render and its stylesheet with the fonts inlined
 const handout = await esbuild.build({ ...common, format: "iife", entryPoints: [join(here, "src", "handout.js")] });
 writeFileSync(join(here, "dist", "handout.js"), handout.outputFiles[0].text);

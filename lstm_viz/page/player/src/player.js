@@ -402,6 +402,10 @@ class Player {
 
   writeAddress(now) {
     clearTimeout(this.addrTimer);
+    if (this.d.onStep) { // a notebook widget: its Python side hears where the student stepped (not each key)
+      this.addrTimer = setTimeout(() => this.d.onStep(this.t), now ? 0 : 120);
+      return;
+    }
     if (this.d.embedded) return; // a file on its own (a USB stick, an LMS, a srcdoc frame): no address to keep
     const write = () => {
       const url = new URL(window.location.href);
@@ -571,7 +575,10 @@ export default function mount(component) {
     ev.preventDefault();
     player.go(move);
   };
-  document.addEventListener("keydown", onKey);
+  // in a notebook (several players, and cells that take keys) only the keys pressed inside this player, heard on
+  // the player itself: the notebook's own handlers, further up, take the arrow keys before the document hears them
+  const keys = data.keysInside ? root : document;
+  keys.addEventListener("keydown", onKey);
   const onResize = () => moveCursors(player.t, data.colours);
   window.addEventListener("resize", onResize);
   const poll = setInterval(onResize, 1000); // charts drawn after the player get their cursor too
@@ -591,12 +598,13 @@ export default function mount(component) {
     clearTimeout(player.addrTimer);
     clearTimeout(player.liveTimer);
     cancelAnimationFrame(player.scrollFrame);
-    document.removeEventListener("keydown", onKey);
+    keys.removeEventListener("keydown", onKey);
     window.removeEventListener("resize", onResize);
     clearInterval(poll);
     if (width) width.removeEventListener("change", onWidth);
     if (player.waiting) window.removeEventListener("lstm-viz-katex", player.waiting);
   };
   mounts.set(key, teardown);
+  teardown.go = (t) => { if (t !== player.t) player.go(t); }; // for a notebook widget whose t is set from Python
   return teardown;
 }

@@ -1,0 +1,128 @@
+"""``lstm_viz.show(...)``: the step player in a notebook, as an anywidget (JupyterLab, Jupyter Notebook 7, VS Code,
+Colab, marimo). Its ES module is the page's own player bundle (``player/dist/widget.js``, no CDN) and its data the
+page's own (``stepdata.step_data`` through ``teach/panels``), so a notebook shows the numbers the page shows.
+
+``t``, ``unit`` and ``layer`` are synced traits: Python reads where a student stepped and sets where the player
+stands; a new unit or layer sends that unit's data. Where widgets do not run (nbviewer), the output carries the
+same view as a self-contained interactive file (``teach/interactive``) in a frame.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import html
+from pathlib import Path
+
+import anywidget
+import numpy as np
+import traitlets
+from torch import nn
+
+from lstm_viz.models.model import Model
+from lstm_viz.paths import ASSETS, PLAYER_DIST
+from lstm_viz.teach import interactive, panels
+from lstm_viz.teach.choice import models_for, plain_loaders
+from lstm_viz.teach.settings import DEFAULTS
+
+
+class Player(anywidget.AnyWidget):
+    """One sequence through one model, stepped in the notebook. Build it with ``lstm_viz.show``."""
+
+    _esm = PLAYER_DIST / "widget.js"
+    css = traitlets.Unicode((PLAYER_DIST / "player.css").read_text(encoding="utf-8")).tag(sync=True)
+    data = traitlets.Dict().tag(sync=True)
+    t = traitlets.Int(0).tag(sync=True)
+    unit = traitlets.Int(0).tag(sync=True)
+    layer = traitlets.Int(0).tag(sync=True)
+
+    def __init__(self, ctx: panels.Context):
+        self._ctx = ctx
+        super().__init__(t=int(ctx.t), unit=ctx.unit, layer=ctx.layer, data=self._data(ctx))
+
+    @staticmethod
+    def _data(ctx: panels.Context) -> dict:
+        return interactive.step_page_data(ctx)
+
+    @traitlets.validate("t")
+    def _step_inside(self, proposal):
+        return int(min(max(proposal["value"], 0), self._ctx.trace.steps - 1))
+
+    @traitlets.validate("unit")
+    def _unit_inside(self, proposal):
+        v = int(proposal["value"])
+        if not 0 <= v < self._ctx.trace.hidden_size:
+            raise traitlets.TraitError(f"unit must be between 0 and {self._ctx.trace.hidden_size - 1}, not {v}")
+        return v
+
+    @traitlets.validate("layer")
+    def _layer_inside(self, proposal):
+        v = int(proposal["value"])
+        if not 0 <= v < self._ctx.trace.num_layers:
+            raise traitlets.TraitError(f"layer must be between 0 and {self._ctx.trace.num_layers - 1}, not {v}")
+        return v
+
+    @traitlets.observe("unit", "layer")
+    def _other_unit(self, change):
+        s = self._ctx.s.replace(unit=self.unit, layer=self.layer if self._ctx.trace.num_layers > 1 else None)
+        self._ctx = panels.with_settings(self._ctx, s)
+        self.data = self._data(self._ctx)
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        page = interactive.for_context(panels.with_settings(self._ctx, self._ctx.s.replace(t=self.t)))
+        fallback = (f'<iframe title="lstm_viz" style="width:100%;height:900px;border:0" '
+                    f'srcdoc="{html.escape(page, quote=True)}"></iframe>')
+        if isinstance(bundle, tuple):
+            data, meta = bundle
+            return {**data, "text/html": fallback}, meta
+        return {**(bundle or {}), "text/html": fallback}
+
+
+def show(model, text=None, view: str = "step", unit: int = 0, layer: int = 0, lang: str = "en",
+         vocab=None, mode: str = "chars", t: int = 0) -> Player:
+    """The step player for ``model`` reading ``text``.
+
+    ``model``: a shipped model by its file stem (``"brackets_lstm"``), a model file the loaders read (``.pt``,
+    ``.safetensors``, ``.keras``, …; give its ``vocab`` as a list of tokens), an ``nn.RNN``/``nn.LSTM``/``nn.GRU``
+    (with a ``vocab`` to one-hot ``text``, or ``text`` as a [T, input_size] array of features), or a ``Model``.
+    ``view``: only "step" for now. ``mode``: "chars" or "words", how ``text`` is split."""
+    if view != "step":
+        raise ValueError(f"view={view!r}: only the one-step view runs in a notebook for now")
+    m = _model_of(model, vocab, mode, text)
+    typed = None if isinstance(text, np.ndarray) or text is None else str(text)
+    s = DEFAULTS.replace(source="upload", text=typed, mode=m.mode, unit=unit, layer=layer or None, lang=lang, t=t)
+    ctx = panels.context_for(s, models_for(s, plain_loaders(), uploaded=m, upload_key=_digest(m)))
+    return Player(ctx)
+
+
+def _model_of(model, vocab, mode: str, text) -> Model:
+    from lstm_viz.models import checkpoints
+    from lstm_viz.models.train import load_shipped
+
+    if isinstance(model, Model):
+        found = model
+    elif isinstance(model, nn.Module):
+        found = Model(model.eval(), None, None, None, mode)
+    elif isinstance(model, (str, Path)) and not Path(model).suffix and (ASSETS / "models" / f"{model}.json").is_file():
+        found = load_shipped(ASSETS / "models" / str(model))[0]
+    elif isinstance(model, (str, Path)):
+        found = checkpoints.load(model)
+    else:
+        raise ValueError(f"show() takes a shipped model's name, a model file, an nn.RNN/LSTM/GRU or a Model, not "
+                         f"{type(model).__name__}")
+    if vocab is not None:
+        found = dataclasses.replace(found, vocab=tuple(str(v) for v in vocab), own_vocab=True, mode=mode)
+    if isinstance(text, np.ndarray):
+        found = dataclasses.replace(found, features=np.asarray(text, dtype=np.float32))
+    return found
+
+
+def _digest(m: Model) -> str:
+    """A key for the model's weights and vocabulary, so that two widgets of different models share nothing."""
+    h = hashlib.sha256(repr((m.vocab, m.mode, m.labels)).encode())
+    for part in (m.rnn, m.head):
+        for name, p in sorted((part.state_dict() if part is not None else {}).items()):
+            h.update(name.encode())
+            h.update(p.detach().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]

@@ -1,0 +1,148 @@
+"""lstm_viz.show(): the step player as a notebook widget (anywidget), with the page's own data; and in a real
+JupyterLab server on loopback, opened in Chromium with every request off the machine refused: the widget draws,
+steps by keyboard, Python reads where it stepped and moves it by setting t."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import lstm_viz
+from lstm_viz.teach import interactive
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+REQUIRED = os.environ.get("LSTM_VIZ_REQUIRE_BROWSER") == "1"
+
+
+def test_the_widget_carries_the_pages_data_and_its_traits_move_it():
+    w = lstm_viz.show("brackets_lstm", "f(x [a])", unit=2)
+    assert w.data == interactive.step_page_data(w._ctx) and w.data["unit"] == 2 and w.data["T"] == 8
+    w.t = 99
+    assert w.t == 7  # the last step, not past it
+    w.unit = 5
+    assert w.data["unit"] == 5
+    h = np.frombuffer(__import__("base64").b64decode(w.data["series"]["h"]), dtype=np.float32)
+    np.testing.assert_array_equal(h, w._ctx.trace.h[-1][:, 5].astype(np.float32))
+    with pytest.raises(Exception, match="unit must be between"):
+        w.unit = 10_000
+    data, _ = w._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    frame = data["text/html"]  # where widgets do not run: the same view as a file, in a frame
+    assert frame.startswith('<iframe title="lstm_viz"') and "&lt;script" in frame and "<script" not in frame
+
+
+def test_modules_arrays_and_vocabularies_are_shown_and_nonsense_is_refused():
+    gru = lstm_viz.show(torch.nn.GRU(3, 5), np.random.default_rng(0).normal(size=(6, 3)))
+    assert (gru.data["cell"], gru.data["T"], gru.data["hidden"]) == ("gru", 6, 5)
+    lstm = lstm_viz.show(torch.nn.LSTM(3, 4), "abcab", vocab=["a", "b", "c"], lang="zh")
+    assert lstm.data["tokens"] == ["a", "b", "c", "a", "b"] and lstm.data["lang"] == "zh"
+    with pytest.raises(ValueError, match="only the one-step view"):
+        lstm_viz.show("brackets_lstm", "f(x)", view="grad")
+    with pytest.raises(ValueError, match="not int"):
+        lstm_viz.show(42, "x")
+
+
+NOTEBOOK_CELLS = ['import lstm_viz\nw = lstm_viz.show("brackets_lstm", "f(x [a])")\nw', 'print("T_IS", w.t)',
+                  "w.t = 5"]
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    """(url, notebook path) of a JupyterLab server on loopback whose kernel imports this checkout."""
+    pytest.importorskip("jupyterlab")
+    from benchmarks.serving import free_port
+
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "id": f"c{i}",
+              "source": src} for i, src in enumerate(NOTEBOOK_CELLS)]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "cells": cells,
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}}
+    (tmp_path / "widget.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HOME": str(tmp_path), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+           "JUPYTER_DATA_DIR": str(tmp_path / "data"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")}
+    proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+                             f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=t0k",
+                             f"--ServerApp.root_dir={tmp_path}", "--LabApp.news_url=",
+                             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+                            env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token=t0k", timeout=2)
+                break
+            except OSError:
+                assert proc.poll() is None, "jupyter lab exited"
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_in_jupyterlab_the_widget_steps_by_keyboard_and_follows_python(jupyterlab):
+    if not CHROMIUM:
+        if REQUIRED:
+            pytest.fail("chromium is required here (LSTM_VIZ_REQUIRE_BROWSER=1) but was not found", pytrace=False)
+        pytest.skip("BROWSER TESTS SKIPPED: chromium not found (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    off_machine = []
+
+    def route(r):
+        if r.request.url.startswith(jupyterlab):
+            r.continue_()
+        else:
+            off_machine.append(r.request.url)
+            r.abort()
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        pg = browser.new_page(viewport={"width": 1366, "height": 900})
+        pg.set_default_timeout(90_000)
+        pg.route("**/*", route)
+        pg.goto(f"{jupyterlab}/lab/tree/widget.ipynb?token=t0k")
+        pg.wait_for_selector(".jp-Notebook .jp-Cell")
+        pg.wait_for_selector("text=Python 3 (ipykernel) | Idle")
+        time.sleep(2)  # the notebook's session settles before a cell is run
+
+        cells = pg.locator(".jp-Notebook .jp-Cell")
+
+        def run(n):
+            cells.nth(n).locator(".cm-content").click()
+            pg.keyboard.press("Shift+Enter")
+
+        def shown_t():
+            return pg.locator(".lv-player").get_attribute("data-t")
+
+        def wait_t(t):
+            deadline = time.monotonic() + 20
+            while shown_t() != str(t) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert shown_t() == str(t)
+
+        run(0)
+        pg.wait_for_selector(".lv-player .lv-diagram")
+        wait_t(0)
+        pg.locator(".lv-tokens").focus()
+        for _ in range(3):
+            pg.keyboard.press("ArrowRight")
+        wait_t(3)
+        time.sleep(0.5)  # the step reaches the kernel after the player's pause (120 ms)
+        run(1)
+        cells.nth(1).locator(".jp-OutputArea", has_text="T_IS").wait_for()
+        assert "T_IS 3" in cells.nth(1).locator(".jp-OutputArea").inner_text()
+        run(2)
+        wait_t(5)
+        assert "t = 5" in pg.locator(".lv-player").inner_text()
+        assert off_machine == [], off_machine
+        browser.close()
