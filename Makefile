@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench player clean serve-class stop-class
+.PHONY: run test lint bench player deck clean serve-class stop-class
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ bench: $(VENV)/.app
 # the step player's bundle (committed, so `make run` needs no Node): rebuild after editing player/src
 player:
 	cd lstm_viz/page/player && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+
+# the example slide deck (examples/deck): its two scenes written as interactive files (reveal.js is vendored by
+# `make player`); open examples/deck/index.html from disk
+deck: $(VENV)/.app
+	mkdir -p examples/deck/scenes
+	$(BIN)/python -m lstm_viz export --scene rnn-step --out examples/deck/scenes/rnn-step.html
+	$(BIN)/python -m lstm_viz export --scene gru --out examples/deck/scenes/gru.html
 
 clean:
 	rm -rf $(VENV)

@@ -77,8 +77,10 @@ def build_parser(prog: str = "python -m lstm_viz") -> argparse.ArgumentParser:
     what = ex.add_mutually_exclusive_group(required=True)
     what.add_argument("--scene", help="a lesson scene that opens on the one-step view (rnn-step, gru, …)")
     what.add_argument("--address", help="a page address's settings, e.g. \"task=brackets&text=f(x [a])\"")
+    what.add_argument("--all", action="store_true", help="the whole course: --out FOLDER gets index.html and one "
+                                                         "file per scene, and FOLDER.zip the same for an LMS")
     ex.add_argument("--lang", choices=LANGS, help="default: the address's, else en")
-    ex.add_argument("--out", required=True, help="FILE.html")
+    ex.add_argument("--out", required=True, help="FILE.html (with --all: a new FOLDER)")
 
     ho = sub.add_parser("handout", help="every lesson scene in one printable HTML file (one scene per page)")
     ho.add_argument("--lang", default="en", choices=LANGS)
@@ -284,6 +286,9 @@ def cmd_export(args) -> None:
     from lstm_viz.teach import interactive
 
     out = Path(args.out)
+    if args.all:
+        _export_course(out, args.out, args.lang or "en")
+        return
     if out.suffix.lower() not in (".html", ".htm") or args.out.endswith(("/", "\\")):
         raise UsageError(f"--out must end in .html, got {args.out}")
     if not out.parent.is_dir():
@@ -293,6 +298,29 @@ def cmd_export(args) -> None:
         interactive.for_address(args.address, args.lang)
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out} ({len(text.encode('utf-8')) / 2**20:.2f} MB)")
+
+
+def _export_course(out: Path, given: str, lang: str) -> None:
+    """``out``: a folder that does not exist yet (nothing is overwritten), in a folder that does."""
+    import zipfile
+
+    from lstm_viz.teach import interactive
+
+    if out.exists() or out.is_symlink():
+        raise UsageError(f"{given} exists already: --all writes a new folder")
+    if not out.parent.is_dir():
+        raise UsageError(f"no folder {out.parent} for --out")
+    zipped = out.with_name(out.name + ".zip")
+    if zipped.exists() or zipped.is_symlink():
+        raise UsageError(f"{zipped} exists already")
+    files = interactive.course(lang)
+    out.mkdir()
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+            z.writestr(name, text)
+    size = sum(len(t.encode("utf-8")) for t in files.values()) / 2**20
+    print(f"wrote {out}/ ({len(files)} files, {size:.1f} MB) and {zipped} ({zipped.stat().st_size / 2**20:.1f} MB)")
 
 
 def _shipped_or_path(name: str) -> str:

@@ -1157,3 +1157,34 @@ def test_the_page_downloads_its_view_as_a_file_that_steps_offline(page, browser,
     wait_shown(pg, page.locator(".lv-tok").count() - 1, "End in the file")
     assert asked == []
     ctx.close()
+
+
+def test_the_example_deck_shows_two_scenes_that_step_offline(browser, tmp_path):
+    """examples/deck with its two scenes written as `make deck` writes them, opened from file:// with every request
+    outside the deck's folder refused: the slide keys reach the frame's slide (reveal.js loads the frame when shown),
+    and a token clicked inside the frame steps its player."""
+    from lstm_viz import cli
+
+    deck = tmp_path / "deck"
+    shutil.copytree(ROOT / "examples" / "deck", deck, ignore=shutil.ignore_patterns("scenes"))
+    (deck / "scenes").mkdir()
+    for sid in ("rnn-step", "gru"):
+        assert cli.main(["export", "--scene", sid, "--out", str(deck / "scenes" / f"{sid}.html")]) == 0
+    inside = deck.resolve().as_uri()
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    outside = []
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(inside) else
+              (outside.append(r.request.url), r.abort()))
+    pg = ctx.new_page()
+    pg.set_default_timeout(30_000)
+    pg.goto(inside + "/index.html")
+    pg.wait_for_function("window.Reveal && Reveal.isReady()")
+    for n, sid in ((1, "rnn-step"), (2, "gru")):
+        pg.locator("body").press("ArrowRight") if n == 1 else pg.evaluate("Reveal.next()")
+        pg.wait_for_function(f"Reveal.getIndices().h === {n}")
+        frame = pg.frame_locator(f"iframe[data-src='scenes/{sid}.html']")
+        frame.locator("body[data-ready='1']").wait_for()
+        frame.locator(".lv-tok").nth(1).click()
+        frame.locator(".lv-player[data-t='1']").wait_for()
+    assert outside == [], outside
+    ctx.close()

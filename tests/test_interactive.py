@@ -93,3 +93,23 @@ def test_a_sequence_longer_than_the_file_holds_is_refused():
     ctx = panels.context_for(s, choice.models_for(s, choice.plain_loaders()))
     with pytest.raises(ValueError, match="at most"):
         interactive.for_context(ctx)
+
+
+def test_the_whole_course_is_a_folder_and_a_zip_with_an_index(tmp_path):
+    import zipfile
+
+    from lstm_viz.teach import lessons
+
+    out = tmp_path / "course"
+    code, said, err = run("export", "--all", "--lang", "zh", "--out", out)
+    assert code == 0 and "course.zip" in said, err
+    scenes = lessons.load_lessons()
+    steps = [sc.id for sc in scenes if sc.settings.get("view", "step") == "step"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(["index.html", *[f"{s}.html" for s in steps]])
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count("<li>") == len(scenes) and index.count("<a href=") == len(steps)
+    with zipfile.ZipFile(tmp_path / "course.zip") as z:
+        assert sorted(z.namelist()) == sorted(p.name for p in out.iterdir())
+        assert z.read("gru.html").decode("utf-8") == (out / "gru.html").read_text(encoding="utf-8")
+    code, _, err = run("export", "--all", "--out", out)  # nothing is overwritten
+    assert code == 2 and "exists already" in err

@@ -112,6 +112,30 @@ def for_scene(scene_id: str, lang: str = "en") -> str:
     return page(ctx, heading, body)
 
 
+def course(lang: str = "en") -> dict[str, str]:
+    """The whole course as files: ``index.html`` (the twelve scenes in order, each linked to its file, or marked
+    as shown on the page only while its view is not written this way) and ``<scene id>.html`` for each scene that
+    opens on the one-step view. Names are the scenes' own ids."""
+    lang = _lang(lang)
+    scenes = lessons.load_lessons()
+    files, items = {}, []
+    for n, sc in enumerate(scenes, start=1):
+        title = f"{n}. {html.escape(sc.title[lang])}"
+        if sc.settings.get("view", "step") == "step":
+            files[f"{sc.id}.html"] = for_scene(sc.id, lang)
+            items.append(f'<li><a href="{html.escape(sc.id)}.html">{title}</a></li>')
+        else:
+            items.append(f'<li>{title} <small>({html.escape(tr("export_page_only", lang))})</small></li>')
+    files["index.html"] = (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>lstm_viz — {html.escape(tr("title", lang))}</title><style>{CSS} li {{ margin: 6px 0; }}</style>'
+        f'</head><body><main><h1>{html.escape(tr("title", lang))}</h1>'
+        f'<p class="lead">{html.escape(tr("pitch", lang))}</p><ol style="list-style:none;padding:0">'
+        f'{"".join(items)}</ol></main></body></html>')
+    return files
+
+
 def _lang(lang: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")

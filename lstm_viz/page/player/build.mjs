@@ -2,7 +2,7 @@
 // and dist/player.css (its styles and KaTeX's, inside the player's shadow root); dist/handout.js and .css for the
 // printable handout. Both are committed, so the page runs on a machine without Node;
 // CI rebuilds them and fails if the committed files differ.
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -49,3 +49,9 @@ writeFileSync(join(here, "dist", "handout.js"), handout.outputFiles[0].text);
 writeFileSync(join(here, "dist", "handout.css"), katexCss);
 console.log("dist/assets.js", assets.outputFiles[0].text.length, "bytes; dist/player.js",
   player.outputFiles[0].text.length, "bytes");
+// reveal.js for the example deck (examples/deck), vendored from the locked npm package: the deck needs no CDN
+const deckVendor = join(here, "..", "..", "..", "examples", "deck", "vendor");
+mkdirSync(deckVendor, { recursive: true });
+for (const name of ["reveal.js", "reveal.css"]) {
+  copyFileSync(join(here, "node_modules", "reveal.js", "dist", name), join(deckVendor, name));
+}
