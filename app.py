@@ -9,6 +9,7 @@ import torch
 
 from lstm_viz.i18n import tr
 from lstm_viz.page import cache, context, janitor, lesson, player, sidebar, state
+from lstm_viz.page.parts import interactive_button
 from lstm_viz.page.views import VIEWS, train
 from lstm_viz.teach.settings import VIEWS as VIEW_NAMES
 
@@ -42,4 +43,5 @@ if ctx is not None:
                             format_func=lambda v: tr(f"v_{v}", settings.lang))
     with main:
         VIEWS[view].render(state.with_current_settings(ctx))
+    interactive_button(state.with_current_settings(ctx))
 state.finish(state.current())

@@ -1,7 +1,7 @@
-"""Interactive files (`python -m lstm_viz export`): for every scene that opens on the one-step view, in English and
-Chinese, the time to write the file, its size, and in headless Chromium (from file://, every other request
-refused) the time from navigation to the first step drawn and from a key press to the next step drawn (median of
-30 presses).
+"""Interactive files (`python -m lstm_viz export`): for every scene of the course, in English and Chinese, the time
+to write the file, its size, and in headless Chromium (from file://, every other request refused) the time from
+navigation to the view drawn (the first step and every chart) and, where the view has a time control, from a key
+press to the next step drawn (median of 30 presses). The whole course's folder is weighed too.
 
     python benchmarks/bench_export.py
 """
@@ -21,7 +21,9 @@ sys.path.insert(0, str(ROOT))
 from lstm_viz.teach import interactive, lessons  # noqa: E402
 
 KEY_TO_STEP = """async () => {
-  const host = document.getElementById('lv-host').shadowRoot.querySelector('.lv-player');
+  const root = document.getElementById('lv-host').shadowRoot;
+  if (!root) return null;  // a view without a time control (gradients, interventions)
+  const host = root.querySelector('.lv-player');
   const out = [];
   document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Home', bubbles: true}));
   await new Promise(r => requestAnimationFrame(() => r()));
@@ -46,7 +48,7 @@ def only(url: str):
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
-    scenes = [sc for sc in lessons.load_lessons() if sc.settings.get("view", "step") == "step"]
+    scenes = lessons.load_lessons()
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
@@ -63,16 +65,23 @@ def main() -> int:
                 pg = ctx.new_page()
                 pg.goto(url)
                 pg.wait_for_selector("body[data-ready='1']")
+                charts = text.count('class="lv-chart"')
+                pg.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
+                                     polling="raf")
                 first = pg.evaluate("() => performance.now()")
                 keys = pg.evaluate(KEY_TO_STEP)
-                rows.append((sc.id, lang, written, len(text.encode("utf-8")) / 2**20, first, statistics.median(keys),
-                             max(keys)))
+                rows.append((sc.id, lang, written, len(text.encode("utf-8")) / 2**20, first,
+                             statistics.median(keys) if keys else None, max(keys) if keys else None))
                 ctx.close()
         browser.close()
-    print("| scene | lang | write (s) | size (MB) | open → first step drawn (ms) | key → step, median / max (ms) |")
+    print("| scene | lang | write (s) | size (MB) | open → view drawn (ms) | key → step, median / max (ms) |")
     print("|---|---|---|---|---|---|")
     for sid, lang, w, mb, first, med, mx in rows:
-        print(f"| {sid} | {lang} | {w:.2f} | {mb:.2f} | {first:.0f} | {med:.1f} / {mx:.1f} |")
+        keys = "–" if med is None else f"{med:.1f} / {mx:.1f}"
+        print(f"| {sid} | {lang} | {w:.2f} | {mb:.2f} | {first:.0f} | {keys} |")
+    course = interactive.course("en")
+    print(f"\nthe whole course (en): {len(course)} files, "
+          f"{sum(len(t.encode('utf-8')) for t in course.values()) / 2**20:.1f} MB")
     return 0
 
 

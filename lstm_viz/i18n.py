@@ -264,8 +264,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "d_gru_add": {"en": "hₜ = (1 − z) ⊙ n + z ⊙ h₍ₜ₋₁₎", "zh": "hₜ = (1 − z) ⊙ n + z ⊙ h₍ₜ₋₁₎"},
     "d_reset_op": {"en": "r ⊙ (W_hn h₍ₜ₋₁₎ + b_hn): the past as the candidate sees it",
                    "zh": "r ⊙ (W_hn h₍ₜ₋₁₎ + b_hn)：候选值看到的过去"},
-    "export_page_only": {"en": "on the page only, for now: its charts are not in the files yet",
-                         "zh": "目前只在网页上：它的图表还不能写入文件"},
     "download_interactive": {"en": "Download this view as an interactive page", "zh": "下载此视图为可交互网页"},
     "download_interactive_help": {
         "en": "One HTML file with the step player and this sequence's numbers: it opens with no server and no "

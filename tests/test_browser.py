@@ -1188,3 +1188,35 @@ def test_the_example_deck_shows_two_scenes_that_step_offline(browser, tmp_path):
         frame.locator(".lv-player[data-t='1']").wait_for()
     assert outside == [], outside
     ctx.close()
+
+
+@pytest.mark.parametrize("scene", ["forget-gate", "vanishing"])
+def test_an_exported_chart_view_draws_the_pages_figures_offline(browser, tmp_path, scene):
+    """A scene of the over-time or gradient view as a file, from file:// with every other request refused: each of
+    the page's figures drawn by the inlined Plotly with its data, the over-time view's time control moving the
+    cursor over the heatmaps, and no serious axe violation."""
+    from lstm_viz import cli
+
+    path = tmp_path / f"{scene}.html"
+    assert cli.main(["export", "--scene", scene, "--out", str(path)]) == 0
+    text = path.read_text(encoding="utf-8")
+    url = path.resolve().as_uri()
+    ctx, asked = offline_context(browser, url, viewport={"width": 1280, "height": 720})
+    pg = ctx.new_page()
+    pg.set_default_timeout(30_000)
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(url)
+    pg.wait_for_selector("body[data-ready='1']")
+    expected = text.count('class="lv-chart"')
+    pg.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {expected}")
+    traces = pg.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => gd._fullData.length)")
+    assert len(traces) == expected and all(n > 0 for n in traces)
+    if pg.locator(".lv-player").count():  # the over-time view: its time control moves the cursor
+        pg.wait_for_selector(".js-plotly-plot .lv-cursor")
+        left = pg.locator(".lv-cursor").first.evaluate("e => e.style.left")
+        pg.locator(".lv-tok").nth(3).click()
+        pg.wait_for_function("l => document.querySelector('.lv-cursor').style.left !== l", arg=left)
+    assert axe_violations(pg) == []
+    assert asked == [] and errors == [], (asked, errors)
+    ctx.close()

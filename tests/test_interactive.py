@@ -61,6 +61,22 @@ def test_user_text_never_becomes_markup(tmp_path):
     assert "".join(data_of(page)["tokens"]) == HOSTILE  # the text itself arrives, as data
 
 
+@pytest.mark.parametrize("scene", ["vanishing", "forget-gate", "no-forget-gate"])
+def test_a_chart_scene_carries_the_pages_own_figures(tmp_path, scene):
+    """The charts in the file are the page's panels' figures for the scene (outside presenter view), in order."""
+    from lstm_viz.teach import lessons
+
+    page = interactive.for_scene(scene, "en")
+    figures = [json.loads(f) for f in re.findall(r'<script type="application/json" class="lv-chart">(.*?)</script>',
+                                                 page, re.S)]
+    sc = lessons.by_id(lessons.load_lessons(), scene)
+    ctx = panels.scene_context(sc, "en", choice.plain_loaders())
+    ctx = panels.with_settings(ctx, ctx.s.replace(present=False))
+    _, charts, _ = interactive.view_parts(ctx)
+    assert figures and [f["data"] for f in figures] == [json.loads(c.figure().to_json())["data"] for c in charts]
+    assert len(page.encode("utf-8")) < 3 * 2**20
+
+
 def test_a_scene_carries_its_text_question_and_folded_notes(tmp_path):
     out = tmp_path / "gru.html"
     assert run("export", "--scene", "gru", "--lang", "zh", "--out", out)[0] == 0
@@ -70,9 +86,9 @@ def test_a_scene_carries_its_text_question_and_folded_notes(tmp_path):
 
 
 @pytest.mark.parametrize("args,words", [
-    (["--scene", "vanishing"], "opens on the 'grad' view"),
     (["--scene", "nope"], "no scene 'nope'"),
-    (["--address", "view=time"], "view=time"),
+    (["--address", "view=params"], "view=params: only the step, time, grad, intervene views"),
+    (["--address", "view=train"], "view=train"),
     (["--address", "cell=bogus"], "cell='bogus'"),
     (["--address", "source=upload"], "uploaded model"),
 ])
@@ -104,10 +120,9 @@ def test_the_whole_course_is_a_folder_and_a_zip_with_an_index(tmp_path):
     code, said, err = run("export", "--all", "--lang", "zh", "--out", out)
     assert code == 0 and "course.zip" in said, err
     scenes = lessons.load_lessons()
-    steps = [sc.id for sc in scenes if sc.settings.get("view", "step") == "step"]
-    assert sorted(p.name for p in out.iterdir()) == sorted(["index.html", *[f"{s}.html" for s in steps]])
+    assert sorted(p.name for p in out.iterdir()) == sorted(["index.html", *[f"{sc.id}.html" for sc in scenes]])
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("<li>") == len(scenes) and index.count("<a href=") == len(steps)
+    assert index.count("<li>") == len(scenes) and index.count("<a href=") == len(scenes)
     with zipfile.ZipFile(tmp_path / "course.zip") as z:
         assert sorted(z.namelist()) == sorted(p.name for p in out.iterdir())
         assert z.read("gru.html").decode("utf-8") == (out / "gru.html").read_text(encoding="utf-8")

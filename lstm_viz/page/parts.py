@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from lstm_viz.i18n import tr
-from lstm_viz.teach import figures
+from lstm_viz.teach import figures, interactive
 from lstm_viz.teach.settings import key as settings_key
 from lstm_viz.teach.stepdata import WINDOW, window_of
 
@@ -134,3 +134,14 @@ def step_player(ctx, compact: bool):
     if window_at is not None and not lo <= window_at < lo + WINDOW:  # stepped past the loaded steps
         state.change(t=int(window_at))
         st.rerun()
+
+
+def interactive_button(ctx) -> None:
+    """Beside the address hint: the view as one self-contained interactive file, with the settings and the unit
+    shown now, made when the button is clicked (on its own thread, from the runs the page has cached)."""
+    if ctx.s.view not in interactive.WRITTEN or ctx.trace.steps > interactive.WINDOW:
+        return
+    with st.sidebar:
+        st.download_button(tr("download_interactive", ctx.s.lang), lambda: interactive.for_context(ctx),
+                           f"lstm_viz_{ctx.s.view}.html", "text/html", help=tr("download_interactive_help", ctx.s.lang),
+                           on_click="ignore")

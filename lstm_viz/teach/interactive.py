@@ -3,9 +3,11 @@ inline, so that the file steps through the sequence from a USB stick, an LMS or 
 server and no network request.
 
 The player is the page's own bundle (``player/dist``) and its data the page's own (``stepdata.step_data``, as
-``teach/handout`` sends it for a step scene); the file's script (``dist/standalone.js``) only mounts the player the
-way Streamlit does. For now the one-step view (and the scenes that open on it) can be written this way: the charts
-of the other views are drawn by Plotly, which is not bundled.
+``teach/handout`` sends it for a step scene); the charts of the over-time, gradient and intervention views are the
+page's own figures (``teach/panels``, the Plotly figures the page draws), drawn in the file by the Plotly bundle
+inlined into it (``dist/plotly.min.js``). The file's script (``dist/standalone.js``) only mounts the player the
+way Streamlit does and hands each figure to Plotly. The knobs, try-this buttons and the other views' widgets are
+not in the file: it shows the view at the settings it was written with.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import html
 import json
 from urllib.parse import parse_qs
 
+from lstm_viz.engine.work import GRADIENT_PASSES
 from lstm_viz.i18n import LANGS, tr
 from lstm_viz.notation import colour_of
 from lstm_viz.paths import PLAYER_DIST
 from lstm_viz.teach import lessons, panels, settings
 from lstm_viz.teach.choice import models_for, plain_loaders
 from lstm_viz.teach.stepdata import WINDOW, step_data
+
+WRITTEN = ("step", "time", "grad", "intervene")  # the views a file holds (the others: the page only)
 
 CSS = """
 body { font-family: "Source Sans Pro", "Noto Sans CJK SC", sans-serif; margin: 0; color: INK; background: PAPER;
@@ -37,30 +42,72 @@ def _script(text: str) -> str:
     return text.replace("</", "<\\/")
 
 
-def step_page_data(ctx: panels.Context) -> dict:
+def step_page_data(ctx: panels.Context, compact: bool = False) -> dict:
     """The player's data for every step of ``ctx``'s sequence (the page's own, in one window), opening at its step,
-    with no page address to keep: for a file or a notebook widget."""
+    with no page address to keep: for a file or a notebook widget. ``compact``: the time control alone, as the
+    over-time view has it."""
     T = ctx.trace.steps
     if T > WINDOW:
         raise ValueError(f"an interactive file holds at most {WINDOW} steps; this sequence has {T}")
-    data = step_data(ctx.model, ctx.trace, ctx.flow(), tuple(ctx.enc.tokens),
+    data = step_data(ctx.model, ctx.trace, None if compact else ctx.flow(), tuple(ctx.enc.tokens),
                      tuple(bool(u) for u in ctx.enc.unknown), ctx.probs, ctx.layer, ctx.unit, 0, ctx.s.lang,
-                     ctx.loss_text, sig=settings.key(ctx.s, "lang", base=ctx.loss_key), window=T)
+                     ctx.loss_text, sig=settings.key(ctx.s, "lang", base=ctx.loss_key), window=T, compact=compact)
     return dict(data, t=int(min(ctx.t, T - 1)), embedded=True, present=False, lead=None)
 
 
+def view_parts(ctx: panels.Context) -> tuple[str | None, list[panels.Chart], list[str]]:
+    """What the file shows of ``ctx``'s view, in the page's order: the player ("full", "compact" or None), the
+    view's charts (the page's own panels), and its lines of plain text. ValueError for a view not written this way
+    or one the page would refuse."""
+    view = ctx.s.view
+    if view == "step":
+        return "full", [], []
+    if view == "time":
+        units = tuple(ctx.s.units) if ctx.s.units else tuple(range(min(3, ctx.trace.hidden_size)))
+        p = panels.time_panel(ctx, None, units)
+        order = [p.heatmaps, p.text] if p.text_first else [p.heatmaps]
+        order += [p.lines] + ([] if p.text_first else [p.text]) + [p.saturation]
+        return "compact", [c for c in order if c is not None], []
+    if view == "grad":
+        p = panels.grad_panel(ctx, GRADIENT_PASSES)
+        if p.refusal:
+            raise ValueError(p.refusal)
+        lines = [*p.notes, *[t for t in (p.prediction, p.compare_note) if t]]
+        return None, [c for c in (p.gradients, p.compare, p.unrolled) if c is not None], lines
+    if view == "intervene":
+        p = panels.intervention_panel(ctx)
+        if p.refusal or p.flow_error:
+            raise ValueError(p.refusal or p.flow_error)
+        return None, [p.traces, p.gradients], list(p.lines)
+    raise ValueError(f"view={view}: only the {', '.join(WRITTEN)} views are written as interactive files; this "
+                     "one is on the page only")
+
+
 def page(ctx: panels.Context, heading: str, body: str = "") -> str:
-    """The file for ``ctx`` at its step: ``heading`` and ``body`` are HTML the caller escaped."""
+    """The file for ``ctx``'s view at its step: ``heading`` and ``body`` are HTML the caller escaped."""
     lang = ctx.s.lang
-    data = step_page_data(ctx)
-    dist = {name: (PLAYER_DIST / name).read_text(encoding="utf-8") for name in ("standalone.js", "player.css")}
+    lead, charts, lines = view_parts(ctx)
+    parts = [f'<p>{html.escape(line)}</p>' for line in lines]
+    parts += [f'<script type="application/json" class="lv-chart">{_script(c.figure().to_json())}</script>'
+              for c in charts]
+    scripts = []
+    if lead is not None:
+        data = step_page_data(ctx, compact=lead == "compact")
+        scripts += [f'<script type="text/plain" id="lv-css">{_script(_dist("player.css"))}</script>',
+                    f'<script type="application/json" id="lv-data">{_script(json.dumps(data, ensure_ascii=False))}'
+                    '</script>']
+    if charts:
+        scripts.append(f"<script>{_script(_dist('plotly.min.js'))}</script>")
+    scripts.append(f"<script>{_script(_dist('standalone.js'))}</script>")
     return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>lstm_viz — {html.escape(tr("title", lang))}</title><style>{CSS}</style></head>'
-            f'<body><main>{heading}{body}<div id="lv-host"></div></main>'
-            f'<script type="text/plain" id="lv-css">{_script(dist["player.css"])}</script>'
-            f'<script type="application/json" id="lv-data">{_script(json.dumps(data, ensure_ascii=False))}</script>'
-            f'<script>{_script(dist["standalone.js"])}</script></body></html>')
+            f'<body><main>{heading}{body}<div id="lv-host"></div>{"".join(parts)}</main>{"".join(scripts)}'
+            '</body></html>')
+
+
+def _dist(name: str) -> str:
+    return (PLAYER_DIST / name).read_text(encoding="utf-8")
 
 
 def for_address(query: str, lang: str | None = None) -> str:
@@ -71,7 +118,6 @@ def for_address(query: str, lang: str | None = None) -> str:
         raise ValueError("; ".join(n.rsplit("; using ", 1)[0] for n in notices))
     if lang is not None:
         s = s.replace(lang=_lang(lang))
-    _step_view_only(s.view)
     if s.source == "upload":
         raise ValueError("an address with an uploaded model cannot be written from the command line: export "
                          "that view from the page, where the file was uploaded")
@@ -79,7 +125,7 @@ def for_address(query: str, lang: str | None = None) -> str:
 
 
 def for_context(ctx: panels.Context) -> str:
-    """The file of the step view a page (or an address) shows: the title, the typed sequence, the player."""
+    """The file of the view a page (or an address) shows: the title, the typed sequence, the view."""
     lang = ctx.s.lang
     heading = (f'<h1>{html.escape(tr("title", lang))}</h1>'
                f'<p class="lead">{html.escape(tr("pitch", lang))}</p>'
@@ -89,15 +135,14 @@ def for_context(ctx: panels.Context) -> str:
 
 
 def for_scene(scene_id: str, lang: str = "en") -> str:
-    """The file of one lesson scene that opens on the step view: its text and question, the expected answer and
-    the teacher's notes folded, and the player at the scene's step."""
+    """The file of one lesson scene: its text and question, the expected answer and the teacher's notes folded,
+    and its view as the page shows it outside presenter view (the player at the scene's step)."""
     lang = _lang(lang)
     scenes = lessons.load_lessons()
     scene = lessons.by_id(scenes, scene_id)
     if scene is None:
         raise ValueError(f"no scene {scene_id!r}; the scenes are {', '.join(sc.id for sc in scenes)}")
     ctx = panels.scene_context(scene, lang, plain_loaders())
-    _step_view_only(ctx.s.view, scene_id)
     ctx = panels.with_settings(ctx, ctx.s.replace(present=False))
     n = lessons.number(scenes, scene.id)
     notes = "".join(f"<li>{html.escape(p)}</li>" for p in scene.notes.get(lang, []))
@@ -113,19 +158,15 @@ def for_scene(scene_id: str, lang: str = "en") -> str:
 
 
 def course(lang: str = "en") -> dict[str, str]:
-    """The whole course as files: ``index.html`` (the twelve scenes in order, each linked to its file, or marked
-    as shown on the page only while its view is not written this way) and ``<scene id>.html`` for each scene that
-    opens on the one-step view. Names are the scenes' own ids."""
+    """The whole course as files: ``index.html`` (the twelve scenes in order, each linked to its file) and
+    ``<scene id>.html`` for each scene. Names are the scenes' own ids."""
     lang = _lang(lang)
     scenes = lessons.load_lessons()
     files, items = {}, []
     for n, sc in enumerate(scenes, start=1):
         title = f"{n}. {html.escape(sc.title[lang])}"
-        if sc.settings.get("view", "step") == "step":
-            files[f"{sc.id}.html"] = for_scene(sc.id, lang)
-            items.append(f'<li><a href="{html.escape(sc.id)}.html">{title}</a></li>')
-        else:
-            items.append(f'<li>{title} <small>({html.escape(tr("export_page_only", lang))})</small></li>')
+        files[f"{sc.id}.html"] = for_scene(sc.id, lang)
+        items.append(f'<li><a href="{html.escape(sc.id)}.html">{title}</a></li>')
     files["index.html"] = (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -140,10 +181,3 @@ def _lang(lang: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")
     return lang
-
-
-def _step_view_only(view: str, scene_id: str = "") -> None:
-    if view != "step":
-        what = f"scene {scene_id!r} opens on the {view!r} view" if scene_id else f"view={view}"
-        raise ValueError(f"{what}: only the one-step view is written as an interactive file for now (the other "
-                         "views' charts are drawn by Plotly, which the file does not carry yet)")

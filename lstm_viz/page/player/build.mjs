@@ -49,6 +49,10 @@ writeFileSync(join(here, "dist", "handout.js"), handout.outputFiles[0].text);
 writeFileSync(join(here, "dist", "handout.css"), katexCss);
 console.log("dist/assets.js", assets.outputFiles[0].text.length, "bytes; dist/player.js",
   player.outputFiles[0].text.length, "bytes");
+// Plotly for the charts of an exported view (lstm_viz/teach/interactive.py): the cartesian bundle (scatter, bars,
+// heatmaps), the same figures the page's charts are, vendored from the locked npm package
+copyFileSync(join(here, "node_modules", "plotly.js-cartesian-dist-min", "plotly-cartesian.min.js"),
+  join(here, "dist", "plotly.min.js"));
 // reveal.js for the example deck (examples/deck), vendored from the locked npm package: the deck needs no CDN
 const deckVendor = join(here, "..", "..", "..", "examples", "deck", "vendor");
 mkdirSync(deckVendor, { recursive: true });

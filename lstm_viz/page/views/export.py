@@ -8,14 +8,12 @@ from lstm_viz.i18n import tr
 from lstm_viz.teach import exports
 
 from ..parts import flow_or_say
-from .step import interactive_button
 
 
 def render(ctx):
     lang = ctx.s.lang
     gf = flow_or_say(ctx)  # None when the loss overflows: the trace still exports
     st.caption(tr("figures_hint", lang))
-    interactive_button(st, ctx)
     # each file is made when its button is clicked (on its own thread), not on every rerun of the page
     trace, tokens = ctx.trace, ctx.enc.tokens
     st.download_button(tr("download_trace", lang), lambda: exports.trace_table(trace, tokens), "trace.csv",

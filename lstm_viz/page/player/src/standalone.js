@@ -1,6 +1,7 @@
 // A view written as one self-contained file (lstm_viz/teach/interactive.py): KaTeX and its fonts are installed,
-// the scene's text typeset, and the step player mounted inside a shadow root with its own styles, as Streamlit
-// mounts it on the page. Nothing is fetched.
+// the scene's text typeset, the view's charts drawn by Plotly (inlined before this script) from the page's own
+// figures, and the step player mounted inside a shadow root with its own styles, as Streamlit mounts it on the
+// page. Nothing is fetched.
 import renderMathInElement from "katex/contrib/auto-render";
 import installKatex from "./assets.js";
 import mount from "./player.js";
@@ -11,13 +12,22 @@ function start() {
     renderMathInElement(el, { delimiters: [{ left: "$", right: "$", display: false }], throwOnError: false,
       strict: false });
   }
-  const host = document.getElementById("lv-host");
-  const shadow = host.attachShadow({ mode: "open" });
-  const style = document.createElement("style");
-  style.textContent = document.getElementById("lv-css").textContent;
-  shadow.appendChild(style);
-  const data = JSON.parse(document.getElementById("lv-data").textContent);
-  mount({ data, parentElement: shadow, setTriggerValue: () => {}, key: "standalone" });
+  for (const script of document.querySelectorAll("script.lv-chart")) {
+    const fig = JSON.parse(script.textContent);
+    const div = document.createElement("div");
+    div.className = "lv-chart";
+    script.after(div);
+    window.Plotly.newPlot(div, fig.data, fig.layout, { displaylogo: false, responsive: true });
+  }
+  const data = document.getElementById("lv-data");
+  if (data) { // the views with a time control (one step, over time)
+    const host = document.getElementById("lv-host");
+    const shadow = host.attachShadow({ mode: "open" });
+    const style = document.createElement("style");
+    style.textContent = document.getElementById("lv-css").textContent;
+    shadow.appendChild(style);
+    mount({ data: JSON.parse(data.textContent), parentElement: shadow, setTriggerValue: () => {}, key: "standalone" });
+  }
   document.body.dataset.ready = "1";
 }
 
