@@ -282,6 +282,15 @@ def cmd_evaluate(args) -> None:
     print(f"accuracy: {evaluate(model, task, n=args.samples):.3f}")
 
 
+def _html_out(out: Path, given: str) -> None:
+    """An .html file to write, in a folder that exists, not a link or a folder (``given``: as typed)."""
+    if out.suffix.lower() not in (".html", ".htm") or given.endswith(("/", "\\")):
+        raise UsageError(f"--out must end in .html, got {given}")
+    if not out.parent.is_dir():
+        raise UsageError(f"no folder {out.parent} for --out")
+    _check_out(out, given)
+
+
 def cmd_export(args) -> None:
     from lstm_viz.teach import interactive
 
@@ -289,11 +298,7 @@ def cmd_export(args) -> None:
     if args.all:
         _export_course(out, args.out, args.lang or "en")
         return
-    if out.suffix.lower() not in (".html", ".htm") or args.out.endswith(("/", "\\")):
-        raise UsageError(f"--out must end in .html, got {args.out}")
-    if not out.parent.is_dir():
-        raise UsageError(f"no folder {out.parent} for --out")
-    _check_out(out, args.out)
+    _html_out(out, args.out)
     text = interactive.for_scene(args.scene, args.lang or "en") if args.scene else \
         interactive.for_address(args.address, args.lang)
     out.write_text(text, encoding="utf-8")
@@ -339,11 +344,7 @@ def cmd_handout(args) -> None:
     from lstm_viz.teach.handout import build
 
     out = Path(args.out)
-    if out.suffix.lower() not in (".html", ".htm") or args.out.endswith(("/", "\\")):
-        raise UsageError(f"--out must end in .html, got {args.out}")
-    if not out.parent.is_dir():
-        raise UsageError(f"no folder {out.parent} for --out")
-    _check_out(out, args.out)  # before the charts are drawn: a link or a folder is refused at once
+    _html_out(out, args.out)  # before the charts are drawn: a link or a folder is refused at once
     try:
         text = build(args.lang)
     except (RuntimeError, ImportError) as exc:  # Kaleido found no browser to draw the charts with

@@ -48,18 +48,12 @@ class Player(anywidget.AnyWidget):
     def _step_inside(self, proposal):
         return int(min(max(proposal["value"], 0), self._ctx.trace.steps - 1))
 
-    @traitlets.validate("unit")
-    def _unit_inside(self, proposal):
-        v = int(proposal["value"])
-        if not 0 <= v < self._ctx.trace.hidden_size:
-            raise traitlets.TraitError(f"unit must be between 0 and {self._ctx.trace.hidden_size - 1}, not {v}")
-        return v
-
-    @traitlets.validate("layer")
-    def _layer_inside(self, proposal):
-        v = int(proposal["value"])
-        if not 0 <= v < self._ctx.trace.num_layers:
-            raise traitlets.TraitError(f"layer must be between 0 and {self._ctx.trace.num_layers - 1}, not {v}")
+    @traitlets.validate("unit", "layer")
+    def _inside(self, proposal):
+        name, v = proposal["trait"].name, int(proposal["value"])
+        n = self._ctx.trace.hidden_size if name == "unit" else self._ctx.trace.num_layers
+        if not 0 <= v < n:
+            raise traitlets.TraitError(f"{name} must be between 0 and {n - 1}, not {v}")
         return v
 
     @traitlets.observe("unit", "layer")

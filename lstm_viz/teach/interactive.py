@@ -99,11 +99,15 @@ def page(ctx: panels.Context, heading: str, body: str = "") -> str:
     if charts:
         scripts.append(f"<script>{_script(_dist('plotly.min.js'))}</script>")
     scripts.append(f"<script>{_script(_dist('standalone.js'))}</script>")
+    return _document(lang, f'<main>{heading}{body}<div id="lv-host"></div>{"".join(parts)}</main>{"".join(scripts)}')
+
+
+def _document(lang: str, body: str, style: str = "") -> str:
+    """A whole page around ``body`` (HTML the caller escaped), in ``lang``, with the files' own style."""
     return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>lstm_viz — {html.escape(tr("title", lang))}</title><style>{CSS}</style></head>'
-            f'<body><main>{heading}{body}<div id="lv-host"></div>{"".join(parts)}</main>{"".join(scripts)}'
-            '</body></html>')
+            f'<title>lstm_viz — {html.escape(tr("title", lang))}</title><style>{CSS}{style}</style></head>'
+            f'<body>{body}</body></html>')
 
 
 def _dist(name: str) -> str:
@@ -167,13 +171,9 @@ def course(lang: str = "en") -> dict[str, str]:
         title = f"{n}. {html.escape(sc.title[lang])}"
         files[f"{sc.id}.html"] = for_scene(sc.id, lang)
         items.append(f'<li><a href="{html.escape(sc.id)}.html">{title}</a></li>')
-    files["index.html"] = (
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>lstm_viz — {html.escape(tr("title", lang))}</title><style>{CSS} li {{ margin: 6px 0; }}</style>'
-        f'</head><body><main><h1>{html.escape(tr("title", lang))}</h1>'
-        f'<p class="lead">{html.escape(tr("pitch", lang))}</p><ol style="list-style:none;padding:0">'
-        f'{"".join(items)}</ol></main></body></html>')
+    files["index.html"] = _document(
+        lang, f'<main><h1>{html.escape(tr("title", lang))}</h1><p class="lead">{html.escape(tr("pitch", lang))}</p>'
+              f'<ol style="list-style:none;padding:0">{"".join(items)}</ol></main>', " li { margin: 6px 0; }")
     return files
 
 
