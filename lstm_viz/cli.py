@@ -331,13 +331,10 @@ def _export_course(out: Path, given: str, lang: str) -> None:
 def _shipped_or_path(name: str) -> str:
     """A bare name that is no file here but a shipped model's (``brackets_lstm``) means that model, wherever the
     package is installed; anything else is a path."""
-    from lstm_viz.paths import ASSETS
+    from lstm_viz.models.train import shipped_stem
 
-    shipped = ASSETS / "models" / name
-    if "/" not in name and os.sep not in name and not Path(name).with_suffix(".json").is_file() \
-            and shipped.with_suffix(".json").is_file():
-        return str(shipped)
-    return name
+    shipped = shipped_stem(name)
+    return str(shipped) if shipped is not None and not Path(name).with_suffix(".json").is_file() else name
 
 
 def cmd_handout(args) -> None:

@@ -20,7 +20,7 @@ import traitlets
 from torch import nn
 
 from lstm_viz.models.model import Model
-from lstm_viz.paths import ASSETS, PLAYER_DIST
+from lstm_viz.paths import PLAYER_DIST
 from lstm_viz.teach import interactive, panels
 from lstm_viz.teach.choice import models_for, plain_loaders
 from lstm_viz.teach.settings import DEFAULTS
@@ -38,11 +38,7 @@ class Player(anywidget.AnyWidget):
 
     def __init__(self, ctx: panels.Context):
         self._ctx = ctx
-        super().__init__(t=int(ctx.t), unit=ctx.unit, layer=ctx.layer, data=self._data(ctx))
-
-    @staticmethod
-    def _data(ctx: panels.Context) -> dict:
-        return interactive.step_page_data(ctx)
+        super().__init__(t=int(ctx.t), unit=ctx.unit, layer=ctx.layer, data=interactive.step_page_data(ctx))
 
     @traitlets.validate("t")
     def _step_inside(self, proposal):
@@ -60,7 +56,7 @@ class Player(anywidget.AnyWidget):
     def _other_unit(self, change):
         s = self._ctx.s.replace(unit=self.unit, layer=self.layer if self._ctx.trace.num_layers > 1 else None)
         self._ctx = panels.with_settings(self._ctx, s)
-        self.data = self._data(self._ctx)
+        self.data = interactive.step_page_data(self._ctx)
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)
@@ -92,14 +88,14 @@ def show(model, text=None, view: str = "step", unit: int = 0, layer: int = 0, la
 
 def _model_of(model, vocab, mode: str, text) -> Model:
     from lstm_viz.models import checkpoints
-    from lstm_viz.models.train import load_shipped
+    from lstm_viz.models.train import load_shipped, shipped_stem
 
     if isinstance(model, Model):
         found = model
     elif isinstance(model, nn.Module):
         found = Model(model.eval(), None, None, None, mode)
-    elif isinstance(model, (str, Path)) and not Path(model).suffix and (ASSETS / "models" / f"{model}.json").is_file():
-        found = load_shipped(ASSETS / "models" / str(model))[0]
+    elif isinstance(model, (str, Path)) and not Path(model).suffix and (stem := shipped_stem(str(model))):
+        found = load_shipped(stem)[0]
     elif isinstance(model, (str, Path)):
         found = checkpoints.load(model)
     else:

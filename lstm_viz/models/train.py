@@ -8,6 +8,7 @@ A project model file is NAME.safetensors (keys rnn.* and head.*) with a JSON car
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from lstm_viz.models.model import Model
 from lstm_viz.models.state_dict import load_module, save_module
 from lstm_viz.models.tasks import Task, make_task
 from lstm_viz.notation import CELLS
+from lstm_viz.paths import ASSETS
 
 EVAL_SEED = 1_000_003  # evaluation samples come from a seed no training run uses
 
@@ -239,6 +241,14 @@ def save_model(result: TrainResult, stem, accuracy: float, command: str) -> dict
 def as_model(seq: SeqModel, task: Task) -> Model:
     """A trained SeqModel with its task, as the package's one Model type (the module, its head, its inputs)."""
     return Model(seq.rnn, seq.head, task, task.vocab, task.mode)
+
+
+def shipped_stem(name: str) -> Path | None:
+    """A bare name (no folder) of a shipped model (``brackets_lstm``): its stem under assets/models, else None."""
+    stem = ASSETS / "models" / name
+    if "/" in name or os.sep in name or not stem.with_suffix(".json").is_file():
+        return None
+    return stem
 
 
 def load_shipped(stem) -> tuple[Model, dict]:

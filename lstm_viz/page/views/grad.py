@@ -52,7 +52,7 @@ def render(ctx):
     if not ctx.presenting:  # the two charts side by side (stacked on a phone), the loss's toggle under its chart
         with figs:
             left, right = st.columns(2)
-        left, probe_box = left.container(), left.container()
+        main_box, probe_box = left.container(), left.container()
     with ctrls:
         knobs(ctx, None if ctx.presenting else probe_box)
     ctx = state.with_current_settings(ctx)
@@ -89,7 +89,7 @@ def render(ctx):
                     [main_chart, compare_chart]:
                 part()
         else:  # the model's gradients beside the three cells' on the first screen
-            with left:
+            with main_box:
                 main_chart()
             with right:
                 compare_chart()

@@ -2,16 +2,13 @@
 // the scene's text typeset, the view's charts drawn by Plotly (inlined before this script) from the page's own
 // figures, and the step player mounted inside a shadow root with its own styles, as Streamlit mounts it on the
 // page. Nothing is fetched.
-import renderMathInElement from "katex/contrib/auto-render";
 import installKatex from "./assets.js";
+import { shadowWithStyle, typesetMathText } from "./embed.js";
 import mount from "./player.js";
 
 function start() {
   installKatex();
-  for (const el of document.querySelectorAll(".math-text")) {
-    renderMathInElement(el, { delimiters: [{ left: "$", right: "$", display: false }], throwOnError: false,
-      strict: false });
-  }
+  typesetMathText();
   for (const script of document.querySelectorAll("script.lv-chart")) {
     const fig = JSON.parse(script.textContent);
     const div = document.createElement("div");
@@ -21,11 +18,7 @@ function start() {
   }
   const data = document.getElementById("lv-data");
   if (data) { // the views with a time control (one step, over time)
-    const host = document.getElementById("lv-host");
-    const shadow = host.attachShadow({ mode: "open" });
-    const style = document.createElement("style");
-    style.textContent = document.getElementById("lv-css").textContent;
-    shadow.appendChild(style);
+    const shadow = shadowWithStyle(document.getElementById("lv-host"), document.getElementById("lv-css").textContent);
     mount({ data: JSON.parse(data.textContent), parentElement: shadow, setTriggerValue: () => {}, key: "standalone" });
   }
   document.body.dataset.ready = "1";

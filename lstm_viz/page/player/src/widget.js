@@ -2,6 +2,7 @@
 // Streamlit mounts it on the page, inside a shadow root with its own styles; lstm_viz/notebook.py sends the data.
 // t is shared with Python both ways: a step here sets the widget's t, and setting t from Python steps here.
 import installKatex from "./assets.js";
+import { shadowWithStyle } from "./embed.js";
 import mount from "./player.js";
 
 let count = 0;
@@ -9,12 +10,8 @@ let count = 0;
 export default {
   render({ model, el }) {
     installKatex();
-    const shadow = el.attachShadow({ mode: "open" });
-    const style = document.createElement("style");
-    style.textContent = model.get("css");
-    shadow.appendChild(style);
     const host = document.createElement("div");
-    shadow.appendChild(host);
+    shadowWithStyle(el, model.get("css")).appendChild(host);
     const key = `widget-${++count}`;
     let player = null;
     const draw = () => {
