@@ -1,4 +1,5 @@
-"""Helpers the page's tests share: a page in AppTest, its widgets, and the data it draws."""
+"""Helpers the page's tests share: a page in AppTest, its widgets, and the data it draws; a browser context that
+refuses every request outside a given address."""
 
 import base64
 import json
@@ -109,3 +110,19 @@ def through_the_page(model, vocab=None, features=None, mode="chars", text="", ca
     if captions is not None:
         captions.extend(c.value for c in at.caption)
     return np.array(at.session_state["out_h"]), np.array(at.session_state["out_probs"])
+
+
+def offline_context(browser, allowed: str, **kw):
+    """A browser context in which every request outside ``allowed`` (a file, or a folder's address) is refused and
+    remembered."""
+    ctx = browser.new_context(**kw)
+    asked = []
+
+    def route(r):
+        if r.request.url.startswith(allowed):
+            r.continue_()
+        else:
+            asked.append(r.request.url)
+            r.abort()
+    ctx.route("**/*", route)
+    return ctx, asked

@@ -29,6 +29,7 @@ if not CHROMIUM:
 sync_api = pytest.importorskip("playwright.sync_api")
 
 from benchmarks.serving import start_streamlit  # noqa: E402
+from page_helpers import offline_context  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -1067,21 +1068,6 @@ def test_the_gradient_view_shows_the_rnn_fading_beside_the_lstm_on_the_first_scr
     pg.close()
 
 
-def offline_context(browser, allowed: str, **kw):
-    """A browser context in which every request but ``allowed`` is refused and remembered."""
-    ctx = browser.new_context(**kw)
-    asked = []
-
-    def route(r):
-        if r.request.url == allowed:
-            r.continue_()
-        else:
-            asked.append(r.request.url)
-            r.abort()
-    ctx.route("**/*", route)
-    return ctx, asked
-
-
 def test_an_exported_view_steps_offline_from_a_file_a_phone_and_a_frame(browser, tmp_path):
     """Files from `python -m lstm_viz export` (a scene in Chinese, an address whose text is markup) opened from
     file:// with every other request refused: no request is made, the keys and a tapped token step the player and
@@ -1171,14 +1157,11 @@ def test_the_example_deck_shows_two_scenes_that_step_offline(browser, tmp_path):
     (deck / "scenes").mkdir()
     for sid in ("rnn-step", "gru"):
         assert cli.main(["export", "--scene", sid, "--out", str(deck / "scenes" / f"{sid}.html")]) == 0
-    inside = deck.resolve().as_uri()
-    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
-    outside = []
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(inside) else
-              (outside.append(r.request.url), r.abort()))
+    inside = deck.resolve().as_uri() + "/"
+    ctx, outside = offline_context(browser, inside, viewport={"width": 1280, "height": 720})
     pg = ctx.new_page()
     pg.set_default_timeout(30_000)
-    pg.goto(inside + "/index.html")
+    pg.goto(inside + "index.html")
     pg.wait_for_function("window.Reveal && Reveal.isReady()")
     pg.evaluate("Reveal.configure({transition: 'none'})")  # a frame that is still sliding in takes clicks elsewhere
     for n, sid in ((1, "rnn-step"), (2, "gru")):

@@ -96,20 +96,13 @@ def test_in_jupyterlab_the_widget_steps_by_keyboard_and_follows_python(jupyterla
             pytest.fail("chromium is required here (LSTM_VIZ_REQUIRE_BROWSER=1) but was not found", pytrace=False)
         pytest.skip("BROWSER TESTS SKIPPED: chromium not found (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    off_machine = []
-
-    def route(r):
-        if r.request.url.startswith(jupyterlab):
-            r.continue_()
-        else:
-            off_machine.append(r.request.url)
-            r.abort()
+    from page_helpers import offline_context
 
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        pg = browser.new_page(viewport={"width": 1366, "height": 900})
+        ctx, off_machine = offline_context(browser, jupyterlab, viewport={"width": 1366, "height": 900})
+        pg = ctx.new_page()
         pg.set_default_timeout(90_000)
-        pg.route("**/*", route)
         pg.goto(f"{jupyterlab}/lab/tree/widget.ipynb?token=t0k")
         pg.wait_for_selector(".jp-Notebook .jp-Cell")
         pg.wait_for_selector("text=Python 3 (ipykernel) | Idle")
