@@ -6,7 +6,7 @@ Data flows one way: typed text -> tokens -> model input -> Trace -> GradientFlow
 __version__ = "3.0.0.dev0"
 
 from lstm_viz.engine.cells import build_module, parameter_count
-from lstm_viz.engine.gradients import GradientFlow, gradient_flow, intervene
+from lstm_viz.engine.gradients import GradientFlow, gradient_flow, gradient_flows, intervene
 from lstm_viz.engine.run import Clamp
 from lstm_viz.engine.trace import Trace, trace
 
@@ -22,5 +22,5 @@ def show(*args, **kwargs):
 
 __all__ = [
     "Clamp", "GradientFlow", "__version__", "MAX_PARAMETERS", "MAX_STEPS", "Trace", "build_module", "gradient_flow",
-    "intervene", "parameter_count", "show", "trace",
+    "gradient_flows", "intervene", "parameter_count", "show", "trace",
 ]

@@ -36,8 +36,40 @@ def ok(at):
     return at
 
 
+def knob_data(at) -> dict | None:
+    """The gradient view's knobs component's data (lstm_viz/page/views/grad.knob_data), or None."""
+    comps = [c for c in at.get("bidi_component") if c.proto.component_name == "lstm_viz_knobs"]
+    return json.loads(comps[-1].proto.json) if comps else None
+
+
+def knob_charts(at) -> list[dict]:
+    """The gradient view's two charts as its knobs component draws them at the current settings (main, compare)."""
+    d = knob_data(at)
+    return [] if d is None else [f for f in (d["base"].get("main"), d["base"].get("compare")) if f]
+
+
+def knob_texts(at) -> list[str]:
+    """What the knobs component says at the current settings besides its charts: a refusal, notes, lines."""
+    d = knob_data(at)
+    if d is None:
+        return []
+    b = d["base"]
+    return [t for t in [b.get("refusal"), *b.get("notes", []), *b.get("lines", []), b.get("compare_note")] if t]
+
+
+def release(at, name: str, value):
+    """What letting go of a gradient-view knob at ``value`` does (the component's release event, heard by
+    lstm_viz.page.views.grad: state.take): the setting changes and the page reruns. AppTest cannot drive the
+    component itself; the browser tests drag it."""
+    me = at.session_state["_session"]
+    me.settings = me.settings.replace(**{name: value})
+    return at.run()
+
+
 def specs(at):
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    """Every chart the page draws, in page order: the gradient view's two (drawn by its knobs component, above
+    the rest), then Streamlit's Plotly charts."""
+    return knob_charts(at) + [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
 def array(v):

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import lstm_viz
+import page_helpers as ph
 from lstm_viz.models.train import load_model
 from lstm_viz.teach import lessons
 from lstm_viz.teach.settings import MAX_TEXT, SPECS
@@ -106,7 +107,7 @@ def test_over_time_view_has_lines_text_colouring_saturation_and_cursors():
     assert settings_of(at).units == (0, 3)
 
 
-def test_gradient_view_knobs_are_sliders_with_the_models_values_and_a_fixed_axis():
+def test_gradient_view_knobs_come_with_the_models_values_their_sweeps_and_a_fixed_axis():
     at = ok(new(view="grad"))
     before = chart_with(at, "cross-entropy")
     assert before["layout"]["yaxis"]["type"] == "log" and before["layout"]["xaxis"]["tickformat"] == "d"
@@ -118,17 +119,23 @@ def test_gradient_view_knobs_are_sliders_with_the_models_values_and_a_fixed_axis
     compare = [s for s in specs(at) if {d.get("name") for d in s["data"]} == {"RNN: ‖∂L/∂h_t‖", "GRU: ‖∂L/∂h_t‖",
                                                                               "LSTM: ‖∂L/∂c_t‖"}]
     assert compare
-    at.slider(key="radius").set_value(1.5).run()
+    knobs = {k["name"]: k for k in ph.knob_data(at)["knobs"]}
+    assert list(knobs) == ["radius", "seqlen", "trunc", "clip"]  # the forget bias once its switch is on
+    for k in knobs.values():  # each at its setting's value, the values it offers named as the address names them
+        assert k["values"][k["at"]] == 0 and k["points"][k["at"]] == {} and len(k["names"]) == len(k["values"])
+        assert sum(p is not None for p in k["points"]) > 1
+    assert knobs["radius"]["query"][knobs["radius"]["values"].index(1.5)] == "1.5"
+    ph.release(at, "radius", 1.5)
     ok(at)
     assert chart_with(at, "cross-entropy")["layout"]["yaxis"]["range"] == before["layout"]["yaxis"]["range"]
-    at.slider(key="trunc").set_value(5).run()
-    at.slider(key="clip").set_value(0.1).run()
+    ph.release(at, "trunc", 5)
+    ph.release(at, "clip", 0.1)
     ok(at)
     after = chart_with(at, "cross-entropy")
     assert json.dumps(after["data"]) != json.dumps(before["data"])
-    assert any("after clipping at 0.1" in d["name"] for d in after["data"])  # clipping drawn on the chart
-    assert any("after clipping at 0.1" in m.value for m in at.markdown)
-    at.slider(key="seqlen").set_value(120).run()
+    assert any("after clipping" in d["name"] for d in after["data"])  # clipping drawn on the chart
+    assert any("after clipping at 0.1" in t for t in ph.knob_texts(at))
+    ph.release(at, "seqlen", 120)
     ok(at)
     long = chart_with(at, "cross-entropy")
     assert len(array(long["data"][0]["x"])) == 120
@@ -448,7 +455,7 @@ def test_charts_are_built_once_and_follow_every_setting_they_draw():
     assert direct == built[0], task_text
     g = ok(new(view="grad"))
     clip0 = specs(g)[0]
-    g.slider(key="clip").set_value(0.5).run()
+    ph.release(g, "clip", 0.5)
     assert specs(ok(g))[0] != clip0
     assert specs(ok(new(view="grad", lang="zh")))[0]["layout"] != clip0["layout"]
 
@@ -516,7 +523,7 @@ def test_clipping_leaves_the_gradient_charts_axis_and_its_labels_where_they_were
     labels, which no longer depend on the height the legend leaves the plot."""
     at = ok(new(view="grad", cell="rnn"))
     before = specs(at)[0]["layout"]["yaxis"]
-    at.slider(key="clip").set_value(0.5).run()
+    ph.release(at, "clip", 0.5)
     after = specs(ok(at))[0]
     assert len(after["data"]) > len(specs(ok(new(view="grad", cell="rnn")))[0]["data"])  # the clip's lines
     assert {k: after["layout"]["yaxis"].get(k) for k in ("range", "dtick", "tick0", "type")} == \

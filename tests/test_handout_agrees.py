@@ -9,7 +9,7 @@ import pytest
 
 from lstm_viz.teach import handout, lessons, panels
 from lstm_viz.teach.choice import plain_loaders
-from page_helpers import array, new, ok, player, settings_of
+from page_helpers import array, knob_data, new, ok, player, settings_of
 
 SCENES = lessons.load_lessons()
 CASES = [(s, lang) for s in SCENES for lang in ("en", "zh")]
@@ -31,7 +31,12 @@ def data_of(spec: dict) -> list[dict]:
 
 
 def drawn(at, name: str) -> dict:
-    """The page's chart named ``name`` (its element key)."""
+    """The page's chart named ``name`` (its element key; the gradient view's two are drawn by its knobs
+    component, from the figures it is sent)."""
+    if name in ("gradients", "compare"):
+        found = [f for f in [knob_data(at)["base"].get("main" if name == "gradients" else "compare")] if f]
+        assert len(found) == 1, f"no chart {name!r} on the page"
+        return found[0]
     found = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("-" + name)]
     assert len(found) == 1, f"{len(found)} charts named {name!r} on the page"
     return found[0]

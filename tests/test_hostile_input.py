@@ -18,7 +18,7 @@ from torch import nn
 from lstm_viz.models import checkpoints, files, inputs
 from lstm_viz.models.model import Model
 from lstm_viz.teach import readout
-from page_helpers import eleven_classes, new, ok, player
+from page_helpers import eleven_classes, knob_data, knob_texts, new, ok, player, specs
 
 MAX_CLASSES = 65_536  # the documented limit on outputs and tokens (lstm_viz.checks.MAX_CLASSES)
 
@@ -415,7 +415,7 @@ def test_a_clamped_run_is_counted_at_its_real_cost_and_refused_before_it_runs():
 def test_truncation_is_counted_at_its_step_by_step_cost():
     at = ok(new(source="random", cell="lstm", hidden=64, layers=3, view="grad", trunc=1900,
                 text="abcdefghijklmnopqrstuvwxyz" * 20))
-    assert any("Use k of at most" in i.value for i in at.info), [i.value for i in at.info]
+    assert any("Use k of at most" in t for t in knob_texts(at)), knob_texts(at)
 
 
 def test_the_gradient_view_refuses_before_it_derives_or_compares_models(monkeypatch):
@@ -429,8 +429,9 @@ def test_the_gradient_view_refuses_before_it_derives_or_compares_models(monkeypa
     monkeypatch.setattr(models, "with_knobs", never)
     monkeypatch.setattr(models.Choice, "compared", never)
     at = ok(new(source="random", cell="lstm", hidden=256, layers=3, view="grad", radius=2, seqlen=2000))
-    assert any("work budget" in i.value for i in at.info), [i.value for i in at.info]
-    assert not at.get("plotly_chart")
+    assert any("work budget" in t for t in knob_texts(at)), knob_texts(at)
+    assert not specs(at)
+    assert all(p is None for k in knob_data(at)["knobs"] for i, p in enumerate(k["points"]) if i != k["at"])
 
 
 # ---- the command line: one line of our own and exit 2, nothing written or built first ---------------------------

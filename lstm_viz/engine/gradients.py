@@ -176,52 +176,83 @@ def gradient_flow(module: nn.Module, inputs, loss="probe", truncate: int | None 
     ``jacobian=False`` skips dhT_dht (a sequential product of T Jacobians). ``clamps``: see Clamp.
     The module is read, never modified. Raises ValueError on bad input.
     """
+    return gradient_flows(module, inputs, loss, (truncate,), (clip,), jacobian, clamps)[truncate, clip]
+
+
+def gradient_flows(module: nn.Module, inputs, loss="probe", truncates=(None,), clips=(None,), jacobian: bool = True,
+                   clamps=()) -> dict[tuple, GradientFlow]:
+    """gradient_flow at every pair of a truncation window in ``truncates`` and a clipping threshold in ``clips``,
+    keyed (truncate, clip) as given, from one forward run and one step-by-step backward for all the windows: the
+    state after k steps back is window k's, so a sweep of windows costs about as much as its largest. Each flow is
+    the one gradient_flow returns for its pair, bit for bit (the same operations in the same order)."""
     spec, x, masks = prepare(module, inputs, clamps)
-    D = spec.directions
-    window = _check_truncate(truncate, x.shape[0])
-    if window is not None and D == 2:
+    D, T = spec.directions, x.shape[0]
+    windows = {t: _check_truncate(t, T) for t in truncates}
+    if D == 2 and any(w is not None for w in windows.values()):
         raise ValueError(TRUNCATE_BIDIRECTIONAL)
-    clip = _check_clip(clip)
+    checked = {c: _check_clip(c) for c in clips}
     fn, loss_name = _loss_fn(loss)
     weights = cells.layer_weights(module, requires_grad=True)
-    runs, grads = _backward(spec, weights, x, fn, window, masks)
-    # per run, in its own order of time: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖, ‖δ_t‖ [T]; dx [T, in] in input order
-    L_value, dh, dc, dx, delta_norm = grads
-    gnorm, clipped = _parameter_gradient_norms(weights, clip)
-    top = range(len(runs) - D, len(runs))  # the top layer's runs
-    with torch.no_grad():
-        # ‖δ_t ⊗ h_{t-1}‖_F = ‖δ_t‖ ‖h_{t-1}‖, with ‖δ_t‖² summed over the gate blocks
-        dW = [delta_norm[r] * shift(_row_norms(s.h)) for r, s in enumerate(runs)]
-        cell_path = _cell_path(runs, top, D) if spec.cell == "lstm" else None
-    jac = None
-    if jacobian:
-        jac = _per_direction([jacobian_norms(spec, weights[r], runs[r], masks[r]) if masks and masks[r]
-                              else jacobian_norms_unclamped(spec, weights[r], runs[r]) for r in top], D)
+    found = _backward(spec, weights, x, fn, set(windows.values()), masks, set(checked.values()))
+    top = range(spec.num_layers * D - D, spec.num_layers * D)  # the top layer's runs
+    shared = {}  # per forward run (one for every window on the step-by-step path): what does not follow the window
+
+    def of_runs(runs):
+        if id(runs) not in shared:
+            with torch.no_grad():
+                path = _cell_path(runs, top, D) if spec.cell == "lstm" else None
+                h_norms = [shift(_row_norms(s.h)) for s in runs]
+            jac = None
+            if jacobian:
+                jac = _per_direction([jacobian_norms(spec, weights[r], runs[r], masks[r]) if masks and masks[r]
+                                      else jacobian_norms_unclamped(spec, weights[r], runs[r]) for r in top], D)
+            shared[id(runs)] = path, h_norms, jac
+        return shared[id(runs)]
 
     def per_run(ts):  # per run [T] in its own time -> [runs, T] in input order
         return None if ts is None else _norms(torch.stack([cells.own_time(t, r % D) for r, t in enumerate(ts)]))
 
-    return GradientFlow(
-        cell=spec.cell, loss=float(L_value), loss_name=loss_name,
-        dL_dh=per_run(dh), dL_dc=per_run(dc), dL_dx=_norms(_row_norms(dx)),
-        dhT_dht=jac, cell_path=cell_path, dL_dW_hh=per_run(dW),
-        truncate=window, grad_norm=float(overflow_as_inf(np.array(gnorm))), clip=clip,
-        grad_norm_clipped=None if clipped is None else float(overflow_as_inf(np.array(clipped))), clamps=tuple(clamps),
-        directions=D,
-    )
+    out = {}
+    for t, window in windows.items():
+        runs, grads, norms = found[window]
+        # per run, in its own order of time: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖, ‖δ_t‖ [T]; dx [T, in] in input order
+        L_value, dh, dc, dx, delta_norm = grads
+        cell_path, h_norms, jac = of_runs(runs)
+        with torch.no_grad():  # ‖δ_t ⊗ h_{t-1}‖_F = ‖δ_t‖ ‖h_{t-1}‖, with ‖δ_t‖² summed over the gate blocks
+            dW = [delta_norm[r] * h_norms[r] for r in range(len(runs))]
+        for c, clip in checked.items():
+            gnorm, clipped = norms[clip]
+            out[t, c] = GradientFlow(
+                cell=spec.cell, loss=float(L_value), loss_name=loss_name,
+                dL_dh=per_run(dh), dL_dc=per_run(dc), dL_dx=_norms(_row_norms(dx)),
+                dhT_dht=jac, cell_path=cell_path, dL_dW_hh=per_run(dW),
+                truncate=window, grad_norm=float(overflow_as_inf(np.array(gnorm))), clip=clip,
+                grad_norm_clipped=None if clipped is None else float(overflow_as_inf(np.array(clipped))),
+                clamps=tuple(clamps), directions=D,
+            )
+    return out
 
 
-def _backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn, window: int | None, masks):
-    """(every run's states, the backward's results) on the fastest path that computes them: the oneDNN kernel's or
-    the fused kernel's own backward, or step by step for truncated BPTT and clamped gates (bounded first)."""
+def _backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn, windows: set, masks, clips: set) -> dict:
+    """Per truncation window in ``windows`` (None: the whole sequence): (every run's states, the backward's
+    results, the parameter-gradient norm with and without clipping at each of ``clips``), on the fastest path that
+    computes them: the oneDNN kernel's or the fused kernel's own backward, or step by step for truncated BPTT and
+    clamped gates (bounded first), one pass for every window."""
     T, D = x.shape[0], spec.directions
-    if window is None and masks is None:
-        found = _kernel_backward(spec, weights, x, fn) if onednn.usable(spec, x.dtype) else None
-        return found or _fused_backward(spec, weights, x, fn)
+    out = {}
+    if None in windows and masks is None:
+        found = (_kernel_backward(spec, weights, x, fn) if onednn.usable(spec, x.dtype) else None) or \
+            _fused_backward(spec, weights, x, fn)
+        out[None] = (*found, {c: _parameter_gradient_norms(weights, c) for c in clips})
+    stepwise = {w for w in windows if w is not None or masks is not None}
+    if not stepwise:
+        return out
     # a path of a bidirectional model can go back in time in one layer and forward in the one below:
     # up to num_layers·(T-1) recurrent steps in all
-    hops = min(window or T, T) if D == 1 else spec.num_layers * (T - 1) + 1
-    if T * hops > MAX_TRUNCATED_WORK:
+    hops = {w: min(w or T, T) if D == 1 else spec.num_layers * (T - 1) + 1 for w in stepwise}
+    most = max(hops.values())
+    if T * most > MAX_TRUNCATED_WORK:
+        window = max(stepwise, key=lambda w: hops[w])
         if window is None and D == 1:  # clamps only: every step is passed back over the whole sequence
             raise ValueError(f"clamped gates run step by step, each step back over the whole sequence: "
                              f"clamp a sequence of at most {math.isqrt(MAX_TRUNCATED_WORK):,} "
@@ -230,7 +261,10 @@ def _backward(spec: cells.Spec, weights, x: torch.Tensor, fn: LossFn, window: in
                          f"{MAX_TRUNCATED_WORK:,} (T={T}, k={window or T}"
                          + (f", {spec.num_layers} bidirectional layers" if D == 2 else "") + ")")
     runs = run_layers(spec, weights, x, masks)  # no autograd inside: the same copies serve
-    return runs, _stepwise_backward(spec, weights, runs, fn, hops, masks)
+    after = _stepwise_backward(spec, weights, runs, fn, masks, set(hops.values()), clips)
+    for w in stepwise:
+        out[w] = (runs, *after[hops[w]])
+    return out
 
 
 def _parameter_gradient_norms(weights, clip: float | None) -> tuple[float, float | None]:
@@ -413,7 +447,8 @@ def _weight_gradients(weights, graphs: list[tuple], tot_h: list, tot_c: list) ->
     return delta_norm
 
 
-def _stepwise_backward(spec: cells.Spec, weights, runs: list[LayerStates], fn: LossFn, hops: int, masks):
+def _stepwise_backward(spec: cells.Spec, weights, runs: list[LayerStates], fn: LossFn, masks, keep: set,
+                       clips: set) -> dict:
     """Truncated BPTT by vector-Jacobian products of one batched step, at most ``hops`` steps back per loss term
     (that many recurrent steps in all, backwards in a forward run and forwards in a reverse one).
 
@@ -421,6 +456,9 @@ def _stepwise_backward(spec: cells.Spec, weights, runs: list[LayerStates], fn: L
     every message moves one step back (to t-1, within the run's own time) and every layer's messages also
     move down to the layer below at the same step (into both directions of a bidirectional layer); only
     messages with j <= hops-1 are kept.
+
+    ``keep``: the numbers of steps back (hops) whose results are returned, {hops: (the backward's results, the
+    parameter-gradient norms at each of ``clips``)}: the results after k steps back are truncated BPTT's at k.
     """
     L_top, D, H = spec.num_layers, spec.directions, spec.hidden_size
     L, g = _output_gradient(fn, layer_output(spec, runs, L_top - 1))  # ∂L/∂y_s: the loss term of each step
@@ -435,7 +473,8 @@ def _stepwise_backward(spec: cells.Spec, weights, runs: list[LayerStates], fn: L
     dx = torch.zeros_like(runs[0].x)
     back_h = [None] * len(runs)
     back_c = [None] * len(runs)
-    for j in range(hops):
+    out = {}
+    for j in range(max(keep)):
         down = None  # ∂/∂(input of the layer above) in input order: what moves down this step
         for i in reversed(range(L_top)):
             below = 0
@@ -459,11 +498,20 @@ def _stepwise_backward(spec: cells.Spec, weights, runs: list[LayerStates], fn: L
                 dx += below
             down = below
 
+        if j + 1 in keep:
+            out[j + 1] = _stepwise_results(spec, weights, runs, graphs, L, tot_h, tot_c, dx, clips)
+    return out
+
+
+def _stepwise_results(spec: cells.Spec, weights, runs, graphs, L, tot_h, tot_c, dx, clips: set):
+    """The step-by-step backward's results from its running totals so far (copied: the totals go on growing),
+    and the parameter-gradient norms, read before the next window's gradients replace these."""
     delta_norm = _weight_gradients(weights, graphs, tot_h, tot_c)
     dc = None
     if spec.cell == "lstm":  # ∂L/∂c_t = (uses through c_{t+1}) + ∂L/∂h_t ⊙ o_t ⊙ tanh'(c_t)
         dc = [_row_norms(tot_c[r] + tot_h[r] * cells.dh_dc(s.gates["o"], s.c)) for r, s in enumerate(runs)]
-    return L.detach(), [_row_norms(t) for t in tot_h], dc, dx, delta_norm
+    grads = (L.detach(), [_row_norms(t) for t in tot_h], dc, dx.clone(), delta_norm)
+    return grads, {c: _parameter_gradient_norms(weights, c) for c in clips}
 
 
 def intervene(module: nn.Module, inputs, clamps, loss="probe", truncate=None, clip=None, jacobian=True):

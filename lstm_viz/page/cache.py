@@ -9,6 +9,7 @@ settings' own cache keys (lstm_viz.teach.settings.key) plus a digest of the inpu
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 
 import numpy as np
 import streamlit as st
@@ -103,4 +104,33 @@ def step_data(key: str, _model, _trace, _flow, tokens: tuple, unknown: tuple, _p
                               lang, loss_text, sig=key, compact=compact)
 
 
-RUNS = Runs(trace, flow, intervention)  # the panels' runs on the page: cached, long ones in the worker
+def flows(_module, x: np.ndarray, _loss, truncates: tuple, clips: tuple, jacobian: bool):
+    """A knob's sweep of truncation windows or clipping thresholds (lstm_viz.engine.gradients.gradient_flows), not
+    cached (the sweeps are): one step-by-step backward for all the windows, in the worker when it is long."""
+    T = len(x)
+    windows = [k for k in truncates if k]
+    work = gradient_work(_module, T, jacobian) + (stepwise_work(_module, T, max(windows)) if windows else 0)
+    return offload.run(work, lv.gradient_flows, _module, x, _loss, truncates, clips, jacobian)
+
+
+RUNS = Runs(trace, flow, intervention, flows)  # the panels' runs on the page: cached, long ones in the worker
+
+
+def _sweep_flow(key: str, module, x: np.ndarray, loss, loss_key: str, truncate, clip, jacobian: bool = True):
+    """A flow of a knob's sweep: not kept in the flow cache (a view's sweeps hold about a hundred; the sweeps are
+    kept whole), in the worker when it is long."""
+    work = gradient_work(module, len(x), jacobian) + (stepwise_work(module, len(x), truncate) if truncate else 0)
+    return offload.run(work, lv.gradient_flow, module, x, loss=loss, truncate=truncate, clip=clip, jacobian=jacobian)
+
+
+SWEEP_RUNS = Runs(trace, _sweep_flow, intervention, flows)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def sweeps(key: str, _ctx):
+    """The gradient view's state and its knobs' sweeps (teach/sweeps), computed once per (model, input, every
+    setting) and shared: a class on one page computes them once."""
+    from lstm_viz.teach import sweeps as sw
+
+    base, knobs = sw.sweeps(replace(_ctx, runs=SWEEP_RUNS))
+    return base, [k.__dict__ | {"live": k.live} for k in knobs]

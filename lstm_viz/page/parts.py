@@ -28,20 +28,12 @@ def plain(text) -> str:
     return _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\u2060" + m.group(0)[-1], escaped)
 
 
-PRESENTER_FONT = 18  # px: chart type on a projector (tick labels and legends 2 px smaller)
-
-
 def chart(fig, key: str, where=None):
     """st.plotly_chart with the toolbar's download in the chosen format (PNG or SVG); larger type in presenter
     view."""
     s = state.current()
     if s.present:
-        small = PRESENTER_FONT - 2
-        fig.update_layout(font=dict(size=PRESENTER_FONT), legend=dict(font=dict(size=small)),
-                          title=dict(font=dict(size=PRESENTER_FONT)))
-        fig.update_xaxes(tickfont=dict(size=small), title=dict(font=dict(size=PRESENTER_FONT)))
-        fig.update_yaxes(tickfont=dict(size=small), title=dict(font=dict(size=PRESENTER_FONT)))
-        fig.update_annotations(font_size=PRESENTER_FONT)
+        fig = figures.for_projector(fig)
     (where or st).plotly_chart(fig, key=key, config={"displaylogo": False, "toImageButtonOptions": {
         "format": s.imgfmt, "filename": f"lstm_viz_{key}"}})
 

@@ -19,6 +19,27 @@ _player = st.components.v2.component("lstm_viz_player", html="<div class='lv-pla
                                      css=(PLAYER_DIST / "player.css").read_text(encoding="utf-8"))
 
 
+_plotly = st.components.v2.component("lstm_viz_plotly", html="<span></span>",
+                                     js=(PLAYER_DIST / "plotly_assets.js").read_text(encoding="utf-8"))
+_knobs = st.components.v2.component("lstm_viz_knobs", html="<div class='lvk'></div>",
+                                    js=(PLAYER_DIST / "knobs.js").read_text(encoding="utf-8"),
+                                    css=(PLAYER_DIST / "knobs.css").read_text(encoding="utf-8"), isolate_styles=False)
+
+
+def knobs(data: dict, on_release, key: str = "grad_knobs"):
+    """The gradient view's knobs and charts (``player/src/knobs.js``): ``data`` as grad.knob_data makes it.
+    ``on_release(name, value)`` is called (before the next run) with a knob the student let go. Plotly is installed
+    first, once per page (its message never changes, so Streamlit sends it once a session)."""
+    _plotly(key="lstm_viz_plotly")
+
+    def released():
+        event = getattr(st.session_state.get(key), "release", None)
+        if isinstance(event, dict) and isinstance(event.get("name"), str):
+            on_release(event["name"], event.get("value"))
+
+    _knobs(data=data, key=key, on_release_change=released)
+
+
 def install() -> None:
     """KaTeX and its fonts, first thing on every run: the browser loads the component machinery and KaTeX while
     the rest of the page is computed (and, the message being the same each run, receives it only once)."""

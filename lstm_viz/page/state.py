@@ -175,6 +175,13 @@ def widget(fn, name: str, *args, value_of=None, on_change=None, **kwargs):
     return _store(name, fn(*args, key=name, on_change=changed, **kwargs), value_of)
 
 
+def take(name: str, v) -> None:
+    """A value the browser sent for setting ``name`` (a knob let go), checked as every widget's value is: an
+    invalid one (or a name that is not a setting) changes nothing."""
+    if name in SPECS:
+        _store(name, v)
+
+
 def _store(name: str, v, value_of=None):
     """The setting ``name`` from its widget's value ``v``; an invalid value keeps the setting as it was."""
     me = session()

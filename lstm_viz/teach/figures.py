@@ -7,6 +7,7 @@ tanh values and h [-1, 1] and c symmetric about 0 (RdBu, reversed); both scales 
 from __future__ import annotations
 
 import json
+import textwrap
 
 import numpy as np
 import plotly.graph_objects as go
@@ -24,6 +25,41 @@ def scale_stops(name: str) -> list:
     import plotly.colors as pc
 
     return [[float(f), pc.convert_colors_to_same_type(c, "rgb")[0][0]] for f, c in pc.get_colorscale(name)]
+
+
+PRESENTER_FONT = 18  # px: chart type on a projector (tick labels and legends 2 px smaller)
+
+
+def projector_type(spec: dict) -> dict:
+    """The figure ``spec`` (Plotly's dict) with type for a projector: PRESENTER_FONT for the text, the title, the
+    axis titles and the notes, 2 px less for tick labels and the legend. ``spec`` is not changed."""
+    small = PRESENTER_FONT - 2
+    layout = dict(spec.get("layout", {}))
+
+    def font(part, key, size):
+        part = dict(part or {})
+        if isinstance(part.get(key), str):  # a title given as its text
+            part[key] = {"text": part[key]}
+        part[key] = {**(part.get(key) or {}), "font": {**((part.get(key) or {}).get("font") or {}), "size": size}}
+        return part
+
+    layout["font"] = {**(layout.get("font") or {}), "size": PRESENTER_FONT}
+    layout["legend"] = {**(layout.get("legend") or {}), "font": {**((layout.get("legend") or {}).get("font") or {}),
+                                                                  "size": small}}
+    layout = font(layout, "title", PRESENTER_FONT)
+    for name in [k for k in layout if k[1:5] == "axis" and k[0] in "xy"]:
+        axis = font(layout[name], "title", PRESENTER_FONT)
+        axis["tickfont"] = {**(axis.get("tickfont") or {}), "size": small}
+        layout[name] = axis
+    if layout.get("annotations"):
+        layout["annotations"] = [{**a, "font": {**(a.get("font") or {}), "size": PRESENTER_FONT}}
+                                 for a in layout["annotations"]]
+    return {**spec, "layout": layout}
+
+
+def for_projector(fig: go.Figure) -> go.Figure:
+    """``fig`` with type for a projector (projector_type)."""
+    return go.Figure(projector_type(fig.to_plotly_json()), _validate=False)
 
 
 def from_json(spec: str) -> go.Figure:
@@ -219,39 +255,55 @@ def step_tick(T: int) -> int:
     return 10**12
 
 
-def _steps_axis(fig: go.Figure, T: int, lang: str) -> None:
+def _steps_axis(T: int, lang: str) -> dict:
     """Steps back from the end on x (T-1 … 0), whole numbers only, the last step on the right."""
     pad = max(0.5, 0.01 * T)
-    fig.update_xaxes(title=_tr("f_steps_back", lang), range=[T - 1 + pad, -pad], tickformat="d",
-                     dtick=step_tick(T), tick0=0)
+    return dict(title=dict(text=_tr("f_steps_back", lang)), range=[T - 1 + pad, -pad], tickformat="d",
+                dtick=step_tick(T), tick0=0)
 
 
-def _norm_line(fig, back, y, name, colour, y_range, labels=None, dash=None, group=None, legend=True):
-    """One gradient-norm curve on a log axis: underflowed steps (exactly 0) marked on the floor, overflowed ones
-    (inf or NaN) on the ceiling, so that neither is left as blank space. Nothing is added for an all-missing curve."""
+def _log_axis(title: str, y_range: list[float]) -> dict:
+    """A log y axis over ``y_range`` (decades) with powers of ten for labels, the same ticks however many legend
+    rows a knob adds."""
+    return dict(type="log", title=dict(text=title), exponentformat="power", range=list(y_range),
+                dtick=log_dtick(y_range), tick0=0)
+
+
+def _norm_line(back, y, name, colour, y_range, labels=None, dash=None, group=None, legend=True) -> list[dict]:
+    """One gradient-norm curve on a log axis, as Plotly traces: underflowed steps (exactly 0) marked on the floor,
+    overflowed ones (inf or NaN) on the ceiling, so that neither is left as blank space. None for an all-missing
+    curve."""
     y = np.asarray(y, dtype=float)
     if y.size == 0:
-        return
+        return []
     good = np.isfinite(y) & (y > 0)
     under, over = y == 0, ~np.isfinite(y)
     hover = "%{x} " + _tr("f_steps_back_short", "en") + (" (%{customdata})" if labels is not None else "") \
         + "<br>%{y:.3e}<extra>" + name + "</extra>"
+    out = []
     if good.any():
-        fig.add_trace(go.Scatter(x=back, y=np.where(good, y, np.nan), mode="lines", name=name, legendgroup=group,
-                                 line=dict(color=colour, dash=dash), customdata=_shown(labels), hovertemplate=hover,
-                                 showlegend=legend))
+        line = dict(color=colour) if dash is None else dict(color=colour, dash=dash)
+        out.append(_trace(type="scatter", x=back, y=np.where(good, y, np.nan), mode="lines", name=name,
+                          legendgroup=group, line=line, customdata=_shown(labels), hovertemplate=hover,
+                          showlegend=legend))
     for mask, edge, symbol, key in ((under, y_range[0], "triangle-down", "f_underflow"),
                                     (over, y_range[1], "triangle-up", "f_overflow")):
         if mask.any():
-            fig.add_trace(go.Scatter(
-                x=back[mask], y=np.full(int(mask.sum()), 10.0 ** edge), mode="markers", legendgroup=group,
-                name=f"{name}: {_tr(key, 'en')}", showlegend=not good.any() and legend,
+            out.append(_trace(
+                type="scatter", x=back[mask], y=np.full(int(mask.sum()), 10.0 ** edge), mode="markers",
+                legendgroup=group, name=f"{name}: {_tr(key, 'en')}", showlegend=bool(not good.any() and legend),
                 marker=dict(symbol=symbol, size=8, color=colour, line=dict(color=colour_of("limit"), width=1)),
                 hovertemplate="%{x}: " + name + " " + _tr(key, "en") + "<extra></extra>"))
+    return out
 
 
-def _overflow_note(fig, gf_list, lang):
-    """"exploded past 10^38 at step …" where any curve overflowed."""
+def _trace(**props) -> dict:
+    """A trace as Plotly reads it, without the properties left unset (None)."""
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _overflow_note(gf_list, lang) -> list[dict]:
+    """"exploded past 10^38 at step …" where any curve overflowed, as the figure's annotations."""
     steps = []
     for gf in gf_list:
         for a in (gf.dL_dh, gf.dL_dc, gf.dhT_dht, gf.dL_dx):
@@ -259,13 +311,27 @@ def _overflow_note(fig, gf_list, lang):
                 bad = np.flatnonzero(~np.isfinite(np.asarray(a, dtype=float)).reshape(-1, a.shape[-1]).all(axis=0))
                 if bad.size:
                     steps.append(int(bad.max()))
-    if steps:
-        fig.add_annotation(text=_tr("f_exploded", lang, t=max(steps)), xref="paper", yref="paper", x=0.5, y=1.0,
-                           yanchor="bottom", showarrow=False, font=dict(color=colour_of("clip")))
+    if not steps:
+        return []
+    return [dict(text=_tr("f_exploded", lang, t=max(steps)), xref="paper", yref="paper", x=0.5, y=1.0,
+                 yanchor="bottom", showarrow=False, font=dict(color=colour_of("clip")))]
 
 
-def gradients(gf, labels: list[str] | None = None, title: str = "", lang: str = "en", other=None,
-              other_name: str = "", y_range: list[float] | None = None) -> go.Figure:
+def spec_figure(spec):
+    """A figure builder from ``spec``, a function that returns the figure as Plotly's plain dict: the builder
+    returns it as a go.Figure, and keeps ``spec`` as its ``.spec`` for the knobs' sweeps (teach/sweeps), which
+    build hundreds of figures and send them as data: about 0.3 ms each as dicts, 8 ms as go.Figures."""
+    def build(*args, **kwargs) -> go.Figure:
+        return go.Figure(spec(*args, **kwargs))
+
+    build.spec = spec
+    build.__name__ = build.__qualname__ = spec.__name__.removesuffix("_spec")
+    build.__doc__ = spec.__doc__
+    return build
+
+
+def gradients_spec(gf, labels: list[str] | None = None, title: str = "", lang: str = "en", other=None,
+                   other_name: str = "", y_range: list[float] | None = None) -> dict:
     """Gradient norms on a log scale against steps back from the end (0 = the last step).
 
     ``other``: a second GradientFlow of the same sequence (an intervention) drawn dashed on the same axes.
@@ -274,42 +340,47 @@ def gradients(gf, labels: list[str] | None = None, title: str = "", lang: str = 
     back = np.arange(T)[::-1]
     flows = [(gf, None, "")] + ([(other, "dash", f" ({other_name})")] if other is not None else [])
     y_range = y_range or log_range(*[a for f, _, _ in flows for a in (f.dL_dh, f.dL_dc, f.dL_dx, f.dhT_dht)])
-    fig = go.Figure()
+    data = []
     for f, dash, suffix in flows:
         D = f.directions
         runs = f.dL_dh.shape[0]
         arrows = ("",) if D == 1 else (" →", " ←")  # a bidirectional model: each direction has its own lines
         for r in range(runs):
             k, d = divmod(r, D)
-            _norm_line(fig, back, f.dL_dh[r], f"‖∂L/∂h_t‖ {_tr('f_layer', lang)} {k}{arrows[d]}{suffix}",
-                       colour_of("h"), y_range, labels, dash or (None if r >= runs - D and d == 0 else "dot"))
+            data += _norm_line(back, f.dL_dh[r], f"‖∂L/∂h_t‖ {_tr('f_layer', lang)} {k}{arrows[d]}{suffix}",
+                               colour_of("h"), y_range, labels, dash or (None if r >= runs - D and d == 0 else "dot"))
         for d in range(D):
             top = runs - D + d
             jac, path = f.top_series("dhT_dht", d), f.top_series("cell_path", d)
             if f.dL_dc is not None:
-                _norm_line(fig, back, f.dL_dc[top], f"‖∂L/∂c_t‖{arrows[d]}{suffix}", colour_of("c"), y_range, labels,
-                           dash or (None if d == 0 else "dot"))
+                data += _norm_line(back, f.dL_dc[top], f"‖∂L/∂c_t‖{arrows[d]}{suffix}", colour_of("c"), y_range,
+                                   labels, dash or (None if d == 0 else "dot"))
             if jac is not None:
                 end = "h_T" if d == 0 else "h_0"
-                _norm_line(fig, back, jac, f"‖∂{end}/∂h_t‖{arrows[d]}{suffix}", colour_of("jacobian"), y_range,
-                           labels, dash or (None if d == 0 else "dot"))
+                data += _norm_line(back, jac, f"‖∂{end}/∂h_t‖{arrows[d]}{suffix}", colour_of("jacobian"), y_range,
+                                   labels, dash or (None if d == 0 else "dot"))
             if path is not None:
-                _norm_line(fig, back, path, _tr("f_cell_path", lang) + arrows[d] + suffix, colour_of("f", "lstm"),
-                           y_range, labels, dash or "dash")
-        _norm_line(fig, back, f.dL_dx, f"‖∂L/∂x_t‖{suffix}", colour_of("x"), y_range, labels, dash)
+                data += _norm_line(back, path, _tr("f_cell_path", lang) + arrows[d] + suffix,
+                                   colour_of("f", "lstm"), y_range, labels, dash or "dash")
+        data += _norm_line(back, f.dL_dx, f"‖∂L/∂x_t‖{suffix}", colour_of("x"), y_range, labels, dash)
     if gf.clip is not None and np.isfinite(gf.grad_norm) and gf.grad_norm > 0:
         scale = gf.grad_norm_clipped / gf.grad_norm
         term = np.asarray(gf.dL_dW_hh[-gf.directions], dtype=float)  # the top layer (its forward direction)
-        _norm_line(fig, back, term, _tr("f_whh_term", lang), colour_of("clip"), y_range, labels, "dot")
-        _norm_line(fig, back, term * scale, _tr("f_whh_clipped", lang, c=gf.clip, s=scale), colour_of("clip"),
-                   y_range, labels)
-    _overflow_note(fig, [f for f, _, _ in flows], lang)
-    fig.update_yaxes(type="log", title=_tr("f_norm", lang), exponentformat="power", range=y_range,
-                     dtick=log_dtick(y_range), tick0=0)  # the same ticks however many legend rows a knob adds
-    _steps_axis(fig, T, lang)
-    fig.update_layout(height=400, margin=dict(l=60, r=20, t=50, b=40), title=title or f"loss: {gf.loss_name}",
-                      legend=dict(orientation="h", y=-0.25))
-    return fig
+        data += _norm_line(back, term, _tr("f_whh_term", lang), colour_of("clip"), y_range, labels, "dot")
+        data += _norm_line(back, term * scale, _tr("f_whh_clipped", lang), colour_of("clip"),
+                           y_range, labels)
+    title = title or f"loss: {gf.loss_name}"
+    wide = any(ord(ch) >= 0x2E80 for ch in title)  # CJK characters: each about two Latin letters wide
+    title = textwrap.wrap(title, 28 if wide else 56) or [""]  # half a desktop's width: no line clipped
+    layout = dict(height=400 + 20 * (len(title) - 1), margin=dict(l=60, r=20, t=30 + 22 * len(title), b=40),
+                  title=dict(text="<br>".join(title), x=0, xanchor="left", font=dict(size=15)),
+                  legend=dict(orientation="h", y=-0.25), xaxis=_steps_axis(T, lang),
+                  yaxis=_log_axis(_tr("f_norm", lang), y_range), annotations=_overflow_note([f for f, _, _ in flows],
+                                                                                             lang))
+    return dict(data=data, layout=layout)
+
+
+gradients = spec_figure(gradients_spec)
 
 
 def memory_gradient(gf) -> np.ndarray:
@@ -319,22 +390,24 @@ def memory_gradient(gf) -> np.ndarray:
     return gf.dL_dc[top] if gf.dL_dc is not None else gf.dL_dh[top]
 
 
-def compare_cells(flows: dict, lang: str = "en", y_range: list[float] | None = None) -> go.Figure:
+def compare_cells_spec(flows: dict, lang: str = "en", y_range: list[float] | None = None) -> dict:
     """Several models (e.g. RNN, GRU, LSTM) on the same input and loss: the gradient reaching each one's memory
     state t steps back (memory_gradient), log scale."""
     y_range = y_range or log_range(*[memory_gradient(gf) for gf in flows.values()])
-    fig = go.Figure()
+    data = []
     for name, gf in flows.items():
         y = memory_gradient(gf)
         T = y.shape[0]
         state = "c" if gf.dL_dc is not None else "h"
-        _norm_line(fig, np.arange(T)[::-1], y, f"{name.upper()}: ‖∂L/∂{state}_t‖", colour_of(name), y_range)
-    _overflow_note(fig, list(flows.values()), lang)
-    fig.update_yaxes(type="log", title=_tr("f_memory_gradient", lang), exponentformat="power", range=y_range,
-                     dtick=log_dtick(y_range) if y_range else None, tick0=0)
-    _steps_axis(fig, T, lang)
-    fig.update_layout(height=340, margin=dict(l=60, r=20, t=40, b=40))
-    return fig
+        data += _norm_line(np.arange(T)[::-1], y, f"{name.upper()}: ‖∂L/∂{state}_t‖", colour_of(name), y_range)
+    layout = dict(height=340, margin=dict(l=60, r=20, t=40, b=40), xaxis=_steps_axis(T, lang),
+                  legend=dict(orientation="h", y=-0.25),
+                  yaxis=_log_axis(_tr("f_memory_gradient", lang), y_range),
+                  annotations=_overflow_note(list(flows.values()), lang))
+    return dict(data=data, layout=layout)
+
+
+compare_cells = spec_figure(compare_cells_spec)
 
 
 def compare_traces(original, clamped, layer: int, unit: int, labels: list[str], lang: str = "en",

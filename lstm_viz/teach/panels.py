@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from lstm_viz.engine.cells import parameter_count
-from lstm_viz.engine.gradients import gradient_flow, intervene
+from lstm_viz.engine.gradients import gradient_flow, gradient_flows, intervene
 from lstm_viz.engine.run import Clamp
 from lstm_viz.engine.trace import trace as run_trace
 from lstm_viz.i18n import tr
@@ -43,6 +43,9 @@ class Runs:
     trace: Callable  # (model key, module, x) -> Trace
     flow: Callable  # (model key, module, x, loss, loss key, truncate, clip, jacobian) -> GradientFlow
     intervention: Callable  # (model key, module, x, loss, loss key, clamps key, clamps) -> (Trace, GradientFlow)
+    # (module, x, loss, truncates, clips, jacobian) -> {(truncate, clip): GradientFlow}: the knobs' sweeps
+    flows: Callable = lambda module, x, loss, truncates, clips, jacobian: gradient_flows(
+        module, x, loss, truncates, clips, jacobian)
 
 
 PLAIN_RUNS = Runs(
@@ -220,6 +223,9 @@ class GradPanel:
     compare_note: str | None = None  # why the three cells are not compared
     unrolled: Chart | None = None
     prediction: str | None = None  # the classifier's answer the loss is taken against
+    # what the main chart's flow was computed from: (model key, module, x, loss, loss key, jacobian), for the
+    # knobs' sweeps of the truncation window and the clipping threshold, which change nothing else
+    source: tuple | None = None
 
 
 def last_prediction(ctx: Context) -> str | None:
@@ -269,7 +275,7 @@ def grad_panel(ctx: Context, passes: int) -> GradPanel:
         compare_note if not flows else None,
         None if s.seqlen else Chart("unrolled_chart", data, figures.unrolled,
                                     (ctx.trace, gf, ctx.labels, ctx.top_labels()), dict(lang=lang)),
-        last_prediction(ctx))
+        last_prediction(ctx), (mkey, module, genc.x, g_loss, gkey, limits.jacobian_fits(module, T)))
 
 
 @dataclass(frozen=True)
@@ -362,5 +368,6 @@ def unrolled_chart(ctx: Context, flow) -> Chart:
 
 
 def with_settings(ctx: Context, s: PageSettings) -> Context:
-    """The same context with other view settings (the widgets' values): the model and its run are unchanged."""
-    return replace(ctx, s=s)
+    """The same context with other view settings (the widgets' values, a knob's value): the model and its run are
+    unchanged; the models the gradient view derives from it (its knobs, the three cells) follow ``s``."""
+    return replace(ctx, s=s, choice=replace(ctx.choice, settings=s))

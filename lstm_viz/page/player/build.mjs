@@ -32,6 +32,12 @@ const player = await esbuild.build({ ...common, entryPoints: [join(here, "src", 
 writeFileSync(join(here, "dist", "assets.js"), assets.outputFiles[0].text);
 writeFileSync(join(here, "dist", "player.js"), player.outputFiles[0].text);
 writeFileSync(join(here, "dist", "player.css"), css);
+// the gradient view's knobs and charts (knobs.js, its styles in the page) and Plotly, installed once per page
+const knobs = await esbuild.build({ ...common, entryPoints: [join(here, "src", "knobs.js")] });
+writeFileSync(join(here, "dist", "knobs.js"), knobs.outputFiles[0].text);
+copyFileSync(join(here, "src", "knobs.css"), join(here, "dist", "knobs.css"));
+const plotlyAssets = await esbuild.build({ ...common, entryPoints: [join(here, "src", "plotly_assets.js")] });
+writeFileSync(join(here, "dist", "plotly_assets.js"), plotlyAssets.outputFiles[0].text);
 // one view as a self-contained file (python -m lstm_viz export): KaTeX, the fonts and the player in one script
 const standalone = await esbuild.build({
   ...common, format: "iife", entryPoints: [join(here, "src", "standalone.js")],
