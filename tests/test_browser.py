@@ -4,6 +4,7 @@ Without chromium these tests skip (and the run says so loudly at the end); with 
 (as .ci/run sets) a missing browser fails them instead.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +31,7 @@ if not CHROMIUM:
 sync_api = pytest.importorskip("playwright.sync_api")
 
 from benchmarks.serving import start_streamlit  # noqa: E402
-from page_helpers import offline_context  # noqa: E402
+from page_helpers import array, offline_context  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -638,10 +640,11 @@ def test_the_player_follows_keys_buttons_tokens_and_play_after_every_kind_of_rer
 
 
 def gradient_chart(pg) -> str:
-    """The data of the gradient view's main chart (norms against steps back), as drawn."""
-    return pg.evaluate("() => { const d = [...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout &&"
-                       " JSON.stringify(g.layout.xaxis && g.layout.xaxis.title || '').includes('steps back'));"
-                       " return d ? JSON.stringify(d.data.map(t => [t.name, t.y])) : null; }")
+    """The gradient view's main chart (norms against steps back) as drawn: each trace's name and numbers, read
+    from what Plotly drew (decoded from the figure's binary arrays)."""
+    return pg.evaluate("() => { const d = document.querySelector('.lvk-main.js-plotly-plot');"
+                       " return d && d._fullData ? JSON.stringify(d._fullData.map(t => [t.name, Array.from(t.y)]))"
+                       " : null; }")
 
 
 def fresh_chart(browser, url: str) -> str:
@@ -649,50 +652,117 @@ def fresh_chart(browser, url: str) -> str:
     pg.set_default_timeout(60_000)
     pg.goto(url)
     settle(pg)
-    pg.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length > 0")
+    pg.wait_for_selector(".lvk-main .main-svg")
     pg.wait_for_timeout(500)
     drawn = gradient_chart(pg)
     pg.close()
     return drawn
 
 
-@pytest.mark.parametrize("address,label,presses,param", [
-    ("view=grad&cell=rnn", "Set ρ(W_hh) to", 20, "radius"),
-    ("view=grad&cell=lstm&fbias=0.7", "Forget-gate bias (LSTM)", 25, "fbias"),
-    ("view=grad&cell=rnn", "Truncated-BPTT window k (0 = full BPTT)", 3, "trunc"),
-    ("view=grad&cell=rnn", "Clipping threshold (0 = off)", 5, "clip"),
-    ("view=grad&cell=gru", "Sequence length for the gradient view (0 = the typed sequence)", 4, "seqlen"),
+_LOADERS = None
+
+
+def engine_chart(url: str) -> list:
+    """The main chart of the page at ``url`` as the engine computes it (teach.sweeps.view_state): each trace's name
+    and numbers (None where nothing is drawn), as gradient_chart reads them from the page."""
+    from urllib.parse import parse_qs, urlparse
+
+    from lstm_viz.teach import panels, sweeps
+    from lstm_viz.teach.choice import models_for, plain_loaders
+    from lstm_viz.teach.settings import parse
+
+    s, notices = parse(parse_qs(urlparse(url).query))
+    assert not notices, notices
+    global _LOADERS
+    _LOADERS = _LOADERS or plain_loaders()
+    state, _ = sweeps.view_state(panels.context_for(s, models_for(s, _LOADERS)))
+    return [[t["name"], [None if not np.isfinite(v) else float(v) for v in array(t["y"])]]
+            for t in state["main"]["data"]]
+
+
+def drag(pg, param: str, positions: list[int], sent: list) -> str:
+    """Drag knob ``param``'s thumb with the mouse through slider ``positions`` (indices into its values) and let
+    go: at each position the main chart changes and is the engine's for the value the address names, with no
+    websocket frame sent; letting go reruns the page. Returns the address after the drag."""
+    knob = pg.locator(f"input[data-knob={param}]")
+    box = knob.bounding_box()
+    top = int(knob.get_attribute("max"))
+    y = box["y"] + box["height"] / 2
+
+    def x_of(i):  # a range input's thumb travels between half a thumb's width from each end
+        return box["x"] + 8 + (box["width"] - 16) * i / top
+
+    start = int(knob.input_value())
+    pg.mouse.move(x_of(start), y)
+    pg.mouse.down()
+    frames = len(sent)
+    before = gradient_chart(pg)
+    for i in positions:
+        pg.mouse.move(x_of(i), y, steps=3)
+        assert knob.input_value() == str(i), (param, i, knob.input_value())
+        pg.wait_for_function("(b) => { const d = document.querySelector('.lvk-main'); return d && d._fullData &&"
+                             " JSON.stringify(d._fullData.map(t => [t.name, Array.from(t.y)])) !== b; }", arg=before,
+                             timeout=5_000)
+        pg.wait_for_timeout(100)  # a frame for Plotly's in-place move
+        drawn = gradient_chart(pg)
+        assert drawn != before, (param, i, "the chart did not change")
+        assert f"{param}=" in pg.url or i == 0, (param, i, pg.url)
+        assert json.loads(drawn) == engine_chart(pg.url), (param, i, pg.url)
+        before = drawn
+    assert len(sent) == frames, (param, "the drag sent websocket frames", len(sent) - frames)
+    url = pg.url
+    rerun(pg, lambda: pg.mouse.up())
+    return url
+
+
+@pytest.mark.parametrize("address,param,positions", [
+    ("view=grad&cell=rnn", "radius", [2, 5]),
+    ("view=grad&cell=lstm&fbias=0.7", "fbias", [8, 10]),
+    ("view=grad&cell=rnn", "trunc", [3, 1]),
+    ("view=grad&cell=rnn", "clip", [2, 6]),
+    ("view=grad&cell=gru", "seqlen", [1, 3]),
 ])
-def test_every_gradient_knob_draws_what_a_fresh_load_of_its_address_draws(page, browser, server, address, label,
-                                                                          presses, param):
-    """Moved with the keyboard twice in a row (so a chart one move behind fails): each time the chart is the one a
-    fresh load of the address it produced draws, and the address names the new value."""
+def test_every_gradient_knob_moves_its_charts_while_dragged_and_draws_what_a_fresh_load_draws(
+        page, browser, server, address, param, positions):
+    """Dragged by the mouse: at every move the chart changes to the engine's for the value under the thumb, with no
+    websocket frame sent, and the address follows; let go, the page reruns and draws what a fresh load of that
+    address draws. Then again after that rerun (and, for ρ, after a view change there and back)."""
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.append(1)))
     page.goto(f"{server}/?{address}")
     settle(page)
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length > 0")
-    before = gradient_chart(page)
-    assert before
-    for move in range(2):
+    page.wait_for_selector(".lvk-main .main-svg")
+    for move in range(3 if param == "radius" else 2):
+        if move == 2:  # a view change there and back: the knobs are drawn again from new data
+            rerun(page, lambda: page.get_by_role("radio", name="Over time", exact=True).click())
+            rerun(page, lambda: page.get_by_role("radio", name="Gradients", exact=True).click())
+            page.wait_for_selector(".lvk-main .main-svg")
         page.bring_to_front()  # the fresh load of the last move opened another page
-        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
-        thumb = page.get_by_role("slider", name=label)
-        start = thumb.input_value()
-        thumb.focus()
-        sync_api.expect(thumb).to_be_focused()
-        rerun(page, lambda: [page.keyboard.press("ArrowRight") for _ in range(presses)])
-        assert page.get_by_role("slider", name=label).input_value() != start, (param, move)
+        shift = [p + move for p in positions]
+        url = drag(page, param, shift, sent)
         page.wait_for_timeout(500)
-        drawn = gradient_chart(page)
-        assert f"{param}=" in page.url, (move, page.url)
-        assert drawn != before, (param, move, "the chart did not change")
-        assert drawn == fresh_chart(browser, page.url), (param, move, page.url)
-        before = drawn
+        assert page.url == url and f"{param}=" in url, (move, page.url)
+        assert gradient_chart(page) == fresh_chart(browser, url), (param, move, url)
+
+
+def test_a_knob_moved_by_keyboard_reruns_on_each_step_and_reads_its_value(page, browser, server):
+    page.goto(f"{server}/?view=grad&cell=rnn")
+    settle(page)
+    knob = page.get_by_role("slider", name="Clipping threshold")
+    assert knob.get_attribute("aria-valuetext") == "off"
+    knob.focus()
+    before = gradient_chart(page)
+    rerun(page, lambda: page.keyboard.press("ArrowRight"))
+    knob = page.get_by_role("slider", name="Clipping threshold")
+    assert knob.get_attribute("aria-valuetext") == "0.1" and "clip=0.1" in page.url
+    drawn = gradient_chart(page)
+    assert drawn != before and drawn == fresh_chart(browser, page.url)
 
 
 def test_a_link_with_a_forget_bias_opens_with_its_slider_there_and_keeps_its_address(page, browser, server):
     page.goto(f"{server}/?view=grad&cell=lstm&fbias=3")
     settle(page)
-    assert page.get_by_role("slider", name="Forget-gate bias (LSTM)").input_value() == "3"
+    assert page.get_by_role("slider", name="Forget-gate bias (LSTM)").get_attribute("aria-valuetext") == "3"
     page.wait_for_timeout(500)
     assert "fbias=3" in page.url and "fbias=0.7" not in page.url
     drawn = gradient_chart(page)

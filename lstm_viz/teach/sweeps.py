@@ -24,7 +24,7 @@ from lstm_viz.engine.work import GRADIENT_PASSES, gradient_work, sized_work, ste
 from lstm_viz.i18n import tr
 from lstm_viz.notation import CELLS, GATE_BLOCKS
 from lstm_viz.teach import figures, panels
-from lstm_viz.teach.settings import SPECS, to_query
+from lstm_viz.teach.settings import to_query
 
 KNOBS = ("radius", "fbias", "seqlen", "trunc", "clip")
 
@@ -268,7 +268,7 @@ def patch(base, new):
     """What turns ``base`` into ``new`` (both JSON data): {} when equal; a dict's changed keys under "d" and its
     removed ones under "x"; a list of dicts or lists: its changed items under "l" (by index), and when its length
     changes, the new length under "n" and the items past the old end under "t"; anything else whole under "v".
-    ``apply`` (and the browser's copy in player/src/knobs.js) reads it."""
+    The browser reads it (``apply`` in player/src/knobs.js)."""
     if base == new:
         return {}
     if isinstance(base, dict) and isinstance(new, dict):
@@ -290,24 +290,3 @@ def patch(base, new):
                 out["t"] = new[len(base):]
         return out
     return {"v": new}
-
-
-def apply(base, p):
-    """``new`` from ``base`` and ``patch(base, new)``; ``base`` is not changed (what is unchanged is shared)."""
-    if not p:
-        return base
-    if "v" in p:
-        return p["v"]
-    if "l" in p:
-        n = p.get("n", len(base))
-        kept = [apply(b, p["l"][str(i)]) if str(i) in p["l"] else b for i, b in enumerate(base[:n])]
-        return kept + list(p.get("t", []))
-    out = {k: v for k, v in base.items() if k not in p.get("x", ())}
-    for k, q in p.get("d", {}).items():
-        out[k] = apply(base.get(k), q)
-    return out
-
-
-def key_of(s, knob: str) -> tuple:
-    """Every setting's value: what a sweep of ``knob`` depends on besides the model and the input."""
-    return tuple((name, repr(getattr(s, name))) for name in SPECS) + (("knob", knob),)

@@ -22,21 +22,6 @@ export function apply(base, p) {
   return out;
 }
 
-// a typed array as Plotly's {dtype, bdata} (lstm_viz.teach.sweeps.encode), read into its JavaScript array
-function decoded(a) {
-  if (!a || typeof a.bdata !== "string") return a;
-  const bytes = Uint8Array.from(atob(a.bdata), (ch) => ch.charCodeAt(0));
-  return a.dtype === "i4" ? new Int32Array(bytes.buffer) : new Float64Array(bytes.buffer);
-}
-
-// whether ``b`` is ``a`` with other numbers only (each trace's x and y): then Plotly moves the lines in place
-function sameShape(a, b) {
-  if (!a || !b || a.data.length !== b.data.length) return false;
-  const bare = (fig) => JSON.stringify([fig.layout, fig.data.map((t) => ({ ...t, x: null, y: null,
-    n: (decoded(t.y) || []).length }))]);
-  return bare(a) === bare(b);
-}
-
 function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
@@ -131,7 +116,27 @@ class Knobs {
     }
     this.charts.classList.remove("lvk-stale");
     this.status.textContent = "";
-    this.draw(apply(this.d.base, p));
+    this.show(apply(this.d.base, p));
+  }
+
+  // draw ``state`` once the drawing under way is done: a fast drag draws the latest value, never an older one
+  // over it (Plotly's in-place moves finish a frame later, and one asked for meanwhile would be lost)
+  show(state) {
+    this.next = state;
+    if (this.busy) return;
+    this.busy = true;
+    const run = async () => {
+      try {
+        while (this.next) {
+          const s = this.next;
+          this.next = null;
+          await this.draw(s);
+        }
+      } finally {
+        this.busy = false;
+      }
+    };
+    run();
   }
 
   released(n, i) {
@@ -151,37 +156,33 @@ class Knobs {
 
   draw(state) {
     this.state = state;
-    if (!plotlyReady()) return; // drawn when Plotly arrives
+    if (!plotlyReady()) return Promise.resolve(); // drawn when Plotly arrives
     this.refusal.textContent = state.refusal || "";
     this.charts.hidden = Boolean(state.refusal);
-    if (state.refusal) return;
+    if (state.refusal) return Promise.resolve();
     this.notes.replaceChildren(...(state.notes || []).map((t) => el("p", "lvk-notice", t)));
     this.lines.replaceChildren(...(state.lines || []).map((t) => el("p", "lvk-line", t)));
     this.cmpNote.replaceChildren(...(state.compare_note ? [el("p", "lvk-notice", state.compare_note)] : []));
-    this.plot(this.mainDiv, state.main, "gradients");
-    this.plot(this.cmpDiv, state.compare, "compare");
+    return Promise.all([this.plot(this.mainDiv, state.main, "gradients"),
+      this.plot(this.cmpDiv, state.compare, "compare")]);
   }
 
   plot(div, fig, name) {
-    const last = this.drawn[name];
-    if (fig && fig === last && div.data) return; // the same figure object: nothing moved in it
+    if (fig && fig === this.drawn[name] && div.data) return null; // the same figure object: nothing moved in it
     this.drawn[name] = fig;
     if (!fig) {
       if (div.data) window.Plotly.purge(div);
       div.hidden = true;
-      return;
+      return null;
     }
     div.hidden = false;
-    if (last && div.data && sameShape(last, fig)) { // the lines move, nothing else: Plotly's animation path
-      const data = fig.data.map((t) => ({ x: decoded(t.x), y: decoded(t.y) }));
-      window.Plotly.animate(div, { data, traces: data.map((_, i) => i) },
-        { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" });
-      return;
-    }
     const copy = structuredClone(fig); // Plotly writes into what it is given; the sweep's figures stay as sent
-    const config = { displaylogo: false, responsive: true,
+    // the box's own width, not Plotly's autosize: measuring the container on every draw lays out the whole page
+    const width = Math.round(div.parentElement.getBoundingClientRect().width);
+    if (width > 0) Object.assign(copy.layout, { width, autosize: false });
+    const config = { displaylogo: false,
       toImageButtonOptions: { format: this.d.imgfmt || "png", filename: `lstm_viz_${name}` } };
-    window.Plotly.react(div, copy.data, copy.layout, config);
+    return window.Plotly.react(div, copy.data, copy.layout, config);
   }
 }
 
@@ -196,12 +197,22 @@ export default function mount(component) {
     parentElement.appendChild(root);
   }
   const knobs = new Knobs(root, { ...data, key }, setTriggerValue);
-  const stop = whenPlotly(() => knobs.draw(knobs.state || data.base));
-  knobs.draw(data.base);
+  const stop = whenPlotly(() => knobs.show(knobs.state || data.base));
+  knobs.show(data.base);
+  let width = root.getBoundingClientRect().width;
+  const onResize = () => { // a new width: the charts are drawn again at it
+    const now = root.getBoundingClientRect().width;
+    if (Math.abs(now - width) < 1 || !knobs.state) return;
+    width = now;
+    knobs.drawn = {};
+    knobs.show(knobs.state);
+  };
+  window.addEventListener("resize", onResize);
   const teardown = () => {
     if (mounts.get(key) !== teardown) return;
     mounts.delete(key);
     stop();
+    window.removeEventListener("resize", onResize);
   };
   mounts.set(key, teardown);
   return teardown;
