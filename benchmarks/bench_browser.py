@@ -8,7 +8,10 @@ loopback, driven by Playwright. Prints medians; nothing here is a test (the mach
 - ten Right presses 50 ms apart: how many steps they advance;
 - first load of the default page on a warm server: navigation start -> the player drawn and the run finished;
 - bytes over the websocket for one sequence's step data (2,000 steps, H = 64) and per rerun at 10,000 steps;
-- a 10,000-step sequence: stepping inside its window, and End (a new window from the server).
+- a 10,000-step sequence: stepping inside its window, and End (a new window from the server);
+- the gradient view's knobs dragged by the mouse across their whole range: each move (a slider input) -> the charts
+  redrawn (the next frame painted after the knobs component drew), median and max over the values drawn while
+  dragging, and the websocket frames sent during the drags (none: the sweeps came with the page).
 """
 
 from __future__ import annotations
@@ -46,6 +49,57 @@ MEASURE_KEY = """async () => {""" + FIND + """
   document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
   return (await drawn) - t0;
 }"""
+
+
+# installed in the page before a drag: each knob input (heard first, in the capture phase) is timed until the
+# frame after the knobs component has drawn, and counted as a redraw if a chart's drawn data was replaced
+WATCH_KNOBS = """() => {
+  window.__knobs = {times: [], changed: 0, live: 0};
+  const charts = () => [...document.querySelectorAll('.lvk-chart')].map(d => d._fullData);
+  document.addEventListener('input', (ev) => {
+    if (!ev.target.dataset || !ev.target.dataset.knob) return;
+    const t0 = performance.now(), before = charts();
+    requestAnimationFrame(() => setTimeout(() => {
+      if (document.querySelector('.lvk-status').textContent) return;  // a value drawn on release
+      window.__knobs.live += 1;
+      window.__knobs.times.push(performance.now() - t0);
+      if (charts().some((d, i) => d !== before[i])) window.__knobs.changed += 1;
+    }, 0));
+  }, true);
+}"""
+
+
+def drag_knobs(browser, url: str) -> tuple[list[float], int, int, int]:
+    """Every knob of the gradient view at ``url`` dragged by the mouse from its start to each end and back, one
+    value a move: (times of the moves drawn live, moves that changed a chart, moves drawn live, frames sent)."""
+    pg = browser.new_page(viewport={"width": 1366, "height": 900})
+    sent = []
+    pg.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.append(1)))
+    pg.goto(url)
+    pg.wait_for_selector(".lvk-main .main-svg", timeout=120_000)
+    pg.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=120_000)
+    pg.wait_for_timeout(1000)
+    pg.evaluate(WATCH_KNOBS)
+    frames = len(sent)
+    for knob in pg.locator("input[data-knob]").all():
+        box = knob.bounding_box()
+        top, start = int(knob.get_attribute("max")), int(knob.input_value())
+        y = box["y"] + box["height"] / 2
+        x = [box["x"] + 8 + (box["width"] - 16) * i / top for i in range(top + 1)]
+        pg.mouse.move(x[start], y)
+        pg.mouse.down()
+        for i in [*range(start + 1, top + 1), *range(top - 1, -1, -1), *range(1, start + 1)]:
+            pg.mouse.move(x[i], y)
+            pg.wait_for_timeout(60)
+        pg.wait_for_timeout(300)
+        moved = len(sent) - frames
+        pg.mouse.up()  # back where it started: no rerun
+        pg.wait_for_timeout(300)
+        assert moved == 0, f"{moved} websocket frames during a drag"
+        frames = len(sent)
+    k = pg.evaluate("() => window.__knobs")
+    pg.close()
+    return k["times"], k["changed"], k["live"], frames
 
 
 def ready(pg) -> None:
@@ -123,6 +177,15 @@ def main() -> None:
                          f"{sum(seen) / 2**20:.2f} MB", "reported"))
             rows.append(("10,000 steps: first load", f"{first:.2f} s", "reported"))
             pg.close()
+
+            times, changed, live, sent = [], 0, 0, 0
+            for address in ("?view=grad", "?view=grad&cell=rnn", "?view=grad&fbias=1"):
+                t, c, n, f = drag_knobs(browser, url + "/" + address)
+                times, changed, live, sent = times + t, changed + c, live + n, sent + f
+            rows.append(("knob drag -> charts redrawn, every knob of three gradient views (median / max)",
+                         f"{statistics.median(times):.1f} / {max(times):.1f} ms", "≤ 33 ms"))
+            rows.append(("  moves drawn while dragging; of them, a chart changed; frames sent while dragging",
+                         f"{live}; {changed}; {sent}", "every move; 0 frames"))
             browser.close()
     finally:
         proc.terminate()

@@ -74,7 +74,7 @@ class Student:
 @dataclass
 class Results:
     page_open: list = field(default_factory=list)
-    interactions: dict = field(default_factory=lambda: {"view": [], "text": [], "step": []})
+    interactions: dict = field(default_factory=lambda: {"view": [], "text": [], "step": [], "knob": []})
     reruns: int = 0
     errors: list = field(default_factory=list)
     moved: int = 0
@@ -245,6 +245,8 @@ async def _rerun(ws, student: Student, query: str, res: Results) -> bool:
         w = WidgetState(id=wid)
         if kind == "strings":
             w.string_array_value.data.extend(value)
+        elif kind == "trigger":  # a component's event (a knob let go): sent once, as the browser sends it
+            w.json_trigger_value = json.dumps(value)
         elif kind == "file":  # an uploaded file: (name, size, file id, upload url, delete url)
             name, size, file_id, upload_url, delete_url = value
             info = w.file_uploader_state_value.uploaded_file_info.add()
@@ -255,11 +257,29 @@ async def _rerun(ws, student: Student, query: str, res: Results) -> bool:
             w.string_value = value
         back.rerun_script.widget_states.widgets.append(w)
     data = back.SerializeToString()
+    for wid in [w for w, (kind, _) in student.states.items() if kind == "trigger"]:
+        del student.states[wid]
     await ws.send(data)
     return await _recv_until_done(ws, student, res)
 
 
-async def student_session(student: Student, statics: list[str], query: str, end: float, res: Results) -> None:
+def knob_release(student: Student) -> tuple[str, tuple] | None:
+    """A knob of the gradient view dragged to a value of its grid and let go: (the trigger's widget id, its state),
+    or None when the page shows no knobs. The drag itself happens in the browser (no message)."""
+    from lstm_viz.teach.sweeps import GRIDS
+
+    wid = student.widget_ids.get("grad_knobs")
+    if wid is None:
+        return None
+    name = student.rng.choice(["radius", "seqlen", "trunc", "clip"])
+    value = student.rng.choice(list(range(11)) if name == "trunc" else GRIDS[name][:9] if name == "seqlen"
+                               else GRIDS[name])
+    trigger = f"$$STREAMLIT_INTERNAL_KEY_{wid}__events"  # the component's event aggregator (components v2)
+    return trigger, ("trigger", [{"event": "release", "value": {"name": name, "value": value}}])
+
+
+async def student_session(student: Student, statics: list[str], query: str, end: float, res: Results,
+                          drag: bool = False) -> None:
     import websockets
 
     t0 = time.perf_counter()
@@ -290,6 +310,18 @@ async def student_session(student: Student, statics: list[str], query: str, end:
                     break
                 await asyncio.sleep(wait)
                 r = student.rng.random()
+                if drag and r < 0.5:  # a knob dragged (in the browser) and let go: one rerun
+                    release = knob_release(student)
+                    if release is None:
+                        continue
+                    student.states[release[0]] = release[1]
+                    t1 = time.perf_counter()
+                    before = student.wire_bytes
+                    if not await _rerun(ws, student, query, res):
+                        return
+                    res.interactions["knob"].append(time.perf_counter() - t1)
+                    res.bytes_per_run.append(student.wire_bytes - before)
+                    continue
                 if r < 0.8:  # a step: the player in the browser, no server message
                     res.interactions["step"].append(0.0)
                     continue
@@ -413,9 +445,10 @@ async def heavy_uploader(url: str, end: float, res: Results, path: Path) -> None
 
 
 async def run_class(url: str, n: int, duration: float, arrive: float, statics: list[str], query: str,
-                    one_address: bool, seed: int, heavy: bool = False, upload: Path | None = None) -> Results:
+                    one_address: bool, seed: int, heavy: bool = False, upload: Path | None = None,
+                    drag: bool = False) -> Results:
     """``heavy``: one more visitor opens the heaviest address all along; ``upload``: one more puts this file into
-    the upload page all along."""
+    the upload page all along; ``drag``: half the students' moves drag a gradient-view knob and let it go."""
     res = Results(students=n)
     end = time.perf_counter() + duration
     tasks = [asyncio.create_task(heavy_visitor(url, end, res))] if heavy else []
@@ -429,7 +462,7 @@ async def run_class(url: str, n: int, duration: float, arrive: float, statics: l
 
         async def later(st=st, at=at):
             await asyncio.sleep(at)
-            await student_session(st, statics, query, end, res)
+            await student_session(st, statics, query, end, res, drag)
         tasks.append(asyncio.create_task(later()))
     try:
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=duration + 180)
@@ -518,6 +551,9 @@ def print_table(rows: list[dict], layout: str) -> None:
             cpu += f" (heaviest address opened {r['heavy_n']}×, {r['heavy_p50']:.1f} s each)"
         if r.get("upload_n"):
             cpu += f" (heaviest upload read {r['upload_n']}×, {r['upload_p50']:.1f} s each)"
+        if r.get("knob_n"):
+            cpu += (f" (knob let go {r['knob_n']}×: p50 / p95 / max {r['knob_p50']:.2f} / {r['knob_p95']:.2f} / "
+                    f"{r['knob_max']:.2f} s)")
         print(f"| {r['students']} | {r['page_open_p50']:.2f} / {r['page_open_p95']:.2f} / {r['page_open_max']:.2f} | "
               f"{r['view_p50']:.2f} / {r['view_p95']:.2f} / {r['view_max']:.2f} | {r['text_p50']:.2f} / "
               f"{r['text_p95']:.2f} | in the browser ({r['step_n']}) | {r['reruns_per_s']:.1f} | {cpu} | "
@@ -546,6 +582,9 @@ def main(argv=None) -> int:
     ap.add_argument("--heavy-upload", action="store_true",
                     help="and one more uploads the heaviest model file the reader takes (benchmarks/bench_budget.py)")
     ap.add_argument("--leave", action="store_true", help="read the servers' memory again after the class left")
+    ap.add_argument("--drag", action="store_true",
+                    help="the class on the gradient view (view=grad unless --query says otherwise): every 2–4 s, "
+                         "half the time a knob dragged and let go at a value of its grid (one rerun)")
     ap.add_argument("--waves", type=int, default=1,
                     help="classes that come and go one after another on the same servers (with --leave: memory after "
                          "each has left)")
@@ -555,6 +594,8 @@ def main(argv=None) -> int:
     if any(not 1 <= n <= 500 for n in args.students) or not 1 <= args.duration <= 1800:
         raise SystemExit("--students 1..500 and --duration 1..1800 s")
     rows = []
+    if args.drag and not args.query:
+        args.query = "view=grad"
     upload = None
     if args.heavy_upload:
         from benchmarks.bench_budget import heaviest_upload
@@ -572,7 +613,8 @@ def main(argv=None) -> int:
                 if wave == 0:
                     start_kb = before
                 res = asyncio.run(run_class(url, n, args.duration, args.arrive, statics, args.query,
-                                            args.one_address, args.seed + wave, heavy=args.heavy, upload=upload))
+                                            args.one_address, args.seed + wave, heavy=args.heavy, upload=upload,
+                                            drag=args.drag))
                 after, cpu = rss_kb(pids), cpu_seconds(pids) - cpu0
                 mem = (after - before) / 1024 / n if pids else None
                 left = None

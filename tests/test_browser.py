@@ -1269,9 +1269,20 @@ def test_an_exported_chart_view_draws_the_pages_figures_offline(browser, tmp_pat
     pg.goto(url)
     pg.wait_for_selector("body[data-ready='1']")
     expected = text.count('class="lv-chart"')
+    knobs = 'id="lv-knobs"' in text  # the gradient view: its two charts drawn by the knobs component
+    if knobs:
+        expected += 2
     pg.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {expected}")
     traces = pg.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => gd._fullData.length)")
     assert len(traces) == expected and all(n > 0 for n in traces)
+    if knobs:  # a knob moves the charts through the sweeps written into the file
+        before = gradient_chart(pg)
+        radius = pg.locator("input[data-knob=radius]")
+        radius.focus()
+        pg.keyboard.press("ArrowRight")
+        pg.wait_for_function("(b) => { const d = document.querySelector('.lvk-main'); return"
+                             " JSON.stringify(d._fullData.map(t => [t.name, Array.from(t.y)])) !== b; }", arg=before)
+        assert radius.get_attribute("aria-valuetext") == "0.25" and pg.url == url
     if pg.locator(".lv-player").count():  # the over-time view: its time control moves the cursor
         pg.wait_for_selector(".js-plotly-plot .lv-cursor")
         left = pg.locator(".lv-cursor").first.evaluate("e => e.style.left")

@@ -133,4 +133,4 @@ def sweeps(key: str, _ctx):
     from lstm_viz.teach import sweeps as sw
 
     base, knobs = sw.sweeps(replace(_ctx, runs=SWEEP_RUNS))
-    return base, [k.__dict__ | {"live": k.live} for k in knobs]
+    return base, [dict(k.__dict__) for k in knobs]

@@ -20,7 +20,7 @@ from lstm_viz.engine.work import GRADIENT_PASSES
 from lstm_viz.i18n import LANGS, tr
 from lstm_viz.notation import colour_of
 from lstm_viz.paths import PLAYER_DIST
-from lstm_viz.teach import lessons, panels, settings
+from lstm_viz.teach import lessons, panels, settings, sweeps
 from lstm_viz.teach.choice import models_for, plain_loaders
 from lstm_viz.teach.stepdata import WINDOW, step_data
 
@@ -56,9 +56,9 @@ def step_page_data(ctx: panels.Context, compact: bool = False) -> dict:
 
 
 def view_parts(ctx: panels.Context) -> tuple[str | None, list[panels.Chart], list[str]]:
-    """What the file shows of ``ctx``'s view, in the page's order: the player ("full", "compact" or None), the
-    view's charts (the page's own panels), and its lines of plain text. ValueError for a view not written this way
-    or one the page would refuse."""
+    """What the file shows of ``ctx``'s view, in the page's order: the player ("full", "compact"), the gradient
+    view's knobs and charts ("knobs") or None, the view's other charts (the page's own panels), and its lines of
+    plain text. ValueError for a view not written this way or one the page would refuse."""
     view = ctx.s.view
     if view == "step":
         return "full", [], []
@@ -68,12 +68,11 @@ def view_parts(ctx: panels.Context) -> tuple[str | None, list[panels.Chart], lis
         order = [p.heatmaps, p.text] if p.text_first else [p.heatmaps]
         order += [p.lines] + ([] if p.text_first else [p.text]) + [p.saturation]
         return "compact", [c for c in order if c is not None], []
-    if view == "grad":
+    if view == "grad":  # its two charts and their knobs are the knobs component's (``knob_data``)
         p = panels.grad_panel(ctx, GRADIENT_PASSES)
         if p.refusal:
             raise ValueError(p.refusal)
-        lines = [*p.notes, *[t for t in (p.prediction, p.compare_note) if t]]
-        return None, [c for c in (p.gradients, p.compare, p.unrolled) if c is not None], lines
+        return "knobs", [c for c in (p.unrolled,) if c is not None], []
     if view == "intervene":
         p = panels.intervention_panel(ctx)
         if p.refusal or p.flow_error:
@@ -91,12 +90,18 @@ def page(ctx: panels.Context, heading: str, body: str = "") -> str:
     parts += [f'<script type="application/json" class="lv-chart">{_script(c.figure().to_json())}</script>'
               for c in charts]
     scripts = []
-    if lead is not None:
+    if lead == "knobs":  # the knobs and their sweeps, as the page sends them: every swept value drawn in the file
+        base, knobs = sweeps.sweeps(ctx)
+        data = sweeps.component_data(ctx, base, [dict(k.__dict__) for k in knobs], embedded=True)
+        scripts += [f'<style>{_dist("knobs.css")}</style>',
+                    f'<script type="application/json" id="lv-knobs">{_script(json.dumps(data, ensure_ascii=False))}'
+                    '</script>']
+    elif lead is not None:
         data = step_page_data(ctx, compact=lead == "compact")
         scripts += [f'<script type="text/plain" id="lv-css">{_script(_dist("player.css"))}</script>',
                     f'<script type="application/json" id="lv-data">{_script(json.dumps(data, ensure_ascii=False))}'
                     '</script>']
-    if charts:
+    if charts or lead == "knobs":
         scripts.append(f"<script>{_script(_dist('plotly.min.js'))}</script>")
     scripts.append(f"<script>{_script(_dist('standalone.js'))}</script>")
     return _document(lang, f'<main>{heading}{body}<div id="lv-host"></div>{"".join(parts)}</main>{"".join(scripts)}')

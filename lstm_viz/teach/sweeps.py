@@ -290,3 +290,38 @@ def patch(base, new):
                 out["t"] = new[len(base):]
         return out
     return {"v": new}
+
+
+LABELS = {"radius": ("whh_radius", "rho_help"), "fbias": ("forget_bias", None), "seqlen": ("seq_len", None),
+          "trunc": ("truncate", None), "clip": ("clip", None)}
+ZERO = {"radius": "knob_as_model", "seqlen": "knob_typed", "trunc": "knob_full", "clip": "knob_off"}  # what 0 means
+
+
+def live_note(knob: dict, names: list[str], lang: str) -> str | None:
+    """Beside a knob some of whose values are drawn only on release: which are drawn as it moves."""
+    swept = [i for i, p in enumerate(knob["points"]) if p is not None]
+    if len(swept) == len(knob["points"]):
+        return None
+    if len(swept) <= 1:
+        return tr("knob_not_live", lang)
+    return tr("knob_partly_live", lang, lo=names[swept[0]], hi=names[swept[-1]])
+
+
+def component_data(ctx: panels.Context, base: dict, knobs: list[dict], imgfmt: str = "png",
+                   embedded: bool = False) -> dict:
+    """What the knobs component (player/src/knobs.js) draws, on the page and in a file: each knob (``Knob``'s
+    fields as a dict) with its label and the names of its values, the charts at the current settings, and the
+    words around them, in the context's language. ``embedded``: a file on its own (no address, nothing to rerun)."""
+    lang = ctx.s.lang
+    out = []
+    for k in knobs:
+        label, help_key = LABELS[k["name"]]
+        zero = tr(ZERO[k["name"]], lang) if k["name"] in ZERO else None
+        names = [zero if v == 0 and zero else f"{v:g}" for v in k["values"]]
+        out.append({**{f: k[f] for f in ("name", "values", "at", "query", "points")},
+                    "label": tr(label, lang), "help": tr(help_key, lang) if help_key else None, "names": names,
+                    "note": live_note(k, names, lang)})
+    return dict(lang=lang, base=base, knobs=out, present=ctx.presenting, imgfmt=imgfmt, embedded=embedded,
+                compareFirst=ctx.presenting and ctx.figure.get("chart") == "compare",
+                texts=dict(compare_title=tr("compare_cells", lang), compare_caption=tr("compare_caption", lang),
+                           on_release=tr("knob_in_file" if embedded else "knob_on_release", lang)))

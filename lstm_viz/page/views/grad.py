@@ -20,10 +20,6 @@ from lstm_viz.teach.settings import SPECS, key
 from .. import cache, player, state
 from ..parts import draw
 
-LABELS = {"radius": ("whh_radius", "rho_help"), "fbias": ("forget_bias", None), "seqlen": ("seq_len", None),
-          "trunc": ("truncate", None), "clip": ("clip", None)}
-ZERO = {"radius": "knob_as_model", "seqlen": "knob_typed", "trunc": "knob_full", "clip": "knob_off"}  # what 0 means
-
 
 def toggles(ctx) -> None:
     """What the model has now (ρ, the forget bias) and the two switches: set the forget bias (its knob appears),
@@ -46,32 +42,13 @@ def toggles(ctx) -> None:
         c3.caption(tr("trunc_bi", lang))
 
 
-def live_note(live: str, points: list, names: list[str], lang: str) -> str | None:
-    """Beside a knob some of whose values are drawn only on release: which are drawn as it moves."""
-    if live == "all":
-        return None
-    swept = [i for i, p in enumerate(points) if p is not None]
-    if live == "none":
-        return tr("knob_not_live", lang)
-    return tr("knob_partly_live", lang, lo=names[swept[0]], hi=names[swept[-1]])
-
-
 def knob_data(ctx) -> dict:
-    """The component's data: each knob's label, values, address texts and sweep, the charts at the current
-    settings, and the words around them, in the page's language."""
-    s, lang = ctx.s, ctx.s.lang
+    """The knobs component's data (teach.sweeps.component_data), its sweeps computed once per (model, input, every
+    setting) for the whole class (cache.sweeps)."""
+    s = ctx.s
     base, knobs = cache.sweeps(key(s, *SPECS, base=ctx.choice.key, x=digest(ctx.enc.x), loss=ctx.loss_key,
                                    present=ctx.presenting), ctx)
-    for k in knobs:
-        label, help_key = LABELS[k["name"]]
-        zero = tr(ZERO[k["name"]], lang) if k["name"] in ZERO else None
-        names = [zero if v == 0 and zero else f"{v:g}" for v in k["values"]]
-        k.update(label=tr(label, lang), help=tr(help_key, lang) if help_key else None, names=names,
-                 note=live_note(k.pop("live"), k["points"], names, lang))
-    return dict(lang=lang, base=base, knobs=knobs, present=ctx.presenting, imgfmt=s.imgfmt,
-                compareFirst=ctx.presenting and ctx.figure.get("chart") == "compare",
-                texts=dict(compare_title=tr("compare_cells", lang), compare_caption=tr("compare_caption", lang),
-                           on_release=tr("knob_on_release", lang)))
+    return sweeps.component_data(ctx, base, knobs, s.imgfmt)
 
 
 def render(ctx):
