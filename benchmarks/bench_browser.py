@@ -80,26 +80,25 @@ def drag_knobs(browser, url: str) -> tuple[list[float], int, int, int]:
     pg.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=120_000)
     pg.wait_for_timeout(1000)
     pg.evaluate(WATCH_KNOBS)
-    frames = len(sent)
+    during = 0
     for knob in pg.locator("input[data-knob]").all():
         box = knob.bounding_box()
         top, start = int(knob.get_attribute("max")), int(knob.input_value())
         y = box["y"] + box["height"] / 2
         x = [box["x"] + 8 + (box["width"] - 16) * i / top for i in range(top + 1)]
+        frames = len(sent)
         pg.mouse.move(x[start], y)
         pg.mouse.down()
         for i in [*range(start + 1, top + 1), *range(top - 1, -1, -1), *range(1, start + 1)]:
             pg.mouse.move(x[i], y)
             pg.wait_for_timeout(60)
         pg.wait_for_timeout(300)
-        moved = len(sent) - frames
+        during += len(sent) - frames
         pg.mouse.up()  # back where it started: no rerun
         pg.wait_for_timeout(300)
-        assert moved == 0, f"{moved} websocket frames during a drag"
-        frames = len(sent)
     k = pg.evaluate("() => window.__knobs")
     pg.close()
-    return k["times"], k["changed"], k["live"], frames
+    return k["times"], k["changed"], k["live"], during
 
 
 def ready(pg) -> None:
