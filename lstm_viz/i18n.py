@@ -249,6 +249,8 @@ STRINGS: dict[str, dict[str, str]] = {
                          "zh": "拖动时实时绘制：{lo} 到 {hi}；超出部分松开后绘制"},
     "knob_not_live": {"en": "drawn on release (past the page's work budget)", "zh": "松开后绘制（超出页面的计算预算）"},
     "knob_on_release": {"en": "This value is drawn when you let go of the knob.", "zh": "松开滑块后绘制这个取值。"},
+    "knob_busy": {"en": "drawn on release (the server is busy: move it again in a moment)",
+                  "zh": "松开后绘制（服务器繁忙：稍后再拖动）"},
     "knob_in_file": {"en": "This value is not in this file (past the page's work budget): open it on the page.",
                      "zh": "这个取值不在此文件中（超出页面的计算预算）：请在网页上打开。"},
     "unit_help": {"en": "The hidden unit shown in the diagram and equations, outlined on the heatmaps.",

@@ -169,3 +169,27 @@ def test_a_patch_read_by_the_browser_gives_the_new_value(data):
     pairs = data.draw(st.lists(st.tuples(values, values), min_size=1, max_size=8))
     cases = [[b, sweeps.patch(b, n)] for b, n in pairs]
     assert applied(cases) == json.loads(json.dumps([n for _, n in pairs]))
+
+
+def test_the_page_keeps_each_views_sweeps_and_rations_new_ones_under_load():
+    """A class letting go of knobs asks for new sweeps several times a second: past the replica's ration the view is
+    drawn with every knob on release (and says the server is busy), and that answer is not kept; within it, the
+    sweeps are computed once and kept for every session."""
+    import time
+
+    from lstm_viz.page import cache
+
+    ctx = context(cell="rnn", clip=0.5)
+    key = "test|" + ctx.choice.key + "|clip=0.5"
+    cache._sweeps_kept.pop(key, None)
+    cache._sweep_bucket[:] = [-5.0, time.monotonic()]  # a ration spent
+    base, knobs, busy = cache.sweeps(key, ctx)
+    assert busy and "main" in base and all(p is None for k in knobs for i, p in enumerate(k["points"]) if i != k["at"])
+    assert key not in cache._sweeps_kept
+    cache._sweep_bucket[:] = [cache.SWEEP_BURST, time.monotonic()]
+    base2, knobs2, busy2 = cache.sweeps(key, ctx)
+    assert not busy2 and base2 == base and sum(p is not None for k in knobs2 for p in k["points"]) > 20
+    assert cache._sweep_bucket[0] < cache.SWEEP_BURST  # what they cost was taken from the ration
+    cache._sweep_bucket[:] = [-5.0, time.monotonic()]
+    assert cache.sweeps(key, ctx)[1] is knobs2  # kept: no ration needed, the same objects for every session
+    cache._sweep_bucket[:] = [cache.SWEEP_BURST, time.monotonic()]

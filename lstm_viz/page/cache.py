@@ -9,6 +9,9 @@ settings' own cache keys (lstm_viz.teach.settings.key) plus a digest of the inpu
 from __future__ import annotations
 
 import gc
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import replace
 
 import numpy as np
@@ -126,11 +129,53 @@ def _sweep_flow(key: str, module, x: np.ndarray, loss, loss_key: str, truncate, 
 SWEEP_RUNS = Runs(trace, _sweep_flow, intervention, flows)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def sweeps(key: str, _ctx):
-    """The gradient view's state and its knobs' sweeps (teach/sweeps), computed once per (model, input, every
-    setting) and shared: a class on one page computes them once."""
+# The knobs' sweeps of this process, kept and rationed. Kept: the last SWEEPS_KEPT, shared read-only by every
+# session (a class on one page computes them once). Rationed: sweeps for settings nobody asked for before cost
+# 0.4–1 CPU-s, and a class letting go of knobs asks for new ones several times a second; past SWEEP_RATE CPU-s a
+# second on average (SWEEP_BURST at once), a view is drawn with its knobs working on release, as before there were
+# sweeps, and says so, so that the class's page opens and other reruns keep their cores.
+SWEEPS_KEPT = 32
+SWEEP_RATE = 0.15
+SWEEP_BURST = 2.0
+_sweeps_lock = threading.Lock()
+_sweeps_kept: OrderedDict = OrderedDict()
+_sweep_bucket = [SWEEP_BURST, time.monotonic()]  # CPU-s left, when last filled
+
+
+SWEEP_GUESS = 1.0  # CPU-s a view's sweeps are taken to cost until they have run (the budget's most)
+
+
+def _sweep_allowed() -> bool:
+    """Whether the ration has room for a view's sweeps; if so, their likely cost is taken from it at once, so that
+    the sessions asking at the same moment do not all find it full."""
+    with _sweeps_lock:
+        left, then = _sweep_bucket
+        now = time.monotonic()
+        left = min(SWEEP_BURST, left + (now - then) * SWEEP_RATE)
+        allowed = left > 0
+        _sweep_bucket[:] = [left - SWEEP_GUESS if allowed else left, now]
+        return allowed
+
+
+def sweeps(key: str, ctx) -> tuple[dict, list[dict], bool]:
+    """(the gradient view's state, its knobs' sweeps (teach/sweeps), rationed): computed once per (model, input,
+    every setting) and kept, or, past this process's ration, the view's state alone (every knob on release, not
+    kept: the next ask may have the ration)."""
     from lstm_viz.teach import sweeps as sw
 
-    base, knobs = sw.sweeps(replace(_ctx, runs=SWEEP_RUNS))
-    return base, [dict(k.__dict__) for k in knobs]
+    with _sweeps_lock:
+        if key in _sweeps_kept:
+            _sweeps_kept.move_to_end(key)
+            return (*_sweeps_kept[key], False)
+    if not _sweep_allowed():
+        base, knobs = sw.sweeps(ctx, budget=0.0)  # the page's own cached runs: the view as without sweeps
+        return base, [dict(k.__dict__) for k in knobs], True
+    t0 = time.thread_time()
+    base, knobs = sw.sweeps(replace(ctx, runs=SWEEP_RUNS))
+    out = (base, [dict(k.__dict__) for k in knobs])
+    with _sweeps_lock:
+        _sweep_bucket[0] -= time.thread_time() - t0 - SWEEP_GUESS  # what they cost, not the guess
+        _sweeps_kept[key] = out
+        while len(_sweeps_kept) > SWEEPS_KEPT:
+            _sweeps_kept.popitem(last=False)
+    return (*out, False)

@@ -308,10 +308,11 @@ def live_note(knob: dict, names: list[str], lang: str) -> str | None:
 
 
 def component_data(ctx: panels.Context, base: dict, knobs: list[dict], imgfmt: str = "png",
-                   embedded: bool = False) -> dict:
+                   embedded: bool = False, busy: bool = False) -> dict:
     """What the knobs component (player/src/knobs.js) draws, on the page and in a file: each knob (``Knob``'s
     fields as a dict) with its label and the names of its values, the charts at the current settings, and the
-    words around them, in the context's language. ``embedded``: a file on its own (no address, nothing to rerun)."""
+    words around them, in the context's language. ``embedded``: a file on its own (no address, nothing to rerun).
+    ``busy``: the server had no time for sweeps (every knob works on release, and says why)."""
     lang = ctx.s.lang
     out = []
     for k in knobs:
@@ -320,7 +321,7 @@ def component_data(ctx: panels.Context, base: dict, knobs: list[dict], imgfmt: s
         names = [zero if v == 0 and zero else f"{v:g}" for v in k["values"]]
         out.append({**{f: k[f] for f in ("name", "values", "at", "query", "points")},
                     "label": tr(label, lang), "help": tr(help_key, lang) if help_key else None, "names": names,
-                    "note": live_note(k, names, lang)})
+                    "note": tr("knob_busy", lang) if busy else live_note(k, names, lang)})
     return dict(lang=lang, base=base, knobs=out, present=ctx.presenting, imgfmt=imgfmt, embedded=embedded,
                 compareFirst=ctx.presenting and ctx.figure.get("chart") == "compare",
                 texts=dict(compare_title=tr("compare_cells", lang), compare_caption=tr("compare_caption", lang),

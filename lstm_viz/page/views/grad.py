@@ -44,11 +44,11 @@ def toggles(ctx) -> None:
 
 def knob_data(ctx) -> dict:
     """The knobs component's data (teach.sweeps.component_data), its sweeps computed once per (model, input, every
-    setting) for the whole class (cache.sweeps)."""
+    setting) for the whole class, and rationed (cache.sweeps)."""
     s = ctx.s
-    base, knobs = cache.sweeps(key(s, *SPECS, base=ctx.choice.key, x=digest(ctx.enc.x), loss=ctx.loss_key,
-                                   present=ctx.presenting), ctx)
-    return sweeps.component_data(ctx, base, knobs, s.imgfmt)
+    base, knobs, busy = cache.sweeps(key(s, *SPECS, base=ctx.choice.key, x=digest(ctx.enc.x), loss=ctx.loss_key,
+                                         present=ctx.presenting), ctx)
+    return sweeps.component_data(ctx, base, knobs, s.imgfmt, busy=busy)
 
 
 def render(ctx):
