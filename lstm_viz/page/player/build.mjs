@@ -35,7 +35,9 @@ writeFileSync(join(here, "dist", "player.css"), css);
 // the gradient view's knobs and charts (knobs.js, its styles in the page) and Plotly, installed once per page
 const knobs = await esbuild.build({ ...common, entryPoints: [join(here, "src", "knobs.js")] });
 writeFileSync(join(here, "dist", "knobs.js"), knobs.outputFiles[0].text);
-copyFileSync(join(here, "src", "knobs.css"), join(here, "dist", "knobs.css"));
+const knobsCss = await esbuild.build({ ...common, banner: { css: "/* built from src/ by build.mjs: do not edit */" },
+  entryPoints: [join(here, "src", "knobs.css")], format: undefined, target: undefined });
+writeFileSync(join(here, "dist", "knobs.css"), knobsCss.outputFiles[0].text);
 const plotlyAssets = await esbuild.build({ ...common, entryPoints: [join(here, "src", "plotly_assets.js")] });
 writeFileSync(join(here, "dist", "plotly_assets.js"), plotlyAssets.outputFiles[0].text);
 // one view as a self-contained file (python -m lstm_viz export): KaTeX, the fonts and the player in one script

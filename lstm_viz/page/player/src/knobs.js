@@ -5,6 +5,8 @@
 // budget left out of the sweep is drawn on release, and the knob says so. Plotly is window.Plotly (installed once
 // per page by plotly_assets.js, or inlined in an exported file).
 
+import rootFor from "./mountpoint.js";
+
 const mounts = new Map(); // key -> teardown of the mounted knobs
 
 // the figures for a point: ``patch`` (lstm_viz.teach.sweeps.patch) applied to ``base``, which is not changed
@@ -208,15 +210,9 @@ class Knobs {
 }
 
 export default function mount(component) {
-  const { data, parentElement, setTriggerValue, key } = component;
-  const previous = mounts.get(key);
-  if (previous) previous();
-  if (!data) return undefined;
-  let root = parentElement.querySelector(".lvk");
-  if (!root) {
-    root = el("div", "lvk");
-    parentElement.appendChild(root);
-  }
+  const { data, setTriggerValue, key } = component;
+  const root = rootFor(mounts, component, "lvk");
+  if (!root) return undefined;
   const knobs = new Knobs(root, { ...data, key }, setTriggerValue);
   const stop = whenPlotly(() => knobs.show(knobs.state || data.base));
   knobs.show(data.base);

@@ -1,4 +1,5 @@
 import { Diagram, NARROW, PLACEHOLDER, SVGNS, colourOf, fmt, show, svg } from "./diagram.js";
+import rootFor from "./mountpoint.js";
 
 // The step player: receives one sequence's step data once (lstm_viz/teach/stepdata.py) and steps through it in the
 // browser. It draws the cell diagram (SVG), the equations (KaTeX), the prediction bars and the token strip,
@@ -549,15 +550,9 @@ function inTextBox(target) {
 }
 
 export default function mount(component) {
-  const { data, parentElement, setTriggerValue, key } = component;
-  const previous = mounts.get(key);
-  if (previous) previous();
-  if (!data) return undefined;
-  let root = parentElement.querySelector(".lv-player");
-  if (!root) {
-    root = el("div", "lv-player");
-    parentElement.appendChild(root);
-  }
+  const { data, setTriggerValue, key } = component;
+  const root = rootFor(mounts, component, "lv-player");
+  if (!root) return undefined;
   const player = new Player(root, data, setTriggerValue);
   const seen = memory.get(key);
   const fromAddress = parseInt(new URL(window.location.href).searchParams.get("t") || "0", 10);
