@@ -15,7 +15,7 @@ from benchmarks import load_class
 from benchmarks.serving import free_port
 from deploy import serve_class
 from lstm_viz.page import offload
-from page_helpers import new, ok
+from page_helpers import knob_texts, new, ok, specs
 
 ROOT = Path(__file__).resolve().parent.parent
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
@@ -169,17 +169,17 @@ def test_the_heaviest_address_stays_within_one_reruns_budget():
     assert GRADIENT_PASSES * run_work(big, most) <= RUN_BUDGET < GRADIENT_PASSES * run_work(big, most + 1)
 
     at = ok(new(**heavy, seqlen="2000"))
-    assert not at.error and not at.get("plotly_chart")
-    assert [i.value for i in at.info if "past one page's work budget" in i.value] == [
+    assert not at.error and not specs(at)
+    assert [t for t in knob_texts(at) if "past one page's work budget" in t] == [
         f"The gradients of this model over 2,000 steps are past one page's work budget: choose at most {most:,} "
         "steps, fewer units or fewer layers to see them."]
 
     allowed = most // 10 * 10  # the slider's step
     at = ok(new(**heavy, seqlen=str(allowed)))
     assert not at.error
-    names = {d.get("name") for c in at.get("plotly_chart") for d in json.loads(c.proto.spec)["data"]}
+    names = {d.get("name") for c in specs(at) for d in c["data"]}
     assert "‖∂L/∂h_t‖" in " ".join(map(str, names))  # the gradients are drawn
-    notes = " ".join(i.value for i in at.info)
+    notes = " ".join(knob_texts(at))
     assert "The cell comparison is left out" in notes and "‖∂h_T/∂h_t‖ is left out" in notes
     assert jacobian_work(big, allowed) > JACOBIAN_BUDGET  # left out, as the page said
 

@@ -158,7 +158,7 @@ def test_a_shipped_models_sweeps_at_its_example_stay_under_a_megabyte(task, cell
     assert sum(p is not None for k in knobs for p in k.points) > 3 * len(knobs)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=6, deadline=None)  # many pairs an example: one Node process reads them all
 @given(st.data())
 def test_a_patch_read_by_the_browser_gives_the_new_value(data):
     leaves = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(-3, 3, allow_nan=False),
@@ -166,7 +166,7 @@ def test_a_patch_read_by_the_browser_gives_the_new_value(data):
     values = st.recursive(leaves, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                           st.dictionaries(st.sampled_from("abcd"), inner, max_size=4)),
                           max_leaves=12)
-    pairs = data.draw(st.lists(st.tuples(values, values), min_size=1, max_size=8))
+    pairs = data.draw(st.lists(st.tuples(values, values), min_size=30, max_size=60))
     cases = [[b, sweeps.patch(b, n)] for b, n in pairs]
     assert applied(cases) == json.loads(json.dumps([n for _, n in pairs]))
 

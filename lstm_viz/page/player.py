@@ -12,6 +12,8 @@ import streamlit as st
 
 from lstm_viz.paths import PLAYER_DIST
 
+from . import state
+
 _assets = st.components.v2.component("lstm_viz_assets", html="<span></span>",
                                      js=(PLAYER_DIST / "assets.js").read_text(encoding="utf-8"))
 _player = st.components.v2.component("lstm_viz_player", html="<div class='lv-player'></div>",
@@ -33,7 +35,7 @@ def knobs(data: dict, on_release, key: str = "grad_knobs"):
     _plotly(key="lstm_viz_plotly")
 
     def released():
-        event = getattr(st.session_state.get(key), "release", None)
+        event = getattr(state.widget_value(key), "release", None)
         if isinstance(event, dict) and isinstance(event.get("name"), str):
             on_release(event["name"], event.get("value"))
 
