@@ -259,14 +259,14 @@ def _steps_axis(T: int, lang: str) -> dict:
     """Steps back from the end on x (T-1 … 0), whole numbers only, the last step on the right."""
     pad = max(0.5, 0.01 * T)
     return dict(title=dict(text=_tr("f_steps_back", lang)), range=[T - 1 + pad, -pad], tickformat="d",
-                dtick=step_tick(T), tick0=0)
+                dtick=step_tick(T), tick0=0, automargin=True)
 
 
 def _log_axis(title: str, y_range: list[float]) -> dict:
     """A log y axis over ``y_range`` (decades) with powers of ten for labels, the same ticks however many legend
     rows a knob adds."""
     return dict(type="log", title=dict(text=title), exponentformat="power", range=list(y_range),
-                dtick=log_dtick(y_range), tick0=0)
+                dtick=log_dtick(y_range), tick0=0, automargin=True)  # its title clear of the labels at any size
 
 
 def _norm_line(back, y, name, colour, y_range, labels=None, dash=None, group=None, legend=True) -> list[dict]:
