@@ -81,11 +81,17 @@ def trace(key: str, _module, x: np.ndarray):
     return offload.run(run_work(_module, len(x)), lv.trace, _module, x)
 
 
+def _flow(key: str, module, x: np.ndarray, loss, loss_key: str, truncate, clip, jacobian: bool = True):
+    """GradientFlow, run here or in the worker by its work: uncached, as a knob's sweep runs it (a view's sweeps
+    hold about a hundred flows; the sweeps are kept whole)."""
+    work = gradient_work(module, len(x), jacobian) + (stepwise_work(module, len(x), truncate) if truncate else 0)
+    return offload.run(work, lv.gradient_flow, module, x, loss=loss, truncate=truncate, clip=clip, jacobian=jacobian)
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def flow(key: str, _module, x: np.ndarray, _loss, loss_key: str, truncate, clip, jacobian: bool = True):
     """GradientFlow, cached on (model key, loss key, knobs); the loss callable itself is not hashed."""
-    work = gradient_work(_module, len(x), jacobian) + (stepwise_work(_module, len(x), truncate) if truncate else 0)
-    return offload.run(work, lv.gradient_flow, _module, x, loss=_loss, truncate=truncate, clip=clip, jacobian=jacobian)
+    return _flow(key, _module, x, _loss, loss_key, truncate, clip, jacobian)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -119,14 +125,7 @@ def flows(_module, x: np.ndarray, _loss, truncates: tuple, clips: tuple, jacobia
 RUNS = Runs(trace, flow, intervention, flows)  # the panels' runs on the page: cached, long ones in the worker
 
 
-def _sweep_flow(key: str, module, x: np.ndarray, loss, loss_key: str, truncate, clip, jacobian: bool = True):
-    """A flow of a knob's sweep: not kept in the flow cache (a view's sweeps hold about a hundred; the sweeps are
-    kept whole), in the worker when it is long."""
-    work = gradient_work(module, len(x), jacobian) + (stepwise_work(module, len(x), truncate) if truncate else 0)
-    return offload.run(work, lv.gradient_flow, module, x, loss=loss, truncate=truncate, clip=clip, jacobian=jacobian)
-
-
-SWEEP_RUNS = Runs(trace, _sweep_flow, intervention, flows)
+SWEEP_RUNS = Runs(trace, _flow, intervention, flows)
 
 
 # The knobs' sweeps of this process, kept and rationed. Kept: the last SWEEPS_KEPT, shared read-only by every
