@@ -34,14 +34,15 @@ with header:
         st.warning(tr("notice", settings.lang))
         st.text("\n".join(state.notices()))
     view_box = st.container()
-with main:
-    ctx = context.load(settings, upload, scene)
+with main:  # the sequence and, beside it, the layer and unit shown (not in presenter view: no sequence box there)
+    text_box, unit_box = (None, None) if settings.present else st.columns([3, 1.25], vertical_alignment="top")
+    ctx = context.load(settings, upload, scene, text_box)
 if ctx is not None:
     with view_box if settings.present and scene is not None else main:
         train.banner(ctx)
         view = state.widget(st.segmented_control, "view", tr("view", settings.lang), VIEW_NAMES, required=True,
-                            format_func=lambda v: tr(f"v_{v}", settings.lang))
+                            format_func=lambda v: tr(f"v_{v}", settings.lang), label_visibility="collapsed")
     with main:
-        VIEWS[view].render(state.with_current_settings(ctx))
+        VIEWS[view].render(state.with_current_settings(ctx), unit_box)
     interactive_button(state.with_current_settings(ctx))
 state.finish(state.current())

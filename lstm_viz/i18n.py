@@ -17,8 +17,8 @@ GLOSSARY: dict[str, dict[str, str]] = {
 
 STRINGS: dict[str, dict[str, str]] = {
     "title": {"en": "Inside a recurrent network", "zh": "循环神经网络内部"},
-    "pitch": {"en": "Type a sequence, step through it, and watch every gate, state and gradient of a real model.",
-              "zh": "输入一个序列，逐步运行，观察真实模型的每个门、状态和梯度。"},
+    "pitch": {"en": "Every gate, state and gradient of a real model, step by step.",
+              "zh": "逐步查看真实模型的每个门、状态和梯度。"},
     "language": {"en": "Language", "zh": "语言"},
     "presenter": {"en": "Presenter view (hide controls)", "zh": "演示模式（隐藏控件）"},
     "model": {"en": "Model", "zh": "模型"},

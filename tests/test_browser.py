@@ -4,6 +4,7 @@ Without chromium these tests skip (and the run says so loudly at the end); with 
 (as .ci/run sets) a missing browser fails them instead.
 """
 
+import functools
 import json
 import os
 import shutil
@@ -1113,11 +1114,62 @@ def test_on_a_phone_the_diagram_reads_at_12_px_with_the_drawings_numbers(browser
     phone_ctx.close()
 
 
-def test_the_gradient_view_shows_the_rnn_fading_beside_the_lstm_on_the_first_screen(browser, server):
-    """At 1366×768 with the sidebar open, the default model's gradient view shows, without scrolling, both charts
-    side by side and the far end of the RNN's curve in the RNN/GRU/LSTM comparison (where it has faded by
-    decades while the LSTM's has not)."""
-    pg = browser.new_page(viewport={"width": 1366, "height": 768})
+FIRST_SCREENS = [(1280, 720, "en"), (1280, 720, "zh"), (1366, 768, "en"), (1366, 768, "zh"), (390, 844, "en"),
+                 (390, 844, "zh")]
+
+
+def wholly_on_screen(pg, w: int, h: int, selector: str) -> dict:
+    """The first element ``selector`` finds, asserted to lie wholly within the first w×h screen."""
+    b = pg.locator(selector).first.bounding_box()
+    assert b and 0 <= b["y"] and b["y"] + b["height"] <= h and b["x"] + b["width"] <= w + 1, (w, h, selector, b)
+    return b
+
+
+def test_the_default_page_shows_the_cell_at_work_on_the_first_screen(browser, server):
+    """With the sidebar open at 1280×720 and 1366×768, in English and Chinese, the default page shows without
+    scrolling: a title of one line, the tokens with the cursor at t, under each token the strips of the unit shown
+    (f, i, o, c and ‖∂L/∂h‖), the whole cell diagram at t and the prediction; on a phone (390×844, touch) the
+    tokens and their strips. After → the cursor and the diagram's numbers have moved, still on that screen."""
+    for w, h, lang in FIRST_SCREENS:
+        phone = w < 500
+        ctx = browser.new_context(viewport={"width": w, "height": h}, is_mobile=phone, has_touch=phone)
+        pg = ctx.new_page()
+        pg.set_default_timeout(60_000)
+        pg.goto(server + ("/?lang=zh" if lang == "zh" else "/"))
+        settle(pg)
+        where = (w, h, lang)
+        whole = functools.partial(wholly_on_screen, pg, w, h)
+        title = whole("[data-testid='stMain'] h1")
+        whole(".lv-tokens")
+        assert whole(".lv-col.lv-curcol").get("x") is not None
+        assert pg.locator(".lv-col.lv-curcol .lv-tok").inner_text() == "f"  # t = 0: the first token
+        heads = pg.locator(".lv-heads .lv-head").all_text_contents()
+        assert [x for x in heads if x] == ["f", "i", "o", "c", "‖∂L/∂h‖"], (where, heads)
+        assert pg.locator(".lv-col.lv-curcol .lv-cell").count() == 5
+        if phone:
+            ctx.close()
+            continue
+        assert title["height"] < 50, (where, title)  # one line: title and intro take little height
+        assert pg.locator("[data-testid='stSidebar']").bounding_box()["width"] > 200  # the sidebar is open
+        whole(".lv-diagram")
+        whole(".lv-bars")
+        before = diagram_text(pg)
+        pg.locator(".lv-tokens").focus()
+        pg.keyboard.press("ArrowRight")
+        wait_shown(pg, 1, "→ on the first screen")
+        assert pg.locator(".lv-col.lv-curcol .lv-tok").inner_text() == "("
+        assert diagram_text(pg) != before
+        whole(".lv-diagram")
+        shot(pg, f"first_screen_{lang}_{w}x{h}")
+        ctx.close()
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (1280, 720)])
+def test_the_gradient_view_shows_the_rnn_fading_beside_the_lstm_on_the_first_screen(browser, server, width, height):
+    """With the sidebar open, at 1366×768 and 1280×720, the default model's gradient view shows, without scrolling,
+    both charts side by side and the far end of the RNN's curve in the RNN/GRU/LSTM comparison (where it has faded
+    by decades while the LSTM's has not)."""
+    pg = browser.new_page(viewport={"width": width, "height": height})
     pg.set_default_timeout(60_000)
     pg.goto(server + "/?view=grad")
     settle(pg)
@@ -1135,8 +1187,8 @@ def test_the_gradient_view_shows_the_rnn_fading_beside_the_lstm_on_the_first_scr
               rnn_low: lowest(rnn), lstm_low: lowest(lstm),
               rnn_y: top + cmp._fullLayout.yaxis.l2p(Math.log10(lowest(rnn)))}; }""")
     assert where["rnn_low"] < 1e-3 * where["lstm_low"], where  # the story: the RNN's gradient has faded
-    assert where["main"] < 768 and where["cmp"] < 768 and where["left"][0] < where["left"][1], where
-    assert where["rnn_y"] < 768, where
+    assert where["main"] < height and where["cmp"] < height and where["left"][0] < where["left"][1], where
+    assert where["rnn_y"] < height, where
     pg.close()
 
 

@@ -131,8 +131,9 @@ def unknown_notice(m: Choice, enc, lang: str) -> str:
                     free=TASK_NAMES["next_char"][lang]))
 
 
-def text_box(s: PageSettings, example: str) -> str:
-    """The sequence box (not drawn in presenter view, where the text comes from the scene and its buttons)."""
+def text_box(s: PageSettings, example: str, where=None) -> str:
+    """The sequence box, in ``where`` or in place (not drawn in presenter view, where the text comes from the scene
+    and its buttons)."""
     from lstm_viz.teach.settings import MAX_TEXT
 
     if s.present and s.scene:
@@ -142,12 +143,12 @@ def text_box(s: PageSettings, example: str) -> str:
 
     if state.widget_value("text") is None:
         state.set_widget_value("text", s.text if s.text is not None else example)
-    v = state.widget(st.text_area, "text", tr("sequence", s.lang), height=80, help=tr("sequence_help", s.lang),
-                     max_chars=MAX_TEXT, value_of=typed)
+    v = state.widget((where or st).text_area, "text", tr("sequence", s.lang), height=68,
+                     help=tr("sequence_help", s.lang), max_chars=MAX_TEXT, value_of=typed)
     return example if v is None else v
 
 
-def load(s: PageSettings, upload, scene=None) -> Context | None:
+def load(s: PageSettings, upload, scene=None, text_where=None) -> Context | None:
     lang = s.lang
     trained = state.session().trained
     if trained is not None and trained.base != (s.source, s.task, s.cell, s.lag):
@@ -158,12 +159,12 @@ def load(s: PageSettings, upload, scene=None) -> Context | None:
                 st.info(tr("upload_first", lang))
                 return None
             loaded, digest = _uploaded(upload, lang)
-            text = text_box(s, "hello world")
+            text = text_box(s, "hello world", text_where)
             model = _upload_model(loaded, text, s.mode, lang)
             m = models_for(s.replace(text=text), cache.LOADERS, uploaded=model,
                            upload_key=f"{digest}|{side_files_digest()}")
         else:
-            text = text_box(s, example_text(s, cache.LOADERS))
+            text = text_box(s, example_text(s, cache.LOADERS), text_where)
             trained_model, trained_key = (trained.model, trained.key) if trained else (None, "")
             m = models_for(s.replace(text=text), cache.LOADERS, trained=trained_model, trained_key=trained_key)
         ctx = context_for(s, m, cache.RUNS, budget, scene)

@@ -6,6 +6,8 @@ folded away, the question and its buttons visible) and the scene's key figure on
 
 from __future__ import annotations
 
+from html import escape
+
 import streamlit as st
 
 from lstm_viz.i18n import tr
@@ -26,10 +28,21 @@ TARGETS = """
 [data-testid='stHeaderActionElements'] { display: none !important; }
 """
 # the normal page: the title and its line take little height, so that the model at work is on the first screen
+# (the header's band is see-through: on a wide screen its buttons are beside the title, not over it;
+# a style element's own row would take a gap of the page's column: rows that hold only a style are not laid out;
+# the element gap is a little tighter than Streamlit's 1rem)
 PAGE_CSS = """<style>""" + TARGETS + """
-[data-testid='stMainBlockContainer'], .block-container { padding-top: 1.6rem !important; }
-[data-testid='stMain'] h1 { font-size: clamp(1.45rem, 4.2vw, 2.1rem) !important; padding: 0 0 0.1rem 0 !important;
-  line-height: 1.2 !important; }
+[data-testid='stMainBlockContainer'], .block-container { padding-top: 1.2rem !important; }
+header[data-testid='stHeader'] { background: transparent !important; }
+@media (max-width: 640px) {  /* a phone: the header's buttons sit over the top band: the title starts below them */
+  [data-testid='stMainBlockContainer'], .block-container { padding-top: 3.4rem !important; } }
+[data-testid='stMain'] [data-testid='stElementContainer']:has(> [data-testid='stMarkdown']
+  [data-testid='stMarkdownContainer'] > style:only-child) { display: none; }
+[data-testid='stMain'] [data-testid='stVerticalBlock'] { gap: 0.75rem; }
+[data-testid='stMain'] h1 { font-size: clamp(1.3rem, 4vw, 1.6rem) !important; padding: 0 !important;
+  line-height: 1.25 !important; margin: 0 !important; }
+[data-testid='stMain'] h1 .lv-pitch { font-size: 0.95rem; font-weight: 400; opacity: 0.85; margin-left: 0.6rem;
+  white-space: normal; }
 </style>"""
 PRESENTER_CSS = """<style>""" + TARGETS + """
 [data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], header { display: none !important; }
@@ -62,12 +75,11 @@ def render(scenes: list[lessons.Scene]) -> None:
                   use_container_width=True)
         c2.button("中文" if lang == "en" else "English", key="switch_lang",
                   on_click=lambda: state.change(lang="zh" if lang == "en" else "en"))
-    if not s.present:
+    if not s.present:  # the title and, with no scene, the line that says what the page does, on one line
         st.markdown(PAGE_CSS, unsafe_allow_html=True)
-        st.title(tr("title", lang))
+        pitch = "" if scene is not None else f' <span class="lv-pitch">{escape(tr("pitch", lang))}</span>'
+        st.markdown(f"<h1>{escape(tr('title', lang))}{pitch}</h1>", unsafe_allow_html=True)
     if scene is None:
-        if not s.present:
-            st.caption(tr("pitch", lang))
         return
     n = lessons.number(scenes, scene.id)
     st.markdown(TITLE_CSS, unsafe_allow_html=True)

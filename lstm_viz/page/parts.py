@@ -92,23 +92,24 @@ def boxes(ctx):
     return st.container(), ctrls
 
 
-def layer_and_unit(ctx, unit: bool = True):
-    """The layer (when there are several) and the unit shown: they change what the player is sent. Returns a third
-    column on their row, for a view's own control."""
+def layer_and_unit(ctx, where=None) -> None:
+    """The layer (when there are several) and the unit shown: they change what the player is sent. In ``where``
+    (the column beside the sequence box) or on a row of their own."""
     s, layers, H = ctx.s, ctx.trace.num_layers, ctx.trace.hidden_size
-    cols = st.columns([1, 1, 1.6], vertical_alignment="bottom")
+    if where is None:
+        cols = st.columns([1, 1, 1.6], vertical_alignment="bottom")
+    else:
+        cols = where.columns(2, vertical_alignment="bottom") if layers > 1 else [where, where]
     if layers > 1:
         state.widget(cols[0].number_input, "layer", tr("layer", s.lang), 0, layers - 1,
                      placeholder=tr("layer_top", s.lang, n=layers - 1),  # empty: the top layer, as drawn
                      value_of=lambda v: None if v is None else int(v))
-    if unit:
-        if s.unit > H - 1:
-            state.change(unit=0)
-        state.widget(cols[1].number_input, "unit", tr("unit", s.lang), 0, H - 1, help=tr("unit_help", s.lang))
-        if ctx.trace.directions == 2:
-            n = ctx.trace.units_per_direction
-            cols[1].caption(tr("bi_units", s.lang, a=n - 1, b=n, c=2 * n - 1))
-    return cols[2]
+    if s.unit > H - 1:
+        state.change(unit=0)
+    state.widget(cols[1].number_input, "unit", tr("unit", s.lang), 0, H - 1, help=tr("unit_help", s.lang))
+    if ctx.trace.directions == 2:
+        n = ctx.trace.units_per_direction
+        (where or cols[1]).caption(tr("bi_units", s.lang, a=n - 1, b=n, c=2 * n - 1))
 
 
 def step_player(ctx, compact: bool):

@@ -226,13 +226,18 @@ def saturation(trace, layer: int | None = None, lang: str = "en") -> go.Figure:
     return fig
 
 
+LOG_STEP = 10  # decades: a gradient view's y range is a multiple of this, at least ±LOG_STEP
+
+
 def log_range(*arrays) -> list[float]:
-    """A log10 y range in steps of 20 decades that holds every finite positive value: it stays put while a knob
-    moves values about, and grows only when they leave it (never past what float32 holds)."""
+    """A log10 y range in steps of LOG_STEP decades that holds every finite positive value: it stays put while a
+    knob moves values about, and grows only when they leave it (never past what float32 holds). Tight enough that
+    five decades lost in a sequence are a quarter of the chart's height."""
     vals = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays if a is not None] or [np.ones(1)])
     pos = vals[np.isfinite(vals) & (vals > 0)]
-    lo = min(-20.0, 20 * np.floor(np.log10(pos.min()) / 20)) if pos.size else -20.0
-    hi = max(20.0, 20 * np.ceil(np.log10(pos.max()) / 20)) if pos.size else 20.0
+    k = LOG_STEP
+    lo = min(-k, k * np.floor(np.log10(pos.min()) / k)) if pos.size else -k
+    hi = max(k, k * np.ceil(np.log10(pos.max()) / k)) if pos.size else k
     return [max(lo, np.log10(FLOOR)), min(hi, 39.0)]
 
 
@@ -371,7 +376,7 @@ def gradients_spec(gf, labels: list[str] | None = None, title: str = "", lang: s
                            y_range, labels)
     title = title or f"loss: {gf.loss_name}"
     wide = any(ord(ch) >= 0x2E80 for ch in title)  # CJK characters: each about two Latin letters wide
-    title = textwrap.wrap(title, 28 if wide else 56) or [""]  # half a desktop's width: no line clipped
+    title = textwrap.wrap(title, 24 if wide else 48) or [""]  # half a desktop's width: no line clipped
     layout = dict(height=400 + 20 * (len(title) - 1), margin=dict(l=60, r=20, t=30 + 22 * len(title), b=40),
                   title=dict(text="<br>".join(title), x=0, xanchor="left", font=dict(size=15)),
                   legend=dict(orientation="h", y=-0.25), xaxis=_steps_axis(T, lang),

@@ -10,7 +10,7 @@ from lstm_viz.teach import exports
 from ..parts import flow_or_say
 
 
-def render(ctx):
+def render(ctx, unit_box=None):  # this view shows no unit of its own
     lang = ctx.s.lang
     gf = flow_or_say(ctx)  # None when the loss overflows: the trace still exports
     st.caption(tr("figures_hint", lang))

@@ -51,7 +51,7 @@ def knob_data(ctx) -> dict:
     return sweeps.component_data(ctx, base, knobs, s.imgfmt, busy=busy)
 
 
-def render(ctx):
+def render(ctx, unit_box=None):  # this view shows no unit of its own
     ctx = state.with_current_settings(ctx)
     if not ctx.presenting:
         toggles(ctx)

@@ -12,7 +12,7 @@ from .. import state
 from ..parts import boxes, draw, layer_and_unit, plain
 
 
-def render(ctx):
+def render(ctx, unit_box=None):
     s, lang, T, H = ctx.s, ctx.s.lang, ctx.trace.steps, ctx.trace.hidden_size
     cell = ctx.choice.cell
     if not ctx.trace.gates:
@@ -41,7 +41,7 @@ def render(ctx):
                      value_of=lambda v: None if tuple(v) == full else tuple(v))
     # the widgets' values are in the settings now: the panel reads the clamp from them
     with ctrls:
-        layer_and_unit(ctx)
+        layer_and_unit(ctx, unit_box)
     ctx = state.with_current_settings(ctx)
     try:
         panel = intervention_panel(ctx)

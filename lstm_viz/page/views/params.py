@@ -8,7 +8,7 @@ from lstm_viz.i18n import tr
 from lstm_viz.teach.panels import params_rows
 
 
-def render(ctx):
+def render(ctx, unit_box=None):  # this view shows no unit of its own
     lang = ctx.s.lang
     rnn = ctx.model.rnn
     st.markdown(f"**{tr('params_table', lang)}** — input_size m = {rnn.input_size}, hidden_size n = "

@@ -14,12 +14,12 @@ from .. import state
 from ..parts import boxes, draw, layer_and_unit, step_player
 
 
-def render(ctx):
+def render(ctx, unit_box=None):
     s, T, H = ctx.s, ctx.trace.steps, ctx.trace.hidden_size
     lang = s.lang
     figs, ctrls = boxes(ctx)
     with ctrls:
-        layer_and_unit(ctx)
+        layer_and_unit(ctx, unit_box)
     ctx = state.with_current_settings(ctx)
     with figs:
         step_player(ctx, compact=True)

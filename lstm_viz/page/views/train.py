@@ -32,7 +32,7 @@ def banner(ctx) -> None:
         st.rerun()
 
 
-def render(ctx):
+def render(ctx, unit_box=None):  # this view shows no unit of its own
     s, lang = ctx.s, ctx.s.lang
     if s.source != "trained":
         st.info(tr("train_needs_task", lang))

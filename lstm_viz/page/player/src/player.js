@@ -191,7 +191,7 @@ class Player {
       this.root.appendChild(el("div", "lv-note", T.p_window.replace("{a}", d.lo).replace("{b}", d.hi - 1)
         .replace("{T}", d.T)));
     }
-    this.root.appendChild(el("div", "lv-keys", T.p_keys));
+    if (d.compact) this.root.appendChild(el("div", "lv-keys", T.p_keys)); // else under the diagram (buildMain)
   }
 
   // on a touch screen, a horizontal swipe over the diagram steps (left: the next step, right: the one before)
@@ -237,8 +237,9 @@ class Player {
     const T = d.text;
     const main = el("div", "lv-main");
     const left = el("div", "lv-left");
-    left.appendChild(el("div", "lv-title", d.title));
     const narrow = !d.present && !!window.matchMedia && window.matchMedia(NARROW).matches;
+    // over the drawing's empty top-left corner (so the drawing starts right under the strips), above the list
+    left.appendChild(el("div", "lv-title" + (narrow || d.present ? "" : " lv-overlay"), d.title));
     left.appendChild(this.diagram.build(narrow));
     this.svgEl = this.diagram.root;
     const legend = el("div", "lv-legend");
@@ -251,6 +252,7 @@ class Player {
     }
     if (d.diagram.note) legend.appendChild(el("div", "lv-note", d.diagram.note));
     left.appendChild(legend);
+    left.appendChild(el("div", "lv-keys", T.p_keys));
     if (!narrow) { // the drawing as a file (a phone shows the list, not the drawing)
       const dl = el("button", "lv-btn lv-svg", T.p_svg);
       dl.type = "button";
