@@ -28,12 +28,15 @@ TARGETS = """
 [data-testid='stHeaderActionElements'] { display: none !important; }
 """
 # the normal page: the title and its line take little height, so that the model at work is on the first screen
-# (the header's band is see-through: on a wide screen its buttons are beside the title, not over it;
+# (the header's band is see-through, to the eye and the mouse: on a wide screen its buttons are beside the title;
 # a style element's own row would take a gap of the page's column: rows that hold only a style are not laid out;
 # the element gap is a little tighter than Streamlit's 1rem)
 PAGE_CSS = """<style>""" + TARGETS + """
 [data-testid='stMainBlockContainer'], .block-container { padding-top: 1.2rem !important; }
 header[data-testid='stHeader'] { background: transparent !important; }
+header[data-testid='stHeader'], header[data-testid='stHeader'] * { pointer-events: none !important; }
+header[data-testid='stHeader'] button, header[data-testid='stHeader'] button *, header[data-testid='stHeader'] a {
+  pointer-events: auto !important; }
 @media (max-width: 640px) {  /* a phone: the header's buttons sit over the top band: the title starts below them */
   [data-testid='stMainBlockContainer'], .block-container { padding-top: 3.4rem !important; } }
 [data-testid='stMain'] [data-testid='stElementContainer']:has(> [data-testid='stMarkdown']
