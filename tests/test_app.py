@@ -51,6 +51,14 @@ def test_first_page_shows_a_trained_model_and_the_player_has_every_step():
     assert d["diagram"]["boxes"][0]["label"].startswith("f = σ")
     assert not at.get("slider") or all(sl.key != "t" for sl in at.slider)  # one time control: the player
     assert not [b for b in at.button if b.key in ("prev", "next")]
+    # the first page's story (README): the shown unit's cell state, as the strips draw it, rises as brackets open
+    # and falls as they close (the depth counted before the step's own closer)
+    depth, opened = [], 0
+    for ch in d["tokens"]:
+        opened += ch in "(["
+        depth.append(opened)
+        opened -= ch in ")]"
+    assert np.corrcoef(series(d, "c"), depth)[0, 1] > 0.6
 
 
 def address(at) -> dict:

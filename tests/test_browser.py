@@ -124,9 +124,12 @@ def shot(pg, name):
     pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
+# every change of the script's state counts: a run that starts, and a run already going when the action came
+# (Streamlit restarts it with the action's values, so it never shows "running" anew) when it ends
 COUNT_RERUNS = """() => { window.__reruns = 0; const app = document.querySelector("[data-testid='stApp']");
-  new MutationObserver(() => { if (app.dataset.testScriptState === 'running') window.__reruns++; })
-    .observe(app, {attributes: true}); }"""
+  let was = app.dataset.testScriptState;
+  new MutationObserver(() => { const now = app.dataset.testScriptState; if (now !== was) window.__reruns++;
+    was = now; }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }"""
 
 
 def diagram_text(pg) -> str:
@@ -552,8 +555,8 @@ def wait_shown(pg, t: int, what: str, timeout: float = 5) -> None:
 def rerun(pg, action, drawn: bool = True) -> None:
     """Do ``action`` and wait for the rerun it starts to end (and, with ``drawn``, for the player or a chart).
 
-    The action waits until the page has been idle for a moment: a click while a run is still going (a rerun that
-    the last one asked for) starts no new run that the counter could see, only a restart of that one."""
+    The action waits until the page has been idle for a moment; a run that starts in spite of that just before the
+    action (one the last run asked for) is restarted by it, and counted when it ends."""
     idle = "[data-testid='stApp'][data-test-script-state='notRunning']"
     pg.wait_for_selector(idle, timeout=90_000)
     time.sleep(0.3)
