@@ -355,8 +355,8 @@ def title_clear_and_buttons_whole(pg, sid: str, lang: str) -> None:
 
 def test_every_scene_fits_a_projector_and_the_other_screens(browser, server):
     """24 scene pages at 1280×720 in presenter view: the key figure wholly on screen, and every try-this button
-    changes what the first screen shows; and outside it at 1366×768 (English) and 390×844 (Chinese), no error and
-    the title clear. Every page is saved as a screenshot."""
+    changes what the first screen shows; and outside it at 390×844 (Chinese), no error and the title clear. Every
+    page is saved as a screenshot."""
     pg = browser.new_page(viewport={"width": 1280, "height": 720})
     pg.set_default_timeout(90_000)
     for lang in ("en", "zh"):
@@ -387,8 +387,9 @@ def test_every_scene_fits_a_projector_and_the_other_screens(browser, server):
             if lang == "en":  # a button sets the same settings in either language (its Chinese label is checked
                 every_try_changes_the_first_screen(pg, sid, lang)  # whole above); on the same page load
     pg.close()
-    # outside presenter view, English where the page is widest and Chinese where titles wrap most (a phone)
-    for w, h, lang in ((1366, 768, "en"), (390, 844, "zh")):
+    # outside presenter view, on a phone in Chinese, where titles wrap most (the presenter pass above has opened
+    # every scene in both languages without an error)
+    for w, h, lang in ((390, 844, "zh"),):
         pg = browser.new_page(viewport={"width": w, "height": h})
         pg.set_default_timeout(90_000)
         for n, sid in enumerate(SCENES, start=1):
@@ -1117,8 +1118,7 @@ def test_on_a_phone_the_diagram_reads_at_12_px_with_the_drawings_numbers(browser
     phone_ctx.close()
 
 
-FIRST_SCREENS = [(1280, 720, "en"), (1280, 720, "zh"), (1366, 768, "en"), (1366, 768, "zh"), (390, 844, "en"),
-                 (390, 844, "zh")]
+FIRST_SCREENS = [(1280, 720, "en"), (1280, 720, "zh"), (1366, 768, "en"), (1366, 768, "zh"), (390, 844, "zh")]
 
 
 def wholly_on_screen(pg, w: int, h: int, selector: str) -> dict:
