@@ -190,6 +190,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "train_button": {"en": "Train", "zh": "开始训练"},
     "snapshot": {"en": "Snapshot (training step)", "zh": "快照（训练步）"},
     "trained_acc": {"en": "Accuracy on fresh samples: {a:.3f}", "zh": "新样本上的准确率：{a:.3f}"},
+    "held_out_bpc": {"en": "Bits per character on the held-out text ({n:,} characters never trained on): the "
+                           "shipped model {bpc:.3f}, a {k}-character n-gram {ng:.3f}, uniform guessing {u:.3f}. "
+                           "Lower is better.",
+                     "zh": "留出文本（{n:,} 个从未用于训练的字符）上的每字符比特数：内置模型 {bpc:.3f}，"
+                           "{k} 字符 n-gram {ng:.3f}，均匀猜测 {u:.3f}。越低越好。"},
+    "samples_heading": {"en": "What the shipped model writes after a prompt (seeded samples, temperature {temp})",
+                        "zh": "内置模型接着提示写出的文本（固定种子采样，温度 {temp}）"},
     "params_table": {"en": "Parameter counts at these sizes (PyTorch keeps two bias vectors)",
                      "zh": "这些尺寸下的参数数量（PyTorch 有两组偏置）"},
     "download_trace": {"en": "Trace as CSV", "zh": "下载 Trace（CSV）"},

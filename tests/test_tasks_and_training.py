@@ -113,10 +113,13 @@ def test_shipped_models_make_the_point():
     sizes = sum(p.stat().st_size for p in MODELS.iterdir())
     assert sizes < 5 * 2**20
     acc = {p.stem: json.loads(p.read_text())["accuracy"] for p in CARDS}
-    assert {f"{t}_{c}" for t in ("next_char", "brackets", "sentiment", "adding") for c in ("rnn", "gru", "lstm")} \
+    tasks_ = ("next_char", "brackets", "sentiment", "adding", "shakespeare_char")
+    assert {f"{t}_{c}" for t in tasks_ for c in ("rnn", "gru", "lstm")} \
         | {f"recall_lag{lag}_{c}" for lag in (5, 20, 50, 100) for c in ("rnn", "gru", "lstm")} == set(acc)
     assert acc["recall_lag50_lstm"] >= 0.9 and acc["recall_lag50_rnn"] <= 0.5
-    assert max(json.loads(p.read_text())["train_seconds"] for p in CARDS) < 30
+    seconds = {p.stem: json.loads(p.read_text())["train_seconds"] for p in CARDS}
+    assert max(v for k, v in seconds.items() if not k.startswith("shakespeare")) < 30
+    assert max(v for k, v in seconds.items() if k.startswith("shakespeare")) < 330  # the real text: ~5 min budget
 
 
 def test_default_configs_and_cli_evaluate():

@@ -32,12 +32,24 @@ def banner(ctx) -> None:
         st.rerun()
 
 
+def _held_out(card: dict, lang: str) -> None:
+    ho = card["held_out"]
+    k, ng = max(ho["baseline_bpc"].items(), key=lambda kv: int(kv[0].removesuffix("gram")))
+    st.caption(plain(tr("held_out_bpc", lang, n=ho["scored_characters"], bpc=ho["bpc"], k=k.removesuffix("gram"),
+                        ng=ng, u=ho["uniform_bpc"])))
+    with st.expander(tr("samples_heading", lang, temp=card["samples"][0]["temperature"])):
+        for smp in card["samples"]:
+            st.text(smp["prompt"] + smp["text"])
+
+
 def render(ctx):
     s, lang = ctx.s, ctx.s.lang
     if s.source != "trained":
         st.info(tr("train_needs_task", lang))
         return
     card = ctx.choice.card()
+    if "held_out" in card:  # a model of a real text: its held-out score and what it writes
+        _held_out(card, lang)
     if state.widget_value("tsteps") is None and s.tsteps == DEFAULTS.tsteps:  # the card's own steps, if fewer
         state.set_widget_value("tsteps", min(card["steps"], DEFAULTS.tsteps))
     steps = state.widget(st.slider, "tsteps", tr("train_steps", lang), *state.bounds("tsteps"), step=10)
