@@ -72,8 +72,8 @@ def table(cards: list[dict]) -> str:
             rows.append(f"| {task} | " + " | ".join(f"{c['accuracy']:.3f}" for c in cs)
                         + f" | {cfg['steps']} Adam steps × batch {cfg['batch']}, H={cfg['hidden_size']}, "
                           f"lr {cfg['lr']} |")
-    rows += text_table(cards)
-    return "\n".join(rows)
+    rows = rows if len(rows) > 2 else []  # no row of accuracies: no header either
+    return "\n".join(rows + text_table(cards))
 
 
 def text_table(cards: list[dict]) -> list[str]:
@@ -92,7 +92,8 @@ def text_table(cards: list[dict]) -> list[str]:
                  "| " + " | ".join(f"{cs[c]['held_out']['bpc']:.3f}" for c in CELLS) + " | "
                  + " | ".join(f"{v:.3f}" for v in base.values()) + f" | {ho['uniform_bpc']:.3f} | "
                  f"{cfg['steps']} Adam steps × batch {cfg['batch']} × {cs['lstm']['seq_len']} characters, "
-                 f"H={cfg['hidden_size']}, lr {cfg['lr']} |",
+                 f"H={cfg['hidden_size']}, lr {cfg['lr']}" + (f" ({cfg['schedule']})" if cfg.get("schedule") else "")
+                 + " |",
                  "training seconds (one thread): " + ", ".join(f"{c.upper()} {cs[c]['train_seconds']}" for c in CELLS),
                  "parameters: " + ", ".join(f"{c.upper()} {cs[c]['parameters']:,}" for c in CELLS)]
         for smp in cs["lstm"]["samples"]:
