@@ -154,3 +154,19 @@ def test_next_char_on_a_persons_own_text(tmp_path):
                           "--text-file", str(tmp_path / "mine.txt"), "--out", str(tmp_path / "x")],
                          capture_output=True, text=True, cwd=MODELS.parent.parent, timeout=120)
     assert bad.returncode == 2 and "--text-file goes with --task next_char" in bad.stderr
+
+
+def test_cosine_schedule_changes_only_the_later_updates():
+    base = TrainConfig(task="recall", cell="rnn", lag=3, steps=3, hidden_size=4, batch=4, seed=2)
+    const = train(base, snapshot_steps=(1, 2, 3))
+    cos = train(TrainConfig(**dict(base.__dict__, schedule="cosine")), snapshot_steps=(1, 2, 3))
+    key = "rnn.weight_hh_l0"
+    assert torch.equal(const.snapshots[1][key], cos.snapshots[1][key])  # the first update uses the full lr
+    assert not torch.equal(const.snapshots[3][key], cos.snapshots[3][key])
+
+    def last_move(r):
+        return (r.snapshots[3][key] - r.snapshots[2][key]).abs().sum()
+
+    assert last_move(cos) < last_move(const)  # its last update's lr is lr·(1 + cos(2π/3))/2 = lr/4
+    with pytest.raises(ValueError, match="schedule must be"):
+        train(TrainConfig(**dict(base.__dict__, schedule="linear")))
