@@ -5,7 +5,8 @@
 Each model is what `python -m lstm_viz train ... --out assets/models/NAME` makes (the card records that
 command); accuracy is measured on fresh seeded samples. One thread per job. The Shakespeare models
 (``--only shakespeare`` builds just them) also get held-out bits per character beside n-gram baselines on the
-same characters, and seeded samples, in their cards.
+same characters, and seeded samples, in their cards; the word-level LSTM on WikiText-2 (``--only wikitext``)
+gets held-out perplexity beside unigram and bigram baselines on the same words.
 """
 
 from __future__ import annotations
@@ -23,14 +24,17 @@ CELLS = ("rnn", "gru", "lstm")
 LAGS = (5, 20, 50, 100)
 OTHER_TASKS = ("next_char", "brackets", "sentiment", "adding")
 TEXT_TASKS = ("shakespeare_char",)  # a real text with a held-out part: bpc beside n-gram baselines
+WORD_MODELS = [("wikitext_word", "lstm", None)]  # one word-level language model: perplexity beside n-grams
 
 
 def model_list(only: str | None = None) -> list[tuple[str, str, int | None]]:
     text = [(task, cell, None) for task in TEXT_TASKS for cell in CELLS]
     if only == "shakespeare":
         return text
+    if only == "wikitext":
+        return WORD_MODELS
     jobs = [("recall", cell, lag) for lag in LAGS for cell in CELLS]
-    return jobs + [(task, cell, None) for task in OTHER_TASKS for cell in CELLS] + text
+    return jobs + [(task, cell, None) for task in OTHER_TASKS for cell in CELLS] + text + WORD_MODELS
 
 
 def name_of(task: str, cell: str, lag: int | None) -> str:
@@ -51,7 +55,7 @@ def build(job) -> dict:
     acc = evaluate(result.model, result.task)
     command = f"python -m lstm_viz train --task {task} --cell {cell}" + (f" --lag {lag}" if lag else "") \
         + f" --out assets/models/{name}"
-    extra = held_out_report(result.model, result.task) if task in TEXT_TASKS else None
+    extra = held_out_report(result.model, result.task) if result.task.held_out is not None else None
     return save_model(result, ROOT / "assets" / "models" / name, acc, command, extra)
 
 
@@ -98,6 +102,17 @@ def text_table(cards: list[dict]) -> list[str]:
                  "parameters: " + ", ".join(f"{c.upper()} {cs[c]['parameters']:,}" for c in CELLS)]
         for smp in cs["lstm"]["samples"]:
             rows.append(f"LSTM sample after {smp['prompt']!r}: {smp['text']!r}")
+    for c in cards:
+        if c["task"] == "wikitext_word":
+            ho, cfg = c["held_out"], c["config"]
+            rows += ["", f"wikitext_word {c['cell']}: held-out perplexity {ho['perplexity']:.1f} "
+                     f"({ho['bits_per_word']:.3f} bits per word) on {ho['scored_tokens']:,} words "
+                     f"({ho['unk_fraction']:.0%} of them <unk>); unigram {ho['baseline_perplexity']['unigram']:.1f}, "
+                     f"bigram {ho['baseline_perplexity']['bigram']:.1f}, uniform {ho['uniform_perplexity']}; "
+                     f"{cfg['steps']} Adam steps × batch {cfg['batch']} × {c['seq_len']} words, "
+                     f"H={cfg['hidden_size']}, V={c['input_size']}, {c['parameters']:,} parameters, "
+                     f"{c['train_seconds']} s"]
+            rows += [f"sample after {smp['prompt']!r}: {smp['text']!r}" for smp in c["samples"]]
     return rows
 
 
@@ -105,7 +120,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--table-only", action="store_true", help="print the table from the cards on disk")
-    ap.add_argument("--only", choices=["shakespeare"], help="build only these models")
+    ap.add_argument("--only", choices=["shakespeare", "wikitext"], help="build only these models")
     args = ap.parse_args()
     if args.table_only:
         cards = [json.loads(p.read_text()) for p in sorted((ROOT / "assets" / "models").glob("*.json"))]
@@ -113,7 +128,9 @@ def main() -> None:
         with ProcessPoolExecutor(args.jobs) as pool:
             cards = []
             for card in pool.map(build, model_list(args.only)):
-                bpc = f", held-out {card['held_out']['bpc']:.3f} bpc" if "held_out" in card else ""
+                ho = card.get("held_out", {})
+                bpc = f", held-out {ho['bpc']:.3f} bpc" if "bpc" in ho else \
+                    (f", held-out perplexity {ho['perplexity']:.1f}" if ho else "")
                 print(f"{card['task']:>10} {card['cell']:>5} lag={card['lag']}: accuracy {card['accuracy']:.3f}{bpc} "
                       f"in {card['train_seconds']} s", flush=True)
                 cards.append(card)

@@ -111,12 +111,17 @@ class NGram:
 
 @torch.no_grad()
 def sample(model, task, prompt: str, n: int = 200, seed: int = 0, temperature: float = 0.8) -> str:
-    """``n`` characters the model writes after reading ``prompt``, drawn from softmax(logits / temperature)
-    with a seeded generator (same model, prompt and seed: same text). <unk> is never drawn."""
+    """``n`` symbols the model writes after reading ``prompt``, drawn from softmax(logits / temperature)
+    with a seeded generator (same model, prompt and seed: same text). <unk> is never drawn. A character model
+    refuses a prompt character it never saw; a word model reads an unknown word as <unk>, as it was trained."""
+    from lstm_viz.models.tokenize import tokenize
+
     if not prompt:
         raise ValueError("the prompt is empty: give the model at least one character to start from")
-    unknown = sorted({ch for ch in prompt if ch not in task.vocab[1:]})
-    if unknown:
+    words = task.mode == "words"
+    tokens = tokenize(prompt, "words") if words else list(prompt)
+    unknown = sorted({ch for ch in tokens if ch not in task.vocab[1:]})
+    if unknown and not words:
         raise ValueError(f"the prompt has characters this model never saw: {' '.join(map(repr, unknown[:10]))}")
     if not (isinstance(n, int) and 1 <= n <= 10_000):
         raise ValueError(f"n must be a whole number from 1 to 10000, got {n!r}")
@@ -126,53 +131,65 @@ def sample(model, task, prompt: str, n: int = 200, seed: int = 0, temperature: f
     V = len(task.vocab)
     rng = np.random.default_rng(seed)
     model.eval()
-    x = F.one_hot(torch.tensor([index[c] for c in prompt]), V).float()[:, None]  # [T, 1, V]
+    x = F.one_hot(torch.tensor([index.get(c, 0) for c in tokens]), V).float()[:, None]  # [T, 1, V]
     out, state = model.rnn(x)
     out_chars = []
     for _ in range(n):
         logits = model.head(out[-1, 0]).double() / temperature
-        logits[0] = -math.inf  # <unk> is not a character to write
+        logits[0] = -math.inf  # <unk> is not a symbol to write
         p = torch.softmax(logits, -1).numpy()
         nxt = int(min(np.searchsorted(np.cumsum(p), rng.random() * p.sum(), side="right"), V - 1))
         out_chars.append(task.vocab[nxt])
         out, state = model.rnn(F.one_hot(torch.tensor([[nxt]]), V).float(), state)
-    return "".join(out_chars)
+    return (" " if words else "").join(out_chars)
 
 
-SAMPLE_PROMPTS = ("ROMEO:\n", "First Citizen:\n", "KING RICHARD III:\nNow is the ")
-SAMPLE_CHARS, SAMPLE_SEED, SAMPLE_TEMPERATURE = 200, 0, 0.8
+SAMPLE_PROMPTS = {"shakespeare_char": ("ROMEO:\n", "First Citizen:\n", "KING RICHARD III:\nNow is the "),
+                  "wikitext_word": ("the game", "in the early", "the city of")}
+SAMPLE_LENGTH = {"shakespeare_char": 200, "wikitext_word": 40}  # characters or words
+SAMPLE_SEED, SAMPLE_TEMPERATURE = 0, 0.8
 
 
 def samples(model, task) -> list[dict]:
-    """The card's samples: prompt k continued by ``SAMPLE_CHARS`` characters with seed ``SAMPLE_SEED + k``."""
+    """The card's samples: prompt k continued by ``SAMPLE_LENGTH`` symbols with seed ``SAMPLE_SEED + k``."""
+    n = SAMPLE_LENGTH[task.name]
     return [{"prompt": p, "seed": SAMPLE_SEED + k, "temperature": SAMPLE_TEMPERATURE,
-             "text": sample(model, task, p, SAMPLE_CHARS, SAMPLE_SEED + k, SAMPLE_TEMPERATURE)}
-            for k, p in enumerate(SAMPLE_PROMPTS)]
+             "text": sample(model, task, p, n, SAMPLE_SEED + k, SAMPLE_TEMPERATURE)}
+            for k, p in enumerate(SAMPLE_PROMPTS[task.name])]
 
 
 def held_out_report(model, task) -> dict:
-    """What a card records for a model of a task with a held-out text: its bpc there, the n-gram baselines and
-    the uniform guess on the same characters, and seeded samples."""
-    from lstm_viz.models.tasks import HELD_OUT_FRACTION, shakespeare_ids
+    """What a card records for a model of a task with a held-out text: its bits per symbol there (characters:
+    bpc; words: also perplexity 2^bits), the n-gram baselines and the uniform guess on the same symbols, and
+    seeded samples."""
+    from lstm_viz.models.tasks import HELD_OUT_FRACTION, shakespeare_ids, wikitext_ids
 
-    if task.name != "shakespeare_char":
+    if task.name not in ("shakespeare_char", "wikitext_word"):
         raise ValueError(f"the task {task.name!r} has no held-out text")
-    train, held = shakespeare_ids("train"), shakespeare_ids("held_out")
+    words = task.name == "wikitext_word"
+    ids = wikitext_ids if words else shakespeare_ids
+    train, held = ids("train"), ids("held_out")
     V = len(task.vocab)
-    baselines = {f"{k}gram": round(NGram(train, V, k).bits_per_char(held), 4) for k in (3, NGRAM_ORDER)}
-    return {
-        "held_out": {
-            "split": f"train: the first {1 - HELD_OUT_FRACTION:.0%} of tinyshakespeare.txt ({len(train):,} "
-                     f"characters); held out: the last {HELD_OUT_FRACTION:.0%} ({len(held):,} characters, from "
-                     f"character {len(train):,}), never trained on",
-            "scored_characters": len(held) - 1,
-            "how": f"every held-out character but the first; the model reads pieces of {EVAL_CHUNK} characters, "
-                   f"each from a zero state; the n-grams see up to n-1 characters before",
-            "bpc": round(bits_per_char(model, held, V), 4),
-            "baseline_bpc": baselines,
-            "baseline": "character n-grams counted on the training split, Witten-Bell interpolated down to a "
-                        "uniform distribution over the vocabulary",
-            "uniform_bpc": round(math.log2(V), 4),
-        },
-        "samples": samples(model, task),
+    unit, source = ("tokens", "wikitext2_valid.txt") if words else ("characters", "tinyshakespeare.txt")
+    report = {
+        "split": f"train: the first {1 - HELD_OUT_FRACTION:.0%} of {source} ({len(train):,} {unit}); held out: "
+                 f"the last {HELD_OUT_FRACTION:.0%} ({len(held):,} {unit}, from {unit[:-1]} {len(train):,}), "
+                 f"never trained on",
+        "how": f"every held-out {unit[:-1]} but the first; the model reads pieces of {EVAL_CHUNK} {unit}, each from "
+               f"a zero state; the n-grams see up to n-1 {unit} before",
+        "baseline": f"{unit[:-1]} n-grams counted on the training split, Witten-Bell interpolated down to a uniform "
+                    f"distribution over the vocabulary",
     }
+    bits = bits_per_char(model, held, V)
+    if words:
+        base = {name: NGram(train, V, k).bits_per_char(held) for name, k in (("unigram", 1), ("bigram", 2))}
+        report.update({"scored_tokens": len(held) - 1, "bits_per_word": round(bits, 4),
+                       "perplexity": round(2 ** bits, 2),
+                       "baseline_perplexity": {k: round(2 ** v, 2) for k, v in base.items()},
+                       "uniform_perplexity": V, "unk_fraction": round(float((held == 0).mean()), 4)})
+    else:
+        report.update({"scored_characters": len(held) - 1, "bpc": round(bits, 4),
+                       "baseline_bpc": {f"{k}gram": round(NGram(train, V, k).bits_per_char(held), 4)
+                                        for k in (3, NGRAM_ORDER)},
+                       "uniform_bpc": round(math.log2(V), 4)})
+    return {"held_out": report, "samples": samples(model, task)}
