@@ -84,9 +84,9 @@ def test_unigram_and_bigram_baselines(shipped):
 
 def test_typed_words_samples_and_the_command_line(shipped):
     model, task, card = shipped
-    enc = task.encode("The lobster xylophonic game")
-    assert enc.tokens == ("the", "lobster", "xylophonic", "game") and enc.unknown.tolist() == [False, False, True,
-                                                                                                 False]
+    enc = task.encode("The war, xylophonic game")
+    assert enc.tokens == ("the", "war", ",", "xylophonic", "game")
+    assert enc.unknown.tolist() == [False, False, False, True, False] and enc.labels[3] == "<unk>:xylophonic"
     assert not task.encode(task.example).unknown.any()
     out = charlm.sample(model, task, "the xylophonic game", 12, seed=1)
     assert out == charlm.sample(model, task, "the xylophonic game", 12, seed=1) and len(out.split()) == 12
