@@ -220,6 +220,8 @@ def test_training_replaces_the_model_visibly_and_can_go_back():
 def test_the_shakespeare_model_opens_and_its_training_view_shows_its_held_out_score_and_samples(lang):
     at = ok(new(task="shakespeare_char", lang=lang))
     assert player(at) and not at.error
+    for view in ("time", "grad", "intervene", "params"):  # every view opens on it, no refusal at its example
+        assert not ok(new(task="shakespeare_char", view=view, lang=lang)).error, view
     at = ok(new(task="shakespeare_char", view="train", lang=lang))
     card = json.loads((MODELS / "shakespeare_char_lstm.json").read_text())
     caption = [c.value.replace("\\", "") for c in at.caption]  # as shown: the Markdown escapes read
