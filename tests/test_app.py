@@ -229,6 +229,12 @@ def test_the_shakespeare_model_opens_and_its_training_view_shows_its_held_out_sc
     assert caption and ("留出文本" in caption[0]) == (lang == "zh")
     texts = [t.value.strip() for t in at.text]  # a sample may end in a space
     assert all((smp["prompt"] + smp["text"]).strip() in texts for smp in card["samples"])
+    from lstm_viz.i18n import tr
+    from lstm_viz.teach.cells_found import FEATURES, shakespeare_cells
+    found = shakespeare_cells()
+    for name in FEATURES:  # the best unit of every feature, as found again here
+        u = found.best[name][0]
+        assert tr("cells_found_row", lang, feature=tr(f"feat_{name}", lang), state=u.state, unit=u.unit, r=u.r) in texts
 
 
 def test_params_export_language_presenter():

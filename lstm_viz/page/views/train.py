@@ -15,7 +15,7 @@ from lstm_viz.models.train import TrainConfig, as_model, train_job
 from lstm_viz.teach import figures
 from lstm_viz.teach.settings import DEFAULTS
 
-from .. import offload, state
+from .. import cache, offload, state
 from ..parts import chart, plain
 
 
@@ -40,6 +40,13 @@ def _held_out(card: dict, lang: str) -> None:
     with st.expander(tr("samples_heading", lang, temp=card["samples"][0]["temperature"])):
         for smp in card["samples"]:
             st.text(smp["prompt"] + smp["text"])
+    if card["task"] == "shakespeare_char" and card["cell"] == "lstm":
+        from lstm_viz.teach.cells_found import CELLS_TEXT_CHARS
+
+        with st.expander(tr("cells_found_heading", lang, n=CELLS_TEXT_CHARS)):
+            for name, which, unit, r in cache.cells_found("shakespeare_char_lstm"):
+                st.text(tr("cells_found_row", lang, feature=tr(f"feat_{name}", lang), state=which, unit=unit,
+                                r=r))
 
 
 def render(ctx):
