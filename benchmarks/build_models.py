@@ -1,9 +1,12 @@
 """Train every shipped model with the task defaults, save it with its card, and print the comparison table.
 
-    python benchmarks/build_models.py [--jobs 2]
+    python benchmarks/build_models.py [--jobs 2] [--only shakespeare]
 
 Each model is what `python -m lstm_viz train ... --out assets/models/NAME` makes (the card records that
-command); accuracy is measured on fresh seeded samples. One thread per job.
+command); accuracy is measured on fresh seeded samples. One thread per job. The Shakespeare models
+(``--only shakespeare`` builds just them) also get held-out bits per character beside n-gram baselines on the
+same characters, and seeded samples, in their cards; the word-level LSTM on WikiText-2 (``--only wikitext``)
+gets held-out perplexity beside unigram and bigram baselines on the same words.
 """
 
 from __future__ import annotations
@@ -20,11 +23,18 @@ sys.path.insert(0, str(ROOT))
 CELLS = ("rnn", "gru", "lstm")
 LAGS = (5, 20, 50, 100)
 OTHER_TASKS = ("next_char", "brackets", "sentiment", "adding")
+TEXT_TASKS = ("shakespeare_char",)  # a real text with a held-out part: bpc beside n-gram baselines
+WORD_MODELS = [("wikitext_word", "lstm", None)]  # one word-level language model: perplexity beside n-grams
 
 
-def model_list() -> list[tuple[str, str, int | None]]:
+def model_list(only: str | None = None) -> list[tuple[str, str, int | None]]:
+    text = [(task, cell, None) for task in TEXT_TASKS for cell in CELLS]
+    if only == "shakespeare":
+        return text
+    if only == "wikitext":
+        return WORD_MODELS
     jobs = [("recall", cell, lag) for lag in LAGS for cell in CELLS]
-    return jobs + [(task, cell, None) for task in OTHER_TASKS for cell in CELLS]
+    return jobs + [(task, cell, None) for task in OTHER_TASKS for cell in CELLS] + text + WORD_MODELS
 
 
 def name_of(task: str, cell: str, lag: int | None) -> str:
@@ -34,6 +44,7 @@ def name_of(task: str, cell: str, lag: int | None) -> str:
 def build(job) -> dict:
     import torch
 
+    from lstm_viz.models.charlm import held_out_report
     from lstm_viz.models.train import default_config, evaluate, save_model, train
 
     torch.set_num_threads(1)
@@ -44,7 +55,8 @@ def build(job) -> dict:
     acc = evaluate(result.model, result.task)
     command = f"python -m lstm_viz train --task {task} --cell {cell}" + (f" --lag {lag}" if lag else "") \
         + f" --out assets/models/{name}"
-    return save_model(result, ROOT / "assets" / "models" / name, acc, command)
+    extra = held_out_report(result.model, result.task) if result.task.held_out is not None else None
+    return save_model(result, ROOT / "assets" / "models" / name, acc, command, extra)
 
 
 def table(cards: list[dict]) -> str:
@@ -64,21 +76,62 @@ def table(cards: list[dict]) -> str:
             rows.append(f"| {task} | " + " | ".join(f"{c['accuracy']:.3f}" for c in cs)
                         + f" | {cfg['steps']} Adam steps × batch {cfg['batch']}, H={cfg['hidden_size']}, "
                           f"lr {cfg['lr']} |")
-    return "\n".join(rows)
+    rows = rows if len(rows) > 2 else []  # no row of accuracies: no header either
+    return "\n".join(rows + text_table(cards))
+
+
+def text_table(cards: list[dict]) -> list[str]:
+    """Held-out bits per character of the text models, beside the baselines on the same characters."""
+    rows = []
+    for task in TEXT_TASKS:
+        cs = {c["cell"]: c for c in cards if c["task"] == task}
+        if set(cs) != set(CELLS):
+            continue
+        ho, cfg = cs["lstm"]["held_out"], cs["lstm"]["config"]
+        base = ho["baseline_bpc"]
+        rows += ["", f"{task}: held-out bits per character ({ho['scored_characters']:,} characters; lower is better)",
+                 "| RNN | GRU | LSTM | " + " | ".join(f"{k} baseline" for k in base)
+                 + " | uniform | budget (each cell) |",
+                 "|---|---|---|" + "---|" * len(base) + "---|---|",
+                 "| " + " | ".join(f"{cs[c]['held_out']['bpc']:.3f}" for c in CELLS) + " | "
+                 + " | ".join(f"{v:.3f}" for v in base.values()) + f" | {ho['uniform_bpc']:.3f} | "
+                 f"{cfg['steps']} Adam steps × batch {cfg['batch']} × {cs['lstm']['seq_len']} characters, "
+                 f"H={cfg['hidden_size']}, lr {cfg['lr']}" + (f" ({cfg['schedule']})" if cfg.get("schedule") else "")
+                 + " |",
+                 "training seconds (one thread): " + ", ".join(f"{c.upper()} {cs[c]['train_seconds']}" for c in CELLS),
+                 "parameters: " + ", ".join(f"{c.upper()} {cs[c]['parameters']:,}" for c in CELLS)]
+        for smp in cs["lstm"]["samples"]:
+            rows.append(f"LSTM sample after {smp['prompt']!r}: {smp['text']!r}")
+    for c in cards:
+        if c["task"] == "wikitext_word":
+            ho, cfg = c["held_out"], c["config"]
+            rows += ["", f"wikitext_word {c['cell']}: held-out perplexity {ho['perplexity']:.1f} "
+                     f"({ho['bits_per_word']:.3f} bits per word) on {ho['scored_tokens']:,} words "
+                     f"({ho['unk_fraction']:.0%} of them <unk>); unigram {ho['baseline_perplexity']['unigram']:.1f}, "
+                     f"bigram {ho['baseline_perplexity']['bigram']:.1f}, uniform {ho['uniform_perplexity']}; "
+                     f"{cfg['steps']} Adam steps × batch {cfg['batch']} × {c['seq_len']} words, "
+                     f"H={cfg['hidden_size']}, V={c['input_size']}, {c['parameters']:,} parameters, "
+                     f"{c['train_seconds']} s"]
+            rows += [f"sample after {smp['prompt']!r}: {smp['text']!r}" for smp in c["samples"]]
+    return rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--table-only", action="store_true", help="print the table from the cards on disk")
+    ap.add_argument("--only", choices=["shakespeare", "wikitext"], help="build only these models")
     args = ap.parse_args()
     if args.table_only:
         cards = [json.loads(p.read_text()) for p in sorted((ROOT / "assets" / "models").glob("*.json"))]
     else:
         with ProcessPoolExecutor(args.jobs) as pool:
             cards = []
-            for card in pool.map(build, model_list()):
-                print(f"{card['task']:>10} {card['cell']:>5} lag={card['lag']}: accuracy {card['accuracy']:.3f} "
+            for card in pool.map(build, model_list(args.only)):
+                ho = card.get("held_out", {})
+                bpc = f", held-out {ho['bpc']:.3f} bpc" if "bpc" in ho else \
+                    (f", held-out perplexity {ho['perplexity']:.1f}" if ho else "")
+                print(f"{card['task']:>10} {card['cell']:>5} lag={card['lag']}: accuracy {card['accuracy']:.3f}{bpc} "
                       f"in {card['train_seconds']} s", flush=True)
                 cards.append(card)
     print(table(cards))

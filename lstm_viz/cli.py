@@ -24,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser(prog: str = "python -m lstm_viz") -> argparse.ArgumentParser:
     from lstm_viz.i18n import LANGS
-    from lstm_viz.models.tasks import TASKS
+    from lstm_viz.models.tasks import MORE_TASKS, TASKS
     from lstm_viz.notation import CELLS
 
     ap = _Parser(prog=prog, description="See inside an RNN, LSTM or GRU, step by step.")
@@ -59,7 +59,7 @@ def build_parser(prog: str = "python -m lstm_viz") -> argparse.ArgumentParser:
     tracing.add_argument("--no-jacobian", action="store_true", help="skip dhT_dht")
 
     trn = sub.add_parser("train", help="train a model on a teaching task and save it with its card")
-    trn.add_argument("--task", required=True, choices=TASKS)
+    trn.add_argument("--task", required=True, choices=TASKS + MORE_TASKS)
     trn.add_argument("--cell", required=True, choices=CELLS)
     trn.add_argument("--out", required=True, help="assets/models/NAME (writes NAME.safetensors and NAME.json)")
     for flag, kind in (("--hidden-size", int), ("--layers", int), ("--steps", int), ("--batch", int),
@@ -68,7 +68,8 @@ def build_parser(prog: str = "python -m lstm_viz") -> argparse.ArgumentParser:
         trn.add_argument(flag, type=kind)
     trn.add_argument("--text-file", help="next_char: train on this UTF-8 text instead of the bundled sample")
 
-    ev = sub.add_parser("evaluate", help="accuracy of a saved model on fresh seeded samples")
+    ev = sub.add_parser("evaluate", help="accuracy of a saved model on fresh seeded samples (a model of a text with a "
+                                         "held-out part: also bits per character there, beside the n-gram baselines)")
     ev.add_argument("model", help="assets/models/NAME, or a shipped model by its name (brackets_lstm)")
     ev.add_argument("--samples", type=int, default=2000)
 
@@ -260,9 +261,27 @@ def cmd_train(args) -> None:
 
     result = train(cfg, progress=progress)
     acc = evaluate(result.model, result.task)
-    save_model(result, args.out, acc, _command(args))
+    extra = None
+    if result.task.held_out is not None:
+        from lstm_viz.models.charlm import held_out_report
+        extra = held_out_report(result.model, result.task)
+    save_model(result, args.out, acc, _command(args), extra)
     print(f"trained in {result.seconds:.1f} s; wrote {written[0]} and {written[1]}")
+    if extra is not None:
+        _print_held_out(extra["held_out"])
     print(f"accuracy: {acc:.3f}")
+
+
+def _print_held_out(ho: dict) -> None:
+    if "perplexity" in ho:
+        base = ", ".join(f"{k} {v:.1f}" for k, v in ho["baseline_perplexity"].items())
+        print(f"held-out perplexity: {ho['perplexity']:.1f} ({ho['bits_per_word']:.3f} bits per word, "
+              f"{ho['scored_tokens']:,} words; baselines on the same words: {base}, "
+              f"uniform {ho['uniform_perplexity']})")
+        return
+    base = ", ".join(f"{k} {v:.3f}" for k, v in ho["baseline_bpc"].items())
+    print(f"held-out bits per character: {ho['bpc']:.3f} ({ho['scored_characters']:,} characters; baselines on "
+          f"the same characters: {base}, uniform {ho['uniform_bpc']:.3f})")
 
 
 def _command(args) -> str:
@@ -279,6 +298,9 @@ def cmd_evaluate(args) -> None:
     if not 1 <= args.samples <= 100_000:
         raise UsageError(f"--samples must be between 1 and 100000, got {args.samples}")
     model, task, card = load_model(_shipped_or_path(args.model))
+    if task.held_out is not None:
+        from lstm_viz.models.charlm import held_out_report
+        _print_held_out(held_out_report(model, task)["held_out"])
     print(f"accuracy: {evaluate(model, task, n=args.samples):.3f}")
 
 

@@ -190,6 +190,28 @@ STRINGS: dict[str, dict[str, str]] = {
     "train_button": {"en": "Train", "zh": "开始训练"},
     "snapshot": {"en": "Snapshot (training step)", "zh": "快照（训练步）"},
     "trained_acc": {"en": "Accuracy on fresh samples: {a:.3f}", "zh": "新样本上的准确率：{a:.3f}"},
+    "held_out_bpc": {"en": "Bits per character on the held-out text ({n:,} characters never trained on): the "
+                           "shipped model {bpc:.3f}, a {k}-character n-gram {ng:.3f}, uniform guessing {u:.3f}. "
+                           "Lower is better.",
+                     "zh": "留出文本（{n:,} 个从未用于训练的字符）上的每字符比特数：内置模型 {bpc:.3f}，"
+                           "{k} 字符 n-gram {ng:.3f}，均匀猜测 {u:.3f}。越低越好。"},
+    "cells_found_heading": {"en": "Units that follow features of the text (found by Pearson r over the first {n:,} "
+                                  "held-out characters; watch them in the over-time view)",
+                            "zh": "跟随文本特征的隐藏单元（用前 {n:,} 个留出字符上的皮尔逊相关系数 r 找到；"
+                                  "可在随时间变化的视图中观察）"},
+    "cells_found_row": {"en": "{feature}: {state} of unit {unit}, r = {r:+.2f}",
+                        "zh": "{feature}：隐藏单元 {unit} 的 {state}，r = {r:+.2f}"},
+    "feat_line_position": {"en": "position in the line", "zh": "行内位置"},
+    "feat_speaker_line": {"en": "inside a speaker's name line", "zh": "在说话人名字行内"},
+    "feat_just_read_newline": {"en": "just read a newline", "zh": "刚读到换行"},
+    "feat_word_position": {"en": "position in the word", "zh": "词内位置"},
+    "feat_vowel": {"en": "a vowel", "zh": "元音字母"},
+    "feat_consonant": {"en": "a consonant", "zh": "辅音字母"},
+    "feat_upper_case": {"en": "upper case", "zh": "大写字母"},
+    "feat_space": {"en": "a space", "zh": "空格"},
+    "feat_punctuation": {"en": "punctuation", "zh": "标点"},
+    "samples_heading": {"en": "What the shipped model writes after a prompt (seeded samples, temperature {temp})",
+                        "zh": "内置模型接着提示写出的文本（固定种子采样，温度 {temp}）"},
     "params_table": {"en": "Parameter counts at these sizes (PyTorch keeps two bias vectors)",
                      "zh": "这些尺寸下的参数数量（PyTorch 有两组偏置）"},
     "download_trace": {"en": "Trace as CSV", "zh": "下载 Trace（CSV）"},

@@ -224,6 +224,27 @@ def test_training_replaces_the_model_visibly_and_can_go_back():
     assert trained_of(at) is None and not any("you trained here" in w.value for w in at.warning)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_shakespeare_model_opens_and_its_training_view_shows_its_held_out_score_and_samples(lang):
+    at = ok(new(task="shakespeare_char", lang=lang))
+    assert player(at) and not at.error
+    for view in ("time", "grad", "intervene", "params"):  # every view opens on it, no refusal at its example
+        assert not ok(new(task="shakespeare_char", view=view, lang=lang)).error, view
+    at = ok(new(task="shakespeare_char", view="train", lang=lang))
+    card = json.loads((MODELS / "shakespeare_char_lstm.json").read_text())
+    caption = [c.value.replace("\\", "") for c in at.caption]  # as shown: the Markdown escapes read
+    caption = [c for c in caption if f"{card['held_out']['bpc']:.3f}" in c]
+    assert caption and ("留出文本" in caption[0]) == (lang == "zh")
+    texts = [t.value.strip() for t in at.text]  # a sample may end in a space
+    assert all((smp["prompt"] + smp["text"]).strip() in texts for smp in card["samples"])
+    from lstm_viz.i18n import tr
+    from lstm_viz.teach.cells_found import FEATURES, shakespeare_cells
+    found = shakespeare_cells()
+    for name in FEATURES:  # the best unit of every feature, as found again here
+        u = found.best[name][0]
+        assert tr("cells_found_row", lang, feature=tr(f"feat_{name}", lang), state=u.state, unit=u.unit, r=u.r) in texts
+
+
 def test_params_export_language_presenter():
     at = ok(new(view="params"))
     rows = at.dataframe[0].value

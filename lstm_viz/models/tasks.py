@@ -7,11 +7,18 @@
 | recall       | a, lag distractors, ? | the first symbol (Hochreiter 1997)     | last step  |
 | adding       | (value, marker) pairs | sum of the two marked values           | last step  |
 | sentiment    | words (EN and 中文)   | positive / negative (many-to-one)      | last step  |
+| shakespeare_char | Shakespeare's characters | the next character (char-rnn on a real text) | every step |
+| wikitext_word | Wikipedia's words      | the next word (a word-level language model)  | every step |
+
+shakespeare_char trains on the first 90 % of tiny-shakespeare and keeps the last 10 % (one contiguous piece)
+held out: ``Task.held_out`` draws its evaluation windows from there only. wikitext_word does the same with the
+tokens of WikiText-2's validation file (its words as the page reads typed words, the 999 commonest kept).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -47,6 +54,7 @@ class Task:
     example: str = ""
     lag: int | None = None
     text_targets: Callable[[Encoded], torch.Tensor | None] | None = field(default=None, repr=False)
+    held_out: Callable[[np.random.Generator, int], Batch] | None = field(default=None, repr=False)  # eval windows
 
     @property
     def output_size(self) -> int:
@@ -297,6 +305,122 @@ def _sentiment() -> Task:
                 example="the movie was not very good")
 
 
+# --- Shakespeare, next character (char-rnn on a real text) ----------------------------------------------
+
+SHAKESPEARE_FILE = ASSETS / "text" / "tinyshakespeare.txt"
+HELD_OUT_FRACTION = 0.1  # the last 10 % of the text, one contiguous piece, is never trained on
+
+
+@lru_cache(maxsize=1)
+def shakespeare_split() -> tuple[str, str]:
+    """(train, held_out): the first 90 % of tiny-shakespeare and the last 10 % (cut at a fixed character)."""
+    text = SHAKESPEARE_FILE.read_text(encoding="utf-8")
+    cut = int(len(text) * (1 - HELD_OUT_FRACTION))
+    return text[:cut], text[cut:]
+
+
+@lru_cache(maxsize=1)
+def _shakespeare_ids() -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """(vocab, train ids, held-out ids); the vocabulary is <unk> then the training split's characters."""
+    train, held = shakespeare_split()
+    vocab = (UNK, *sorted(set(train)))
+    index = {c: i for i, c in enumerate(vocab)}
+    return vocab, *(np.array([index.get(c, 0) for c in part], dtype=np.int64) for part in (train, held))
+
+
+def shakespeare_ids(part: str) -> np.ndarray:
+    """Token ids of the "train" or "held_out" split (read-only)."""
+    _, train, held = _shakespeare_ids()
+    ids = {"train": train, "held_out": held}[part]
+    ids.flags.writeable = False
+    return ids
+
+
+def _windows(ids: np.ndarray, V: int, seq_len: int) -> Callable[[np.random.Generator, int], Batch]:
+    def make_batch(rng, B):
+        starts = rng.integers(0, len(ids) - seq_len - 1, size=B)
+        win = np.stack([ids[s:s + seq_len + 1] for s in starts], axis=1)  # [T+1, B]
+        return Batch(_one_hot(win[:-1], V), torch.from_numpy(win[1:]))
+    return make_batch
+
+
+def _shakespeare_char(seq_len: int = 100) -> Task:
+    vocab, train, held = _shakespeare_ids()
+
+    def text_targets(enc):  # as next_char: the next typed character, none after the last or an unknown one
+        y = np.append(enc.ids[1:], -1)
+        y[:-1][enc.unknown[1:]] = -1
+        return torch.from_numpy(y)
+
+    held_text = shakespeare_split()[1]
+    start = held_text.index("\n\n") + 2  # the first speaker of the held-out text
+    example = held_text[start:held_text.rindex("\n", start, start + 320)]
+    return Task("shakespeare_char", {"en": "Shakespeare, next character", "zh": "莎士比亚，预测下一个字符"}, "every",
+                "classify", "chars", vocab, vocab, len(vocab), seq_len, _windows(train, len(vocab), seq_len),
+                example=example, text_targets=text_targets, held_out=_windows(held, len(vocab), seq_len))
+
+
+# --- WikiText-2, next word (a word-level language model) -------------------------------------------------
+
+WIKITEXT_FILE = ASSETS / "text" / "wikitext2_valid.txt"
+WORD_VOCAB = 1000  # <unk> and the 999 commonest words of the training part (one-hot inputs keep the file small)
+_WIKI_JOINS = {" @-@ ": "-", " @,@ ": ",", " @.@ ": "."}  # WikiText splits 1,000 and well-known around an @
+
+
+def wikitext_tokens() -> tuple[list[str], list[str]]:
+    """(train, held_out) tokens: each line read as the page reads typed words (lower case, punctuation apart),
+    WikiText's own <unk> kept as <unk>; the last 10 % of the tokens, one contiguous piece, held out."""
+    return _wikitext_tokens()
+
+
+@lru_cache(maxsize=1)
+def _wikitext_tokens() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    out = []
+    for line in WIKITEXT_FILE.read_text(encoding="utf-8").split("\n"):
+        for old, new in _WIKI_JOINS.items():
+            line = line.replace(old, new)
+        for k, piece in enumerate(line.split("<unk>")):
+            if k:
+                out.append(UNK)
+            if piece.strip():
+                out += tokenize(piece, "words")
+    cut = int(len(out) * (1 - HELD_OUT_FRACTION))
+    return tuple(out[:cut]), tuple(out[cut:])
+
+
+@lru_cache(maxsize=1)
+def _wikitext_ids() -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    train, held = _wikitext_tokens()
+    counts: dict[str, int] = {}
+    for w in train:
+        if w != UNK:
+            counts[w] = counts.get(w, 0) + 1
+    common = sorted(counts, key=lambda w: (-counts[w], w))[:WORD_VOCAB - 1]  # ties: alphabetical
+    vocab = (UNK, *sorted(common))
+    index = {w: i for i, w in enumerate(vocab)}
+    return vocab, *(np.array([index.get(w, 0) for w in part], dtype=np.int64) for part in (train, held))
+
+
+def wikitext_ids(part: str) -> np.ndarray:
+    """Token ids of the "train" or "held_out" split (read-only; 0 = <unk>)."""
+    _, train, held = _wikitext_ids()
+    ids = {"train": train, "held_out": held}[part]
+    ids.flags.writeable = False
+    return ids
+
+
+def _wikitext_word(seq_len: int = 35) -> Task:
+    vocab, train, held = _wikitext_ids()
+
+    def text_targets(enc):  # the next typed word (an unknown one is a target too: <unk>), none after the last
+        return torch.from_numpy(np.append(enc.ids[1:], -1))
+
+    return Task("wikitext_word", {"en": "Wikipedia, next word", "zh": "维基百科，预测下一个词"}, "every", "classify",
+                "words", vocab, vocab, len(vocab), seq_len, _windows(train, len(vocab), seq_len),
+                example="the first game of the season was played in the city , and the team won it .",
+                text_targets=text_targets, held_out=_windows(held, len(vocab), seq_len))
+
+
 def make_task(name: str, lag: int | None = None, seq_len: int | None = None, text: str | None = None) -> Task:
     """A task by name; ``lag`` for recall, ``seq_len`` for next_char / brackets / adding, ``text`` to train
     next_char on a person's own text instead of the bundled sample."""
@@ -307,8 +431,12 @@ def make_task(name: str, lag: int | None = None, seq_len: int | None = None, tex
     makers = {"next_char": _next_char, "brackets": _brackets, "adding": _adding}
     if name == "sentiment":
         return _sentiment()
+    if name == "shakespeare_char":
+        return _shakespeare_char(100 if seq_len is None else _check_len(seq_len, "seq_len", 2, 2000))
+    if name == "wikitext_word":
+        return _wikitext_word(35 if seq_len is None else _check_len(seq_len, "seq_len", 2, 2000))
     if name not in makers:
-        raise ValueError(f"unknown task {name!r}; choose one of {', '.join(TASKS)}")
+        raise ValueError(f"unknown task {name!r}; choose one of {', '.join(TASKS + MORE_TASKS)}")
     return makers[name]() if seq_len is None else makers[name](_check_len(seq_len, "seq_len", 2, 2000))
 
 
@@ -318,11 +446,14 @@ def _check_len(v, what, lo, hi) -> int:
     return int(v)
 
 
-TASKS = ("next_char", "brackets", "recall", "adding", "sentiment")
+TASKS = ("next_char", "brackets", "recall", "adding", "sentiment", "shakespeare_char")
+MORE_TASKS = ("wikitext_word",)  # trained and evaluated from the command line; one cell shipped, not in the menu
 TASK_NAMES = {  # for menus; a task's own title adds its lag or length
     "next_char": {"en": "Next character (char-rnn)", "zh": "预测下一个字符（char-rnn）"},
     "brackets": {"en": "Brackets and quotes", "zh": "括号与引号"},
     "recall": {"en": "Delayed recall", "zh": "延迟回忆"},
     "adding": {"en": "Adding problem", "zh": "加法问题"},
     "sentiment": {"en": "Sentiment (many-to-one)", "zh": "情感分类（多对一）"},
+    "shakespeare_char": {"en": "Shakespeare, next character", "zh": "莎士比亚，预测下一个字符"},
+    "wikitext_word": {"en": "Wikipedia, next word", "zh": "维基百科，预测下一个词"},
 }

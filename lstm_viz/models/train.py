@@ -45,6 +45,7 @@ class TrainConfig:
     lag: int | None = None  # recall only
     seq_len: int | None = None  # next_char, brackets, adding
     text: str | None = None  # next_char: train on this text instead of the bundled sample
+    schedule: str | None = None  # "cosine": lr falls from ``lr`` to 0 along a half cosine over the steps
 
     def make_task(self) -> Task:
         return make_task(self.task, lag=self.lag, seq_len=self.seq_len, text=self.text)
@@ -57,6 +58,9 @@ TASK_DEFAULTS = {
     "sentiment": {"hidden_size": 32, "steps": 400, "batch": 32, "lr": 1e-2},
     "adding": {"hidden_size": 32, "steps": 1500, "batch": 64, "lr": 3e-3},
     "next_char": {"hidden_size": 64, "steps": 1200, "batch": 32, "lr": 5e-3},
+    # the one real text: a bigger budget, each cell in a few minutes on one core (its cards say how long)
+    "shakespeare_char": {"hidden_size": 128, "steps": 5000, "batch": 32, "lr": 6e-3, "schedule": "cosine"},
+    "wikitext_word": {"hidden_size": 32, "steps": 8000, "batch": 32, "lr": 6e-3, "schedule": "cosine"},
 }
 
 
@@ -126,6 +130,8 @@ def train(cfg: TrainConfig, progress: Callable[[int, float, float], None] | None
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    # lr_k = lr · (1 + cos(π k / steps)) / 2 after k updates
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps) if cfg.schedule == "cosine" else None
     result = TrainResult(model, task, cfg)
     wanted = set(int(s) for s in snapshot_steps)
     if 0 in wanted:
@@ -141,6 +147,8 @@ def train(cfg: TrainConfig, progress: Callable[[int, float, float], None] | None
         if cfg.clip is not None:
             nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
         opt.step()
+        if sched is not None:
+            sched.step()
         right, total = task.correct(logits.detach(), batch.y)
         result.history.append((step, loss.item(), right / max(total, 1)))
         if progress is not None:
@@ -199,18 +207,22 @@ def _check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"lr must be in (0, 1], got {cfg.lr}")
     if cfg.clip is not None and not (np.isfinite(cfg.clip) and cfg.clip > 0):
         raise ValueError(f"clip must be positive, got {cfg.clip}")
+    if cfg.schedule not in (None, "cosine"):
+        raise ValueError(f"schedule must be 'cosine' or none, got {cfg.schedule!r}")
     if cfg.truncate is not None and (not isinstance(cfg.truncate, int) or cfg.truncate < 1):
         raise ValueError(f"truncate must be a whole number >= 1, got {cfg.truncate!r}")
 
 
 @torch.no_grad()
 def evaluate(model: SeqModel, task: Task, n: int = 2000, seed: int = EVAL_SEED) -> float:
-    """Accuracy on ``n`` fresh sequences from a seed that training does not use."""
+    """Accuracy on ``n`` fresh sequences from a seed that training does not use (for a task with a held-out
+    text, windows of that text)."""
     rng = np.random.default_rng(seed)
     right = total = 0
     model.eval()
+    draw = task.held_out or task.make_batch
     while total < n * (task.seq_len if task.loss_at == "every" else 1):
-        batch = task.make_batch(rng, 250)
+        batch = draw(rng, 250)
         r, t = task.correct(model(batch.x), batch.y)
         right, total = right + r, total + t
     return right / total
@@ -230,10 +242,11 @@ def card_for(result: TrainResult, accuracy: float, command: str) -> dict:
     }
 
 
-def save_model(result: TrainResult, stem, accuracy: float, command: str) -> dict:
+def save_model(result: TrainResult, stem, accuracy: float, command: str, extra: dict | None = None) -> dict:
+    """NAME.safetensors and its card NAME.json; ``extra``: more measured figures for the card."""
     stem = Path(stem)
     save_module(result.model.rnn, stem.with_suffix(".safetensors"), head=result.model.head.state_dict())
-    card = card_for(result, accuracy, command)
+    card = dict(card_for(result, accuracy, command), **(extra or {}))
     stem.with_suffix(".json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return card
 

@@ -69,6 +69,16 @@ def freeze_startup_objects() -> None:
         offload.start()
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def cells_found(stem: str) -> tuple:
+    """(feature, state, unit, r) of the unit that follows each text feature best in a shipped character LSTM
+    (teach/cells_found, on the start of its held-out text)."""
+    from lstm_viz.teach.cells_found import shakespeare_cells
+
+    found = shakespeare_cells(shipped(stem)[0])
+    return tuple((name, u.state, u.unit, u.r) for name, units in found.best.items() for u in units[:1])
+
+
 @st.cache_data(show_spinner=False)
 def lessons():
     """The lesson scenes, read once per process; each run gets its own copy (scenes hold dicts)."""

@@ -15,7 +15,7 @@ from lstm_viz.models.train import TrainConfig, as_model, train_job
 from lstm_viz.teach import figures
 from lstm_viz.teach.settings import DEFAULTS
 
-from .. import offload, state
+from .. import cache, offload, state
 from ..parts import chart, plain
 
 
@@ -32,12 +32,31 @@ def banner(ctx) -> None:
         st.rerun()
 
 
+def _held_out(card: dict, lang: str) -> None:
+    ho = card["held_out"]
+    k, ng = max(ho["baseline_bpc"].items(), key=lambda kv: int(kv[0].removesuffix("gram")))
+    st.caption(plain(tr("held_out_bpc", lang, n=ho["scored_characters"], bpc=ho["bpc"], k=k.removesuffix("gram"),
+                        ng=ng, u=ho["uniform_bpc"])))
+    with st.expander(tr("samples_heading", lang, temp=card["samples"][0]["temperature"])):
+        for smp in card["samples"]:
+            st.text(smp["prompt"] + smp["text"])
+    if card["task"] == "shakespeare_char" and card["cell"] == "lstm":
+        from lstm_viz.teach.cells_found import CELLS_TEXT_CHARS
+
+        with st.expander(tr("cells_found_heading", lang, n=CELLS_TEXT_CHARS)):
+            for name, which, unit, r in cache.cells_found("shakespeare_char_lstm"):
+                st.text(tr("cells_found_row", lang, feature=tr(f"feat_{name}", lang), state=which, unit=unit,
+                                r=r))
+
+
 def render(ctx, unit_box=None):  # this view shows no unit of its own
     s, lang = ctx.s, ctx.s.lang
     if s.source != "trained":
         st.info(tr("train_needs_task", lang))
         return
     card = ctx.choice.card()
+    if "held_out" in card:  # a model of a real text: its held-out score and what it writes
+        _held_out(card, lang)
     if state.widget_value("tsteps") is None and s.tsteps == DEFAULTS.tsteps:  # the card's own steps, if fewer
         state.set_widget_value("tsteps", min(card["steps"], DEFAULTS.tsteps))
     steps = state.widget(st.slider, "tsteps", tr("train_steps", lang), *state.bounds("tsteps"), step=10)
