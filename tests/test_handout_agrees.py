@@ -31,10 +31,11 @@ def data_of(spec: dict) -> list[dict]:
 
 
 def drawn(at, name: str) -> dict:
-    """The page's chart named ``name`` (its element key; the gradient view's two are drawn by its knobs
-    component, from the figures it is sent)."""
-    if name in ("gradients", "compare"):
-        found = [f for f in [knob_data(at)["base"].get("main" if name == "gradients" else "compare")] if f]
+    """The page's chart named ``name`` (its element key; the gradient view's two and the intervention view's two
+    are drawn by its knobs component, from the figures it is sent)."""
+    if name in ("gradients", "compare", "cmp_trace", "g_compare"):
+        found = [f for f in [knob_data(at)["base"].get("main" if name in ("gradients", "cmp_trace") else "compare")]
+                 if f]
         assert len(found) == 1, f"no chart {name!r} on the page"
         return found[0]
     found = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("-" + name)]

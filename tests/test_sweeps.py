@@ -18,6 +18,7 @@ import lstm_viz as lv
 from lstm_viz.engine.cells import build_module
 from lstm_viz.engine.knobs import with_knobs
 from lstm_viz.models.tasks import TASKS
+from lstm_viz.notation import gate_range
 from lstm_viz.teach import panels, sweeps
 from lstm_viz.teach.choice import Loaders, models_for, plain_loaders
 from lstm_viz.teach.settings import parse
@@ -100,6 +101,34 @@ def test_every_swept_value_is_the_view_the_page_draws_at_that_value(query):
     for k in knobs:
         drawn = {json.dumps(p, sort_keys=True) for p in k.points if p is not None}
         assert len(drawn) > 2, k.name
+
+
+@pytest.mark.parametrize("query", [dict(view="intervene"),
+                                   dict(view="intervene", cell="gru", igate="n", ival=0.2, iunits="0,3", isteps="2,9"),
+                                   dict(view="intervene", task="recall", lag=20, igate="f", ival=0.5)])
+def test_every_clamp_value_swept_is_the_intervention_view_at_that_value(query):
+    """The intervention view's clamp value: its slider goes over the gate's range in steps of 0.05, each point is
+    the view computed on its own at that value (read back by knobs.js), and the clamped curve drawn at a value is
+    the engine's clamped run there (lstm_viz.intervene, itself tested against the NumPy textbook loop)."""
+    ctx = context(**query)
+    base, knobs, cases, direct = every_point(ctx)
+    (k,) = knobs
+    gate = query.get("igate", "i")
+    lo, hi = gate_range(ctx.choice.cell, gate)
+    assert k.name == "ival" and k.values[0] == lo and k.values[-1] == hi
+    assert k.values[k.at] == query.get("ival", hi) and len(k.values) == round((hi - lo) / 0.05) + 1
+    assert all(p is not None for p in k.points)  # short texts: every value within the budget
+    assert applied(cases) == json.loads(json.dumps(direct)), "a point differs from the view at its value"
+    assert len({json.dumps(p, sort_keys=True) for p in k.points}) > 10
+    i = k.values.index(0.0 if lo < 0 else 0.25)
+    (state,) = applied([[base, k.points[i]]])
+    clamped_h = next(t for t in state["main"]["data"] if t["name"] == "clamped" and t["yaxis"] == "y")
+    units = tuple(int(u) for u in query["iunits"].split(",")) if "iunits" in query else None
+    steps = tuple(range(*[int(v) + n for n, v in enumerate(query["isteps"].split(","))])) \
+        if "isteps" in query else None
+    tr, _ = lv.intervene(ctx.model.rnn, ctx.enc.x, [lv.Clamp(gate, k.values[i], units=units, steps=steps)])
+    assert np.array_equal(array(clamped_h["y"]), np.asarray(tr.h[-1][:, 0], dtype=float))
+    assert any("clamped" in line for line in state["lines"]) or ctx.model.head is None
 
 
 def test_a_drawn_curve_is_the_engines_gradient_at_the_knobs_value():

@@ -8,7 +8,9 @@ import numpy as np
 import streamlit as st
 
 from lstm_viz.i18n import tr
-from lstm_viz.teach import figures, interactive
+from lstm_viz.teach import figures, interactive, sweeps
+from lstm_viz.teach.panels import digest
+from lstm_viz.teach.settings import SPECS
 from lstm_viz.teach.settings import key as settings_key
 from lstm_viz.teach.stepdata import WINDOW, window_of
 
@@ -110,6 +112,16 @@ def layer_and_unit(ctx, where=None) -> None:
     if ctx.trace.directions == 2:
         n = ctx.trace.units_per_direction
         (where or cols[1]).caption(tr("bi_units", s.lang, a=n - 1, b=n, c=2 * n - 1))
+
+
+def live_knobs(ctx, on_release) -> None:
+    """A view's knobs and its two charts as one component (player.knobs), with the knobs' sweeps computed once per
+    (model, input, every setting) for the whole class, and rationed (cache.sweeps); ``on_release(name, value)``
+    takes a knob let go."""
+    s = ctx.s
+    base, knobs, busy = cache.sweeps(settings_key(s, *SPECS, base=ctx.choice.key, x=digest(ctx.enc.x),
+                                                  loss=ctx.loss_key, present=ctx.presenting), ctx)
+    player.knobs(sweeps.component_data(ctx, base, knobs, s.imgfmt, busy=busy), on_release, key=f"{s.view}_knobs")
 
 
 def step_player(ctx, compact: bool):

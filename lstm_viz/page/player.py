@@ -29,7 +29,7 @@ _knobs = st.components.v2.component("lstm_viz_knobs", html="<div class='lvk'></d
 
 
 def knobs(data: dict, on_release, key: str = "grad_knobs"):
-    """The gradient view's knobs and charts (``player/src/knobs.js``): ``data`` as grad.knob_data makes it.
+    """A view's knobs and charts (``player/src/knobs.js``): ``data`` as parts.live_knobs makes it.
     ``on_release(name, value)`` is called (before the next run) with a knob the student let go. Plotly is installed
     first, once per page (its message never changes, so Streamlit sends it once a session)."""
     _plotly(key="lstm_viz_plotly")

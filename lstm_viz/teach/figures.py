@@ -6,6 +6,7 @@ tanh values and h [-1, 1] and c symmetric about 0 (RdBu, reversed); both scales 
 
 from __future__ import annotations
 
+import functools
 import json
 import textwrap
 
@@ -68,10 +69,14 @@ def from_json(spec: str) -> go.Figure:
     return go.Figure(json.loads(spec), _validate=False)
 
 
-def _cursor(fig: go.Figure, lo: int = 0, bin_size: int = 1, grid: int | None = None) -> None:
-    """Where the step player draws its cursor on this chart: step t at x = (t - lo) / bin_size (or, on a grid of
+def _cursor_meta(lo: int = 0, bin_size: int = 1, grid: int | None = None) -> dict:
+    """Where the step player draws its cursor on a chart: step t at x = (t - lo) / bin_size (or, on a grid of
     ``grid`` columns, the cell of t). The player moves it in the browser; the server draws none."""
-    fig.update_layout(meta={"cursor": {"lo": lo, "bin": bin_size, "grid": grid}})
+    return {"cursor": {"lo": lo, "bin": bin_size, "grid": grid}}
+
+
+def _cursor(fig: go.Figure, lo: int = 0, bin_size: int = 1, grid: int | None = None) -> None:
+    fig.update_layout(meta=_cursor_meta(lo, bin_size, grid))
 
 
 def field_values(trace, name: str) -> np.ndarray:
@@ -150,11 +155,14 @@ def _tile(cols: list[str], vals: np.ndarray) -> np.ndarray:
     return np.tile(np.array(cols, dtype=object)[:, None], (1, vals.shape[1])).T
 
 
+def _token_ticks(cols: list[str]) -> dict:
+    """An x axis labelled with the tokens (at most about 60 of them)."""
+    ticks = list(range(0, len(cols), max(1, len(cols) // 60)))
+    return dict(tickmode="array", tickvals=ticks, ticktext=[_show(cols[i]) for i in ticks])
+
+
 def _token_axis(fig: go.Figure, cols: list[str], rows: int = 1) -> None:
-    n = len(cols)
-    every = max(1, n // 60)
-    ticks = list(range(0, n, every))
-    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=[_show(cols[i]) for i in ticks], row=rows, col=1)
+    fig.update_xaxes(**_token_ticks(cols), row=rows, col=1)
 
 
 def _show(tok: str) -> str:
@@ -415,24 +423,52 @@ def compare_cells_spec(flows: dict, lang: str = "en", y_range: list[float] | Non
 compare_cells = spec_figure(compare_cells_spec)
 
 
-def compare_traces(original, clamped, layer: int, unit: int, labels: list[str], lang: str = "en",
-                   fields: list[str] | None = None) -> go.Figure:
-    """h (and c) of one unit (or ``fields``) with and without the intervention, on the same axes."""
+@functools.lru_cache(maxsize=32)
+def _stacked_layout(titles: tuple[str, ...]) -> str:
+    """The layout of charts stacked on one shared x axis, one per title (Plotly's make_subplots, as JSON without
+    the template: the page's figure adds Plotly's own): built once per set of titles."""
+    fig = make_subplots(rows=len(titles), cols=1, shared_xaxes=True, subplot_titles=list(titles))
+    layout = fig.to_plotly_json()["layout"]
+    layout.pop("template", None)
+    return json.dumps(layout)
+
+
+def compare_traces_spec(original, clamped, layer: int, unit: int, labels: list[str], lang: str = "en",
+                        fields: list[str] | None = None) -> dict:
+    """h (and c) of one unit (or ``fields``) with and without the intervention, on the same axes, as Plotly's plain
+    dict. Each y range is set: a field's fixed range (gates [0, 1], tanh values [−1, 1]), or for c and a ReLU h,
+    symmetric about 0 in steps of 0.5 that hold both runs, so that a dragged clamp moves the lines, not the axes,
+    until they leave it."""
     fields = fields or ["h"] + (["c"] if original.cell == "lstm" else [])
-    fig = make_subplots(rows=len(fields), cols=1, shared_xaxes=True,
-                        subplot_titles=[field_title(original.cell, f, lang) for f in fields])
-    x = list(range(original.steps))
+    layout = json.loads(_stacked_layout(tuple(field_title(original.cell, f, lang) for f in fields)))
+    x = np.arange(original.steps)
+    shown = _shown(labels)
+    data = []
     for r, f in enumerate(fields, start=1):
+        axis = "" if r == 1 else str(r)
         for run, key, dash in ((original, "original", None), (clamped, "clamped", "dash")):
-            fig.add_trace(go.Scatter(x=x, y=getattr(run, f)[layer][:, unit], name=_tr(f"f_{key}", lang),
-                                     showlegend=r == 1, legendgroup=key, customdata=_shown(labels),
-                                     hovertemplate="%{customdata}: %{y:.4f}",
-                                     line=dict(dash=dash, color=colour_of(key))), row=r, col=1)
-    _token_axis(fig, labels, rows=len(fields))
-    _cursor(fig)
-    fig.update_layout(height=200 * len(fields) + 60, margin=dict(l=50, r=20, t=40, b=40),
-                      title=f"{_tr('f_unit', lang)} {unit}, {_tr('f_layer', lang)} {layer}")
-    return fig
+            data.append(dict(type="scatter", x=x, y=np.asarray(getattr(run, f)[layer][:, unit]),
+                             name=_tr(f"f_{key}", lang), showlegend=r == 1, legendgroup=key, customdata=shown,
+                             hovertemplate="%{customdata}: %{y:.4f}",
+                             line=dict(color=colour_of(key), **({"dash": dash} if dash else {})),
+                             xaxis=f"x{axis}", yaxis=f"y{axis}"))
+        lo, hi, _ = field_range(original, f)
+        if f == "c" or (f == "h" and original.nonlinearity == "relu"):
+            both = np.abs(np.concatenate([np.asarray(getattr(run, f)[layer][:, unit], dtype=float)
+                                          for run in (original, clamped)]))
+            hi = max(0.5, 0.5 * float(np.ceil(np.nanmax(both, initial=0.0) / 0.5)))
+            lo = -hi
+        pad = 0.05 * (hi - lo)
+        layout[f"yaxis{axis}"]["range"] = [lo - pad, hi + pad]
+    layout["xaxis" + ("" if len(fields) == 1 else str(len(fields)))].update(_token_ticks(labels))  # the bottom one
+    layout.update(height=200 * len(fields) + 90, margin=dict(l=50, r=20, t=70, b=40),  # the title above the fields'
+                  title=dict(text=f"{_tr('f_unit', lang)} {unit}, {_tr('f_layer', lang)} {layer}", x=0,
+                             xanchor="left", font=dict(size=15)),
+                  meta=_cursor_meta())
+    return dict(data=data, layout=layout)
+
+
+compare_traces = spec_figure(compare_traces_spec)
 
 
 def loss_curve(history: list, lang: str = "en") -> go.Figure:

@@ -1,11 +1,13 @@
-"""The gradient view's knobs as sweeps: for each knob, the view's two charts (the model's gradient norms and the
-RNN / GRU / LSTM comparison) at every value on the knob's grid, the other knobs held where they are, so that the
-browser can show the charts for the value under a dragged thumb without asking the server.
+"""The knobs of the gradient view and the intervention view as sweeps: for each knob, the view's two charts (the
+model's gradient norms and the RNN / GRU / LSTM comparison; the clamped run against the original and their
+gradients) at every value on the knob's grid, the other knobs held where they are, so that the browser can show the
+charts for the value under a dragged thumb without asking the server.
 
-Every point is the view itself at that value: ``panels.grad_panel`` on the settings with the knob moved, its
-figures built by the same functions the page draws (``figures.gradients`` and ``figures.compare_cells``, as plain
-dicts). Nothing is interpolated. A point is sent as the change from the charts at the current settings (``patch``),
-its arrays as Plotly's typed arrays (``encode``), so that a whole view's sweeps stay small.
+Every point is the view itself at that value: ``panels.grad_panel`` (``panels.intervention_panel``) on the settings
+with the knob moved, its figures built by the same functions the page draws (``figures.gradients``,
+``figures.compare_cells``, ``figures.compare_traces``, as plain dicts). Nothing is interpolated. A point is sent as
+the change from the charts at the current settings (``patch``), its arrays as Plotly's typed arrays (``encode``), so
+that a whole view's sweeps stay small.
 
 The sweeps are bounded by the work they would do and the bytes they would send (``SWEEP_BUDGET``, counted with
 lstm_viz.engine.work before anything runs, and ``SWEEP_BYTES``): each knob gets a share, its points nearest its
@@ -20,13 +22,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from lstm_viz.engine.work import GRADIENT_PASSES, gradient_work, sized_work, stepwise_work
+from lstm_viz.engine.work import GRADIENT_PASSES, clamped_work, gradient_work, sized_work, stepwise_work
 from lstm_viz.i18n import tr
-from lstm_viz.notation import CELLS, GATE_BLOCKS
+from lstm_viz.notation import CELLS, GATE_BLOCKS, gate_range
 from lstm_viz.teach import figures, panels
 from lstm_viz.teach.settings import to_query
 
-KNOBS = ("radius", "fbias", "seqlen", "trunc", "clip")
+KNOBS = ("radius", "fbias", "seqlen", "trunc", "clip")  # the gradient view's
+CLAMP = "ival"  # the intervention view's: the value the chosen gate is clamped to
+CLAMP_STEP = 0.05  # its slider's step (as the page's slider had)
 
 # The values each knob's slider offers (besides the value the settings hold, always added): finer where the
 # picture changes fastest (ρ near 1, a forget bias near 0, short sequences and windows, small thresholds).
@@ -42,7 +46,8 @@ TRUNC_EVERY = 40  # the truncation knob offers every window up to this many step
 # Multiply-adds (lstm_viz.engine.work) a view's sweeps may count, all knobs together (``plan``); and what a point
 # costs beyond its multiply-adds, in the same units (about 1.5·10⁶ a millisecond): building its figures and patch
 # (POINT_OVERHEAD), each model a knob derives (DERIVE_OVERHEAD), each flow's Python and dispatch (FLOW_OVERHEAD,
-# and FLOW_STEP a step) and, where it is drawn, each step of ‖∂h_T/∂h_t‖'s sequential product (JACOBIAN_STEP).
+# and FLOW_STEP a step; CLAMP_STEP_WORK a step of a clamped run) and, where it is drawn, each step of
+# ‖∂h_T/∂h_t‖'s sequential product (JACOBIAN_STEP).
 # About 1 CPU-s for a view's sweeps at the budget (benchmarks/bench_sweeps.py measures).
 SWEEP_BUDGET = 1_200_000_000
 # Bytes a view's sweeps may send, all knobs together, and what a point's patch holds a step: its curves' numbers
@@ -54,6 +59,7 @@ DERIVE_OVERHEAD = 1_500_000
 FLOW_OVERHEAD = 500_000
 FLOW_STEP = 100_000
 JACOBIAN_STEP = 200_000
+CLAMP_STEP_WORK = 800_000  # a clamped run's step: its Python step by step forward and back, and its two charts
 
 
 def grid(knob: str, value, T: int | None = None) -> list:
@@ -70,13 +76,46 @@ def grid(knob: str, value, T: int | None = None) -> list:
     return values
 
 
+def _clamp_range(ctx: panels.Context) -> tuple[float, float]:
+    clamp = panels.intervention_of(ctx.s, ctx.choice.cell, ctx.trace.steps, ctx.trace.hidden_size)
+    return gate_range(ctx.choice.cell, clamp.gate)
+
+
+def value_of(ctx: panels.Context, knob: str):
+    """Where the knob is at ``ctx``'s settings (the clamp: at the top of the gate's range unless set)."""
+    if knob == CLAMP:
+        return ctx.s.ival if ctx.s.ival is not None else _clamp_range(ctx)[1]
+    return getattr(ctx.s, knob)
+
+
+def settings_at(ctx: panels.Context, knob: str, value):
+    """``ctx``'s settings with the knob at ``value`` (the clamp at the top of its range is the default: None)."""
+    if knob == CLAMP:
+        return ctx.s.replace(ival=None if value == _clamp_range(ctx)[1] else value)
+    return ctx.s.replace(**{knob: value})
+
+
+def knob_grid(ctx: panels.Context, knob: str) -> list:
+    """The values knob's slider offers at ``ctx``'s settings (``grid``; the clamp: its gate's range in steps of
+    CLAMP_STEP, with the value set added)."""
+    if knob == CLAMP:
+        lo, hi = _clamp_range(ctx)
+        values = [round(lo + CLAMP_STEP * k, 2) for k in range(int(round((hi - lo) / CLAMP_STEP)) + 1)]
+        now = value_of(ctx, knob)
+        return values if now in values else sorted([*values, now])
+    return grid(knob, getattr(ctx.s, knob), ctx.s.seqlen or ctx.enc.x.shape[0])
+
+
 def point_work(ctx: panels.Context, knob: str, value) -> int:
     """The multiply-adds one point of the sweep runs (the flows the knob changes), with its overheads, counted
     before anything runs. The truncation windows share one step-by-step backward (a point costs one step back
     more, and the parameter gradients of its window), the thresholds one backward (a point costs its figures)."""
-    s = ctx.s.replace(**{knob: value})
+    s = settings_at(ctx, knob, value)
     module = ctx.model.rnn
     T = s.seqlen or ctx.enc.x.shape[0]
+    if knob == CLAMP:  # the clamped run and its gradients, step by step (as the page counts it), and its answers
+        T = ctx.trace.steps
+        return POINT_OVERHEAD + FLOW_OVERHEAD + T * CLAMP_STEP_WORK + clamped_work(module, T)
     if knob == "trunc":  # a step back and a backward of the window's parameter gradients, per gate block
         return POINT_OVERHEAD + FLOW_OVERHEAD + GATE_BLOCKS[ctx.choice.cell] * T * FLOW_STEP + \
             2 * stepwise_work(module, T, 1)
@@ -113,9 +152,12 @@ class Knob:
 
 
 def view_state(ctx: panels.Context) -> tuple[dict, tuple | None]:
-    """What the gradient view's two charts and their lines show at ``ctx``'s settings, as plain data: the two
-    figures (Plotly dicts), the notes, the lines under the main chart and the comparison's note; or the refusal.
-    With it, what the main chart's flow was computed from (GradPanel.source), or None."""
+    """What the view's two charts and their lines show at ``ctx``'s settings, as plain data: the two figures
+    (Plotly dicts), the notes, the lines under the main chart and the second chart's note; or the refusal. With
+    it, what the main chart's flow was computed from (GradPanel.source), or None. The gradient view's, or the
+    intervention view's (``clamp_state``)."""
+    if ctx.s.view == "intervene":
+        return clamp_state(ctx), None
     try:
         p = panels.grad_panel(ctx, GRADIENT_PASSES)
     except ValueError as exc:  # a loss that overflows, an input the model cannot read: said, not drawn
@@ -129,6 +171,20 @@ def view_state(ctx: panels.Context) -> tuple[dict, tuple | None]:
     typed = figures.projector_type if ctx.presenting else (lambda spec: spec)  # a scene on a projector
     return {"main": typed(spec_of(p.gradients)), "compare": None if p.compare is None else typed(spec_of(p.compare)),
             "notes": list(p.notes), "lines": lines, "compare_note": p.compare_note}, p.source
+
+
+def clamp_state(ctx: panels.Context) -> dict:
+    """The intervention view's state: the clamped run against the original (main) and their gradients (second),
+    with what the clamp does to the answers under the first; or why it is not drawn."""
+    try:
+        p = panels.intervention_panel(ctx)
+    except ValueError as exc:
+        return {"refusal": str(exc)}
+    if p.refusal or p.flow_error:
+        return {"refusal": p.refusal or p.flow_error}
+    typed = figures.projector_type if ctx.presenting else (lambda spec: spec)
+    return {"main": typed(spec_of(p.traces)), "compare": typed(spec_of(p.gradients)), "notes": [],
+            "lines": list(p.lines), "compare_note": None}
 
 
 def spec_of(chart: panels.Chart) -> dict:
@@ -172,7 +228,7 @@ def _prefill(ctx: panels.Context, knob: str, values: list, source: tuple, found:
 def point_cost(ctx: panels.Context, knob: str, value) -> float:
     """A point's share of the sweeps' budget: its work (point_work) or its bytes, whichever takes the larger part
     of SWEEP_BUDGET or SWEEP_BYTES."""
-    T = ctx.s.replace(**{knob: value}).seqlen or ctx.enc.x.shape[0]
+    T = ctx.trace.steps if knob == CLAMP else settings_at(ctx, knob, value).seqlen or ctx.enc.x.shape[0]
     return max(point_work(ctx, knob, value) / SWEEP_BUDGET, T * POINT_BYTES_STEP / SWEEP_BYTES)
 
 
@@ -184,8 +240,8 @@ def plan(ctx: panels.Context, names: list[str], budget: float = 1.0) -> dict[str
     the same plan."""
     order = {}
     for k in names:
-        values = grid(k, getattr(ctx.s, k), ctx.s.seqlen or ctx.enc.x.shape[0])
-        at = values.index(getattr(ctx.s, k))
+        values = knob_grid(ctx, k)
+        at = values.index(value_of(ctx, k))
         order[k] = [(i, point_cost(ctx, k, values[i]))
                     for i in sorted(range(len(values)), key=lambda i: (abs(i - at), i)) if i != at]
     chosen, left = {}, budget
@@ -204,10 +260,8 @@ def plan(ctx: panels.Context, names: list[str], budget: float = 1.0) -> dict[str
 def sweep(ctx: panels.Context, knob: str, base: dict, source: tuple | None, chosen: list[int]) -> Knob:
     """The knob's values and, for those ``chosen`` (indices), the view's state there as a patch on ``base``
     (``encode(view_state(ctx))``). ``source``: the main flow's inputs at the current settings (GradPanel.source)."""
-    s = ctx.s
-    now = getattr(s, knob)
-    values = grid(knob, now, s.seqlen or ctx.enc.x.shape[0])
-    at = values.index(now)
+    values = knob_grid(ctx, knob)
+    at = values.index(value_of(ctx, knob))
     points: list = [None] * len(values)
     points[at] = {}
     found: dict = {}
@@ -215,15 +269,18 @@ def sweep(ctx: panels.Context, knob: str, base: dict, source: tuple | None, chos
         _prefill(ctx, knob, [values[i] for i in chosen], source, found)
     runs = _kept(ctx.runs, found)
     for i in sorted(chosen):
-        moved = panels.with_settings(replace(ctx, runs=runs), s.replace(**{knob: values[i]}))
+        moved = panels.with_settings(replace(ctx, runs=runs), settings_at(ctx, knob, values[i]))
         points[i] = patch(base, encode(view_state(moved)[0]))
-    query = [to_query(s.replace(**{knob: v})).get(knob) for v in values]
+    query = [to_query(settings_at(ctx, knob, v)).get(knob) for v in values]
     return Knob(knob, values, at, query, points)
 
 
 def knobs_of(ctx: panels.Context) -> list[str]:
-    """The knobs the gradient view shows for this model: the forget bias only for an LSTM whose bias is set, the
-    truncation window only for a model that reads in one direction."""
+    """The knobs the view shows for this model: in the intervention view, the clamp; in the gradient view, the
+    forget bias only for an LSTM whose bias is set, the truncation window only for a model that reads in one
+    direction."""
+    if ctx.s.view == "intervene":
+        return [CLAMP]
     shown = ["radius"]
     if ctx.choice.cell == "lstm" and ctx.s.fbias is not None:
         shown.append("fbias")
@@ -293,7 +350,7 @@ def patch(base, new):
 
 
 LABELS = {"radius": ("whh_radius", "rho_help"), "fbias": ("forget_bias", None), "seqlen": ("seq_len", None),
-          "trunc": ("truncate", None), "clip": ("clip", None)}
+          "trunc": ("truncate", None), "clip": ("clip", None), CLAMP: ("value", None)}
 ZERO = {"radius": "knob_as_model", "seqlen": "knob_typed", "trunc": "knob_full", "clip": "knob_off"}  # what 0 means
 
 
@@ -314,6 +371,7 @@ def component_data(ctx: panels.Context, base: dict, knobs: list[dict], imgfmt: s
     words around them, in the context's language. ``embedded``: a file on its own (no address, nothing to rerun).
     ``busy``: the server had no time for sweeps (every knob works on release, and says why)."""
     lang = ctx.s.lang
+    grad = ctx.s.view != "intervene"  # the second chart: the three cells compared, or the clamp's gradients
     out = []
     for k in knobs:
         label, help_key = LABELS[k["name"]]
@@ -323,6 +381,8 @@ def component_data(ctx: panels.Context, base: dict, knobs: list[dict], imgfmt: s
                     "label": tr(label, lang), "help": tr(help_key, lang) if help_key else None, "names": names,
                     "note": tr("knob_busy", lang) if busy else live_note(k, names, lang)})
     return dict(lang=lang, base=base, knobs=out, present=ctx.presenting, imgfmt=imgfmt, embedded=embedded,
+                stacked=not grad,  # the clamped run's stacked fields and its gradients: each at the full width
                 compareFirst=ctx.presenting and ctx.figure.get("chart") == "compare",
-                texts=dict(compare_title=tr("compare_cells", lang), compare_caption=tr("compare_caption", lang),
+                texts=dict(compare_title=grad and tr("compare_cells", lang),
+                           compare_caption=grad and tr("compare_caption", lang),
                            on_release=tr("knob_in_file" if embedded else "knob_on_release", lang)))

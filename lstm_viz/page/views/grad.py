@@ -14,11 +14,10 @@ from lstm_viz.engine.knobs import mean_forget_bias
 from lstm_viz.engine.work import GRADIENT_PASSES
 from lstm_viz.i18n import tr
 from lstm_viz.teach import sweeps
-from lstm_viz.teach.panels import digest, grad_panel
-from lstm_viz.teach.settings import SPECS, key
+from lstm_viz.teach.panels import grad_panel
 
-from .. import cache, player, state
-from ..parts import draw
+from .. import cache, state
+from ..parts import draw, live_knobs
 
 
 def toggles(ctx) -> None:
@@ -42,20 +41,11 @@ def toggles(ctx) -> None:
         c3.caption(tr("trunc_bi", lang))
 
 
-def knob_data(ctx) -> dict:
-    """The knobs component's data (teach.sweeps.component_data), its sweeps computed once per (model, input, every
-    setting) for the whole class, and rationed (cache.sweeps)."""
-    s = ctx.s
-    base, knobs, busy = cache.sweeps(key(s, *SPECS, base=ctx.choice.key, x=digest(ctx.enc.x), loss=ctx.loss_key,
-                                         present=ctx.presenting), ctx)
-    return sweeps.component_data(ctx, base, knobs, s.imgfmt, busy=busy)
-
-
 def render(ctx, unit_box=None):  # this view shows no unit of its own
     ctx = state.with_current_settings(ctx)
     if not ctx.presenting:
         toggles(ctx)
-    player.knobs(knob_data(ctx), lambda name, value: state.take(name, value) if name in sweeps.KNOBS else None)
+    live_knobs(ctx, lambda name, value: state.take(name, value) if name in sweeps.KNOBS else None)
     if ctx.presenting:  # the scene's buttons set the knobs; the switches follow the charts
         toggles(ctx)
     try:

@@ -1,4 +1,6 @@
-"""Interventions: clamp a gate to a value (for some units and steps) and compare with the original run."""
+"""Interventions: clamp a gate to a value (for some units and steps) and compare with the original run. The value is
+a live knob (teach/sweeps): the clamped run, its gradients and what it does to the answers follow it while it is
+dragged."""
 
 from __future__ import annotations
 
@@ -6,10 +8,10 @@ import streamlit as st
 
 from lstm_viz.i18n import tr
 from lstm_viz.notation import GATE_ORDER, gate_range
-from lstm_viz.teach.panels import intervention_panel
+from lstm_viz.teach import sweeps
 
 from .. import state
-from ..parts import boxes, draw, layer_and_unit, plain
+from ..parts import boxes, layer_and_unit, live_knobs
 
 
 def render(ctx, unit_box=None):
@@ -25,13 +27,12 @@ def render(ctx, unit_box=None):
     # leaves nothing in the address of the views after it
     state.preset("igate", s.igate or gates[0], lambda v: v in gates, gates[0])
     figs, ctrls = boxes(ctx)
-    rest = st.container()  # after both, in every layout
-    g1, g2, g3, g4 = ctrls.columns(4)
+    g1, g3, g4 = ctrls.columns(3)
     gate = state.widget(g1.selectbox, "igate", tr("gate", lang), gates,
                         value_of=lambda v: None if v == gates[0] else v) or gates[0]
     lo, hi = gate_range(cell, gate)
-    state.preset("ival", hi if s.ival is None else s.ival, lambda v: v is not None and lo <= v <= hi, hi)
-    state.widget(g2.slider, "ival", tr("value", lang), lo, hi, step=0.05, value_of=lambda v: None if v == hi else v)
+    if state.current().ival is not None and not lo <= state.current().ival <= hi:  # another gate's value
+        state.change(ival=None)
     state.preset("iunits", list(s.iunits), lambda v: all(u < H for u in v), [])
     state.widget(g3.multiselect, "iunits", tr("units_to_clamp", lang), list(range(H)), placeholder=tr("choose", lang))
     if T > 1:
@@ -43,20 +44,6 @@ def render(ctx, unit_box=None):
     with ctrls:
         layer_and_unit(ctx, unit_box)
     ctx = state.with_current_settings(ctx)
-    try:
-        panel = intervention_panel(ctx)
-    except ValueError as exc:
-        st.error(plain(exc))
-        return
-    if panel.refusal:
-        st.info(panel.refusal)
-        return
-    if panel.flow_error:
-        st.warning(plain(panel.flow_error))
-        return
-    with figs:
-        draw(panel.traces)
-        for line in panel.lines:
-            st.text(line)
-    with rest:
-        draw(panel.gradients)
+    with figs:  # the clamp value is the component's knob: the charts follow it while it is dragged
+        live_knobs(ctx, lambda name, value: state.take(name, None if value == hi else value)
+                   if name == sweeps.CLAMP else None)

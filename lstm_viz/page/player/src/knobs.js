@@ -1,4 +1,4 @@
-// The gradient view's knobs and its two charts (lstm_viz/page/views/grad.py, lstm_viz/teach/sweeps.py): each
+// A view's knobs and its two charts (the gradient and intervention views; lstm_viz/teach/sweeps.py): each
 // slider steps through its knob's grid; while it moves, the charts show the figures the server computed for the
 // value under the thumb (sent as patches on the figures at the current settings), with no request; when it is let
 // go, the page hears the value and reruns with it (the other knobs' sweeps follow the new value). A value the
@@ -65,7 +65,7 @@ class Knobs {
     root.replaceChildren();
     root.lang = data.lang;
     this.sliders = el("div", "lvk-knobs");
-    this.charts = el("div", data.present ? "lvk-charts lvk-present" : "lvk-charts");
+    this.charts = el("div", "lvk-charts" + (data.present ? " lvk-present" : "") + (data.stacked ? " lvk-stacked" : ""));
     const main = el("div", "lvk-col");
     this.notes = el("div", "lvk-notes");
     // the two chart boxes outlive a rerun's new data: Plotly redraws them in place, without a blank frame
@@ -73,11 +73,12 @@ class Knobs {
     this.mainDiv = root.lvkBoxes.main;
     this.lines = el("div", "lvk-lines");
     main.append(this.notes, this.mainDiv, this.lines);
-    const cmp = el("div", "lvk-col");
-    cmp.append(el("p", "lvk-title", data.texts.compare_title));
+    const cmp = el("div", "lvk-col"); // the second chart: the three cells compared, or the clamp's gradients
+    if (data.texts.compare_title) cmp.append(el("p", "lvk-title", data.texts.compare_title));
     this.cmpDiv = root.lvkBoxes.compare;
     this.cmpNote = el("div", "lvk-notes");
-    cmp.append(this.cmpDiv, this.cmpNote, el("p", "lvk-caption", data.texts.compare_caption));
+    cmp.append(this.cmpDiv, this.cmpNote);
+    if (data.texts.compare_caption) cmp.append(el("p", "lvk-caption", data.texts.compare_caption));
     this.refusal = el("div", "lvk-refusal");
     this.charts.append(...(data.compareFirst ? [cmp, main] : [main, cmp]));
     this.status = el("p", "lvk-status");
