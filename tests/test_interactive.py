@@ -72,8 +72,19 @@ def test_a_chart_scene_carries_the_pages_own_figures(tmp_path, scene):
     sc = lessons.by_id(lessons.load_lessons(), scene)
     ctx = panels.scene_context(sc, "en", choice.plain_loaders())
     ctx = panels.with_settings(ctx, ctx.s.replace(present=False))
-    _, charts, _ = interactive.view_parts(ctx)
-    assert figures and [f["data"] for f in figures] == [json.loads(c.figure().to_json())["data"] for c in charts]
+    lead, charts, _ = interactive.view_parts(ctx)
+    assert [f["data"] for f in figures] == [json.loads(c.figure().to_json())["data"] for c in charts]
+    if lead == "knobs":  # the view's two charts and its knobs: the page's sweeps, every point as the page sends it
+        from lstm_viz.teach import sweeps
+
+        knobs = json.loads(re.search(r'<script type="application/json" id="lv-knobs">(.*?)</script>', page,
+                                     re.S).group(1))
+        base, swept = sweeps.sweeps(ctx)
+        assert knobs["base"] == json.loads(json.dumps(base)) and knobs["base"]["main"]["data"]
+        assert [k["points"] for k in knobs["knobs"]] == json.loads(json.dumps([k.points for k in swept]))
+        assert sum(p is not None for k in knobs["knobs"] for p in k["points"]) > 10
+    else:
+        assert figures
     assert len(page.encode("utf-8")) < 3 * 2**20
 
 

@@ -57,8 +57,8 @@ def step_page_data(ctx: panels.Context, compact: bool = False) -> dict:
 
 def view_parts(ctx: panels.Context) -> tuple[str | None, list[panels.Chart], list[str]]:
     """What the file shows of ``ctx``'s view, in the page's order: the player ("full", "compact"), the gradient
-    view's knobs and charts ("knobs") or None, the view's other charts (the page's own panels), and its lines of
-    plain text. ValueError for a view not written this way or one the page would refuse."""
+    or intervention view's knobs and charts ("knobs") or None, the view's other charts (the page's own panels),
+    and its lines of plain text. ValueError for a view not written this way or one the page would refuse."""
     view = ctx.s.view
     if view == "step":
         return "full", [], []
@@ -73,11 +73,11 @@ def view_parts(ctx: panels.Context) -> tuple[str | None, list[panels.Chart], lis
         if p.refusal:
             raise ValueError(p.refusal)
         return "knobs", [c for c in (p.unrolled,) if c is not None], []
-    if view == "intervene":
+    if view == "intervene":  # its two charts, its lines and its clamp knob are the knobs component's too
         p = panels.intervention_panel(ctx)
         if p.refusal or p.flow_error:
             raise ValueError(p.refusal or p.flow_error)
-        return None, [p.traces, p.gradients], list(p.lines)
+        return "knobs", [], []
     raise ValueError(f"view={view}: only the {', '.join(WRITTEN)} views are written as interactive files; this "
                      "one is on the page only")
 
