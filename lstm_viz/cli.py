@@ -67,6 +67,9 @@ def build_parser(prog: str = "python -m lstm_viz") -> argparse.ArgumentParser:
                        ("--forget-bias", float), ("--lag", int), ("--seq-len", int)):
         trn.add_argument(flag, type=kind)
     trn.add_argument("--text-file", help="next_char: train on this UTF-8 text instead of the bundled sample")
+    trn.add_argument("--readout", choices=["outputs", "final_states"],
+                     help="what the output layer reads: each step's output (default), or a bidirectional model's two "
+                          "final states")
 
     ev = sub.add_parser("evaluate", help="accuracy of a saved model on fresh seeded samples (a model of a text with a "
                                          "held-out part: also bits per character there, beside the n-gram baselines)")
@@ -252,7 +255,8 @@ def cmd_train(args) -> None:
             raise ValueError(f"{p.name} is not UTF-8 text") from None
     cfg = default_config(args.task, args.cell, text=text, hidden_size=args.hidden_size, num_layers=args.layers,
                          steps=args.steps, batch=args.batch, lr=args.lr, clip=args.clip, truncate=args.truncate,
-                         seed=args.seed, forget_bias=args.forget_bias, lag=args.lag, seq_len=args.seq_len)
+                         seed=args.seed, forget_bias=args.forget_bias, lag=args.lag, seq_len=args.seq_len,
+                         readout=args.readout)
     every = max(1, cfg.steps // 10)
 
     def progress(step, loss, acc):
@@ -265,6 +269,9 @@ def cmd_train(args) -> None:
     if result.task.held_out is not None:
         from lstm_viz.models.charlm import held_out_report
         extra = held_out_report(result.model, result.task)
+    if result.task.test_set is not None:
+        from lstm_viz.models.digits import held_out_report as images_report
+        extra = images_report(result.model, result.task)
     save_model(result, args.out, acc, _command(args), extra)
     print(f"trained in {result.seconds:.1f} s; wrote {written[0]} and {written[1]}")
     if extra is not None:
@@ -273,6 +280,11 @@ def cmd_train(args) -> None:
 
 
 def _print_held_out(ho: dict) -> None:
+    if "images" in ho:
+        base = ", ".join(f"{k} {v:.3f}" for k, v in ho["baseline_accuracy"].items())
+        print(f"held-out accuracy: {ho['accuracy']:.3f} on {ho['images']} images ({ho['split']}); baselines on the "
+              f"same images: {base}")
+        return
     if "perplexity" in ho:
         base = ", ".join(f"{k} {v:.1f}" for k, v in ho["baseline_perplexity"].items())
         print(f"held-out perplexity: {ho['perplexity']:.1f} ({ho['bits_per_word']:.3f} bits per word, "
@@ -301,6 +313,9 @@ def cmd_evaluate(args) -> None:
     if task.held_out is not None:
         from lstm_viz.models.charlm import held_out_report
         _print_held_out(held_out_report(model, task)["held_out"])
+    if task.test_set is not None:
+        from lstm_viz.models.digits import held_out_report as images_report
+        _print_held_out(images_report(model, task)["held_out"])
     print(f"accuracy: {evaluate(model, task, n=args.samples):.3f}")
 
 
