@@ -477,9 +477,9 @@ def _check_len(v, what, lo, hi) -> int:
     return int(v)
 
 
-TASKS = ("next_char", "brackets", "recall", "adding", "sentiment", "shakespeare_char")
-# trained and evaluated from the command line, not in the page's menu: one LSTM shipped for each, not all three cells
-MORE_TASKS = ("wikitext_word", "digits_rows")
+TASKS = ("next_char", "brackets", "recall", "adding", "sentiment", "shakespeare_char", "digits_rows")
+MORE_TASKS = ("wikitext_word",)  # trained and evaluated from the command line; one cell shipped, not in the menu
+ONE_MODEL_TASKS = ("digits_rows",)  # in the menu with no RNN or GRU twin: a bidirectional LSTM only (two readouts)
 TASK_NAMES = {  # for menus; a task's own title adds its lag or length
     "next_char": {"en": "Next character (char-rnn)", "zh": "预测下一个字符（char-rnn）"},
     "brackets": {"en": "Brackets and quotes", "zh": "括号与引号"},

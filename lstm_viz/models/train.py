@@ -325,6 +325,9 @@ def load_model(stem) -> tuple[SeqModel, Task, dict]:
     return model.eval(), task, card
 
 
-def stem_for(task: str, cell: str, lag: int | None) -> str:
-    """File stem of a shipped model."""
+def stem_for(task: str, cell: str, lag: int | None, readout: str = "final_states") -> str:
+    """File stem of a shipped model. The digits have one bidirectional LSTM per readout and no other cell: for them
+    ``cell`` is not read and ``readout`` says which (both final states, or outputs[-1])."""
+    if task == "digits_rows":
+        return "digits_bilstm" if readout == "final_states" else "digits_bilstm_last"
     return f"recall_lag{lag}_{cell}" if task == "recall" else f"{task}_{cell}"

@@ -34,6 +34,12 @@ def banner(ctx) -> None:
 
 def _held_out(card: dict, lang: str) -> None:
     ho = card["held_out"]
+    if "images" in ho:  # a classifier of held-out images: its accuracy beside the baselines on the same images
+        base = ho["baseline_accuracy"]
+        st.caption(plain(tr("held_out_images", lang, n=ho["images"], acc=ho["accuracy"],
+                            readout=tr(f"readout_{card['config']['readout']}", lang),
+                            nm=base["nearest class mean"], lr=base["logistic regression"])))
+        return
     k, ng = max(ho["baseline_bpc"].items(), key=lambda kv: int(kv[0].removesuffix("gram")))
     st.caption(plain(tr("held_out_bpc", lang, n=ho["scored_characters"], bpc=ho["bpc"], k=k.removesuffix("gram"),
                         ng=ng, u=ho["uniform_bpc"])))
@@ -86,8 +92,8 @@ def render(ctx, unit_box=None):  # this view shows no unit of its own
         model = as_model(*done.model())
         digest = hashlib.sha256((ctx.choice.text if own else "").encode()).hexdigest()[:16]
         state.set_trained(state.Trained(
-            model, f"{s.task}:{s.cell}:{s.lag}:{steps}:{digest}",
-            (s.source, s.task, s.cell, s.lag), int(steps), done.history, done.snapshots, done.accuracy))
+            model, f"{s.task}:{s.cell}:{s.lag}:{s.readout}:{steps}:{digest}",
+            (s.source, s.task, s.cell, s.lag, s.readout), int(steps), done.history, done.snapshots, done.accuracy))
         st.rerun()
     trained = state.session().trained
     if trained is not None and ctx.choice.trained_here:
