@@ -190,11 +190,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "train_button": {"en": "Train", "zh": "开始训练"},
     "snapshot": {"en": "Snapshot (training step)", "zh": "快照（训练步）"},
     "trained_acc": {"en": "Accuracy on fresh samples: {a:.3f}", "zh": "新样本上的准确率：{a:.3f}"},
-    "held_out_images": {"en": "Accuracy on the {n} held-out images (never trained on): this model, which reads "
-                              "{readout}, {acc:.3f}; on the same images a nearest-class-mean classifier {nm:.3f} and "
+    "held_out_images": {"en": "Accuracy on the {n} held-out images (never trained on): the BiLSTM reading both final "
+                              "states {fs:.3f}, the same network reading outputs[-1] {last:.3f} (this page shows the "
+                              "one reading {readout}); on the same images a nearest-class-mean classifier {nm:.3f} and "
                               "logistic regression on the 64 pixels {lr:.3f}.",
-                        "zh": "在 {n} 张留出图像（从未用于训练）上的准确率：本模型（读取{readout}）{acc:.3f}；"
-                              "同样的图像上，最近类均值分类器 {nm:.3f}，基于 64 个像素的逻辑回归 {lr:.3f}。"},
+                        "zh": "在 {n} 张留出图像（从未用于训练）上的准确率：读取两个方向最终状态的双向 LSTM {fs:.3f}，"
+                              "同样的网络读取 outputs[-1] {last:.3f}（本页显示的是读取{readout}的那个）；同样的图像上，"
+                              "最近类均值分类器 {nm:.3f}，基于 64 个像素的逻辑回归 {lr:.3f}。"},
     "digits_input": {"en": "An image is 8 rows of 8 pixels, read one row per step: type #k for held-out image k "
                            "(0 to 296), or 8 lines of 8 pixel values from 0 to 16.",
                      "zh": "一张图像有 8 行、每行 8 个像素，每一步读入一行：输入 #k 表示第 k 张留出图像（0 到 296），"

@@ -11,7 +11,8 @@ import streamlit as st
 import lstm_viz as lv
 from lstm_viz.engine.cells import copy_module
 from lstm_viz.i18n import tr
-from lstm_viz.models.train import TrainConfig, as_model, train_job
+from lstm_viz.models.model import READOUTS
+from lstm_viz.models.train import TrainConfig, as_model, stem_for, train_job
 from lstm_viz.teach import figures
 from lstm_viz.teach.settings import DEFAULTS
 
@@ -32,14 +33,18 @@ def banner(ctx) -> None:
         st.rerun()
 
 
+def _held_out_images(choice, lang: str) -> None:
+    """The digits: both readouts' accuracy on the held-out images, beside the baselines on the same images."""
+    s = choice.settings
+    acc = {r: choice.loaders.shipped(stem_for(s.task, s.cell, s.lag, r))[1]["held_out"] for r in READOUTS}
+    base = acc["final_states"]["baseline_accuracy"]
+    st.caption(plain(tr("held_out_images", lang, n=acc["final_states"]["images"], fs=acc["final_states"]["accuracy"],
+                        last=acc["outputs"]["accuracy"], readout=tr(f"readout_{s.readout}", lang),
+                        nm=base["nearest class mean"], lr=base["logistic regression"])))
+
+
 def _held_out(card: dict, lang: str) -> None:
     ho = card["held_out"]
-    if "images" in ho:  # a classifier of held-out images: its accuracy beside the baselines on the same images
-        base = ho["baseline_accuracy"]
-        st.caption(plain(tr("held_out_images", lang, n=ho["images"], acc=ho["accuracy"],
-                            readout=tr(f"readout_{card['config']['readout']}", lang),
-                            nm=base["nearest class mean"], lr=base["logistic regression"])))
-        return
     k, ng = max(ho["baseline_bpc"].items(), key=lambda kv: int(kv[0].removesuffix("gram")))
     st.caption(plain(tr("held_out_bpc", lang, n=ho["scored_characters"], bpc=ho["bpc"], k=k.removesuffix("gram"),
                         ng=ng, u=ho["uniform_bpc"])))
@@ -61,7 +66,9 @@ def render(ctx, unit_box=None):  # this view shows no unit of its own
         st.info(tr("train_needs_task", lang))
         return
     card = ctx.choice.card()
-    if "held_out" in card:  # a model of a real text: its held-out score and what it writes
+    if "images" in card.get("held_out", {}):
+        _held_out_images(ctx.choice, lang)
+    elif "held_out" in card:  # a model of a real text: its held-out score and what it writes
         _held_out(card, lang)
     if state.widget_value("tsteps") is None and s.tsteps == DEFAULTS.tsteps:  # the card's own steps, if fewer
         state.set_widget_value("tsteps", min(card["steps"], DEFAULTS.tsteps))
