@@ -215,9 +215,10 @@ def cmd_trace(args) -> None:
     flow = lv.gradient_flow(module, x, loss=args.loss, truncate=args.truncate, clip=args.clip,
                             jacobian=not args.no_jacobian)
     fields = trace_fields(trace, flow)
-    if loaded.head is not None:  # the file's own output layer on the top layer's h_t
+    if loaded.head is not None:  # the file's own output layer on what it reads of the top layer's h_t
+        from lstm_viz.models.model import head_input
         with torch.no_grad():
-            fields["logits"] = loaded.head(torch.from_numpy(np.array(trace.h[-1]))).numpy()
+            fields["logits"] = loaded.head(head_input(torch.from_numpy(np.array(trace.h[-1])), loaded.readout)).numpy()
     write_fields(fields, args.out)
     both = f" ({trace.units_per_direction} per direction, bidirectional)" if trace.directions == 2 else ""
     print(f"wrote {Path(args.out)}: {trace.cell} {trace.num_layers}×{trace.hidden_size}{both}, T={trace.steps}, "

@@ -16,7 +16,8 @@ UPLOAD_TYPES = ("safetensors", "pt", "pth", "bin", "npz", "keras", "h5", "hdf5",
 
 def _model_changed():
     """A new model opens on its own example, at step 0, unit 0 (a task with one shipped model: its LSTM)."""
-    one = state.current().task in ONE_MODEL_TASKS
+    s = state.current()
+    one = s.source == "trained" and s.task in ONE_MODEL_TASKS
     state.change(text=None, t=0, unit=0, layer=None, units=None, win=None, iunits=(), isteps=None,
                  **({"cell": "lstm"} if one else {}))
     state.forget_widget("text")
