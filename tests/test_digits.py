@@ -166,3 +166,23 @@ def test_the_final_states_readout_needs_both_directions():
         train(TrainConfig(task="digits_rows", cell="lstm", readout="final_states", steps=1))
     with pytest.raises(ValueError, match="readout must be one of"):
         train(TrainConfig(task="digits_rows", cell="lstm", bidirectional=True, readout="mean", steps=1))
+
+
+def test_the_menu_opens_the_digits_with_their_readout_control():
+    """Chosen in the sidebar after a GRU: the BiLSTM (no cell control for this task), its rows as tokens, the
+    readout control switching between the two shipped models; the address keeps the readout."""
+    from page_helpers import new, ok, player, settings_of
+
+    at = ok(new(cell="gru"))
+    at.selectbox(key="task").set_value("digits_rows").run()
+    s = settings_of(ok(at))
+    assert s.task == "digits_rows" and s.cell == "lstm" and s.readout == "final_states"
+    assert not [w for w in at.get("button_group") if w.key == "cell"]
+    d = player(at)
+    assert d["tokens"] == list(tasks.make_task("digits_rows").encode("#0").tokens) and not at.error
+    first = d["pred"]["p"]
+    at.button_group(key="readout").set_value("outputs").run()
+    assert settings_of(ok(at)).readout == "outputs"
+    address = [c for c in at.get("bidi_component") if c.proto.component_name == "lstm_viz_address"]
+    assert json.loads(address[-1].proto.json)["query"]["readout"] == "outputs"  # what the page writes back
+    assert player(at)["pred"]["p"] != first  # the other model's predictions
