@@ -354,7 +354,7 @@ def title_clear_and_buttons_whole(pg, sid: str, lang: str) -> None:
 
 
 def test_every_scene_fits_a_projector_and_the_other_screens(browser, server):
-    """24 scene pages at 1280×720 in presenter view: the key figure wholly on screen, and every try-this button
+    """26 scene pages at 1280×720 in presenter view: the key figure wholly on screen, and every try-this button
     changes what the first screen shows; and outside it at 390×844 (Chinese), no error and the title clear. Every
     page is saved as a screenshot."""
     pg = browser.new_page(viewport={"width": 1280, "height": 720})
