@@ -440,7 +440,7 @@ def _digits_rows() -> Task:
         pick = torch.from_numpy(rng.integers(0, train_x.shape[1], size=B))
         return Batch(train_x[:, pick], train_y[pick])
 
-    def text_targets(enc):  # a held-out image's own label; none for an image typed as numbers
+    def text_targets(enc):  # the label of a held-out image (typed as #k or as its pixels); none for another image
         label = digits.label_of(enc.x)
         return None if label is None else torch.tensor(label)
 
