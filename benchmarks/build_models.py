@@ -1,12 +1,15 @@
 """Train every shipped model with the task defaults, save it with its card, and print the comparison table.
 
-    python benchmarks/build_models.py [--jobs 2] [--only shakespeare]
+    python benchmarks/build_models.py [--jobs 2] [--only shakespeare|wikitext|digits]
 
 Each model is what `python -m lstm_viz train ... --out assets/models/NAME` makes (the card records that
 command); accuracy is measured on fresh seeded samples. One thread per job. The Shakespeare models
 (``--only shakespeare`` builds just them) also get held-out bits per character beside n-gram baselines on the
 same characters, and seeded samples, in their cards; the word-level LSTM on WikiText-2 (``--only wikitext``)
-gets held-out perplexity beside unigram and bigram baselines on the same words.
+gets held-out perplexity beside unigram and bigram baselines on the same words. The two bidirectional LSTMs on
+the 8×8 digits read row by row (``--only digits``) differ only in what their output layer reads: both final states
+(digits_bilstm) or the last step's output, ``outputs[-1]`` (digits_bilstm_last); their cards hold the accuracy on
+the 297 held-out images beside a nearest-class-mean and a logistic-regression baseline on the same images.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ LAGS = (5, 20, 50, 100)
 OTHER_TASKS = ("next_char", "brackets", "sentiment", "adding")
 TEXT_TASKS = ("shakespeare_char",)  # a real text with a held-out part: bpc beside n-gram baselines
 WORD_MODELS = [("wikitext_word", "lstm", None)]  # one word-level language model: perplexity beside n-grams
+# the same bidirectional LSTM twice, told apart by its readout: both final states, or outputs[-1]
+DIGIT_MODELS = [("digits_rows", "lstm", None, "final_states"), ("digits_rows", "lstm", None, "outputs")]
 
 
 def model_list(only: str | None = None) -> list[tuple[str, str, int | None]]:
@@ -33,29 +38,35 @@ def model_list(only: str | None = None) -> list[tuple[str, str, int | None]]:
         return text
     if only == "wikitext":
         return WORD_MODELS
+    if only == "digits":
+        return DIGIT_MODELS
     jobs = [("recall", cell, lag) for lag in LAGS for cell in CELLS]
-    return jobs + [(task, cell, None) for task in OTHER_TASKS for cell in CELLS] + text + WORD_MODELS
+    return jobs + [(task, cell, None) for task in OTHER_TASKS for cell in CELLS] + text + WORD_MODELS + DIGIT_MODELS
 
 
-def name_of(task: str, cell: str, lag: int | None) -> str:
+def name_of(task: str, cell: str, lag: int | None, readout: str | None = None) -> str:
+    if task == "digits_rows":
+        return "digits_bilstm" + ("" if readout == "final_states" else "_last")
     return f"{task}_lag{lag}_{cell}" if lag else f"{task}_{cell}"
 
 
 def build(job) -> dict:
     import torch
 
+    from lstm_viz.models import digits
     from lstm_viz.models.charlm import held_out_report
     from lstm_viz.models.train import default_config, evaluate, save_model, train
 
     torch.set_num_threads(1)
-    task, cell, lag = job
-    name = name_of(task, cell, lag)
-    cfg = default_config(task, cell, lag=lag)
+    task, cell, lag, *readout = job
+    name = name_of(task, cell, lag, *readout)
+    cfg = default_config(task, cell, lag=lag, readout=readout[0] if readout else None)
     result = train(cfg)
     acc = evaluate(result.model, result.task)
     command = f"python -m lstm_viz train --task {task} --cell {cell}" + (f" --lag {lag}" if lag else "") \
-        + f" --out assets/models/{name}"
-    extra = held_out_report(result.model, result.task) if result.task.held_out is not None else None
+        + (f" --readout {readout[0]}" if readout else "") + f" --out assets/models/{name}"
+    extra = held_out_report(result.model, result.task) if result.task.held_out is not None else \
+        digits.held_out_report(result.model, result.task) if result.task.test_set is not None else None
     return save_model(result, ROOT / "assets" / "models" / name, acc, command, extra)
 
 
@@ -113,6 +124,17 @@ def text_table(cards: list[dict]) -> list[str]:
                      f"H={cfg['hidden_size']}, V={c['input_size']}, {c['parameters']:,} parameters, "
                      f"{c['train_seconds']} s"]
             rows += [f"sample after {smp['prompt']!r}: {smp['text']!r}" for smp in c["samples"]]
+    digit_cards = sorted((c for c in cards if c["task"] == "digits_rows"), key=lambda c: c["config"]["readout"])
+    if digit_cards:
+        ho = digit_cards[0]["held_out"]
+        rows += ["", f"digits_rows, bidirectional LSTM: held-out accuracy on {ho['images']} images ({ho['split']})",
+                 "| readout | accuracy | parameters | training seconds | budget |", "|---|---|---|---|---|"]
+        for c in digit_cards:
+            cfg = c["config"]
+            rows.append(f"| {cfg['readout']} | {c['held_out']['accuracy']:.3f} | {c['parameters']:,} | "
+                        f"{c['train_seconds']} | {cfg['steps']} Adam steps × batch {cfg['batch']}, "
+                        f"H={cfg['hidden_size']} per direction, lr {cfg['lr']} ({cfg['schedule']}) |")
+        rows += [f"| baseline: {k} | {v:.3f} | | | the 64 pixels at once |" for k, v in ho["baseline_accuracy"].items()]
     return rows
 
 
@@ -120,7 +142,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--table-only", action="store_true", help="print the table from the cards on disk")
-    ap.add_argument("--only", choices=["shakespeare", "wikitext"], help="build only these models")
+    ap.add_argument("--only", choices=["shakespeare", "wikitext", "digits"], help="build only these models")
     args = ap.parse_args()
     if args.table_only:
         cards = [json.loads(p.read_text()) for p in sorted((ROOT / "assets" / "models").glob("*.json"))]
@@ -130,9 +152,10 @@ def main() -> None:
             for card in pool.map(build, model_list(args.only)):
                 ho = card.get("held_out", {})
                 bpc = f", held-out {ho['bpc']:.3f} bpc" if "bpc" in ho else \
-                    (f", held-out perplexity {ho['perplexity']:.1f}" if ho else "")
-                print(f"{card['task']:>10} {card['cell']:>5} lag={card['lag']}: accuracy {card['accuracy']:.3f}{bpc} "
-                      f"in {card['train_seconds']} s", flush=True)
+                    (f", held-out perplexity {ho['perplexity']:.1f}" if "perplexity" in ho else "")
+                readout = f" readout={card['config']['readout']}" if card["task"] == "digits_rows" else ""
+                print(f"{card['task']:>10} {card['cell']:>5} lag={card['lag']}{readout}: "
+                      f"accuracy {card['accuracy']:.3f}{bpc} in {card['train_seconds']} s", flush=True)
                 cards.append(card)
     print(table(cards))
     longest = max(c["train_seconds"] for c in cards)

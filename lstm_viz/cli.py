@@ -67,6 +67,9 @@ def build_parser(prog: str = "python -m lstm_viz") -> argparse.ArgumentParser:
                        ("--forget-bias", float), ("--lag", int), ("--seq-len", int)):
         trn.add_argument(flag, type=kind)
     trn.add_argument("--text-file", help="next_char: train on this UTF-8 text instead of the bundled sample")
+    trn.add_argument("--readout", choices=["outputs", "final_states"],
+                     help="what the output layer reads: each step's output (default), or a bidirectional model's two "
+                          "final states")
 
     ev = sub.add_parser("evaluate", help="accuracy of a saved model on fresh seeded samples (a model of a text with a "
                                          "held-out part: also bits per character there, beside the n-gram baselines)")
@@ -212,9 +215,10 @@ def cmd_trace(args) -> None:
     flow = lv.gradient_flow(module, x, loss=args.loss, truncate=args.truncate, clip=args.clip,
                             jacobian=not args.no_jacobian)
     fields = trace_fields(trace, flow)
-    if loaded.head is not None:  # the file's own output layer on the top layer's h_t
+    if loaded.head is not None:  # the file's own output layer on what it reads of the top layer's h_t
+        from lstm_viz.models.model import head_input
         with torch.no_grad():
-            fields["logits"] = loaded.head(torch.from_numpy(np.array(trace.h[-1]))).numpy()
+            fields["logits"] = loaded.head(head_input(torch.from_numpy(np.array(trace.h[-1])), loaded.readout)).numpy()
     write_fields(fields, args.out)
     both = f" ({trace.units_per_direction} per direction, bidirectional)" if trace.directions == 2 else ""
     print(f"wrote {Path(args.out)}: {trace.cell} {trace.num_layers}×{trace.hidden_size}{both}, T={trace.steps}, "
@@ -252,7 +256,8 @@ def cmd_train(args) -> None:
             raise ValueError(f"{p.name} is not UTF-8 text") from None
     cfg = default_config(args.task, args.cell, text=text, hidden_size=args.hidden_size, num_layers=args.layers,
                          steps=args.steps, batch=args.batch, lr=args.lr, clip=args.clip, truncate=args.truncate,
-                         seed=args.seed, forget_bias=args.forget_bias, lag=args.lag, seq_len=args.seq_len)
+                         seed=args.seed, forget_bias=args.forget_bias, lag=args.lag, seq_len=args.seq_len,
+                         readout=args.readout)
     every = max(1, cfg.steps // 10)
 
     def progress(step, loss, acc):
@@ -265,6 +270,9 @@ def cmd_train(args) -> None:
     if result.task.held_out is not None:
         from lstm_viz.models.charlm import held_out_report
         extra = held_out_report(result.model, result.task)
+    if result.task.test_set is not None:
+        from lstm_viz.models.digits import held_out_report as images_report
+        extra = images_report(result.model, result.task)
     save_model(result, args.out, acc, _command(args), extra)
     print(f"trained in {result.seconds:.1f} s; wrote {written[0]} and {written[1]}")
     if extra is not None:
@@ -273,6 +281,11 @@ def cmd_train(args) -> None:
 
 
 def _print_held_out(ho: dict) -> None:
+    if "images" in ho:
+        base = ", ".join(f"{k} {v:.3f}" for k, v in ho["baseline_accuracy"].items())
+        print(f"held-out accuracy: {ho['accuracy']:.3f} on {ho['images']} images ({ho['split']}); baselines on the "
+              f"same images: {base}")
+        return
     if "perplexity" in ho:
         base = ", ".join(f"{k} {v:.1f}" for k, v in ho["baseline_perplexity"].items())
         print(f"held-out perplexity: {ho['perplexity']:.1f} ({ho['bits_per_word']:.3f} bits per word, "
@@ -301,6 +314,9 @@ def cmd_evaluate(args) -> None:
     if task.held_out is not None:
         from lstm_viz.models.charlm import held_out_report
         _print_held_out(held_out_report(model, task)["held_out"])
+    if task.test_set is not None:
+        from lstm_viz.models.digits import held_out_report as images_report
+        _print_held_out(images_report(model, task)["held_out"])
     print(f"accuracy: {evaluate(model, task, n=args.samples):.3f}")
 
 

@@ -190,6 +190,27 @@ STRINGS: dict[str, dict[str, str]] = {
     "train_button": {"en": "Train", "zh": "开始训练"},
     "snapshot": {"en": "Snapshot (training step)", "zh": "快照（训练步）"},
     "trained_acc": {"en": "Accuracy on fresh samples: {a:.3f}", "zh": "新样本上的准确率：{a:.3f}"},
+    "held_out_images": {"en": "Accuracy on the {n} held-out images (never trained on): the BiLSTM reading both final "
+                              "states {fs:.3f}, the same network reading outputs[-1] {last:.3f} (this page shows the "
+                              "one reading {readout}); on the same images a nearest-class-mean classifier {nm:.3f} and "
+                              "logistic regression on the 64 pixels {lr:.3f}.",
+                        "zh": "在 {n} 张留出图像（从未用于训练）上的准确率：读取两个方向最终状态的双向 LSTM {fs:.3f}，"
+                              "同样的网络读取 outputs[-1] {last:.3f}（本页显示的是读取{readout}的那个）；同样的图像上，"
+                              "最近类均值分类器 {nm:.3f}，基于 64 个像素的逻辑回归 {lr:.3f}。"},
+    "digits_input": {"en": "An image is 8 rows of 8 pixels, read one row per step: type #k for held-out image k "
+                           "(0 to 296), or 8 lines of 8 pixel values from 0 to 16.",
+                     "zh": "一张图像有 8 行、每行 8 个像素，每一步读入一行：输入 #k 表示第 k 张留出图像（0 到 296），"
+                           "或输入 8 行、每行 8 个 0 到 16 的像素值。"},
+    "readout": {"en": "Readout of the bidirectional LSTM", "zh": "双向 LSTM 的读出方式"},
+    "readout_final_states": {"en": "both final states", "zh": "两个方向的最终状态"},
+    "readout_outputs": {"en": "outputs[-1]", "zh": "outputs[-1]（最后一步的输出）"},
+    "readout_help": {"en": "The same network trained twice. Both final states: the output layer reads the forward "
+                           "direction after the last row and the backward direction after the first row, each having "
+                           "read the whole image. outputs[-1]: it reads the last step's output, where the backward "
+                           "direction has read only the last row.",
+                     "zh": "同一个网络训练了两次。两个方向的最终状态：输出层读取前向在最后一行之后、反向在第一行之后的"
+                           "隐藏状态，两者都读完了整张图像。outputs[-1]：输出层读取最后一步的输出，此时反向只读了最后"
+                           "一行。"},
     "held_out_bpc": {"en": "Bits per character on the held-out text ({n:,} characters never trained on): the "
                            "shipped model {bpc:.3f}, a {k}-character n-gram {ng:.3f}, uniform guessing {u:.3f}. "
                            "Lower is better.",

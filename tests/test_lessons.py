@@ -13,7 +13,7 @@ from page_helpers import array, new, ok, player, series, settings_of, specs
 
 SCENES = lessons.load_lessons()
 ORDER = ["rnn-step", "bptt", "vanishing", "forget-gate", "input-gate", "cell-update", "output-gate",
-         "gradients-survive", "no-forget-gate", "gru", "many-to-one", "bracket-cell"]
+         "gradients-survive", "no-forget-gate", "gru", "many-to-one", "bracket-cell", "bilstm-readout"]
 
 
 def test_scenes_are_the_curriculum_in_order_and_bilingual():
@@ -187,8 +187,22 @@ def test_scene_claim_holds_on_what_the_page_draws(scene):
         c_unit = array(next(d for d in lines["data"] if d["yaxis"] == "y5")["y"])  # panels i, f, g, o, c, h
         _, depth, _ = tasks.bracket_state(text)
         assert abs(np.corrcoef(c_unit, depth)[0, 1]) >= c["min_r"]
-    else:
-        raise AssertionError(f"no check for {kind}")
+    elif kind == "bilstm_readout":  # the answer at the last row follows the readout; both accuracies shown
+        def last_answer(d):
+            top = np.frombuffer(__import__("base64").b64decode(d["pred"]["idx"]), dtype=np.uint16)
+            return d["pred"]["labels"][str(int(top.reshape(-1, d["pred"]["k"])[-1, 0]))]
+
+        d = player(at)
+        assert settings_of(at).readout == "outputs" and settings_of(at).text == c["image"]
+        assert len(d["tokens"]) == 8 and all(tok.startswith(f"{r} ") for r, tok in enumerate(d["tokens"]))
+        assert last_answer(d) == c["last_says"]  # outputs[-1]: the reverse direction has read one row
+        at.button(key="try_0").click().run()  # both final states
+        assert settings_of(ok(at)).readout == "final_states"
+        assert last_answer(player(at)) == c["label"]
+        at.button(key="try_2").click().run()  # the held-out accuracies, as the training view states them
+        line = next(x.value for x in ok(at).caption if "Accuracy on the" in x.value).replace("\\", "")
+        both, last, nearest, _ = (float(v) for v in re.findall(r"(\d\.\d{3})", line))
+        assert both - last >= c["min_gap"] and min(both, last) > nearest
 
 
 def test_a_broken_claim_fails():

@@ -116,7 +116,7 @@ def test_shipped_models_make_the_point():
     tasks_ = ("next_char", "brackets", "sentiment", "adding", "shakespeare_char")
     assert {f"{t}_{c}" for t in tasks_ for c in ("rnn", "gru", "lstm")} \
         | {f"recall_lag{lag}_{c}" for lag in (5, 20, 50, 100) for c in ("rnn", "gru", "lstm")} \
-        | {"wikitext_word_lstm"} == set(acc)
+        | {"wikitext_word_lstm", "digits_bilstm", "digits_bilstm_last"} == set(acc)
     assert acc["recall_lag50_lstm"] >= 0.9 and acc["recall_lag50_rnn"] <= 0.5
     seconds = {p.stem: json.loads(p.read_text())["train_seconds"] for p in CARDS}
     real = ("shakespeare", "wikitext")  # the real texts: a budget of about 5 minutes each

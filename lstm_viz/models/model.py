@@ -14,6 +14,24 @@ from lstm_viz.models.inputs import encode_own_vocab
 from lstm_viz.models.tasks import Task
 from lstm_viz.models.tokenize import Encoded, encode_text
 
+READOUTS = ("outputs", "final_states")
+
+
+def head_input(out: torch.Tensor, readout: str = "outputs") -> torch.Tensor:
+    """What the output layer reads at each step, from the top layer's outputs ``out`` [T, ..., D·H].
+
+    "outputs": ``out`` itself. A many-to-one task scores the last step, out[T-1] = [h→_{T-1}, h←_{T-1}]: the
+    forward direction has read every step, the reverse one only the last (what ``outputs[-1]`` reads).
+    "final_states" (bidirectional only): [h→_t, h←_{T-1-t}] at step t, each direction after t+1 steps of its
+    own reading; at the last step [h→_{T-1}, h←_0], the two final states, each having read the whole sequence.
+    """
+    if readout == "outputs":
+        return out
+    if readout == "final_states":
+        H = out.shape[-1] // 2
+        return torch.cat([out[..., :H], out.flip(0)[..., H:]], dim=-1)
+    raise ValueError(f"readout must be one of {', '.join(READOUTS)}, got {readout!r}")
+
 
 @dataclass(frozen=True)
 class Model:
@@ -38,6 +56,7 @@ class Model:
     # the output layer's activation where the file says (Keras' Dense: softmax, sigmoid, linear, tanh, relu); None:
     # logits, read through a softmax (or as they are for one output)
     head_activation: str | None = None
+    readout: str = "outputs"  # what the head reads at each step (``head_input``)
 
     def encode(self, text: str) -> Encoded:
         if self.features is not None:

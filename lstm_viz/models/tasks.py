@@ -9,10 +9,13 @@
 | sentiment    | words (EN and 中文)   | positive / negative (many-to-one)      | last step  |
 | shakespeare_char | Shakespeare's characters | the next character (char-rnn on a real text) | every step |
 | wikitext_word | Wikipedia's words      | the next word (a word-level language model)  | every step |
+| digits_rows  | an 8×8 image, one row per step | the digit 0-9 (many-to-one)   | last step  |
 
 shakespeare_char trains on the first 90 % of tiny-shakespeare and keeps the last 10 % (one contiguous piece)
 held out: ``Task.held_out`` draws its evaluation windows from there only. wikitext_word does the same with the
 tokens of WikiText-2's validation file (its words as the page reads typed words, the 999 commonest kept).
+digits_rows trains on the first 1,500 of scikit-learn's 8×8 digits and holds the last 297 out (``Task.test_set``:
+all of them, the one set its accuracy is measured on; ``lstm_viz/models/digits.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import torch
 import torch.nn.functional as F
 
 from lstm_viz.checks import MAX_STEPS
+from lstm_viz.models import digits
 from lstm_viz.models.tokenize import UNK, Encoded, encode, parse_numbers, tokenize
 from lstm_viz.paths import ASSETS
 
@@ -55,6 +59,7 @@ class Task:
     lag: int | None = None
     text_targets: Callable[[Encoded], torch.Tensor | None] | None = field(default=None, repr=False)
     held_out: Callable[[np.random.Generator, int], Batch] | None = field(default=None, repr=False)  # eval windows
+    test_set: Callable[[], Batch] | None = field(default=None, repr=False)  # a fixed held-out set, all of it
 
     @property
     def output_size(self) -> int:
@@ -84,6 +89,8 @@ class Task:
         """Typed text to model input for this task (ValueError with a clear message on bad text)."""
         if self.name == "adding":
             return _adding_encode(text)
+        if self.name == "digits_rows":
+            return digits.encode(text)
         return encode(tokenize(text, self.mode), list(self.vocab))
 
 
@@ -421,6 +428,28 @@ def _wikitext_word(seq_len: int = 35) -> Task:
                 text_targets=text_targets, held_out=_windows(held, len(vocab), seq_len))
 
 
+# --- handwritten digits read row by row (the BiLSTM-on-image-rows application) -------------------------------
+
+def _digits_rows() -> Task:
+    train_px, train_y = digits.split("train")
+    held_px, held_y = digits.split("held_out")
+    train_x, held_x = torch.from_numpy(digits.as_rows(train_px)), torch.from_numpy(digits.as_rows(held_px))
+    train_y, held_y = torch.tensor(train_y), torch.tensor(held_y)
+
+    def make_batch(rng, B):  # B training images drawn with replacement
+        pick = torch.from_numpy(rng.integers(0, train_x.shape[1], size=B))
+        return Batch(train_x[:, pick], train_y[pick])
+
+    def text_targets(enc):  # the label of a held-out image (typed as #k or as its pixels); none for another image
+        label = digits.label_of(enc.x)
+        return None if label is None else torch.tensor(label)
+
+    return Task("digits_rows", {"en": "Handwritten digits, row by row", "zh": "手写数字，逐行读入"}, "last",
+                "classify", "numbers", None, tuple(str(d) for d in range(10)), digits.COLS, digits.ROWS,
+                make_batch, example="#0", text_targets=text_targets,
+                test_set=lambda: Batch(held_x, held_y))
+
+
 def make_task(name: str, lag: int | None = None, seq_len: int | None = None, text: str | None = None) -> Task:
     """A task by name; ``lag`` for recall, ``seq_len`` for next_char / brackets / adding, ``text`` to train
     next_char on a person's own text instead of the bundled sample."""
@@ -433,6 +462,8 @@ def make_task(name: str, lag: int | None = None, seq_len: int | None = None, tex
         return _sentiment()
     if name == "shakespeare_char":
         return _shakespeare_char(100 if seq_len is None else _check_len(seq_len, "seq_len", 2, 2000))
+    if name == "digits_rows":
+        return _digits_rows()
     if name == "wikitext_word":
         return _wikitext_word(35 if seq_len is None else _check_len(seq_len, "seq_len", 2, 2000))
     if name not in makers:
@@ -446,8 +477,9 @@ def _check_len(v, what, lo, hi) -> int:
     return int(v)
 
 
-TASKS = ("next_char", "brackets", "recall", "adding", "sentiment", "shakespeare_char")
+TASKS = ("next_char", "brackets", "recall", "adding", "sentiment", "shakespeare_char", "digits_rows")
 MORE_TASKS = ("wikitext_word",)  # trained and evaluated from the command line; one cell shipped, not in the menu
+ONE_MODEL_TASKS = ("digits_rows",)  # in the menu with no RNN or GRU twin: a bidirectional LSTM only (two readouts)
 TASK_NAMES = {  # for menus; a task's own title adds its lag or length
     "next_char": {"en": "Next character (char-rnn)", "zh": "预测下一个字符（char-rnn）"},
     "brackets": {"en": "Brackets and quotes", "zh": "括号与引号"},
@@ -456,4 +488,5 @@ TASK_NAMES = {  # for menus; a task's own title adds its lag or length
     "sentiment": {"en": "Sentiment (many-to-one)", "zh": "情感分类（多对一）"},
     "shakespeare_char": {"en": "Shakespeare, next character", "zh": "莎士比亚，预测下一个字符"},
     "wikitext_word": {"en": "Wikipedia, next word", "zh": "维基百科，预测下一个词"},
+    "digits_rows": {"en": "Handwritten digits, row by row (BiLSTM)", "zh": "手写数字，逐行读入（双向 LSTM）"},
 }

@@ -20,7 +20,7 @@ from torch import nn
 
 from lstm_viz.checks import cell_of
 from lstm_viz.engine.cells import build_module, copy_module, parameter_count
-from lstm_viz.models.model import Model
+from lstm_viz.models.model import READOUTS, Model, head_input
 from lstm_viz.models.state_dict import load_module, save_module
 from lstm_viz.models.tasks import Task, make_task
 from lstm_viz.notation import CELLS
@@ -46,6 +46,8 @@ class TrainConfig:
     seq_len: int | None = None  # next_char, brackets, adding
     text: str | None = None  # next_char: train on this text instead of the bundled sample
     schedule: str | None = None  # "cosine": lr falls from ``lr`` to 0 along a half cosine over the steps
+    bidirectional: bool = False  # both directions of time, their outputs side by side (nn.LSTM's bidirectional)
+    readout: str = "outputs"  # what the head reads: each step's output, or both final states (model.head_input)
 
     def make_task(self) -> Task:
         return make_task(self.task, lag=self.lag, seq_len=self.seq_len, text=self.text)
@@ -61,6 +63,8 @@ TASK_DEFAULTS = {
     # the one real text: a bigger budget, each cell in a few minutes on one core (its cards say how long)
     "shakespeare_char": {"hidden_size": 128, "steps": 5000, "batch": 32, "lr": 6e-3, "schedule": "cosine"},
     "wikitext_word": {"hidden_size": 32, "steps": 8000, "batch": 32, "lr": 6e-3, "schedule": "cosine"},
+    "digits_rows": {"hidden_size": 32, "steps": 3000, "batch": 64, "lr": 5e-3, "schedule": "cosine",
+                    "bidirectional": True},
 }
 
 
@@ -77,18 +81,22 @@ def default_config(task: str, cell: str, **overrides) -> TrainConfig:
 
 
 class SeqModel(nn.Module):
-    """rnn: nn.RNN/LSTM/GRU; head: linear readout of the top layer's h_t."""
+    """rnn: nn.RNN/LSTM/GRU; head: linear readout of the top layer's h_t (both directions' side by side for a
+    bidirectional rnn), or of what ``readout`` says it reads (``head_input``)."""
 
-    def __init__(self, rnn: nn.Module, out_size: int):
+    def __init__(self, rnn: nn.Module, out_size: int, readout: str = "outputs"):
         super().__init__()
+        if readout != "outputs" and not rnn.bidirectional:
+            raise ValueError(f"the {readout} readout needs a bidirectional model")
         self.rnn = rnn
-        self.head = nn.Linear(rnn.hidden_size, out_size)
+        self.readout = readout
+        self.head = nn.Linear(rnn.hidden_size * (2 if rnn.bidirectional else 1), out_size)
 
     def forward(self, x: torch.Tensor, truncate: int | None = None) -> torch.Tensor:
         """x [T, B, in] -> logits [T, B, out]; with ``truncate`` the state is detached every k steps, counted
         from the end, so a loss at the last step reaches back exactly k steps."""
         if truncate is None or truncate >= x.shape[0]:
-            return self.head(self.rnn(x)[0])
+            return self.head(head_input(self.rnn(x)[0], self.readout))
         outs, state = [], None
         T = x.shape[0]
         sizes = ([T % truncate] if T % truncate else []) + [truncate] * (T // truncate)  # the last chunk is full
@@ -97,7 +105,7 @@ class SeqModel(nn.Module):
                 state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
             out, state = self.rnn(chunk, state)
             outs.append(out)
-        return self.head(torch.cat(outs))
+        return self.head(head_input(torch.cat(outs), self.readout))
 
 
 @dataclass
@@ -113,8 +121,8 @@ class TrainResult:
 def new_model(cfg: TrainConfig, task: Task) -> SeqModel:
     torch.manual_seed(cfg.seed)
     rnn = build_module(cfg.cell, task.input_size, cfg.hidden_size, cfg.num_layers, seed=cfg.seed,
-                       forget_bias=cfg.forget_bias if cfg.cell == "lstm" else None)
-    return SeqModel(rnn, task.output_size)
+                       forget_bias=cfg.forget_bias if cfg.cell == "lstm" else None, bidirectional=cfg.bidirectional)
+    return SeqModel(rnn, task.output_size, cfg.readout)
 
 
 def train(cfg: TrainConfig, progress: Callable[[int, float, float], None] | None = None,
@@ -191,7 +199,7 @@ def _state(model: nn.Module) -> dict:
 
 
 def _copy(model: SeqModel) -> SeqModel:
-    twin = SeqModel(copy_module(model.rnn), model.head.out_features)
+    twin = SeqModel(copy_module(model.rnn), model.head.out_features, model.readout)
     twin.head.load_state_dict(_state(model.head))
     return twin
 
@@ -209,6 +217,9 @@ def _check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"clip must be positive, got {cfg.clip}")
     if cfg.schedule not in (None, "cosine"):
         raise ValueError(f"schedule must be 'cosine' or none, got {cfg.schedule!r}")
+    if cfg.readout not in READOUTS or cfg.readout != "outputs" and not cfg.bidirectional:
+        raise ValueError(f"readout must be one of {', '.join(READOUTS)} ({READOUTS[1]} needs bidirectional), "
+                         f"got {cfg.readout!r}")
     if cfg.truncate is not None and (not isinstance(cfg.truncate, int) or cfg.truncate < 1):
         raise ValueError(f"truncate must be a whole number >= 1, got {cfg.truncate!r}")
 
@@ -216,10 +227,14 @@ def _check_config(cfg: TrainConfig) -> None:
 @torch.no_grad()
 def evaluate(model: SeqModel, task: Task, n: int = 2000, seed: int = EVAL_SEED) -> float:
     """Accuracy on ``n`` fresh sequences from a seed that training does not use (for a task with a held-out
-    text, windows of that text)."""
+    text, windows of that text; for a task with a fixed held-out set, all of that set, ``n`` and ``seed`` unused)."""
     rng = np.random.default_rng(seed)
     right = total = 0
     model.eval()
+    if task.test_set is not None:
+        batch = task.test_set()
+        right, total = task.correct(model(batch.x), batch.y)
+        return right / total
     draw = task.held_out or task.make_batch
     while total < n * (task.seq_len if task.loss_at == "every" else 1):
         batch = draw(rng, 250)
@@ -235,7 +250,8 @@ def card_for(result: TrainResult, accuracy: float, command: str) -> dict:
         "num_layers": cfg.num_layers, "output_size": task.output_size, "vocab": list(task.vocab or []),
         "classes": list(task.classes or []), "mode": task.mode, "loss_at": task.loss_at, "lag": task.lag,
         "seq_len": task.seq_len, "seed": cfg.seed, "steps": cfg.steps, "config": asdict(cfg),
-        "parameters": parameter_count(cfg.cell, task.input_size, cfg.hidden_size, cfg.num_layers)
+        "parameters": parameter_count(cfg.cell, task.input_size, cfg.hidden_size, cfg.num_layers,
+                                      directions=2 if cfg.bidirectional else 1)
         + sum(p.numel() for p in result.model.head.parameters()),
         "accuracy": round(float(accuracy), 4), "train_seconds": round(result.seconds, 1),
         "torch": torch.__version__, "command": command, "nonlinearity": getattr(rnn, "nonlinearity", None),
@@ -253,7 +269,7 @@ def save_model(result: TrainResult, stem, accuracy: float, command: str, extra: 
 
 def as_model(seq: SeqModel, task: Task) -> Model:
     """A trained SeqModel with its task, as the package's one Model type (the module, its head, its inputs)."""
-    return Model(seq.rnn, seq.head, task, task.vocab, task.mode)
+    return Model(seq.rnn, seq.head, task, task.vocab, task.mode, readout=seq.readout)
 
 
 def shipped_stem(name: str) -> Path | None:
@@ -297,14 +313,21 @@ def load_model(stem) -> tuple[SeqModel, Task, dict]:
     if cell_of(rnn) != cfg.cell:
         raise ValueError(f"{stem.name}: the weights are a {cell_of(rnn).upper()}, the card says "
                          f"{str(cfg.cell).upper()}")
+    D = 2 if rnn.bidirectional else 1
     if rnn.input_size != task.input_size or set(head) != {"weight", "bias"} \
-            or tuple(head["weight"].shape) != (task.output_size, rnn.hidden_size):
+            or tuple(head["weight"].shape) != (task.output_size, D * rnn.hidden_size) or rnn.bidirectional != \
+            bool(cfg.bidirectional):
         raise ValueError(f"{stem.name}: the weights do not fit the card's task {card.get('task')!r}")
-    model = SeqModel(rnn, task.output_size)
+    if cfg.readout not in READOUTS or cfg.readout != "outputs" and D == 1:
+        raise ValueError(bad_card)
+    model = SeqModel(rnn, task.output_size, cfg.readout)
     model.head.load_state_dict({k: v.float() for k, v in head.items()})
     return model.eval(), task, card
 
 
-def stem_for(task: str, cell: str, lag: int | None) -> str:
-    """File stem of a shipped model."""
+def stem_for(task: str, cell: str, lag: int | None, readout: str = "final_states") -> str:
+    """File stem of a shipped model. The digits have one bidirectional LSTM per readout and no other cell: for them
+    ``cell`` is not read and ``readout`` says which (both final states, or outputs[-1])."""
+    if task == "digits_rows":
+        return "digits_bilstm" if readout == "final_states" else "digits_bilstm_last"
     return f"recall_lag{lag}_{cell}" if task == "recall" else f"{task}_{cell}"

@@ -151,7 +151,7 @@ def text_box(s: PageSettings, example: str, where=None) -> str:
 def load(s: PageSettings, upload, scene=None, text_where=None) -> Context | None:
     lang = s.lang
     trained = state.session().trained
-    if trained is not None and trained.base != (s.source, s.task, s.cell, s.lag):
+    if trained is not None and trained.base != (s.source, s.task, s.cell, s.lag, s.readout):
         trained = None  # trained from another shipped model: not this one
     try:
         if s.source == "upload":
@@ -165,6 +165,8 @@ def load(s: PageSettings, upload, scene=None, text_where=None) -> Context | None
                            upload_key=f"{digest}|{side_files_digest()}")
         else:
             text = text_box(s, example_text(s, cache.LOADERS), text_where)
+            if s.source == "trained" and s.task == "digits_rows" and not s.present:  # how an image is typed
+                (text_where or st).caption(tr("digits_input", lang))
             trained_model, trained_key = (trained.model, trained.key) if trained else (None, "")
             m = models_for(s.replace(text=text), cache.LOADERS, trained=trained_model, trained_key=trained_key)
         ctx = context_for(s, m, cache.RUNS, budget, scene)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lstm_viz.i18n import LANGS, tr
-from lstm_viz.models.tasks import TASK_NAMES, TASKS
+from lstm_viz.models.tasks import ONE_MODEL_TASKS, TASK_NAMES, TASKS
 from lstm_viz.teach import lessons
 from lstm_viz.teach.settings import LAGS, SPECS
 
@@ -15,8 +15,11 @@ UPLOAD_TYPES = ("safetensors", "pt", "pth", "bin", "npz", "keras", "h5", "hdf5",
 
 
 def _model_changed():
-    """A new model opens on its own example, at step 0, unit 0."""
-    state.change(text=None, t=0, unit=0, layer=None, units=None, win=None, iunits=(), isteps=None)
+    """A new model opens on its own example, at step 0, unit 0 (a task with one shipped model: its LSTM)."""
+    s = state.current()
+    one = s.source == "trained" and s.task in ONE_MODEL_TASKS
+    state.change(text=None, t=0, unit=0, layer=None, units=None, win=None, iunits=(), isteps=None,
+                 **({"cell": "lstm"} if one else {}))
     state.forget_widget("text")
 
 
@@ -40,8 +43,13 @@ def render(scenes: list[lessons.Scene]):
         if source == "trained":
             task = state.widget(st.selectbox, "task", tr("task", lang), TASKS, on_change=_model_changed,
                                 format_func=lambda n: TASK_NAMES[n][lang])
-            state.widget(st.segmented_control, "cell", tr("cell", lang), SPECS["cell"].choices, required=True,
-                         format_func=str.upper, on_change=_model_changed)
+            if task in ONE_MODEL_TASKS:  # one bidirectional LSTM, read out two ways: the readout, not the cell
+                state.widget(st.segmented_control, "readout", tr("readout", lang), SPECS["readout"].choices,
+                             required=True, format_func=lambda r: tr(f"readout_{r}", lang), on_change=_model_changed,
+                             help=tr("readout_help", lang))
+            else:
+                state.widget(st.segmented_control, "cell", tr("cell", lang), SPECS["cell"].choices, required=True,
+                             format_func=str.upper, on_change=_model_changed)
             if task == "recall":
                 state.widget(st.select_slider, "lag", tr("lag", lang), LAGS, on_change=_model_changed)
         else:

@@ -30,7 +30,7 @@ class Trained:
 
     model: Model
     key: str  # part of its cache key (task, cell, lag, steps, digest of the text it read)
-    base: tuple  # (source, task, cell, lag) of the shipped model it replaces
+    base: tuple  # (source, task, cell, lag, readout) of the shipped model it replaces
     steps: int
     history: list  # (step, loss, accuracy) of the run
     snapshots: dict  # step -> state_dict

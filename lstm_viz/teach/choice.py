@@ -17,6 +17,7 @@ from lstm_viz.checks import cell_of
 from lstm_viz.engine.knobs import with_knobs
 from lstm_viz.models.inputs import vocab_from_text
 from lstm_viz.models.model import Model
+from lstm_viz.models.tasks import ONE_MODEL_TASKS
 from lstm_viz.models.train import stem_for
 from lstm_viz.notation import CELLS
 from lstm_viz.paths import ASSETS
@@ -46,7 +47,7 @@ def plain_loaders() -> Loaders:
 def example_text(s: PageSettings, loaders: Loaders) -> str:
     """The text a model opens with: a shipped model's own example, else a mixed-script sample."""
     if s.source == "trained":
-        return loaders.shipped(stem_for(s.task, s.cell, s.lag))[0].task.example
+        return loaders.shipped(stem_for(s.task, s.cell, s.lag, s.readout))[0].task.example
     return FRESH_EXAMPLE
 
 
@@ -65,7 +66,7 @@ class Choice:
 
     def card(self) -> dict | None:
         s = self.settings
-        return self.loaders.shipped(stem_for(s.task, s.cell, s.lag))[1] if s.source == "trained" else None
+        return self.loaders.shipped(stem_for(s.task, s.cell, s.lag, s.readout))[1] if s.source == "trained" else None
 
     def knobbed(self) -> tuple[nn.Module, str]:
         """The main model with the gradient view's knobs applied (itself when no knob is set)."""
@@ -80,9 +81,12 @@ class Choice:
         return self.loaders.derived(knobbed, module, s.radius or None, fbias), knobbed
 
     def compared(self) -> dict[str, tuple[nn.Module, str]]:
-        """RNN, GRU and LSTM on the same input, built like the main model, with the same knobs."""
+        """RNN, GRU and LSTM on the same input, built like the main model, with the same knobs (none for a shipped
+        model that has no RNN or GRU twin)."""
         s = self.settings
         out = {}
+        if s.source == "trained" and not self.trained_here and s.task in ONE_MODEL_TASKS:
+            return out
         for c in CELLS:
             if s.source == "trained" and not self.trained_here:
                 module = self.loaders.shipped(stem_for(s.task, c, s.lag))[0].rnn
@@ -107,7 +111,7 @@ def models_for(s: PageSettings, loaders: Loaders, uploaded: Model | None = None,
         if trained is not None:
             return Choice(s, loaders, trained, key(s, *MODEL_SETTINGS["trained"], base="session", trained=trained_key),
                           text, trained_here=True)
-        model, _ = loaders.shipped(stem_for(s.task, s.cell, s.lag))
+        model, _ = loaders.shipped(stem_for(s.task, s.cell, s.lag, s.readout))
         return Choice(s, loaders, model,
                       key(s, *MODEL_SETTINGS["trained"]), text)
     if s.source == "random":

@@ -167,7 +167,7 @@ def for_scene(scene_id: str, lang: str = "en") -> str:
 
 
 def course(lang: str = "en") -> dict[str, str]:
-    """The whole course as files: ``index.html`` (the twelve scenes in order, each linked to its file) and
+    """The whole course as files: ``index.html`` (the scenes in order, each linked to its file) and
     ``<scene id>.html`` for each scene. Names are the scenes' own ids."""
     lang = _lang(lang)
     scenes = lessons.load_lessons()

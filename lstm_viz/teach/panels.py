@@ -249,7 +249,7 @@ def grad_panel(ctx: Context, passes: int) -> GradPanel:
         return GradPanel(refusal)
     module, mkey = ctx.choice.knobbed()
     genc = inputs.repeat_to(ctx.enc, s.seqlen) if s.seqlen else ctx.enc
-    knobbed = Model(module, ctx.model.head, ctx.model.task, ctx.model.vocab, ctx.model.mode)
+    knobbed = Model(module, ctx.model.head, ctx.model.task, ctx.model.vocab, ctx.model.mode, readout=ctx.model.readout)
     g_loss, g_desc = readout.loss_for(knobbed, genc, probe=s.probe) if s.seqlen else (ctx.loss_fn,
                                                                                       {lang: ctx.loss_text})
     x_digest = digest(genc.x)  # one digest of the input for every flow below

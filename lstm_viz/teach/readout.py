@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lstm_viz.models.model import Model
+from lstm_viz.models.model import Model, head_input
 from lstm_viz.models.tokenize import Encoded
 
 PROBE_DESC = {"en": "probe: L = Σ h_T (sum of the top layer's last hidden state)",
@@ -19,20 +19,23 @@ PROBE_DESC = {"en": "probe: L = Σ h_T (sum of the top layer's last hidden state
 
 @dataclass(frozen=True, eq=False)
 class HeadLoss:
-    """A loss on the top layer's outputs [T, D·H] through the model's output layer (logits = out·Wᵀ + b).
-    A plain object rather than a closure, so that it pickles: the page runs long gradients in a worker
-    process. ``target``: a float (mse_last_step) or class ids (-1: no target at that step)."""
+    """A loss on the top layer's outputs [T, D·H] through the model's output layer (logits = head_input(out)·Wᵀ + b,
+    ``readout`` saying what the layer reads). A plain object rather than a closure, so that it pickles: the page
+    runs long gradients in a worker process. ``target``: a float (mse_last_step) or class ids (-1: no target at that
+    step)."""
 
     name: str  # cross_entropy_next_token | cross_entropy_every_step | cross_entropy_last_step | mse_last_step
     W: torch.Tensor
     b: torch.Tensor
     target: object
+    readout: str = "outputs"
 
     @property
     def __name__(self) -> str:  # what GradientFlow.loss_name reports
         return self.name
 
     def __call__(self, out: torch.Tensor) -> torch.Tensor:
+        out = head_input(out, self.readout)
         if self.name == "mse_last_step":
             return ((out[-1] @ self.W.T + self.b)[0] - self.target) ** 2
         if self.name == "cross_entropy_last_step":
@@ -78,12 +81,12 @@ def loss_for(model: Model, enc: Encoded, trace=None, probe: bool = False):
         y = task.text_targets(enc) if task.text_targets else None
         if task.kind == "regress":
             target = float(y) if y is not None else 0.0
-            return HeadLoss("mse_last_step", W, b, target), {
+            return HeadLoss("mse_last_step", W, b, target, model.readout), {
                 "en": f"(ŷ_T − {target:.3f})², squared error at the last step",
                 "zh": f"(ŷ_T − {target:.3f})²，最后一步的平方误差"}
         if task.loss_at == "every":
             if y is not None and bool((y >= 0).any()):
-                return HeadLoss("cross_entropy_every_step", W, b, y), {
+                return HeadLoss("cross_entropy_every_step", W, b, y, model.readout), {
                     "en": "cross-entropy at every step against the targets the text defines",
                     "zh": "每一步的交叉熵，目标由文本本身给出"}
             y = None  # no step of this text has a target (one character): the model's own last prediction
@@ -94,11 +97,11 @@ def loss_for(model: Model, enc: Encoded, trace=None, probe: bool = False):
             from lstm_viz.engine.trace import trace as run_trace
             trace = run_trace(model.rnn, enc.x)
         with torch.no_grad():
-            y = (torch.from_numpy(np.array(trace.h[-1, -1])) @ W.T + b).argmax()
+            y = (head_input(torch.from_numpy(np.array(trace.h[-1])), model.readout)[-1] @ W.T + b).argmax()
         how = {"en": "the model's own prediction", "zh": "模型自己的预测"}
     else:
         how = {"en": f"“{task.classes[int(y)]}”", "zh": f"“{task.classes[int(y)]}”"}
-    return HeadLoss("cross_entropy_last_step", W, b, y.reshape(1)), {
+    return HeadLoss("cross_entropy_last_step", W, b, y.reshape(1), model.readout), {
         "en": f"cross-entropy at the last step against {how['en']}", "zh": f"最后一步的交叉熵，目标为{how['zh']}"}
 
 
@@ -146,12 +149,14 @@ def text_accuracy(model: Model, enc: Encoded, probs: np.ndarray) -> float | None
 
 
 def predictions(model: Model, h_top: np.ndarray) -> np.ndarray | None:
-    """[T, out]: softmax probabilities per step (or the regression output) from the readout head; a head whose file
-    names its activation (sigmoid, tanh, relu) gives that."""
+    """[T, out]: softmax probabilities per step (or the regression output) from the readout head, reading what the
+    model's readout reads (``head_input``: the last step of a both-final-states readout is its prediction); a head
+    whose file names its activation (sigmoid, tanh, relu) gives that."""
     if model.head is None:
         return None
     with torch.no_grad():
-        z = torch.nn.functional.linear(torch.from_numpy(np.array(h_top)), model.head.weight, model.head.bias)
+        z = torch.nn.functional.linear(head_input(torch.from_numpy(np.array(h_top)), model.readout),
+                                       model.head.weight, model.head.bias)
     act = model.head_activation
     if act in ("sigmoid", "tanh", "relu"):  # as the file's own output layer applies it (Keras' Dense)
         return getattr(torch, act)(z).numpy()

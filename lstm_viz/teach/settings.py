@@ -15,6 +15,7 @@ from typing import Any
 
 from lstm_viz.checks import MAX_LAYERS, MAX_STEPS
 from lstm_viz.i18n import LANGS
+from lstm_viz.models.model import READOUTS
 from lstm_viz.models.tasks import TASKS
 from lstm_viz.models.tokenize import MODES
 from lstm_viz.notation import CELLS, GATE_ORDER
@@ -47,6 +48,7 @@ SPECS: dict[str, Spec] = {
     "task": Spec("str", TASKS),
     "cell": Spec("str", CELLS),
     "lag": Spec("int", LAGS),
+    "readout": Spec("str", READOUTS),
     "mode": Spec("str", MODES),
     "hidden": Spec("int", lo=1, hi=256),
     "layers": Spec("int", lo=1, hi=MAX_LAYERS),
@@ -91,6 +93,7 @@ class PageSettings:
     task: str = "brackets"
     cell: str = "lstm"
     lag: int = 20  # recall lag of the shipped recall models
+    readout: str = "final_states"  # the digits' BiLSTM: its head reads both final states, or outputs[-1] ("outputs")
     mode: str = "chars"  # how typed text is read by a fresh or uploaded model
     hidden: int = 8
     layers: int = 1
@@ -230,7 +233,7 @@ def key(s: PageSettings, *names: str, base: str = "", **extra) -> str:
 
 
 MODEL_SETTINGS = {  # which settings choose the model, per source
-    "trained": ("source", "task", "cell", "lag"),
+    "trained": ("source", "task", "cell", "lag", "readout"),
     "random": ("source", "cell", "mode", "hidden", "layers", "seed", "scale"),
     "upload": ("source", "mode"),
 }

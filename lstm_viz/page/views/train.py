@@ -11,7 +11,8 @@ import streamlit as st
 import lstm_viz as lv
 from lstm_viz.engine.cells import copy_module
 from lstm_viz.i18n import tr
-from lstm_viz.models.train import TrainConfig, as_model, train_job
+from lstm_viz.models.model import READOUTS
+from lstm_viz.models.train import TrainConfig, as_model, stem_for, train_job
 from lstm_viz.teach import figures
 from lstm_viz.teach.settings import DEFAULTS
 
@@ -30,6 +31,16 @@ def banner(ctx) -> None:
     if c2.button(tr("back_to_shipped", lang), key="back_to_shipped"):
         state.set_trained(None)
         st.rerun()
+
+
+def _held_out_images(choice, lang: str) -> None:
+    """The digits: both readouts' accuracy on the held-out images, beside the baselines on the same images."""
+    s = choice.settings
+    acc = {r: choice.loaders.shipped(stem_for(s.task, s.cell, s.lag, r))[1]["held_out"] for r in READOUTS}
+    base = acc["final_states"]["baseline_accuracy"]
+    st.caption(plain(tr("held_out_images", lang, n=acc["final_states"]["images"], fs=acc["final_states"]["accuracy"],
+                        last=acc["outputs"]["accuracy"], readout=tr(f"readout_{s.readout}", lang),
+                        nm=base["nearest class mean"], lr=base["logistic regression"])))
 
 
 def _held_out(card: dict, lang: str) -> None:
@@ -55,7 +66,9 @@ def render(ctx, unit_box=None):  # this view shows no unit of its own
         st.info(tr("train_needs_task", lang))
         return
     card = ctx.choice.card()
-    if "held_out" in card:  # a model of a real text: its held-out score and what it writes
+    if "images" in card.get("held_out", {}):
+        _held_out_images(ctx.choice, lang)
+    elif "held_out" in card:  # a model of a real text: its held-out score and what it writes
         _held_out(card, lang)
     if state.widget_value("tsteps") is None and s.tsteps == DEFAULTS.tsteps:  # the card's own steps, if fewer
         state.set_widget_value("tsteps", min(card["steps"], DEFAULTS.tsteps))
@@ -86,8 +99,8 @@ def render(ctx, unit_box=None):  # this view shows no unit of its own
         model = as_model(*done.model())
         digest = hashlib.sha256((ctx.choice.text if own else "").encode()).hexdigest()[:16]
         state.set_trained(state.Trained(
-            model, f"{s.task}:{s.cell}:{s.lag}:{steps}:{digest}",
-            (s.source, s.task, s.cell, s.lag), int(steps), done.history, done.snapshots, done.accuracy))
+            model, f"{s.task}:{s.cell}:{s.lag}:{s.readout}:{steps}:{digest}",
+            (s.source, s.task, s.cell, s.lag, s.readout), int(steps), done.history, done.snapshots, done.accuracy))
         st.rerun()
     trained = state.session().trained
     if trained is not None and ctx.choice.trained_here:
