@@ -1,6 +1,7 @@
-"""What the gradient view's live knobs cost the server: for every shipped model at its example text, the CPU time
-of the view's sweeps (lstm_viz/teach/sweeps: every knob's values, each a full gradient_panel) and the bytes they
-add to the page, and where the budget turns a knob back to release-only. One core (torch.set_num_threads(1)), as
+"""What the live knobs cost the server: for every shipped model at its example text, the CPU time of the gradient
+view's sweeps (lstm_viz/teach/sweeps: every knob's values, each a full gradient_panel) and of the intervention
+view's (the clamp value, each a full intervention_panel; models with gates), the bytes they add to the page, and
+where the budget turns a knob back to release-only. One core (torch.set_num_threads(1)), as
 on the page; shipped models loaded once, as the page's cache does. Prints a table; nothing here is a test.
 
     python benchmarks/bench_sweeps.py
@@ -42,8 +43,9 @@ def main() -> None:
     plain = plain_loaders()
     loaders = Loaders(functools.lru_cache(None)(plain.shipped), functools.lru_cache(None)(plain.fresh))
     rows, cpus, sizes = [], [], []
-    for settings in shipped():
-        s = DEFAULTS.replace(view="grad", **settings)
+    for settings, view in [(st, v) for st in shipped() for v in ("grad", "intervene")
+                           if v == "grad" or st["cell"] != "rnn"]:
+        s = DEFAULTS.replace(view=view, **settings)
         ctx = panels.context_for(s, models_for(s, loaders))
         t0 = time.process_time()
         base, knobs = sweeps.sweeps(ctx)
@@ -55,12 +57,12 @@ def main() -> None:
             if len(swept) < len(k.values):
                 partly.append(f"{k.name} {swept[0]:g}–{swept[-1]:g}")
         name = stem_for(s.task, s.cell, s.lag if s.task == "recall" else None)
-        rows.append((f"{name} (T = {ctx.enc.x.shape[0]})", f"{cpu:.2f} CPU-s", f"{size / 1e6:.2f} MB",
+        rows.append((f"{name} {view} (T = {ctx.enc.x.shape[0]})", f"{cpu:.2f} CPU-s", f"{size / 1e6:.2f} MB",
                      ", ".join(partly) or "every value live"))
         cpus.append(cpu)
         sizes.append(size)
     width = max(len(r[0]) for r in rows)
-    print(f"{'shipped model at its example':<{width}}  {'sweeps':>10}  {'bytes':>8}  live while dragged "
+    print(f"{'shipped model, view, at its example':<{width}}  {'sweeps':>10}  {'bytes':>8}  live while dragged "
           "(the rest on release)")
     for name, cpu, size, live in rows:
         print(f"{name:<{width}}  {cpu:>10}  {size:>8}  {live}")
