@@ -308,6 +308,13 @@ def key_figure_box(pg, sid: str | None = None) -> dict:
                 first["y"]}
     if pg.locator(".lv-diagram").count():
         return pg.locator(".lv-diagram").first.bounding_box()
+    if "view=train" in pg.url:  # the training view before a run: its held-out figures lead (a caption, right)
+        pg.wait_for_function("() => [...document.querySelectorAll(\"[data-testid='stCaptionContainer']\")]"
+                             ".some(c => c.getBoundingClientRect().left > 380 && c.offsetParent !== null)",
+                             timeout=60_000)
+        boxes = [b for b in (c.bounding_box() for c in pg.locator("[data-testid='stCaptionContainer']").all())
+                 if b and b["x"] > 380]
+        return boxes[0]
     target = pg.locator(".js-plotly-plot, [data-testid='stDataFrame'], [data-testid='stTable']").first  # not left
     target.wait_for(timeout=60_000)
     return target.bounding_box()
@@ -819,7 +826,11 @@ def every_try_changes_the_first_screen(pg, sid: str, lang: str) -> None:
             shot(pg, f"failed-try-{sid}-{k}-{lang}")
         assert after != before, (sid, lang, item.label[lang])
         same_view = item.settings.get("view", scene.settings.get("view")) == scene.settings.get("view")
-        box = key_figure_box(pg, sid if same_view else None)
+        try:
+            box = key_figure_box(pg, sid if same_view else None)
+        except Exception as exc:  # which scene and button, with the page as it was
+            shot(pg, f"failed-try-figure-{sid}-{k}-{lang}")
+            raise AssertionError((sid, lang, item.label[lang], "no key figure")) from exc
         assert box["y"] >= 0 and box["y"] + box["height"] <= 720, (sid, lang, item.label[lang], box)
 
 
