@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from lstm_viz.models import tasks
-from lstm_viz.teach import lessons
+from lstm_viz.teach import cells_found, lessons
 from page_helpers import array, knob_texts, new, ok, player, series, settings_of, specs
 
 SCENES = lessons.load_lessons()
 ORDER = ["rnn-step", "bptt", "vanishing", "forget-gate", "input-gate", "cell-update", "output-gate",
-         "gradients-survive", "no-forget-gate", "gru", "many-to-one", "bracket-cell", "bilstm-readout"]
+         "gradients-survive", "no-forget-gate", "gru", "many-to-one", "bracket-cell", "bilstm-readout", "line-cell"]
 
 
 def test_scenes_are_the_curriculum_in_order_and_bilingual():
@@ -78,6 +78,14 @@ def heat(spec: dict, title_part: str) -> np.ndarray:
     k = next(i for i, t in enumerate(titles) if title_part in t)
     maps = [d for d in spec["data"] if d["type"] == "heatmap"]
     return array(maps[k]["z"])
+
+
+def coloured_text(at, field: str, unit: int) -> np.ndarray:
+    """The values the text colouring draws for ``field`` of ``unit``, one per token, in reading order."""
+    title = f"{field}[unit {unit}]"
+    spec = next(s for s in specs(at) if s["layout"].get("title", {}).get("text", "").startswith(title))
+    z = array(spec["data"][0]["z"]).ravel()
+    return z[: np.flatnonzero(~np.isnan(z))[-1] + 1]
 
 
 def scene_page(scene, **params):
@@ -203,6 +211,34 @@ def test_scene_claim_holds_on_what_the_page_draws(scene):
         line = next(x.value for x in ok(at).caption if "Accuracy on the" in x.value).replace("\\", "")
         both, last, nearest, _ = (float(v) for v in re.findall(r"(\d\.\d{3})", line))
         assert both - last >= c["min_gap"] and min(both, last) > nearest
+    elif kind == "strongest_cell":  # the strongest unit cells_found lists, its c following the feature on this text
+        found = cells_found.shakespeare_cells()
+        best = max((f for fs in found.best.values() for f in fs), key=lambda f: abs(f.r))
+        assert (best.feature, best.state, best.layer) == (c["feature"], "c", 0)
+        assert scene.settings["unit"] == best.unit and scene.settings["units"] == (best.unit,)
+        assert f"r = {best.r:+.2f}" in scene.text["en"] and f"r = {best.r:+.2f}" in scene.text["zh"]
+        assert f"{best.unit}" in scene.title["en"] + scene.text["en"]
+        text = settings_of(at).text
+        assert text in found.text  # read from the held-out text that cells_found read
+        drawn = coloured_text(at, "c", best.unit)
+        assert len(drawn) == len(text)
+        line = cells_found.text_features(text)[c["feature"]]
+        assert np.corrcoef(drawn, line)[0, 1] >= c["min_r"]
+        lines = next(s for s in specs(at) if s["data"][0]["type"] == "scatter")
+        np.testing.assert_array_equal(array(next(d for d in lines["data"] if d["yaxis"] == "y5")["y"]), drawn)
+        at.button(key="try_0").click().run()  # the same unit of an untrained LSTM of the same size
+        assert settings_of(ok(at)).source == "random"
+        assert abs(np.corrcoef(coloured_text(at, "c", best.unit), line)[0, 1]) <= c["max_r_untrained"]
+        second = c["second"]  # the best unit of another feature, as cells_found lists it
+        assert found.best[second["feature"]][0].unit == second["unit"]
+        at.button(key="try_1").click().run()
+        text = settings_of(ok(at)).text
+        assert text in found.text
+        drawn = coloured_text(at, "c", second["unit"])
+        assert np.corrcoef(drawn, cells_found.text_features(text)[second["feature"]])[0, 1] <= second["max_r"]
+        at.button(key="try_2").click().run()  # back to the trained model on the scene's lines
+        assert settings_of(ok(at)).text == scene.settings["text"]
+        assert np.array_equal(coloured_text(at, "c", best.unit), coloured_text(scene_page(scene), "c", best.unit))
 
 
 def test_a_broken_claim_fails():

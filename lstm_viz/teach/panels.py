@@ -207,8 +207,12 @@ def time_panel(ctx: Context, window=None, units=None) -> TimePanel:
     units = tuple(range(min(3, H))) if units is None else tuple(units)
     lines = Chart("lines", ctx.loss_key, figures.unit_lines, (trace, ctx.layer, list(units), ctx.labels, s.lang)) \
         if units and T <= 4 * figures.MAX_COLUMNS else None
+    field = ctx.figure.get("text_field", "h")  # a scene about a cell colours its text by c
+    if field not in ("c", "h") or (field == "c" and trace.cell != "lstm"):
+        field = "h"
     text = Chart("text_colour", ctx.loss_key, figures.text_colouring,
-                 (trace, ctx.layer, ctx.unit, list(ctx.enc.tokens)), dict(lang=s.lang)) if T <= TEXT_STEPS else None
+                 (trace, ctx.layer, ctx.unit, list(ctx.enc.tokens)), dict(field=field, lang=s.lang)) \
+        if T <= TEXT_STEPS else None
     sat = Chart("saturation", ctx.loss_key, figures.saturation, (trace, ctx.layer, s.lang)) if trace.gates else None
     return TimePanel(heat, lines, text, sat, text_first)
 
