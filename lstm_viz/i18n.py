@@ -167,6 +167,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "f_saturation": {"en": "gate saturation", "zh": "门的饱和度"},
     "f_loss": {"en": "loss", "zh": "损失"},
     "f_batch_acc": {"en": "batch accuracy", "zh": "批准确率"},
+    "f_update": {"en": "update (Adam step)", "zh": "更新（Adam 步）"},
+    "f_loss_curves": {"en": "Training loss, one budget, two starting forget-gate biases",
+                      "zh": "训练损失：同一训练预算，两种初始遗忘门偏置"},
+    "finit_run": {"en": "forget bias {b} at the start", "zh": "初始遗忘门偏置 {b}"},
+    "finit_model": {"en": "trained from forget-gate bias {b} at the start", "zh": "从初始遗忘门偏置 {b} 开始训练"},
+    "finit_shown": {"en": "Shown: the recall LSTM (lag {lag}) trained from forget-gate bias {b}; final loss "
+                          "{loss} (mean of the last {n} updates), accuracy {acc} on fresh samples. "
+                          "Seeds {seeds}: {runs}.",
+                    "zh": "当前显示：从遗忘门偏置 {b} 开始训练的回忆 LSTM（间隔 {lag}）；最终损失 {loss}"
+                          "（最后 {n} 次更新的平均），在新样本上的准确率 {acc}。种子 {seeds}：{runs}。"},
     "f_original": {"en": "original", "zh": "原始"},
     "f_clamped": {"en": "clamped", "zh": "钳制后"},
     "gate": {"en": "Gate", "zh": "门"},

@@ -499,6 +499,7 @@ ROUND_TRIPS = {
     "present": dict(present=True, scene="gradients-survive"),
     "source": dict(source="random"), "task": dict(task="recall"), "cell": dict(cell="gru"),
     "lag": dict(task="recall", lag=50), "readout": dict(task="digits_rows", readout="outputs"),
+    "finit": dict(task="recall", lag=20, finit=1.0),
     "mode": dict(source="random", mode="words"), "hidden": dict(source="random", hidden=16),
     "layers": dict(source="random", layers=2), "seed": dict(source="random", seed=3),
     "scale": dict(source="random", scale=2.5), "text": dict(text="(a [b])"), "view": dict(view="time"),

@@ -7,13 +7,14 @@ import re
 import numpy as np
 import pytest
 
-from lstm_viz.models import tasks
+from lstm_viz.models import tasks, train
 from lstm_viz.teach import cells_found, lessons
 from page_helpers import array, knob_texts, new, ok, player, series, settings_of, specs
 
 SCENES = lessons.load_lessons()
 ORDER = ["rnn-step", "bptt", "vanishing", "forget-gate", "input-gate", "cell-update", "output-gate",
-         "gradients-survive", "no-forget-gate", "gru", "many-to-one", "bracket-cell", "bilstm-readout", "line-cell"]
+         "gradients-survive", "no-forget-gate", "gru", "many-to-one", "bracket-cell", "bilstm-readout", "line-cell",
+         "forget-bias-init"]
 
 
 def test_scenes_are_the_curriculum_in_order_and_bilingual():
@@ -239,7 +240,28 @@ def test_scene_claim_holds_on_what_the_page_draws(scene):
         at.button(key="try_2").click().run()  # back to the trained model on the scene's lines
         assert settings_of(ok(at)).text == scene.settings["text"]
         assert np.array_equal(coloured_text(at, "c", best.unit), coloured_text(scene_page(scene), "c", best.unit))
-
+    elif kind == "forget_bias_init":  # one budget: bias 0 stays at chance, bias 1 learns; the gradient reaches back
+        reach = {}
+        for k, finit in ((None, 0.0), (0, 1.0), (1, 0.0)):  # the scene opens on bias 0; then bias 1, and back
+            if k is not None:
+                at.button(key=f"try_{k}").click().run()
+            assert settings_of(ok(at)).finit == finit and settings_of(at).view == "grad"
+            dc = curve(chart(at, "cross-entropy"), "‖∂L/∂c_t‖")
+            share = dc[0] / dc[-1]  # the share of the last step's gradient that reaches the first symbol
+            assert reach.setdefault(finit, share) == share
+        lag = scene.settings["lag"]
+        assert reach[0.0] <= c["max_halvings_factor"] * 0.5 ** lag  # f ≈ σ(0) = 0.5: halved at every step
+        assert reach[1.0] >= c["min_reach_ratio"] * reach[0.0]
+        at.button(key="try_2").click().run()  # both loss curves, in the training view
+        assert settings_of(ok(at)).view == "train"
+        chance = np.log(len(tasks.RECALL_SYMBOLS))  # the loss of a uniform guess over the symbols
+        curves = chart(at, "two starting forget-gate biases")["data"]
+        assert [d["name"] for d in curves] == ["forget bias 0 at the start", "forget bias 1 at the start"]
+        (x0, zero), (x1, one) = ((array(d["x"]), array(d["y"])) for d in curves)
+        budget = train.default_config("recall", "lstm", lag=lag).steps  # the task's own budget, for both
+        assert np.array_equal(x0, np.arange(1, budget + 1)) and np.array_equal(x1, x0)
+        assert zero.min() >= chance - c["chance_margin"]  # never leaves chance
+        assert one[-c["final_steps"]:].mean() <= c["max_final_loss"] * chance
 
 def test_a_broken_claim_fails():
     """Swap the RNN and LSTM of scene 8: the same check must fail on what the page then draws."""

@@ -23,6 +23,7 @@ from lstm_viz.i18n import tr
 from lstm_viz.models import inputs
 from lstm_viz.models.model import Model
 from lstm_viz.models.tokenize import Encoded
+from lstm_viz.models.train import FBIAS_INITS, FBIAS_LAG, fbias_stem, stem_for
 from lstm_viz.notation import GATE_BLOCKS, GATE_ORDER, gate_range
 from lstm_viz.teach import figures, readout
 from lstm_viz.teach.choice import Choice, Loaders, models_for
@@ -375,3 +376,34 @@ def with_settings(ctx: Context, s: PageSettings) -> Context:
     """The same context with other view settings (the widgets' values, a knob's value): the model and its run are
     unchanged; the models the gradient view derives from it (its knobs, the three cells) follow ``s``."""
     return replace(ctx, s=s, choice=replace(ctx.choice, settings=s))
+
+
+@dataclass(frozen=True)
+class FbiasPanel:
+    """The two recall LSTMs trained alike but for the forget-gate bias they started from: both loss curves, and
+    what the shown one reached (and the same pair from other seeds), from their cards."""
+
+    curves: Chart
+    caption: str
+
+
+def fbias_panel(ctx: Context) -> FbiasPanel | None:
+    """For the forget-bias twins (settings finit set, the recall LSTM at FBIAS_LAG, shipped): their panel; else
+    None."""
+    s = ctx.s
+    if s.source != "trained" or ctx.choice.trained_here or s.finit is None \
+            or stem_for(s.task, s.cell, s.lag, s.readout, s.finit) != fbias_stem(s.finit):
+        return None
+    cards = {b: ctx.choice.loaders.shipped(fbias_stem(b))[1] for b in FBIAS_INITS}
+    curves = {tr("finit_run", s.lang, b=f"{b:g}"): cards[b]["history"] for b in FBIAS_INITS}
+    chart = Chart("fbias_loss", "fbias:" + ",".join(fbias_stem(b) for b in FBIAS_INITS), figures.loss_curves,
+                  (curves,), dict(lang=s.lang))
+    card = cards[s.finit]
+    own = next(r for r in card["seeds"] if r["seed"] == card["seed"])
+    runs = "; ".join(", ".join(f"{tr('finit_run', s.lang, b=f'{b:g}')}: {r['final_loss']:.3f} / {r['accuracy']:.3f}"
+                               for b in FBIAS_INITS for r in cards[b]["seeds"] if r["seed"] == seed)
+                     for seed in [r["seed"] for r in card["seeds"]])
+    caption = tr("finit_shown", s.lang, lag=FBIAS_LAG, b=f"{s.finit:g}", loss=f"{own['final_loss']:.3f}",
+                 n=card["final_loss_steps"], acc=f"{own['accuracy']:.3f}",
+                 seeds=", ".join(str(r["seed"]) for r in card["seeds"]), runs=runs)
+    return FbiasPanel(chart, caption)
