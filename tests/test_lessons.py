@@ -14,7 +14,7 @@ from page_helpers import array, knob_texts, new, ok, player, series, settings_of
 SCENES = lessons.load_lessons()
 ORDER = ["rnn-step", "bptt", "vanishing", "forget-gate", "input-gate", "cell-update", "output-gate",
          "gradients-survive", "no-forget-gate", "gru", "many-to-one", "bracket-cell", "bilstm-readout", "line-cell",
-         "forget-bias-init"]
+         "forget-bias-init", "lstm-cost"]
 
 
 def test_scenes_are_the_curriculum_in_order_and_bilingual():
@@ -262,6 +262,45 @@ def test_scene_claim_holds_on_what_the_page_draws(scene):
         assert np.array_equal(x0, np.arange(1, budget + 1)) and np.array_equal(x1, x0)
         assert zero.min() >= chance - c["chance_margin"]  # never leaves chance
         assert one[-c["final_steps"]:].mean() <= c["max_final_loss"] * chance
+    elif kind == "cost":  # the parameters as torch.nn counts them; the measured costs; the memory that fades
+        import torch
+
+        assert settings_of(at).unrolled and settings_of(at).view == "step"  # each copy of h waits for the one before
+        chart(at, "Unrolled over the first steps")
+        at.button(key="try_0").click().run()  # what it costs: the parameters view
+        assert settings_of(ok(at)).view == "params"
+        sizes = re.search(r"m = (\d+), hidden_size n = (\d+)", " ".join(x.value for x in at.markdown))
+        m, n = (int(v) for v in sizes.groups())
+        counts = dict(zip(*(at.dataframe[0].value[k] for k in ("Cell", "parameters"))))
+        modules = {"RNN": torch.nn.RNN, "GRU": torch.nn.GRU, "LSTM": torch.nn.LSTM}
+        assert counts == {k: sum(p.numel() for p in mod(m, n).parameters()) for k, mod in modules.items()}
+        for k in modules:  # the scene's text quotes the counts of the model it shows
+            assert f"{counts[k]:,}" in scene.text["en"] and f"{counts[k]:,}" in scene.text["zh"]
+        cost = at.dataframe[1].value.set_index("Cell")
+        assert cost["parameters"].to_dict() == counts  # measured at the sizes the page shows
+        assert cost.loc["LSTM", "one step (µs)"] >= c["min_step_ratio"] * cost.loc["RNN", "one step (µs)"]
+        share = cost["input side of all steps at once (ms)"] / cost["whole sequence (ms)"]
+        assert (share <= c["max_input_share"]).all()  # most of a sequence's time waits for the step before
+        line = next(x.value for x in at.caption if "Memory at longer lags" in x.value).replace("\\", "")
+        accs = {int(k): float(v) for k, v in re.findall(r"(\d+): (\d\.\d{3})", line)}
+        lags = sorted(accs)
+        assert accs[lags[0]] - accs[lags[-1]] >= c["min_memory_drop"]
+        assert f"{accs[lags[-1]]:.3f}" in scene.answer["en"] and f"{accs[lags[-1]]:.3f}" in scene.answer["zh"]
+
+        def last_answer(d):
+            top = np.frombuffer(__import__("base64").b64decode(d["pred"]["idx"]), dtype=np.uint16)
+            return d["pred"]["labels"][str(int(top.reshape(-1, d["pred"]["k"])[-1, 0]))]
+
+        answers = []
+        for k in (1, 2):  # the lag-100 recall LSTM at its own lag, then at the longest lag measured
+            at.button(key=f"try_{k}").click().run()
+            s_ = settings_of(ok(at))
+            assert (s_.task, s_.lag) == ("recall", 100)
+            d = player(at)
+            assert d["tokens"][-1] == "?" and len(d["tokens"]) - 2 == (100 if k == 1 else lags[-1])
+            answers.append((d["tokens"][0], last_answer(d)))
+        assert answers[0][0] == answers[0][1] and answers[1][0] != answers[1][1]
+
 
 def test_a_broken_claim_fails():
     """Swap the RNN and LSTM of scene 8: the same check must fail on what the page then draws."""
@@ -271,3 +310,13 @@ def test_a_broken_claim_fails():
     lstm, rnn = curve(cmp, "RNN: ‖∂L/∂h_t‖"), curve(cmp, "LSTM: ‖∂L/∂c_t‖")  # swapped
     back = np.arange(lstm.shape[0])[::-1]
     assert not (lstm[back >= 5] > rnn[back >= 5]).all()
+
+
+def test_the_measured_costs_are_optional_and_bilingual(tmp_path):
+    """Without the benchmark's file the parameters view shows the counts alone; with it, both languages say it."""
+    from lstm_viz.teach import panels
+
+    assert panels.cost_panel("en", tmp_path) is None
+    en, zh = panels.cost_panel("en"), panels.cost_panel("zh")
+    assert len(en.rows) == len(zh.rows) == 3 and any("\u4e00" <= ch <= "\u9fff" for ch in zh.memory + zh.caption)
+    assert [list(r.values()) for r in en.rows] == [list(r.values()) for r in zh.rows]

@@ -10,6 +10,7 @@ budget, lstm_viz/page/budget.py; the handout, run on one's own machine, ``UNLIMI
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -407,3 +408,35 @@ def fbias_panel(ctx: Context) -> FbiasPanel | None:
                  n=card["final_loss_steps"], acc=f"{own['accuracy']:.3f}",
                  seeds=", ".join(str(r["seed"]) for r in card["seeds"]), runs=runs)
     return FbiasPanel(chart, caption)
+
+
+COST_FILE = "data/cost.json"  # written by benchmarks/bench_cost.py --write: measured once, shown as measured
+
+
+@dataclass(frozen=True)
+class CostPanel:
+    """What the cells cost, as benchmarks/bench_cost.py measured it on the project's machine: a row per cell
+    (parameters, one step, the whole sequence, the input side of every step at once), the sizes it was measured at,
+    and the lag-100 recall LSTM's accuracy at longer lags."""
+
+    rows: list
+    caption: str
+    memory: str
+
+
+def cost_panel(lang: str, folder=None) -> CostPanel | None:
+    """The measured costs (None when the file is not there: the page then shows the parameter counts alone)."""
+    from lstm_viz.paths import ASSETS
+
+    path = (folder or ASSETS) / COST_FILE
+    if not path.is_file():
+        return None
+    d = json.loads(path.read_text(encoding="utf-8"))
+    rows = [{tr("cell", lang): c.upper(), tr("parameters", lang): v["parameters"],
+             tr("cost_step", lang): round(v["step_us"], 1), tr("cost_sequence", lang): round(v["sequence_ms"], 2),
+             tr("cost_input_side", lang): round(v["input_side_ms"], 3)} for c, v in d["cells"].items()]
+    caption = tr("cost_caption", lang, m=d["input_size"], n=d["hidden_size"], T=f"{d['steps']:,}", torch=d["torch"])
+    mem = d["memory"]
+    memory = tr("cost_memory", lang, model=mem["model"], lag=mem["trained_lag"],
+                accs=", ".join(f"{k}: {v:.3f}" for k, v in mem["accuracy"].items()))
+    return CostPanel(rows, caption, memory)
