@@ -416,7 +416,7 @@ def test_changing_scene_scrolls_to_the_top_and_opens_at_its_step(page, server):
     page.get_by_role("button", name="Next scene ▶").click()  # scene 6 opens at its own step, 10
     wait_player(page, "t = 10 /")
     settle(page)
-    assert "Scene 6/13" in page.inner_text("[data-testid='stMain']") and player_t(page) == 10
+    assert f"Scene 6/{len(SCENES)}" in page.inner_text("[data-testid='stMain']") and player_t(page) == 10
     assert page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollTop") == 0
 
 
@@ -443,7 +443,7 @@ def test_handout_opens_and_prints_one_scene_per_page(browser, tmp_path):
                          for fill, value in boxes), boxes
     pg.screenshot(path=str(SHOTS / "handout_step_zh.png"), full_page=False)
     pdf = pg.pdf(format="A4", print_background=True)
-    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 13
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == len(SCENES)
     SHOTS.mkdir(exist_ok=True)
     (SHOTS / "handout_zh.pdf").write_bytes(pdf)
     pg.close()
@@ -904,7 +904,8 @@ def test_exit_keeps_the_scene_open_and_the_parameters_table_is_readable_on_a_pro
     assert size >= 18, size
     rerun(pg, pg.get_by_role("button", name="✕").click, drawn=False)
     pg.wait_for_timeout(800)
-    assert "Scene 10/13" in pg.inner_text("[data-testid='stMain']")  # the scene stays, without presenter view
+    # the scene stays, without presenter view
+    assert f"Scene 10/{len(SCENES)}" in pg.inner_text("[data-testid='stMain']")
     assert pg.locator("[data-testid='stSidebar']").is_visible() and "present=" not in pg.url and "scene=gru" in pg.url
     pg.close()
 
