@@ -183,6 +183,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "cost_memory": {"en": "Memory at longer lags: {model} (trained at lag {lag}), accuracy on fresh sequences by lag: "
                           "{accs}.",
                     "zh": "更长间隔下的记忆：{model}（在间隔 {lag} 上训练），在新序列上按间隔的准确率：{accs}。"},
+    "finit": {"en": "Trained from forget-gate bias", "zh": "训练时的初始遗忘门偏置"},
+    "finit_help": {"en": "This LSTM was also trained from forget-gate bias 0 and from 1, with one budget (same task, "
+                         "seed and steps). Pick one to see it; none: the shipped model.",
+                   "zh": "这个 LSTM 还用同样的训练预算（同样的任务、种子和步数）分别从遗忘门偏置 0 和 1 开始训练过。"
+                         "选择一个查看；都不选：内置模型。"},
     "finit_run": {"en": "forget bias {b} at the start", "zh": "初始遗忘门偏置 {b}"},
     "finit_model": {"en": "trained from forget-gate bias {b} at the start", "zh": "从初始遗忘门偏置 {b} 开始训练"},
     "finit_shown": {"en": "Shown: the recall LSTM (lag {lag}) trained from forget-gate bias {b}; final loss "

@@ -562,3 +562,14 @@ def test_clipping_leaves_the_gradient_charts_axis_and_its_labels_where_they_were
     assert len(after["data"]) > len(specs(ok(new(view="grad", cell="rnn")))[0]["data"])  # the clip's lines
     assert {k: after["layout"]["yaxis"].get(k) for k in ("range", "dtick", "tick0", "type")} == \
         {k: before.get(k) for k in ("range", "dtick", "tick0", "type")} and before.get("dtick")
+
+
+def test_the_forget_bias_twins_are_picked_in_the_sidebar():
+    """The recall LSTM at lag 20 offers the two models trained from forget bias 0 and 1; no other model does."""
+    at = ok(new(task="recall", lag=20, view="grad"))
+    assert settings_of(at).finit is None
+    at.segmented_control(key="finit").set_value(0.0).run()
+    assert settings_of(ok(at)).finit == 0.0
+    assert any("trained from forget-gate bias 0" in c.value for c in at.caption)
+    at = ok(new(task="recall", lag=50))
+    assert not [w for w in at.get("segmented_control") if w.key == "finit"]
