@@ -320,3 +320,17 @@ def test_the_measured_costs_are_optional_and_bilingual(tmp_path):
     en, zh = panels.cost_panel("en"), panels.cost_panel("zh")
     assert len(en.rows) == len(zh.rows) == 3 and any("\u4e00" <= ch <= "\u9fff" for ch in zh.memory + zh.caption)
     assert [list(r.values()) for r in en.rows] == [list(r.values()) for r in zh.rows]
+
+
+def test_a_broken_forget_bias_claim_fails():
+    """Scene 15 with its two models swapped (it opens on bias 1): the reach check must then fail."""
+    scene = lessons.by_id(SCENES, "forget-bias-init")
+    share = {}
+    for finit in (1.0, 0.0):  # swapped: what the check takes for bias 0 is bias 1's, and the other way round
+        at = scene_page(scene, finit=str(1.0 - finit))
+        assert settings_of(at).finit == 1.0 - finit  # the address's model, not the scene's
+        dc = curve(chart(at, "cross-entropy"), "‖∂L/∂c_t‖")
+        share[finit] = dc[0] / dc[-1]
+    c = scene.check
+    assert not (share[0.0] <= c["max_halvings_factor"] * 0.5 ** scene.settings["lag"]
+                and share[1.0] >= c["min_reach_ratio"] * share[0.0])
