@@ -10,6 +10,9 @@ gets held-out perplexity beside unigram and bigram baselines on the same words. 
 the 8×8 digits read row by row (``--only digits``) differ only in what their output layer reads: both final states
 (digits_bilstm) or the last step's output, ``outputs[-1]`` (digits_bilstm_last); their cards hold the accuracy on
 the 297 held-out images beside a nearest-class-mean and a logistic-regression baseline on the same images.
+The two recall LSTMs at lag 20 of ``--only fbias`` differ only in the forget-gate bias they start from (0 or 1): the
+same task, seed, budget and batches; their cards hold their loss histories, and the same pair trained from
+FBIAS_SEEDS more seeds (final loss and accuracy of each), so that one seed's difference is not taken for a rule.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lstm_viz.models.train import FBIAS_INITS, FBIAS_LAG, fbias_stem  # noqa: E402
+
 CELLS = ("rnn", "gru", "lstm")
 LAGS = (5, 20, 50, 100)
 OTHER_TASKS = ("next_char", "brackets", "sentiment", "adding")
@@ -30,6 +35,9 @@ TEXT_TASKS = ("shakespeare_char",)  # a real text with a held-out part: bpc besi
 WORD_MODELS = [("wikitext_word", "lstm", None)]  # one word-level language model: perplexity beside n-grams
 # the same bidirectional LSTM twice, told apart by its readout: both final states, or outputs[-1]
 DIGIT_MODELS = [("digits_rows", "lstm", None, "final_states"), ("digits_rows", "lstm", None, "outputs")]
+FBIAS_SEEDS = (0, 1, 2)  # the forget-bias pair is trained from each; the shipped pair is seed 0
+FBIAS_MODELS = [("fbias", "lstm", FBIAS_LAG, b) for b in FBIAS_INITS]
+FINAL_STEPS = 50
 
 
 def model_list(only: str | None = None) -> list[tuple[str, str, int | None]]:
@@ -40,11 +48,16 @@ def model_list(only: str | None = None) -> list[tuple[str, str, int | None]]:
         return WORD_MODELS
     if only == "digits":
         return DIGIT_MODELS
+    if only == "fbias":
+        return FBIAS_MODELS
     jobs = [("recall", cell, lag) for lag in LAGS for cell in CELLS]
-    return jobs + [(task, cell, None) for task in OTHER_TASKS for cell in CELLS] + text + WORD_MODELS + DIGIT_MODELS
+    return jobs + [(task, cell, None) for task in OTHER_TASKS for cell in CELLS] + text + WORD_MODELS + DIGIT_MODELS \
+        + FBIAS_MODELS
 
 
 def name_of(task: str, cell: str, lag: int | None, readout: str | None = None) -> str:
+    if task == "fbias":
+        return fbias_stem(readout)
     if task == "digits_rows":
         return "digits_bilstm" + ("" if readout == "final_states" else "_last")
     return f"{task}_lag{lag}_{cell}" if lag else f"{task}_{cell}"
@@ -52,6 +65,9 @@ def name_of(task: str, cell: str, lag: int | None, readout: str | None = None) -
 
 def build(job) -> dict:
     import torch
+
+    if job[0] == "fbias":
+        return build_fbias(job[3])
 
     from lstm_viz.models import digits
     from lstm_viz.models.charlm import held_out_report
@@ -70,8 +86,54 @@ def build(job) -> dict:
     return save_model(result, ROOT / "assets" / "models" / name, acc, command, extra)
 
 
+def fbias_run(finit: float, seed: int):
+    """One recall LSTM at FBIAS_LAG from forget-gate bias ``finit``: the task's default budget otherwise."""
+    from lstm_viz.models.train import default_config, evaluate, train
+
+    result = train(default_config("recall", "lstm", lag=FBIAS_LAG, seed=seed, forget_bias=finit))
+    return result, evaluate(result.model, result.task)
+
+
+def final_loss(history: list) -> float:
+    """The mean loss of the last FINAL_STEPS updates (one batch's loss is noisy)."""
+    return sum(h[1] for h in history[-FINAL_STEPS:]) / len(history[-FINAL_STEPS:])
+
+
+def build_fbias(finit: float) -> dict:
+    import torch
+
+    from lstm_viz.models.train import save_model
+
+    torch.set_num_threads(1)
+    name = fbias_stem(finit)
+    result, acc = fbias_run(finit, 0)
+    seeds = []
+    for seed in FBIAS_SEEDS:
+        r, a = (result, acc) if seed == result.config.seed else fbias_run(finit, seed)
+        seeds.append({"seed": seed, "final_loss": round(final_loss(r.history), 4), "accuracy": round(a, 4),
+                      "train_seconds": round(r.seconds, 1)})
+    command = f"python -m lstm_viz train --task recall --cell lstm --lag {FBIAS_LAG} --forget-bias {finit:g} " \
+              f"--out assets/models/{name}"
+    history = [[s, round(loss, 5), round(a, 4)] for s, loss, a in result.history]
+    return save_model(result, ROOT / "assets" / "models" / name, acc, command,
+                      {"history": history, "final_loss_steps": FINAL_STEPS, "seeds": seeds})
+
+
+def fbias_table(cards: list[dict]) -> list[str]:
+    cs = sorted((c for c in cards if "seeds" in c), key=lambda c: c["config"]["forget_bias"])
+    if not cs:
+        return []
+    rows = ["", f"recall lag {FBIAS_LAG}, LSTM, forget-gate bias at the start 0 against 1 (mean loss of the last "
+            f"{FINAL_STEPS} updates / accuracy on fresh samples):",
+            "| seed | " + " | ".join(f"bias {c['config']['forget_bias']:g}" for c in cs) + " |", "|---|---|---|"]
+    for k, seed in enumerate(FBIAS_SEEDS):
+        rows.append(f"| {seed} | " + " | ".join(f"{c['seeds'][k]['final_loss']:.3f} / {c['seeds'][k]['accuracy']:.3f}"
+                                                  for c in cs) + " |")
+    return rows
+
+
 def table(cards: list[dict]) -> str:
-    by = {(c["task"], c["cell"], c["lag"]): c for c in cards}
+    by = {(c["task"], c["cell"], c["lag"]): c for c in cards if "seeds" not in c}  # not the forget-bias pair
     rows = ["| task | RNN | GRU | LSTM | training budget (each cell) |", "|---|---|---|---|---|"]
     for lag in LAGS:
         cs = [by.get(("recall", cell, lag)) for cell in CELLS]
@@ -88,7 +150,7 @@ def table(cards: list[dict]) -> str:
                         + f" | {cfg['steps']} Adam steps × batch {cfg['batch']}, H={cfg['hidden_size']}, "
                           f"lr {cfg['lr']} |")
     rows = rows if len(rows) > 2 else []  # no row of accuracies: no header either
-    return "\n".join(rows + text_table(cards))
+    return "\n".join(rows + text_table(cards) + fbias_table(cards))
 
 
 def text_table(cards: list[dict]) -> list[str]:
@@ -142,7 +204,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--table-only", action="store_true", help="print the table from the cards on disk")
-    ap.add_argument("--only", choices=["shakespeare", "wikitext", "digits"], help="build only these models")
+    ap.add_argument("--only", choices=["shakespeare", "wikitext", "digits", "fbias"], help="build only these models")
     args = ap.parse_args()
     if args.table_only:
         cards = [json.loads(p.read_text()) for p in sorted((ROOT / "assets" / "models").glob("*.json"))]

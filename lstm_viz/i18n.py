@@ -167,6 +167,34 @@ STRINGS: dict[str, dict[str, str]] = {
     "f_saturation": {"en": "gate saturation", "zh": "门的饱和度"},
     "f_loss": {"en": "loss", "zh": "损失"},
     "f_batch_acc": {"en": "batch accuracy", "zh": "批准确率"},
+    "f_update": {"en": "update (Adam step)", "zh": "更新（Adam 步）"},
+    "f_loss_curves": {"en": "Training loss, one budget, two starting forget-gate biases",
+                      "zh": "训练损失：同一训练预算，两种初始遗忘门偏置"},
+    "cost_heading": {"en": "Measured on this project's machine (python benchmarks/bench_cost.py)",
+                     "zh": "在本项目的机器上测得（python benchmarks/bench_cost.py）"},
+    "cost_step": {"en": "one step (µs)", "zh": "单步（微秒）"},
+    "cost_sequence": {"en": "whole sequence (ms)", "zh": "整个序列（毫秒）"},
+    "cost_input_side": {"en": "input side of all steps at once (ms)", "zh": "所有步的输入部分一次算完（毫秒）"},
+    "cost_caption": {"en": "m = {m}, n = {n}, T = {T} steps, batch 1, one thread, PyTorch {torch}, forward only. "
+                           "The input side W_ih x_t of every step is one matrix product; the rest waits step by step "
+                           "for h_(t-1).",
+                     "zh": "m = {m}，n = {n}，T = {T} 步，批大小 1，单线程，PyTorch {torch}，仅前向。所有步的输入部分 "
+                           "W_ih x_t 是一次矩阵乘法；其余部分必须逐步等待 h_(t-1)。"},
+    "cost_memory": {"en": "Memory at longer lags: {model} (trained at lag {lag}), accuracy on fresh sequences by lag: "
+                          "{accs}.",
+                    "zh": "更长间隔下的记忆：{model}（在间隔 {lag} 上训练），在新序列上按间隔的准确率：{accs}。"},
+    "finit": {"en": "Trained from forget-gate bias", "zh": "训练时的初始遗忘门偏置"},
+    "finit_help": {"en": "This LSTM was also trained from forget-gate bias 0 and from 1, with one budget (same task, "
+                         "seed and steps). Pick one to see it; none: the shipped model.",
+                   "zh": "这个 LSTM 还用同样的训练预算（同样的任务、种子和步数）分别从遗忘门偏置 0 和 1 开始训练过。"
+                         "选择一个查看；都不选：内置模型。"},
+    "finit_run": {"en": "forget bias {b} at the start", "zh": "初始遗忘门偏置 {b}"},
+    "finit_model": {"en": "trained from forget-gate bias {b} at the start", "zh": "从初始遗忘门偏置 {b} 开始训练"},
+    "finit_shown": {"en": "Shown: the recall LSTM (lag {lag}) trained from forget-gate bias {b}; final loss "
+                          "{loss} (mean of the last {n} updates), accuracy {acc} on fresh samples. "
+                          "Seeds {seeds}: {runs}.",
+                    "zh": "当前显示：从遗忘门偏置 {b} 开始训练的回忆 LSTM（间隔 {lag}）；最终损失 {loss}"
+                          "（最后 {n} 次更新的平均），在新样本上的准确率 {acc}。种子 {seeds}：{runs}。"},
     "f_original": {"en": "original", "zh": "原始"},
     "f_clamped": {"en": "clamped", "zh": "钳制后"},
     "gate": {"en": "Gate", "zh": "门"},

@@ -499,6 +499,7 @@ ROUND_TRIPS = {
     "present": dict(present=True, scene="gradients-survive"),
     "source": dict(source="random"), "task": dict(task="recall"), "cell": dict(cell="gru"),
     "lag": dict(task="recall", lag=50), "readout": dict(task="digits_rows", readout="outputs"),
+    "finit": dict(task="recall", lag=20, finit=1.0),
     "mode": dict(source="random", mode="words"), "hidden": dict(source="random", hidden=16),
     "layers": dict(source="random", layers=2), "seed": dict(source="random", seed=3),
     "scale": dict(source="random", scale=2.5), "text": dict(text="(a [b])"), "view": dict(view="time"),
@@ -561,3 +562,14 @@ def test_clipping_leaves_the_gradient_charts_axis_and_its_labels_where_they_were
     assert len(after["data"]) > len(specs(ok(new(view="grad", cell="rnn")))[0]["data"])  # the clip's lines
     assert {k: after["layout"]["yaxis"].get(k) for k in ("range", "dtick", "tick0", "type")} == \
         {k: before.get(k) for k in ("range", "dtick", "tick0", "type")} and before.get("dtick")
+
+
+def test_the_forget_bias_twins_are_picked_in_the_sidebar():
+    """The recall LSTM at lag 20 offers the two models trained from forget bias 0 and 1; no other model does."""
+    at = ok(new(task="recall", lag=20, view="grad"))
+    assert settings_of(at).finit is None
+    at.segmented_control(key="finit").set_value(0.0).run()
+    assert settings_of(ok(at)).finit == 0.0
+    assert any("trained from forget-gate bias 0" in c.value for c in at.caption)
+    at = ok(new(task="recall", lag=50))
+    assert not [w for w in at.get("segmented_control") if w.key == "finit"]

@@ -363,9 +363,9 @@ def title_clear_and_buttons_whole(pg, sid: str, lang: str) -> None:
 
 
 def test_every_scene_fits_a_projector_and_the_other_screens(browser, server):
-    """26 scene pages at 1280×720 in presenter view: the key figure wholly on screen, and every try-this button
-    changes what the first screen shows; and outside it at 390×844 (Chinese), no error and the title clear. Every
-    page is saved as a screenshot."""
+    """Every scene page (each scene in English and Chinese) at 1280×720 in presenter view: the key figure wholly on
+    screen, and every try-this button changes what the first screen shows; and outside it at 390×844 (Chinese), no
+    error and the title clear. Every page is saved as a screenshot."""
     pg = browser.new_page(viewport={"width": 1280, "height": 720})
     pg.set_default_timeout(90_000)
     for lang in ("en", "zh"):
@@ -423,7 +423,7 @@ def test_changing_scene_scrolls_to_the_top_and_opens_at_its_step(page, server):
     page.get_by_role("button", name="Next scene ▶").click()  # scene 6 opens at its own step, 10
     wait_player(page, "t = 10 /")
     settle(page)
-    assert "Scene 6/13" in page.inner_text("[data-testid='stMain']") and player_t(page) == 10
+    assert f"Scene 6/{len(SCENES)}" in page.inner_text("[data-testid='stMain']") and player_t(page) == 10
     assert page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollTop") == 0
 
 
@@ -433,7 +433,7 @@ def test_handout_opens_and_prints_one_scene_per_page(browser, tmp_path):
     out = tmp_path / "handout.html"
     done = subprocess.run([sys.executable, "-m", "lstm_viz", "handout", "--lang", "zh", "--out", str(out)], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0 and "13 scenes" in done.stdout, done.stderr
+    assert done.returncode == 0 and f"{len(SCENES)} scenes" in done.stdout, done.stderr
     pg = browser.new_page(viewport={"width": 900, "height": 1200})
     pg.goto(out.as_uri())
     pg.wait_for_selector("body[data-math-done='1']", timeout=60_000)
@@ -450,7 +450,7 @@ def test_handout_opens_and_prints_one_scene_per_page(browser, tmp_path):
                          for fill, value in boxes), boxes
     pg.screenshot(path=str(SHOTS / "handout_step_zh.png"), full_page=False)
     pdf = pg.pdf(format="A4", print_background=True)
-    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 13
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == len(SCENES)
     SHOTS.mkdir(exist_ok=True)
     (SHOTS / "handout_zh.pdf").write_bytes(pdf)
     pg.close()
@@ -915,7 +915,8 @@ def test_exit_keeps_the_scene_open_and_the_parameters_table_is_readable_on_a_pro
     assert size >= 18, size
     rerun(pg, pg.get_by_role("button", name="✕").click, drawn=False)
     pg.wait_for_timeout(800)
-    assert "Scene 10/13" in pg.inner_text("[data-testid='stMain']")  # the scene stays, without presenter view
+    # the scene stays, without presenter view
+    assert f"Scene 10/{len(SCENES)}" in pg.inner_text("[data-testid='stMain']")
     assert pg.locator("[data-testid='stSidebar']").is_visible() and "present=" not in pg.url and "scene=gru" in pg.url
     pg.close()
 

@@ -7,13 +7,14 @@ import re
 import numpy as np
 import pytest
 
-from lstm_viz.models import tasks
-from lstm_viz.teach import lessons
+from lstm_viz.models import tasks, train
+from lstm_viz.teach import cells_found, lessons
 from page_helpers import array, knob_texts, new, ok, player, series, settings_of, specs
 
 SCENES = lessons.load_lessons()
 ORDER = ["rnn-step", "bptt", "vanishing", "forget-gate", "input-gate", "cell-update", "output-gate",
-         "gradients-survive", "no-forget-gate", "gru", "many-to-one", "bracket-cell", "bilstm-readout"]
+         "gradients-survive", "no-forget-gate", "gru", "many-to-one", "bracket-cell", "bilstm-readout", "line-cell",
+         "forget-bias-init", "lstm-cost"]
 
 
 def test_scenes_are_the_curriculum_in_order_and_bilingual():
@@ -78,6 +79,14 @@ def heat(spec: dict, title_part: str) -> np.ndarray:
     k = next(i for i, t in enumerate(titles) if title_part in t)
     maps = [d for d in spec["data"] if d["type"] == "heatmap"]
     return array(maps[k]["z"])
+
+
+def coloured_text(at, field: str, unit: int) -> np.ndarray:
+    """The values the text colouring draws for ``field`` of ``unit``, one per token, in reading order."""
+    title = f"{field}[unit {unit}]"
+    spec = next(s for s in specs(at) if s["layout"].get("title", {}).get("text", "").startswith(title))
+    z = array(spec["data"][0]["z"]).ravel()
+    return z[: np.flatnonzero(~np.isnan(z))[-1] + 1]
 
 
 def scene_page(scene, **params):
@@ -203,6 +212,94 @@ def test_scene_claim_holds_on_what_the_page_draws(scene):
         line = next(x.value for x in ok(at).caption if "Accuracy on the" in x.value).replace("\\", "")
         both, last, nearest, _ = (float(v) for v in re.findall(r"(\d\.\d{3})", line))
         assert both - last >= c["min_gap"] and min(both, last) > nearest
+    elif kind == "strongest_cell":  # the strongest unit cells_found lists, its c following the feature on this text
+        found = cells_found.shakespeare_cells()
+        best = max((f for fs in found.best.values() for f in fs), key=lambda f: abs(f.r))
+        assert (best.feature, best.state, best.layer) == (c["feature"], "c", 0)
+        assert scene.settings["unit"] == best.unit and scene.settings["units"] == (best.unit,)
+        assert f"r = {best.r:+.2f}" in scene.text["en"] and f"r = {best.r:+.2f}" in scene.text["zh"]
+        assert f"{best.unit}" in scene.title["en"] + scene.text["en"]
+        text = settings_of(at).text
+        assert text in found.text  # read from the held-out text that cells_found read
+        drawn = coloured_text(at, "c", best.unit)
+        assert len(drawn) == len(text)
+        line = cells_found.text_features(text)[c["feature"]]
+        assert np.corrcoef(drawn, line)[0, 1] >= c["min_r"]
+        lines = next(s for s in specs(at) if s["data"][0]["type"] == "scatter")
+        np.testing.assert_array_equal(array(next(d for d in lines["data"] if d["yaxis"] == "y5")["y"]), drawn)
+        at.button(key="try_0").click().run()  # the same unit of an untrained LSTM of the same size
+        assert settings_of(ok(at)).source == "random"
+        assert abs(np.corrcoef(coloured_text(at, "c", best.unit), line)[0, 1]) <= c["max_r_untrained"]
+        second = c["second"]  # the best unit of another feature, as cells_found lists it
+        assert found.best[second["feature"]][0].unit == second["unit"]
+        at.button(key="try_1").click().run()
+        text = settings_of(ok(at)).text
+        assert text in found.text
+        drawn = coloured_text(at, "c", second["unit"])
+        assert np.corrcoef(drawn, cells_found.text_features(text)[second["feature"]])[0, 1] <= second["max_r"]
+        at.button(key="try_2").click().run()  # back to the trained model on the scene's lines
+        assert settings_of(ok(at)).text == scene.settings["text"]
+        assert np.array_equal(coloured_text(at, "c", best.unit), coloured_text(scene_page(scene), "c", best.unit))
+    elif kind == "forget_bias_init":  # one budget: bias 0 stays at chance, bias 1 learns; the gradient reaches back
+        reach = {}
+        for k, finit in ((None, 0.0), (0, 1.0), (1, 0.0)):  # the scene opens on bias 0; then bias 1, and back
+            if k is not None:
+                at.button(key=f"try_{k}").click().run()
+            assert settings_of(ok(at)).finit == finit and settings_of(at).view == "grad"
+            dc = curve(chart(at, "cross-entropy"), "‖∂L/∂c_t‖")
+            share = dc[0] / dc[-1]  # the share of the last step's gradient that reaches the first symbol
+            assert reach.setdefault(finit, share) == share
+        lag = scene.settings["lag"]
+        assert reach[0.0] <= c["max_halvings_factor"] * 0.5 ** lag  # f ≈ σ(0) = 0.5: halved at every step
+        assert reach[1.0] >= c["min_reach_ratio"] * reach[0.0]
+        at.button(key="try_2").click().run()  # both loss curves, in the training view
+        assert settings_of(ok(at)).view == "train"
+        chance = np.log(len(tasks.RECALL_SYMBOLS))  # the loss of a uniform guess over the symbols
+        curves = chart(at, "two starting forget-gate biases")["data"]
+        assert [d["name"] for d in curves] == ["forget bias 0 at the start", "forget bias 1 at the start"]
+        (x0, zero), (x1, one) = ((array(d["x"]), array(d["y"])) for d in curves)
+        budget = train.default_config("recall", "lstm", lag=lag).steps  # the task's own budget, for both
+        assert np.array_equal(x0, np.arange(1, budget + 1)) and np.array_equal(x1, x0)
+        assert zero.min() >= chance - c["chance_margin"]  # never leaves chance
+        assert one[-c["final_steps"]:].mean() <= c["max_final_loss"] * chance
+    elif kind == "cost":  # the parameters as torch.nn counts them; the measured costs; the memory that fades
+        import torch
+
+        assert settings_of(at).unrolled and settings_of(at).view == "step"  # each copy of h waits for the one before
+        chart(at, "Unrolled over the first steps")
+        at.button(key="try_0").click().run()  # what it costs: the parameters view
+        assert settings_of(ok(at)).view == "params"
+        sizes = re.search(r"m = (\d+), hidden_size n = (\d+)", " ".join(x.value for x in at.markdown))
+        m, n = (int(v) for v in sizes.groups())
+        counts = dict(zip(*(at.dataframe[0].value[k] for k in ("Cell", "parameters"))))
+        modules = {"RNN": torch.nn.RNN, "GRU": torch.nn.GRU, "LSTM": torch.nn.LSTM}
+        assert counts == {k: sum(p.numel() for p in mod(m, n).parameters()) for k, mod in modules.items()}
+        for k in modules:  # the scene's text quotes the counts of the model it shows
+            assert f"{counts[k]:,}" in scene.text["en"] and f"{counts[k]:,}" in scene.text["zh"]
+        cost = at.dataframe[1].value.set_index("Cell")
+        assert cost["parameters"].to_dict() == counts  # measured at the sizes the page shows
+        assert cost.loc["LSTM", "one step (µs)"] >= c["min_step_ratio"] * cost.loc["RNN", "one step (µs)"]
+        share = cost["input side of all steps at once (ms)"] / cost["whole sequence (ms)"]
+        assert (share <= c["max_input_share"]).all()  # most of a sequence's time waits for the step before
+        line = next(x.value for x in at.caption if "Memory at longer lags" in x.value).replace("\\", "")
+        accs = {int(k): float(v) for k, v in re.findall(r"(\d+): (\d\.\d{3})", line)}
+        lags = sorted(accs)
+        assert accs[lags[0]] - accs[lags[-1]] >= c["min_memory_drop"]
+        assert f"{accs[lags[-1]]:.3f}" in scene.answer["en"] and f"{accs[lags[-1]]:.3f}" in scene.answer["zh"]
+
+        def last_answer(d):
+            top = np.frombuffer(__import__("base64").b64decode(d["pred"]["idx"]), dtype=np.uint16)
+            return d["pred"]["labels"][str(int(top.reshape(-1, d["pred"]["k"])[-1, 0]))]
+
+        answers = []
+        for k in (1, 2):  # the lag-100 recall LSTM at its own lag, then at the longest lag measured
+            at.button(key=f"try_{k}").click().run()
+            s_ = settings_of(ok(at))
+            assert (s_.task, s_.lag) == ("recall", 100)
+            d = player(at)
+            assert d["tokens"][-1] == "?" and len(d["tokens"]) - 2 == (100 if k == 1 else lags[-1])
+            answers.append((d["tokens"][0], last_answer(d)))
+        assert answers[0][0] == answers[0][1] and answers[1][0] != answers[1][1]
 
 
 def test_a_broken_claim_fails():
@@ -213,3 +310,27 @@ def test_a_broken_claim_fails():
     lstm, rnn = curve(cmp, "RNN: ‖∂L/∂h_t‖"), curve(cmp, "LSTM: ‖∂L/∂c_t‖")  # swapped
     back = np.arange(lstm.shape[0])[::-1]
     assert not (lstm[back >= 5] > rnn[back >= 5]).all()
+
+
+def test_the_measured_costs_are_optional_and_bilingual(tmp_path):
+    """Without the benchmark's file the parameters view shows the counts alone; with it, both languages say it."""
+    from lstm_viz.teach import panels
+
+    assert panels.cost_panel("en", tmp_path) is None
+    en, zh = panels.cost_panel("en"), panels.cost_panel("zh")
+    assert len(en.rows) == len(zh.rows) == 3 and any("\u4e00" <= ch <= "\u9fff" for ch in zh.memory + zh.caption)
+    assert [list(r.values()) for r in en.rows] == [list(r.values()) for r in zh.rows]
+
+
+def test_a_broken_forget_bias_claim_fails():
+    """Scene 15 with its two models swapped (it opens on bias 1): the reach check must then fail."""
+    scene = lessons.by_id(SCENES, "forget-bias-init")
+    share = {}
+    for finit in (1.0, 0.0):  # swapped: what the check takes for bias 0 is bias 1's, and the other way round
+        at = scene_page(scene, finit=str(1.0 - finit))
+        assert settings_of(at).finit == 1.0 - finit  # the address's model, not the scene's
+        dc = curve(chart(at, "cross-entropy"), "‖∂L/∂c_t‖")
+        share[finit] = dc[0] / dc[-1]
+    c = scene.check
+    assert not (share[0.0] <= c["max_halvings_factor"] * 0.5 ** scene.settings["lag"]
+                and share[1.0] >= c["min_reach_ratio"] * share[0.0])

@@ -10,7 +10,18 @@ import torch
 import lstm_viz as lv
 from lstm_viz.models import tasks
 from lstm_viz.models.tokenize import UNK, encode, encode_text, parse_numbers, tokenize
-from lstm_viz.models.train import TrainConfig, default_config, evaluate, load_model, save_model, train
+from lstm_viz.models.train import (
+    FBIAS_INITS,
+    FBIAS_LAG,
+    TrainConfig,
+    default_config,
+    evaluate,
+    fbias_stem,
+    load_model,
+    save_model,
+    stem_for,
+    train,
+)
 
 MODELS = Path(__file__).resolve().parent.parent / "assets" / "models"
 CARDS = sorted(MODELS.glob("*.json"))
@@ -116,12 +127,34 @@ def test_shipped_models_make_the_point():
     tasks_ = ("next_char", "brackets", "sentiment", "adding", "shakespeare_char")
     assert {f"{t}_{c}" for t in tasks_ for c in ("rnn", "gru", "lstm")} \
         | {f"recall_lag{lag}_{c}" for lag in (5, 20, 50, 100) for c in ("rnn", "gru", "lstm")} \
-        | {"wikitext_word_lstm", "digits_bilstm", "digits_bilstm_last"} == set(acc)
+        | {"wikitext_word_lstm", "digits_bilstm", "digits_bilstm_last"} \
+        | {fbias_stem(b) for b in FBIAS_INITS} == set(acc)
     assert acc["recall_lag50_lstm"] >= 0.9 and acc["recall_lag50_rnn"] <= 0.5
     seconds = {p.stem: json.loads(p.read_text())["train_seconds"] for p in CARDS}
     real = ("shakespeare", "wikitext")  # the real texts: a budget of about 5 minutes each
     assert max(v for k, v in seconds.items() if not k.startswith(real)) < 30
     assert max(v for k, v in seconds.items() if k.startswith(real)) < 330
+
+
+def test_the_forget_bias_twins_differ_only_in_the_bias_they_start_from():
+    from dataclasses import asdict
+
+    cards = [json.loads((MODELS / f"{fbias_stem(b)}.json").read_text()) for b in FBIAS_INITS]
+    assert [c["config"]["forget_bias"] for c in cards] == list(FBIAS_INITS)
+    budget = dict(asdict(default_config("recall", "lstm", lag=FBIAS_LAG)), forget_bias=None)
+    assert all(dict(c["config"], forget_bias=None) == budget for c in cards)  # one task, seed and budget
+    for c in cards:
+        loss = np.array([h[1] for h in c["history"]])
+        assert [h[0] for h in c["history"]] == list(range(1, c["steps"] + 1))
+        own = next(r for r in c["seeds"] if r["seed"] == c["seed"])
+        assert own["final_loss"] == pytest.approx(loss[-c["final_loss_steps"]:].mean(), abs=1e-4)
+        assert own["accuracy"] == pytest.approx(c["accuracy"], abs=1e-4)
+        assert sorted(r["seed"] for r in c["seeds"]) == [0, 1, 2]
+    assert stem_for("recall", "lstm", FBIAS_LAG, finit=0.0) == fbias_stem(0.0)
+    assert stem_for("recall", "lstm", 50, finit=0.0) == "recall_lag50_lstm"  # no twins there: as shipped
+    assert stem_for("recall", "gru", FBIAS_LAG, finit=1.0) == f"recall_lag{FBIAS_LAG}_gru"
+    with pytest.raises(ValueError, match="start from 0 or 1, not 0.5"):
+        fbias_stem(0.5)
 
 
 def test_default_configs_and_cli_evaluate():

@@ -325,9 +325,25 @@ def load_model(stem) -> tuple[SeqModel, Task, dict]:
     return model.eval(), task, card
 
 
-def stem_for(task: str, cell: str, lag: int | None, readout: str = "final_states") -> str:
+FBIAS_LAG = 20  # the recall lag of the two LSTMs trained alike but for their forget-gate bias at the start
+FBIAS_INITS = (0.0, 1.0)  # the two starting forget-gate biases
+
+
+def stem_for(task: str, cell: str, lag: int | None, readout: str = "final_states", finit: float | None = None) -> str:
     """File stem of a shipped model. The digits have one bidirectional LSTM per readout and no other cell: for them
-    ``cell`` is not read and ``readout`` says which (both final states, or outputs[-1])."""
+    ``cell`` is not read and ``readout`` says which (both final states, or outputs[-1]). ``finit`` (one of
+    FBIAS_INITS) picks, for the recall LSTM at FBIAS_LAG, the twin trained from that forget-gate bias; it is not
+    read for any other model."""
     if task == "digits_rows":
         return "digits_bilstm" if readout == "final_states" else "digits_bilstm_last"
+    if finit is not None and task == "recall" and cell == "lstm" and lag == FBIAS_LAG:
+        return fbias_stem(finit)
     return f"recall_lag{lag}_{cell}" if task == "recall" else f"{task}_{cell}"
+
+
+def fbias_stem(finit: float) -> str:
+    """The stem of the recall LSTM at FBIAS_LAG trained from forget-gate bias ``finit``."""
+    if finit not in FBIAS_INITS:
+        raise ValueError(f"the forget-gate bias twins start from {' or '.join(f'{b:g}' for b in FBIAS_INITS)}, "
+                         f"not {finit!r}")
+    return f"recall_lag{FBIAS_LAG}_lstm_fbias{finit:g}"

@@ -6,6 +6,7 @@ import streamlit as st
 
 from lstm_viz.i18n import LANGS, tr
 from lstm_viz.models.tasks import ONE_MODEL_TASKS, TASK_NAMES, TASKS
+from lstm_viz.models.train import FBIAS_INITS, FBIAS_LAG
 from lstm_viz.teach import lessons
 from lstm_viz.teach.settings import LAGS, SPECS
 
@@ -48,10 +49,13 @@ def render(scenes: list[lessons.Scene]):
                              required=True, format_func=lambda r: tr(f"readout_{r}", lang), on_change=_model_changed,
                              help=tr("readout_help", lang))
             else:
-                state.widget(st.segmented_control, "cell", tr("cell", lang), SPECS["cell"].choices, required=True,
-                             format_func=str.upper, on_change=_model_changed)
+                cell = state.widget(st.segmented_control, "cell", tr("cell", lang), SPECS["cell"].choices,
+                                    required=True, format_func=str.upper, on_change=_model_changed)
             if task == "recall":
-                state.widget(st.select_slider, "lag", tr("lag", lang), LAGS, on_change=_model_changed)
+                lag = state.widget(st.select_slider, "lag", tr("lag", lang), LAGS, on_change=_model_changed)
+                if cell == "lstm" and lag == FBIAS_LAG:  # the twins trained from forget bias 0 and 1; none: as shipped
+                    state.widget(st.segmented_control, "finit", tr("finit", lang), FBIAS_INITS,
+                                 format_func=lambda b: f"{b:g}", on_change=_model_changed, help=tr("finit_help", lang))
         else:
             if source == "random":
                 state.widget(st.segmented_control, "cell", tr("cell", lang), SPECS["cell"].choices, required=True,

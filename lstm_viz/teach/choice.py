@@ -47,7 +47,7 @@ def plain_loaders() -> Loaders:
 def example_text(s: PageSettings, loaders: Loaders) -> str:
     """The text a model opens with: a shipped model's own example, else a mixed-script sample."""
     if s.source == "trained":
-        return loaders.shipped(stem_for(s.task, s.cell, s.lag, s.readout))[0].task.example
+        return loaders.shipped(stem_for(s.task, s.cell, s.lag, s.readout, s.finit))[0].task.example
     return FRESH_EXAMPLE
 
 
@@ -66,7 +66,9 @@ class Choice:
 
     def card(self) -> dict | None:
         s = self.settings
-        return self.loaders.shipped(stem_for(s.task, s.cell, s.lag, s.readout))[1] if s.source == "trained" else None
+        if s.source != "trained":
+            return None
+        return self.loaders.shipped(stem_for(s.task, s.cell, s.lag, s.readout, s.finit))[1]
 
     def knobbed(self) -> tuple[nn.Module, str]:
         """The main model with the gradient view's knobs applied (itself when no knob is set)."""
@@ -111,7 +113,7 @@ def models_for(s: PageSettings, loaders: Loaders, uploaded: Model | None = None,
         if trained is not None:
             return Choice(s, loaders, trained, key(s, *MODEL_SETTINGS["trained"], base="session", trained=trained_key),
                           text, trained_here=True)
-        model, _ = loaders.shipped(stem_for(s.task, s.cell, s.lag, s.readout))
+        model, _ = loaders.shipped(stem_for(s.task, s.cell, s.lag, s.readout, s.finit))
         return Choice(s, loaders, model,
                       key(s, *MODEL_SETTINGS["trained"]), text)
     if s.source == "random":

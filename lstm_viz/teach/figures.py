@@ -484,6 +484,20 @@ def loss_curve(history: list, lang: str = "en") -> go.Figure:
     return fig
 
 
+def loss_curves(histories: dict, lang: str = "en") -> go.Figure:
+    """Training loss against the update, one line per run (``histories``: name -> [(step, loss, accuracy)]), on
+    one log axis so that runs trained with one budget compare step for step."""
+    fig = go.Figure()
+    for k, (name, history) in enumerate(histories.items()):
+        fig.add_trace(go.Scatter(x=[h[0] for h in history], y=[h[1] for h in history], name=name, mode="lines",
+                                 line=dict(color=UNIT_PALETTE[k % len(UNIT_PALETTE)])))
+    fig.update_yaxes(type="log", title=_tr("f_loss", lang))
+    fig.update_xaxes(title=_tr("f_update", lang))
+    fig.update_layout(height=320, margin=dict(l=50, r=20, t=40, b=40), title=_tr("f_loss_curves", lang),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
+    return fig
+
+
 def unrolled(trace, flow, labels: list[str], top: list[str] | None = None, steps: int = 8, layer: int | None = None,
              lang: str = "en") -> go.Figure:
     """The network unrolled over its first ``steps`` steps: x_t → h_t → y_t at every t, the same W_xh, W_hh and

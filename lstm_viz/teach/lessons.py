@@ -39,7 +39,9 @@ class Scene:
     answer: dict = field(default_factory=dict)  # the expected answer to the question, for the teacher
     notes: dict = field(default_factory=dict)  # a few speaking points per language
     tries: tuple[Try, ...] = ()
-    figure: dict = field(default_factory=dict)  # the key figure: {"chart": "compare"} or {"fields": ["f"]}
+    # the key figure: {"chart": "compare"} or {"fields": ["f"]}; over time, "text": true puts the coloured text
+    # under the heatmaps and "text_field": "c" colours it by the cell state instead of h
+    figure: dict = field(default_factory=dict)
 
 
 def load_scene(path: Path) -> Scene:

@@ -10,6 +10,7 @@ budget, lstm_viz/page/budget.py; the handout, run on one's own machine, ``UNLIMI
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -23,6 +24,7 @@ from lstm_viz.i18n import tr
 from lstm_viz.models import inputs
 from lstm_viz.models.model import Model
 from lstm_viz.models.tokenize import Encoded
+from lstm_viz.models.train import FBIAS_INITS, FBIAS_LAG, fbias_stem, stem_for
 from lstm_viz.notation import GATE_BLOCKS, GATE_ORDER, gate_range
 from lstm_viz.teach import figures, readout
 from lstm_viz.teach.choice import Choice, Loaders, models_for
@@ -207,8 +209,12 @@ def time_panel(ctx: Context, window=None, units=None) -> TimePanel:
     units = tuple(range(min(3, H))) if units is None else tuple(units)
     lines = Chart("lines", ctx.loss_key, figures.unit_lines, (trace, ctx.layer, list(units), ctx.labels, s.lang)) \
         if units and T <= 4 * figures.MAX_COLUMNS else None
+    field = ctx.figure.get("text_field", "h")  # a scene about a cell colours its text by c
+    if field not in ("c", "h") or (field == "c" and trace.cell != "lstm"):
+        field = "h"
     text = Chart("text_colour", ctx.loss_key, figures.text_colouring,
-                 (trace, ctx.layer, ctx.unit, list(ctx.enc.tokens)), dict(lang=s.lang)) if T <= TEXT_STEPS else None
+                 (trace, ctx.layer, ctx.unit, list(ctx.enc.tokens)), dict(field=field, lang=s.lang)) \
+        if T <= TEXT_STEPS else None
     sat = Chart("saturation", ctx.loss_key, figures.saturation, (trace, ctx.layer, s.lang)) if trace.gates else None
     return TimePanel(heat, lines, text, sat, text_first)
 
@@ -371,3 +377,66 @@ def with_settings(ctx: Context, s: PageSettings) -> Context:
     """The same context with other view settings (the widgets' values, a knob's value): the model and its run are
     unchanged; the models the gradient view derives from it (its knobs, the three cells) follow ``s``."""
     return replace(ctx, s=s, choice=replace(ctx.choice, settings=s))
+
+
+@dataclass(frozen=True)
+class FbiasPanel:
+    """The two recall LSTMs trained alike but for the forget-gate bias they started from: both loss curves, and
+    what the shown one reached (and the same pair from other seeds), from their cards."""
+
+    curves: Chart
+    caption: str
+
+
+def fbias_panel(ctx: Context) -> FbiasPanel | None:
+    """For the forget-bias twins (settings finit set, the recall LSTM at FBIAS_LAG, shipped): their panel; else
+    None."""
+    s = ctx.s
+    if s.source != "trained" or ctx.choice.trained_here or s.finit is None \
+            or stem_for(s.task, s.cell, s.lag, s.readout, s.finit) != fbias_stem(s.finit):
+        return None
+    cards = {b: ctx.choice.loaders.shipped(fbias_stem(b))[1] for b in FBIAS_INITS}
+    curves = {tr("finit_run", s.lang, b=f"{b:g}"): cards[b]["history"] for b in FBIAS_INITS}
+    chart = Chart("fbias_loss", "fbias:" + ",".join(fbias_stem(b) for b in FBIAS_INITS), figures.loss_curves,
+                  (curves,), dict(lang=s.lang))
+    card = cards[s.finit]
+    own = next(r for r in card["seeds"] if r["seed"] == card["seed"])
+    runs = "; ".join(", ".join(f"{tr('finit_run', s.lang, b=f'{b:g}')}: {r['final_loss']:.3f} / {r['accuracy']:.3f}"
+                               for b in FBIAS_INITS for r in cards[b]["seeds"] if r["seed"] == seed)
+                     for seed in [r["seed"] for r in card["seeds"]])
+    caption = tr("finit_shown", s.lang, lag=FBIAS_LAG, b=f"{s.finit:g}", loss=f"{own['final_loss']:.3f}",
+                 n=card["final_loss_steps"], acc=f"{own['accuracy']:.3f}",
+                 seeds=", ".join(str(r["seed"]) for r in card["seeds"]), runs=runs)
+    return FbiasPanel(chart, caption)
+
+
+COST_FILE = "data/cost.json"  # written by benchmarks/bench_cost.py --write: measured once, shown as measured
+
+
+@dataclass(frozen=True)
+class CostPanel:
+    """What the cells cost, as benchmarks/bench_cost.py measured it on the project's machine: a row per cell
+    (parameters, one step, the whole sequence, the input side of every step at once), the sizes it was measured at,
+    and the lag-100 recall LSTM's accuracy at longer lags."""
+
+    rows: list
+    caption: str
+    memory: str
+
+
+def cost_panel(lang: str, folder=None) -> CostPanel | None:
+    """The measured costs (None when the file is not there: the page then shows the parameter counts alone)."""
+    from lstm_viz.paths import ASSETS
+
+    path = (folder or ASSETS) / COST_FILE
+    if not path.is_file():
+        return None
+    d = json.loads(path.read_text(encoding="utf-8"))
+    rows = [{tr("cell", lang): c.upper(), tr("parameters", lang): v["parameters"],
+             tr("cost_step", lang): round(v["step_us"], 1), tr("cost_sequence", lang): round(v["sequence_ms"], 2),
+             tr("cost_input_side", lang): round(v["input_side_ms"], 3)} for c, v in d["cells"].items()]
+    caption = tr("cost_caption", lang, m=d["input_size"], n=d["hidden_size"], T=f"{d['steps']:,}", torch=d["torch"])
+    mem = d["memory"]
+    memory = tr("cost_memory", lang, model=mem["model"], lag=mem["trained_lag"],
+                accs=", ".join(f"{k}: {v:.3f}" for k, v in mem["accuracy"].items()))
+    return CostPanel(rows, caption, memory)

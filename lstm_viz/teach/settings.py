@@ -18,6 +18,7 @@ from lstm_viz.i18n import LANGS
 from lstm_viz.models.model import READOUTS
 from lstm_viz.models.tasks import TASKS
 from lstm_viz.models.tokenize import MODES
+from lstm_viz.models.train import FBIAS_INITS
 from lstm_viz.notation import CELLS, GATE_ORDER
 
 VIEWS = ("step", "time", "grad", "intervene", "train", "params", "export")
@@ -49,6 +50,7 @@ SPECS: dict[str, Spec] = {
     "cell": Spec("str", CELLS),
     "lag": Spec("int", LAGS),
     "readout": Spec("str", READOUTS),
+    "finit": Spec("float", FBIAS_INITS, optional=True),
     "mode": Spec("str", MODES),
     "hidden": Spec("int", lo=1, hi=256),
     "layers": Spec("int", lo=1, hi=MAX_LAYERS),
@@ -94,6 +96,7 @@ class PageSettings:
     cell: str = "lstm"
     lag: int = 20  # recall lag of the shipped recall models
     readout: str = "final_states"  # the digits' BiLSTM: its head reads both final states, or outputs[-1] ("outputs")
+    finit: float | None = None  # recall at lag 20: the LSTM trained from forget bias 0 or 1; None = as shipped
     mode: str = "chars"  # how typed text is read by a fresh or uploaded model
     hidden: int = 8
     layers: int = 1
@@ -233,7 +236,7 @@ def key(s: PageSettings, *names: str, base: str = "", **extra) -> str:
 
 
 MODEL_SETTINGS = {  # which settings choose the model, per source
-    "trained": ("source", "task", "cell", "lag", "readout"),
+    "trained": ("source", "task", "cell", "lag", "readout", "finit"),
     "random": ("source", "cell", "mode", "hidden", "layers", "seed", "scale"),
     "upload": ("source", "mode"),
 }

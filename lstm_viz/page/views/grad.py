@@ -14,7 +14,7 @@ from lstm_viz.engine.knobs import mean_forget_bias
 from lstm_viz.engine.work import GRADIENT_PASSES
 from lstm_viz.i18n import tr
 from lstm_viz.teach import sweeps
-from lstm_viz.teach.panels import grad_panel
+from lstm_viz.teach.panels import fbias_panel, grad_panel
 
 from .. import cache, state
 from ..parts import draw, live_knobs
@@ -35,6 +35,8 @@ def toggles(ctx) -> None:
         state.set_widget_value("fbias_on", s.fbias is not None)
         c2.toggle(tr("fbias_set", lang), key="fbias_on", on_change=lambda: state.change(
             fbias=round(fb, 1) if state.widget_value("fbias_on") else None))
+        if fbias_panel(ctx) is not None:  # one of the two LSTMs trained alike but for the bias they started from
+            c2.caption(tr("finit_model", lang, b=f"{s.finit:g}"))
     if ctx.model.head is not None:  # the model's own loss, or the probe that needs no output layer
         state.widget(c3.toggle, "probe", tr("use_probe", lang), help=tr("use_probe_help", lang))
     if rnn.bidirectional:  # truncation follows one direction of time: a bidirectional model's gradient is whole

@@ -14,10 +14,11 @@ from lstm_viz.i18n import tr
 from lstm_viz.models.model import READOUTS
 from lstm_viz.models.train import TrainConfig, as_model, stem_for, train_job
 from lstm_viz.teach import figures
+from lstm_viz.teach.panels import fbias_panel
 from lstm_viz.teach.settings import DEFAULTS
 
 from .. import cache, offload, state
-from ..parts import chart, plain
+from ..parts import chart, draw, plain
 
 
 def banner(ctx) -> None:
@@ -70,6 +71,10 @@ def render(ctx, unit_box=None):  # this view shows no unit of its own
         _held_out_images(ctx.choice, lang)
     elif "held_out" in card:  # a model of a real text: its held-out score and what it writes
         _held_out(card, lang)
+    twins = fbias_panel(ctx)
+    if twins is not None:  # the recall LSTMs trained from forget bias 0 and 1: both loss curves
+        st.caption(plain(twins.caption))
+        draw(twins.curves)
     if state.widget_value("tsteps") is None and s.tsteps == DEFAULTS.tsteps:  # the card's own steps, if fewer
         state.set_widget_value("tsteps", min(card["steps"], DEFAULTS.tsteps))
     steps = state.widget(st.slider, "tsteps", tr("train_steps", lang), *state.bounds("tsteps"), step=10)
