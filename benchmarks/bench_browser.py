@@ -70,8 +70,9 @@ WATCH_KNOBS = """() => {
 
 
 def drag_knobs(browser, url: str) -> tuple[list[float], int, int, int]:
-    """Every knob of the gradient view at ``url`` dragged by the mouse from its start to each end and back, one
-    value a move: (times of the moves drawn live, moves that changed a chart, moves drawn live, frames sent)."""
+    """Every knob of the view at ``url`` (gradient or intervention) dragged by the mouse from its start to each end
+    and back, one value a move: (times of the moves drawn live, moves that changed a chart, moves drawn live,
+    frames sent)."""
     pg = browser.new_page(viewport={"width": 1366, "height": 900})
     sent = []
     pg.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.append(1)))
@@ -178,10 +179,10 @@ def main() -> None:
             pg.close()
 
             times, changed, live, sent = [], 0, 0, 0
-            for address in ("?view=grad", "?view=grad&cell=rnn", "?view=grad&fbias=1"):
+            for address in ("?view=grad", "?view=grad&cell=rnn", "?view=grad&fbias=1", "?view=intervene&igate=f"):
                 t, c, n, f = drag_knobs(browser, url + "/" + address)
                 times, changed, live, sent = times + t, changed + c, live + n, sent + f
-            rows.append(("knob drag -> charts redrawn, every knob of three gradient views (median / max)",
+            rows.append(("knob drag -> charts redrawn, every knob of three gradient views and the clamp (median / max)",
                          f"{statistics.median(times):.1f} / {max(times):.1f} ms", "≤ 33 ms"))
             rows.append(("  moves drawn while dragging; of them, a chart changed; frames sent while dragging",
                          f"{live}; {changed}; {sent}", "every move; 0 frames"))

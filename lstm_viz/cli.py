@@ -24,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser(prog: str = "python -m lstm_viz") -> argparse.ArgumentParser:
     from lstm_viz.i18n import LANGS
-    from lstm_viz.models.tasks import MORE_TASKS, TASKS
+    from lstm_viz.models.tasks import TASKS
     from lstm_viz.notation import CELLS
 
     ap = _Parser(prog=prog, description="See inside an RNN, LSTM or GRU, step by step.")
@@ -59,7 +59,7 @@ def build_parser(prog: str = "python -m lstm_viz") -> argparse.ArgumentParser:
     tracing.add_argument("--no-jacobian", action="store_true", help="skip dhT_dht")
 
     trn = sub.add_parser("train", help="train a model on a teaching task and save it with its card")
-    trn.add_argument("--task", required=True, choices=TASKS + MORE_TASKS)
+    trn.add_argument("--task", required=True, choices=TASKS)
     trn.add_argument("--cell", required=True, choices=CELLS)
     trn.add_argument("--out", required=True, help="assets/models/NAME (writes NAME.safetensors and NAME.json)")
     for flag, kind in (("--hidden-size", int), ("--layers", int), ("--steps", int), ("--batch", int),

@@ -244,6 +244,12 @@ STRINGS: dict[str, dict[str, str]] = {
                            "Lower is better.",
                      "zh": "留出文本（{n:,} 个从未用于训练的字符）上的每字符比特数：内置模型 {bpc:.3f}，"
                            "{k} 字符 n-gram {ng:.3f}，均匀猜测 {u:.3f}。越低越好。"},
+    "held_out_ppl": {"en": "Perplexity on the held-out text ({n:,} words never trained on, {unk:.0%} of them "
+                           "<unk>): the shipped model {ppl:.1f}, a bigram {bi:.1f}, a unigram {uni:.1f}, uniform "
+                           "guessing {u:,}. Lower is better.",
+                     "zh": "留出文本（{n:,} 个从未用于训练的词，其中 {unk:.0%} 为 <unk>）上的困惑度：内置模型 "
+                           "{ppl:.1f}，二元模型 {bi:.1f}，一元模型 {uni:.1f}，均匀猜测 {u:,}。越低越好。"},
+    "one_lstm": {"en": "One LSTM is shipped for this task.", "zh": "此任务只内置了一个 LSTM。"},
     "cells_found_heading": {"en": "Units that follow features of the text (found by Pearson r over the first {n:,} "
                                   "held-out characters; watch them in the over-time view)",
                             "zh": "跟随文本特征的隐藏单元（用前 {n:,} 个留出字符上的皮尔逊相关系数 r 找到；"

@@ -248,6 +248,39 @@ def test_the_shakespeare_model_opens_and_its_training_view_shows_its_held_out_sc
         assert tr("cells_found_row", lang, feature=tr(f"feat_{name}", lang), state=u.state, unit=u.unit, r=u.r) in texts
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_word_model_is_in_the_menu_predicts_the_next_word_and_shows_its_perplexity(lang):
+    """The WikiText word LSTM from the task menu: typed words through its embedding, its next-word predictions the
+    model's own (softmax of its head at the last step), every view open on it, and the training view's held-out
+    perplexity beside the n-grams and its samples."""
+    import torch
+
+    from lstm_viz.models.train import load_model, shipped_stem
+
+    at = ok(new(lang=lang))
+    at.selectbox(key="task").set_value("wikitext_word").run()
+    ok(at)
+    assert settings_of(at).task == "wikitext_word" and settings_of(at).cell == "lstm"
+    assert not at.get("segmented_control") or "cell" not in [c.key for c in at.segmented_control]  # no cell choice
+    d = player(at)
+    model, task, card = load_model(shipped_stem("wikitext_word_lstm"))
+    enc = task.encode(at.text_area(key="text").value)
+    assert d["tokens"] == list(enc.tokens) and len(enc.tokens) > 3  # whole words, one a step
+    with torch.no_grad():
+        out, _ = model.rnn(torch.as_tensor(enc.x, dtype=torch.float32))
+        probs = torch.softmax(model.head(out[-1]), -1)
+    top = np.frombuffer(base64.b64decode(d["pred"]["idx"]), dtype=np.uint16).reshape(d["T"], d["pred"]["k"])
+    assert top[-1, 0] == int(probs.argmax())
+    for view in ("time", "grad", "intervene", "params"):
+        assert not ok(new(task="wikitext_word", view=view, lang=lang)).error, view
+    at = ok(new(task="wikitext_word", view="train", lang=lang))
+    caption = [c.value.replace("\\", "") for c in at.caption]
+    assert [c for c in caption if f"{card['held_out']['perplexity']:.1f}" in c and
+            f"{card['held_out']['baseline_perplexity']['bigram']:.1f}" in c and ("困惑度" in c) == (lang == "zh")]
+    texts = [t.value.strip() for t in at.text]
+    assert all((smp["prompt"] + " " + smp["text"]).strip() in texts for smp in card["samples"])
+
+
 def test_params_export_language_presenter():
     at = ok(new(view="params"))
     rows = at.dataframe[0].value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lstm_viz.i18n import LANGS, tr
-from lstm_viz.models.tasks import ONE_MODEL_TASKS, TASK_NAMES, TASKS
+from lstm_viz.models.tasks import ONE_MODEL_TASKS, READOUT_TASKS, TASK_NAMES, TASKS
 from lstm_viz.models.train import FBIAS_INITS, FBIAS_LAG
 from lstm_viz.teach import lessons
 from lstm_viz.teach.settings import LAGS, SPECS
@@ -44,10 +44,12 @@ def render(scenes: list[lessons.Scene]):
         if source == "trained":
             task = state.widget(st.selectbox, "task", tr("task", lang), TASKS, on_change=_model_changed,
                                 format_func=lambda n: TASK_NAMES[n][lang])
-            if task in ONE_MODEL_TASKS:  # one bidirectional LSTM, read out two ways: the readout, not the cell
+            if task in READOUT_TASKS:  # one bidirectional LSTM, read out two ways: the readout, not the cell
                 state.widget(st.segmented_control, "readout", tr("readout", lang), SPECS["readout"].choices,
                              required=True, format_func=lambda r: tr(f"readout_{r}", lang), on_change=_model_changed,
                              help=tr("readout_help", lang))
+            elif task in ONE_MODEL_TASKS:  # its LSTM only: no cell to choose
+                st.caption(tr("one_lstm", lang))
             else:
                 cell = state.widget(st.segmented_control, "cell", tr("cell", lang), SPECS["cell"].choices,
                                     required=True, format_func=str.upper, on_change=_model_changed)

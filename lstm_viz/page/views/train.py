@@ -44,14 +44,26 @@ def _held_out_images(choice, lang: str) -> None:
                         nm=base["nearest class mean"], lr=base["logistic regression"])))
 
 
+def _samples(card: dict, lang: str, sep: str = "") -> None:
+    with st.expander(tr("samples_heading", lang, temp=card["samples"][0]["temperature"])):
+        for smp in card["samples"]:
+            st.text(smp["prompt"] + sep + smp["text"])
+
+
+def _held_out_words(card: dict, lang: str) -> None:
+    ho = card["held_out"]
+    st.caption(plain(tr("held_out_ppl", lang, n=ho["scored_tokens"], unk=ho["unk_fraction"], ppl=ho["perplexity"],
+                        bi=ho["baseline_perplexity"]["bigram"], uni=ho["baseline_perplexity"]["unigram"],
+                        u=ho["uniform_perplexity"])))
+    _samples(card, lang, " ")
+
+
 def _held_out(card: dict, lang: str) -> None:
     ho = card["held_out"]
     k, ng = max(ho["baseline_bpc"].items(), key=lambda kv: int(kv[0].removesuffix("gram")))
     st.caption(plain(tr("held_out_bpc", lang, n=ho["scored_characters"], bpc=ho["bpc"], k=k.removesuffix("gram"),
                         ng=ng, u=ho["uniform_bpc"])))
-    with st.expander(tr("samples_heading", lang, temp=card["samples"][0]["temperature"])):
-        for smp in card["samples"]:
-            st.text(smp["prompt"] + smp["text"])
+    _samples(card, lang)
     if card["task"] == "shakespeare_char" and card["cell"] == "lstm":
         from lstm_viz.teach.cells_found import CELLS_TEXT_CHARS
 
@@ -69,6 +81,8 @@ def render(ctx, unit_box=None):  # this view shows no unit of its own
     card = ctx.choice.card()
     if "images" in card.get("held_out", {}):
         _held_out_images(ctx.choice, lang)
+    elif "perplexity" in card.get("held_out", {}):  # the word model: its perplexity and what it writes
+        _held_out_words(card, lang)
     elif "held_out" in card:  # a model of a real text: its held-out score and what it writes
         _held_out(card, lang)
     twins = fbias_panel(ctx)
