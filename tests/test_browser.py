@@ -451,6 +451,20 @@ def test_handout_opens_and_prints_one_scene_per_page(browser, tmp_path):
     pg.screenshot(path=str(SHOTS / "handout_step_zh.png"), full_page=False)
     pdf = pg.pdf(format="A4", print_background=True)
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == len(SCENES)
+    # one page a scene, and nothing of it cut at the page's edge: its figure gives up height to its words
+    pg.emulate_media(media="print")
+    for lang in ("zh", "en"):
+        if lang == "en":
+            assert subprocess.run([sys.executable, "-m", "lstm_viz", "handout", "--lang", "en", "--out", str(out)],
+                                  cwd=ROOT, capture_output=True, timeout=600).returncode == 0
+            pg.goto(out.as_uri())
+            pg.wait_for_selector("body[data-math-done='1']", timeout=60_000)
+        fits = pg.evaluate("""() => [...document.querySelectorAll('section.scene')].map(s => {
+            const r = s.getBoundingClientRect(), pad = parseFloat(getComputedStyle(s).paddingBottom);
+            const f = s.querySelector('.figure svg, .figure table');
+            return [s.id, s.lastElementChild.getBoundingClientRect().bottom <= r.bottom - pad + 1,
+                    f ? f.getBoundingClientRect().height : 0]; })""")
+        assert all(ok and height >= 150 for _, ok, height in fits), (lang, fits)
     SHOTS.mkdir(exist_ok=True)
     (SHOTS / "handout_zh.pdf").write_bytes(pdf)
     pg.close()

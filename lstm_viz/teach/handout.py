@@ -68,12 +68,17 @@ def diagram_data(ctx: panels.Context) -> str:
     return f'<script type="application/json" class="lv-diagram">{text}</script>'
 
 
+# one A4 page a scene: the scene's words keep their size, and its figure gives up height where they need it
 CSS = """
 body { font-family: "Noto Sans CJK SC", "Source Sans Pro", sans-serif; margin: 0; color: INK; }
-.scene { padding: 14mm 16mm; break-after: page; page-break-after: always; }
+.scene { padding: 14mm 16mm; break-after: page; page-break-after: always; height: 297mm; box-sizing: border-box;
+  display: flex; flex-direction: column; overflow: hidden; }
+.scene > * { flex: 0 0 auto; }
+.scene > .figure { flex: 0 1 auto; min-height: 40mm; display: flex; flex-direction: column; }
 .scene:last-child { break-after: auto; }
 h1 { font-size: 20pt; margin: 0 0 4mm; } h2 { font-size: 13pt; margin: 4mm 0 1mm; }
-p, li { font-size: 11pt; line-height: 1.45; } .figure svg { width: 100%; height: auto; max-height: 120mm; }
+p, li { font-size: 11pt; line-height: 1.45; }
+.figure svg { width: 100%; height: auto; max-height: min(120mm, 100%); min-height: 0; flex: 0 1 auto; }
 .question { background: QUESTION; padding: 3mm 4mm; border-radius: 2mm; }
 table { border-collapse: collapse; } td, th { border: 1px solid LIMIT; padding: 2mm 4mm; }
 @page { size: A4; margin: 0; }
