@@ -12,7 +12,6 @@ import gc
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import replace
 
 import numpy as np
 import streamlit as st
@@ -180,7 +179,7 @@ def sweeps(key: str, ctx) -> tuple[dict, list[dict], bool]:
         base, knobs = sw.sweeps(ctx, budget=0.0)  # the page's own cached runs: the view as without sweeps
         return base, [dict(k.__dict__) for k in knobs], True
     t0 = time.thread_time()
-    base, knobs = sw.sweeps(replace(ctx, runs=SWEEP_RUNS))
+    base, knobs = sw.sweeps(ctx, point_runs=SWEEP_RUNS)  # the view from the page's cache, its points from none
     out = (base, [dict(k.__dict__) for k in knobs])
     with _sweeps_lock:
         _sweep_bucket[0] -= time.thread_time() - t0 - SWEEP_GUESS  # what they cost, not the guess

@@ -290,15 +290,17 @@ def knobs_of(ctx: panels.Context) -> list[str]:
     return [*shown, "clip"]
 
 
-def sweeps(ctx: panels.Context, budget: float = 1.0) -> tuple[dict, list[Knob]]:
-    """The view's state at ``ctx``'s settings (``encode(view_state(ctx))``) and every knob the view shows, each
-    swept as ``plan`` shares ``budget`` out; none is swept when the view at the current settings is refused (the
-    knobs then work on release only)."""
+def sweeps(ctx: panels.Context, budget: float = 1.0, point_runs: panels.Runs | None = None) -> tuple[dict, list[Knob]]:
+    """The view's state at ``ctx``'s settings (``encode(view_state(ctx))``, from ``ctx``'s own runs: the page's
+    cache, which its other charts then find) and every knob the view shows, each swept as ``plan`` shares ``budget``
+    out, its points from ``point_runs`` (the page's: runs that keep nothing); none is swept when the view at the
+    current settings is refused (the knobs then work on release only)."""
     names = knobs_of(ctx)
     state, source = view_state(ctx)
     base = encode(state)
     chosen = plan(ctx, names, 0.0 if "refusal" in base else budget)
-    return base, [sweep(ctx, k, base, source, chosen[k]) for k in names]
+    swept = ctx if point_runs is None else replace(ctx, runs=point_runs)
+    return base, [sweep(swept, k, base, source, chosen[k]) for k in names]
 
 
 def encode(obj):
