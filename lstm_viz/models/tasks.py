@@ -330,17 +330,26 @@ def shakespeare_split() -> tuple[str, str]:
 def _shakespeare_ids() -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """(vocab, train ids, held-out ids); the vocabulary is <unk> then the training split's characters."""
     train, held = shakespeare_split()
-    vocab = (UNK, *sorted(set(train)))
+    return _indexed((UNK, *sorted(set(train))), train, held)
+
+
+def _indexed(vocab: tuple[str, ...], train, held) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """(vocab, train ids, held-out ids): each token's index in ``vocab``, 0 (<unk>) for one outside it."""
     index = {c: i for i, c in enumerate(vocab)}
     return vocab, *(np.array([index.get(c, 0) for c in part], dtype=np.int64) for part in (train, held))
 
 
-def shakespeare_ids(part: str) -> np.ndarray:
-    """Token ids of the "train" or "held_out" split (read-only)."""
-    _, train, held = _shakespeare_ids()
+def _part(found: tuple, part: str) -> np.ndarray:
+    """The "train" or "held_out" ids of a (vocab, train ids, held-out ids) triple, read-only."""
+    _, train, held = found
     ids = {"train": train, "held_out": held}[part]
     ids.flags.writeable = False
     return ids
+
+
+def shakespeare_ids(part: str) -> np.ndarray:
+    """Token ids of the "train" or "held_out" split (read-only)."""
+    return _part(_shakespeare_ids(), part)
 
 
 def _windows(ids: np.ndarray, V: int, seq_len: int) -> Callable[[np.random.Generator, int], Batch]:
@@ -403,17 +412,12 @@ def _wikitext_ids() -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
         if w != UNK:
             counts[w] = counts.get(w, 0) + 1
     common = sorted(counts, key=lambda w: (-counts[w], w))[:WORD_VOCAB - 1]  # ties: alphabetical
-    vocab = (UNK, *sorted(common))
-    index = {w: i for i, w in enumerate(vocab)}
-    return vocab, *(np.array([index.get(w, 0) for w in part], dtype=np.int64) for part in (train, held))
+    return _indexed((UNK, *sorted(common)), train, held)
 
 
 def wikitext_ids(part: str) -> np.ndarray:
     """Token ids of the "train" or "held_out" split (read-only; 0 = <unk>)."""
-    _, train, held = _wikitext_ids()
-    ids = {"train": train, "held_out": held}[part]
-    ids.flags.writeable = False
-    return ids
+    return _part(_wikitext_ids(), part)
 
 
 def _wikitext_word(seq_len: int = 35) -> Task:
