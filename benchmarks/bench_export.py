@@ -8,6 +8,7 @@ press to the next step drawn (median of 30 presses). The whole course's folder i
 
 from __future__ import annotations
 
+import re
 import shutil
 import statistics
 import sys
@@ -21,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from lstm_viz.teach import interactive, lessons  # noqa: E402
 
 KEY_TO_STEP = """async () => {
-  const root = document.getElementById('lv-host').shadowRoot;
+  const root = document.querySelector('section.lv-view:not([hidden]) .lv-host').shadowRoot;
   if (!root) return null;  // a view without a time control (gradients, interventions)
   const host = root.querySelector('.lv-player');
   const out = [];
@@ -65,7 +66,8 @@ def main() -> int:
                 pg = ctx.new_page()
                 pg.goto(url)
                 pg.wait_for_selector("body[data-ready='1']")
-                charts = text.count('class="lv-chart"')
+                opening = re.search(r'<section class="lv-view" data-view="\d+">(.*?)</section>', text, re.S).group(1)
+                charts = opening.count('class="lv-chart"') + 2 * opening.count('class="lv-knobs"')  # its two charts
                 pg.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
                                      polling="raf")
                 first = pg.evaluate("() => performance.now()")

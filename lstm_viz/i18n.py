@@ -304,6 +304,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "lesson": {"en": "Lesson", "zh": "课程"},
     "scene": {"en": "Scene", "zh": "场景"},
     "try_this": {"en": "Try this", "zh": "试一试"},
+    "try_opening": {"en": "As the scene opens", "zh": "场景开始时"},  # an exported file's first try button
+    "try_page_only": {"en": "on the page only", "zh": "仅在网页上"},  # a try whose view a file does not hold
     "no_lesson": {"en": "(free exploration)", "zh": "（自由探索）"},
     "prev_scene": {"en": "◀ Previous scene", "zh": "◀ 上一个场景"},
     "next_scene": {"en": "Next scene ▶", "zh": "下一个场景 ▶"},

@@ -90,6 +90,7 @@ COLOURS: dict[str, str] = {
     "bar": "#0072B2",  # prediction bars
     "wire": "#777777", "ink": "#222222", "paper": "#FFFFFF", "light_ink": "#FFFFFF",
     "question": "#EEF4FB",  # the handout's question box
+    "selected": "#A3283A",  # a pressed button in a file (the page's primary colour; white on it 7.3:1)
 }
 UNIT_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 

@@ -31,6 +31,26 @@ def trained_of(at):
     return at.session_state["_session"].trained
 
 
+def file_view(page: str, n: int | None = None) -> str:
+    """The inside of an exported file's view section ``n`` (lstm_viz.teach.interactive), or of the one it opens on."""
+    import re
+
+    for m in re.finditer(r'<section class="lv-view" data-view="(\d+)"( hidden)?>(.*?)</section>', page, re.S):
+        if (n is None and not m.group(2)) or (n is not None and int(m.group(1)) == n):
+            return m.group(3)
+    raise AssertionError(f"no view section {n}")
+
+
+def file_payloads(html: str, cls: str) -> list:
+    """The JSON of an exported file's scripts of class ``cls`` (lv-chart, lv-knobs, lv-data) in ``html``, in order."""
+    import re
+
+    from lstm_viz.teach.interactive import unpacked
+
+    found = re.findall(rf'<script type="application/gzip" class="{cls}">(.*?)</script>', html, re.S)
+    return [json.loads(unpacked(t)) for t in found]
+
+
 def ok(at):
     assert not at.exception, [e.message for e in at.exception]
     return at

@@ -32,7 +32,7 @@ if not CHROMIUM:
 sync_api = pytest.importorskip("playwright.sync_api")
 
 from benchmarks.serving import start_streamlit  # noqa: E402
-from page_helpers import array, offline_context  # noqa: E402
+from page_helpers import array, file_view, offline_context  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -1285,6 +1285,88 @@ def test_an_exported_view_steps_offline_from_a_file_a_phone_and_a_frame(browser,
     ctx.close()
 
 
+SHOWN_MAIN = ("() => { const d = document.querySelector('section.lv-view:not([hidden]) .lvk-main.js-plotly-plot');"
+              " return d && d._fullData ? JSON.stringify(d._fullData.map(t => [t.name, Array.from(t.y)])) : null; }")
+
+
+def test_an_exported_scenes_try_buttons_show_their_views_offline(browser, tmp_path):
+    """A scene's file from file:// with every other request refused: each try-this button shows the view at its
+    settings in place of the scene's (ρ = 3: the gradient chart the engine computes at ρ = 3; the LSTM cell: an LSTM
+    in the player, stepped by the keys), the pressed button says so, and "as the scene opens" brings it back."""
+    from urllib.parse import urlencode
+
+    from lstm_viz import cli
+    from lstm_viz.teach import lessons
+    from lstm_viz.teach.settings import DEFAULTS, to_query
+
+    scenes = lessons.load_lessons()
+    paths = {sid: tmp_path / f"{sid}.html" for sid in ("vanishing", "gru", "output-gate")}
+    for sid, path in paths.items():
+        assert cli.main(["export", "--scene", sid, "--out", str(path)]) == 0
+    url = paths["vanishing"].resolve().as_uri()
+    ctx, asked = offline_context(browser, url, viewport={"width": 1280, "height": 720})
+    pg = ctx.new_page()
+    pg.set_default_timeout(30_000)
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(url)
+    pg.wait_for_selector("body[data-ready='1']")
+    pg.wait_for_function(f"({SHOWN_MAIN})() !== null")
+    opened = pg.evaluate(SHOWN_MAIN)
+    sc = lessons.by_id(scenes, "vanishing")
+    s = DEFAULTS.replace(**sc.settings, scene=sc.id)
+    for k, item in enumerate(sc.tries[:2], start=1):  # ρ = 1.5, ρ = 3
+        button = pg.locator(".lv-tries button").nth(k)
+        assert button.inner_text() == item.label["en"]
+        button.click()
+        want = engine_chart("?" + urlencode(to_query(s.replace(**item.settings))))
+        pg.wait_for_function("(w) => { const d = document.querySelector('section.lv-view:not([hidden]) .lvk-main');"
+                             " return d && d._fullData && JSON.stringify(d._fullData.map(t => [t.name,"
+                             " Array.from(t.y).map(v => Number.isFinite(v) ? v : null)])) === JSON.stringify(w); }",
+                             arg=want)
+        assert button.get_attribute("aria-pressed") == "true"
+        assert pg.locator(".lv-tries button[aria-pressed='true']").count() == 1
+    pg.locator(".lv-tries button").first.click()
+    pg.wait_for_function(f"(o) => ({SHOWN_MAIN})() === o", arg=opened)
+    assert asked == [] and errors == [], (asked, errors)
+    ctx.close()
+
+    url = paths["gru"].resolve().as_uri()
+    ctx, asked = offline_context(browser, url, viewport={"width": 1280, "height": 720})
+    pg = ctx.new_page()
+    pg.goto(url)
+    pg.wait_for_selector("body[data-ready='1']")
+    shown = "section.lv-view:not([hidden]) "
+    diagram = pg.locator(shown + "svg.lv-diagram")
+    assert diagram.get_attribute("aria-label").startswith("GRU")
+    page_only = pg.locator(".lv-tries button[disabled]")
+    assert page_only.count() == 1 and "on the page only" in page_only.inner_text()  # its parameters try
+    pg.get_by_role("button", name="the LSTM cell").click()
+    pg.wait_for_function("() => { const h = document.querySelector('section.lv-view:not([hidden]) .lv-host');"
+                         " const d = h && h.shadowRoot && h.shadowRoot.querySelector('svg.lv-diagram');"
+                         " return d && d.getAttribute('aria-label').startsWith('LSTM'); }")
+    pg.keyboard.press("Home")
+    pg.keyboard.press("ArrowRight")
+    pg.wait_for_selector(shown + ".lv-player[data-t='1']")
+    assert axe_violations(pg) == []
+    assert asked == [], asked
+    ctx.close()
+
+    url = paths["output-gate"].resolve().as_uri()  # a step scene whose try opens the over-time view: its charts drawn
+    ctx, asked = offline_context(browser, url, viewport={"width": 1280, "height": 720})
+    pg = ctx.new_page()
+    pg.goto(url)
+    pg.wait_for_selector("body[data-ready='1']")
+    assert pg.locator(shown + ".js-plotly-plot").count() == 0
+    pg.get_by_role("button", name="heatmap of o").click()
+    pg.wait_for_function("() => [...document.querySelectorAll('section.lv-view:not([hidden]) .js-plotly-plot')]"
+                         ".filter(gd => gd.querySelector('.main-svg') && gd._fullData.length).length === "
+                         "document.querySelectorAll('section.lv-view:not([hidden]) script.lv-chart').length")
+    assert pg.locator(shown + "script.lv-chart").count() >= 2
+    assert asked == [], asked
+    ctx.close()
+
+
 def test_the_page_downloads_its_view_as_a_file_that_steps_offline(page, browser, server, tmp_path):
     """The one-step view's "Download this view as an interactive page" gives the view with the unit shown: opened
     from file:// with every other request refused, it shows that unit and steps."""
@@ -1359,8 +1441,9 @@ def test_an_exported_chart_view_draws_the_pages_figures_offline(browser, tmp_pat
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.goto(url)
     pg.wait_for_selector("body[data-ready='1']")
-    expected = text.count('class="lv-chart"')
-    knobs = 'id="lv-knobs"' in text  # the gradient view: its two charts drawn by the knobs component
+    opening = file_view(text)  # the view the file opens on (its try-this buttons' views are hidden till asked for)
+    expected = opening.count('class="lv-chart"')
+    knobs = 'class="lv-knobs"' in opening  # the gradient view: its two charts drawn by the knobs component
     if knobs:
         expected += 2
     pg.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {expected}")

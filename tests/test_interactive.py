@@ -3,6 +3,7 @@ text as markup, and a clear refusal for what it cannot write (the browser side i
 
 import base64
 import contextlib
+import html
 import io
 import json
 import re
@@ -11,7 +12,8 @@ import numpy as np
 import pytest
 
 from lstm_viz import cli
-from lstm_viz.teach import choice, interactive, panels, settings
+from lstm_viz.teach import choice, interactive, lessons, panels, settings, sweeps
+from page_helpers import file_payloads, file_view
 
 HOSTILE = '<img src=x onerror="window.__pwned=1"> \\href{javascript:window.__pwned=1}{x} </script><b>'
 
@@ -24,8 +26,9 @@ def run(*args):
 
 
 def data_of(page: str) -> dict:
-    found = re.search(r'<script type="application/json" id="lv-data">(.*?)</script>', page, re.S)
-    return json.loads(found.group(1))
+    """The player's data in the view the file opens on."""
+    (data,) = file_payloads(file_view(page), "lv-data")
+    return data
 
 
 def outside_scripts(page: str) -> str:
@@ -67,8 +70,7 @@ def test_a_chart_scene_carries_the_pages_own_figures(tmp_path, scene):
     from lstm_viz.teach import lessons
 
     page = interactive.for_scene(scene, "en")
-    figures = [json.loads(f) for f in re.findall(r'<script type="application/json" class="lv-chart">(.*?)</script>',
-                                                 page, re.S)]
+    figures = file_payloads(file_view(page), "lv-chart")
     sc = lessons.by_id(lessons.load_lessons(), scene)
     ctx = panels.scene_context(sc, "en", choice.plain_loaders())
     ctx = panels.with_settings(ctx, ctx.s.replace(present=False))
@@ -77,14 +79,49 @@ def test_a_chart_scene_carries_the_pages_own_figures(tmp_path, scene):
     if lead == "knobs":  # the view's two charts and its knobs: the page's sweeps, every point as the page sends it
         from lstm_viz.teach import sweeps
 
-        knobs = json.loads(re.search(r'<script type="application/json" id="lv-knobs">(.*?)</script>', page,
-                                     re.S).group(1))
+        (knobs,) = file_payloads(file_view(page), "lv-knobs")
         base, swept = sweeps.sweeps(ctx)
         assert knobs["base"] == json.loads(json.dumps(base)) and knobs["base"]["main"]["data"]
         assert [k["points"] for k in knobs["knobs"]] == json.loads(json.dumps([k.points for k in swept]))
         assert sum(p is not None for k in knobs["knobs"] for p in k["points"]) > 10
     else:
         assert figures
+    assert len(page.encode("utf-8")) < 3 * 2**20
+
+
+@pytest.mark.parametrize("scene", ["vanishing", "gru", "output-gate"])
+def test_each_try_this_button_opens_its_view_written_into_the_file(scene):
+    """A scene's file has a first button for the scene as it opens, pressed, and one per try-this button, in order;
+    each shows a section holding the view at the button's settings over the scene's (the data and figures the page
+    computes there); a try whose view the file does not hold is a disabled button that says so."""
+    sc = lessons.by_id(lessons.load_lessons(), scene)
+    page = interactive.for_scene(scene, "en")
+    buttons = re.findall(r'<button type="button"(?: data-view="(\d+)" aria-pressed="(\w+)")?( disabled)?>(.*?)'
+                         r'</button>', page, re.S)
+    assert len(buttons) == 1 + len(sc.tries)
+    assert buttons[0][:3] == ("0", "true", "") and buttons[0][3] == "As the scene opens"
+    loaders = choice.plain_loaders()
+    opened = panels.scene_context(sc, "en", loaders)
+    shown = set()
+    for (view, pressed, disabled, label), item in zip(buttons[1:], sc.tries):
+        assert label.startswith(html.escape(item.label["en"]))
+        s = opened.s.replace(present=False, **item.settings)
+        if s.view not in interactive.WRITTEN:
+            assert disabled and not view and "on the page only" in label
+            continue
+        assert pressed == "false" and not disabled
+        section = file_view(page, int(view))
+        ctx = panels.context_for(s, choice.models_for(s, loaders), scene=sc)
+        lead, charts, _ = interactive.view_parts(ctx)
+        assert file_payloads(section, "lv-chart") == [json.loads(c.figure().to_json()) for c in charts]
+        if lead == "knobs":
+            (knobs,) = file_payloads(section, "lv-knobs")
+            assert knobs["base"] == json.loads(json.dumps(sweeps.sweeps(ctx)[0]))
+        else:
+            (data,) = file_payloads(section, "lv-data")
+            assert data == json.loads(json.dumps(interactive.step_page_data(ctx, compact=lead == "compact")))
+        shown.add(view)
+    assert len(shown | {"0"}) >= 2  # the buttons show other views than the opening one
     assert len(page.encode("utf-8")) < 3 * 2**20
 
 

@@ -5,13 +5,17 @@ server and no network request.
 The player is the page's own bundle (``player/dist``) and its data the page's own (``stepdata.step_data``, as
 ``teach/handout`` sends it for a step scene); the charts of the over-time, gradient and intervention views are the
 page's own figures (``teach/panels``, the Plotly figures the page draws), drawn in the file by the Plotly bundle
-inlined into it (``dist/plotly.min.js``). The file's script (``dist/standalone.js``) only mounts the player the
-way Streamlit does and hands each figure to Plotly. The knobs, try-this buttons and the other views' widgets are
-not in the file: it shows the view at the settings it was written with.
+inlined into it (``dist/plotly.min.js``). The gradient and intervention views' knobs come with their sweeps (the
+page's own knobs component). A scene's try-this buttons each open the view at the button's settings, written into
+the file beside the scene's own (a button for a view the file does not hold says so). The file's script
+(``dist/standalone.js``) only mounts the player the way Streamlit does and hands each figure to Plotly; the
+other views' widgets are not in the file.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import json
 from urllib.parse import parse_qs
@@ -34,12 +38,32 @@ h1 { font-size: 1.6rem; margin: 0 0 4px; } .lead { margin: 0 0 10px; }
 .question { background: QUESTION; padding: 8px 12px; border-radius: 6px; }
 details { margin: 8px 0; } summary { cursor: pointer; min-height: 24px; }
 code { white-space: pre-wrap; word-break: break-all; }
-""".replace("INK", colour_of("ink")).replace("PAPER", colour_of("paper")).replace("QUESTION", colour_of("question"))
+.lv-tries { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0 12px; }
+.lv-tries button { font: inherit; min-height: 36px; padding: 4px 14px; border: 1px solid WIRE; border-radius: 6px;
+  background: PAPER; color: INK; cursor: pointer; }
+.lv-tries button[aria-pressed="true"] { background: SELECTED; border-color: SELECTED; color: PAPER; }
+.lv-tries button:focus-visible { outline: 3px solid SELECTED; outline-offset: 2px; }
+.lv-tries button:disabled { cursor: default; }
+"""
+for _name in ("ink", "paper", "question", "wire", "selected"):  # each upper-case name above is its colour
+    CSS = CSS.replace(_name.upper(), colour_of(_name))
 
 
 def _script(text: str) -> str:
     """Text for inside a <script> element: no sequence in it can end the element early."""
     return text.replace("</", "<\\/")
+
+
+def _payload(cls: str, text: str) -> str:
+    """JSON for the file's script, gzipped and in base64 (the browser's own DecompressionStream reads it): a view's
+    data and charts are a third of their size or less, and no character of the text can end the element early."""
+    packed = base64.b64encode(gzip.compress(text.encode("utf-8"), mtime=0)).decode("ascii")
+    return f'<script type="application/gzip" class="{cls}">{packed}</script>'
+
+
+def unpacked(payload: str) -> str:
+    """The JSON text of a ``_payload`` script's content (for tests and tools that read a file)."""
+    return gzip.decompress(base64.b64decode(payload)).decode("utf-8")
 
 
 def step_page_data(ctx: panels.Context, compact: bool = False) -> dict:
@@ -82,29 +106,68 @@ def view_parts(ctx: panels.Context) -> tuple[str | None, list[panels.Chart], lis
                      "one is on the page only")
 
 
-def page(ctx: panels.Context, heading: str, body: str = "") -> str:
-    """The file for ``ctx``'s view at its step: ``heading`` and ``body`` are HTML the caller escaped."""
-    lang = ctx.s.lang
+def _section(ctx: panels.Context) -> tuple[str, set[str]]:
+    """The view of ``ctx`` as the inside of a file's section (HTML), and what it needs of the file's shared parts:
+    "player" (the player's styles), "knobs" (the knobs' styles) and "plotly"."""
     lead, charts, lines = view_parts(ctx)
-    parts = [f'<p>{html.escape(line)}</p>' for line in lines]
-    parts += [f'<script type="application/json" class="lv-chart">{_script(c.figure().to_json())}</script>'
-              for c in charts]
-    scripts = []
+    parts = ['<div class="lv-host"></div>', *(f'<p>{html.escape(line)}</p>' for line in lines)]
+    parts += [_payload("lv-chart", c.figure().to_json()) for c in charts]
+    needs = {"plotly"} if charts else set()
     if lead == "knobs":  # the knobs and their sweeps, as the page sends them: every swept value drawn in the file
         base, knobs = sweeps.sweeps(ctx)
         data = sweeps.component_data(ctx, base, [dict(k.__dict__) for k in knobs], embedded=True)
-        scripts += [f'<style>{_dist("knobs.css")}</style>',
-                    f'<script type="application/json" id="lv-knobs">{_script(json.dumps(data, ensure_ascii=False))}'
-                    '</script>']
+        parts.append(_payload("lv-knobs", json.dumps(data, ensure_ascii=False)))
+        needs |= {"knobs", "plotly"}
     elif lead is not None:
         data = step_page_data(ctx, compact=lead == "compact")
-        scripts += [f'<script type="text/plain" id="lv-css">{_script(_dist("player.css"))}</script>',
-                    f'<script type="application/json" id="lv-data">{_script(json.dumps(data, ensure_ascii=False))}'
-                    '</script>']
-    if charts or lead == "knobs":
+        parts.append(_payload("lv-data", json.dumps(data, ensure_ascii=False)))
+        needs.add("player")
+    return "".join(parts), needs
+
+
+def page(ctx: panels.Context, heading: str, body: str = "", tries: tuple = ()) -> str:
+    """The file for ``ctx``'s view at its step: ``heading`` and ``body`` are HTML the caller escaped. ``tries``: a
+    scene's try-this buttons as (label, the context the button opens, or None for a view only the page shows);
+    each opens its view in place of the one shown, and a first button goes back to the scene as it opened."""
+    lang = ctx.s.lang
+    sections: list[str] = []  # a view written once however many buttons open it
+    needs: set[str] = set()
+
+    def section_of(c: panels.Context) -> int:
+        inner, need = _section(c)
+        if inner not in sections:
+            sections.append(inner)
+            needs.update(need)
+        return sections.index(inner)
+
+    opening = section_of(ctx)
+    buttons = []
+    if tries:
+        buttons.append(_try_button(tr("try_opening", lang), opening, pressed=True))
+        for label, c in tries:
+            buttons.append(_try_button(label, None if c is None else section_of(c), lang))
+    group = (f'<div class="lv-tries" role="group" aria-label="{html.escape(tr("try_this", lang))}">'
+             f'{"".join(buttons)}</div>') if buttons else ""
+    views = "".join(f'<section class="lv-view" data-view="{i}"{" hidden" if i != opening else ""}>{inner}</section>'
+                    for i, inner in enumerate(sections))
+    scripts = []
+    if "player" in needs:
+        scripts.append(f'<script type="text/plain" id="lv-css">{_script(_dist("player.css"))}</script>')
+    if "knobs" in needs:
+        scripts.append(f'<style>{_dist("knobs.css")}</style>')
+    if "plotly" in needs:
         scripts.append(f"<script>{_script(_dist('plotly.min.js'))}</script>")
     scripts.append(f"<script>{_script(_dist('standalone.js'))}</script>")
-    return _document(lang, f'<main>{heading}{body}<div id="lv-host"></div>{"".join(parts)}</main>{"".join(scripts)}')
+    return _document(lang, f'<main>{heading}{group}{views}{body}</main>{"".join(scripts)}')
+
+
+def _try_button(label: str, view: int | None, lang: str = "en", pressed: bool = False) -> str:
+    """A try-this button that shows section ``view``; None: a view the file does not hold, said on the button."""
+    if view is None:
+        return (f'<button type="button" disabled>{html.escape(label)} '
+                f'<small>({html.escape(tr("try_page_only", lang))})</small></button>')
+    return (f'<button type="button" data-view="{view}" aria-pressed="{"true" if pressed else "false"}">'
+            f'{html.escape(label)}</button>')
 
 
 def _document(lang: str, body: str, style: str = "") -> str:
@@ -151,8 +214,14 @@ def for_scene(scene_id: str, lang: str = "en") -> str:
     scene = lessons.by_id(scenes, scene_id)
     if scene is None:
         raise ValueError(f"no scene {scene_id!r}; the scenes are {', '.join(sc.id for sc in scenes)}")
-    ctx = panels.scene_context(scene, lang, plain_loaders())
+    loaders = plain_loaders()
+    ctx = panels.scene_context(scene, lang, loaders)
     ctx = panels.with_settings(ctx, ctx.s.replace(present=False))
+    tries = []
+    for item in scene.tries:  # each button's settings over the scene's, as the page applies them
+        s = ctx.s.replace(**item.settings)
+        tries.append((item.label[lang], panels.context_for(s, models_for(s, loaders), scene=scene)
+                      if s.view in WRITTEN else None))
     n = lessons.number(scenes, scene.id)
     notes = "".join(f"<li>{html.escape(p)}</li>" for p in scene.notes.get(lang, []))
     heading = (f'<h1>{tr("scene", lang)} {n}/{len(scenes)}{tr("colon", lang)}{html.escape(scene.title[lang])}</h1>'
@@ -163,7 +232,7 @@ def for_scene(scene_id: str, lang: str = "en") -> str:
             f'<p class="math-text">{html.escape(scene.answer.get(lang, ""))}</p></details>'
             f'<details><summary>{html.escape(tr("teacher_notes", lang))}</summary>'
             f'<ul class="math-text">{notes}</ul></details>')
-    return page(ctx, heading, body)
+    return page(ctx, heading, body, tuple(tries))
 
 
 def course(lang: str = "en") -> dict[str, str]:
