@@ -406,6 +406,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "p_next": {"en": "Next step (→)", "zh": "下一步（→）"},
     "p_step": {"en": "step", "zh": "时间步"},
     "p_keys": {"en": "← → Home End step anywhere on the page", "zh": "在页面任意处按 ← → Home End 切换时间步"},
+    "p_keys_inside": {"en": "← → Home End step once the player has the focus (click a token)",
+                      "zh": "点击任一词元使播放器获得焦点后，按 ← → Home End 切换时间步"},  # a notebook widget
     "p_svg": {"en": "Diagram as SVG", "zh": "下载示意图（SVG）"},
     "p_window": {"en": "Steps {a}–{b} of {T} are loaded; go further to load the next ones.",
                  "zh": "已载入第 {a}–{b} 步（共 {T} 步）；继续前进会载入后面的步。"},

@@ -20,9 +20,9 @@ from lstm_viz.teach.readout import output_names, readout_series
 
 WINDOW = 2000  # steps sent at once
 TOP_K = 5  # predictions shown per step
-PLAYER_TEXT = ("p_play", "p_pause", "p_speed", "p_first", "p_last", "p_prev", "p_next", "p_step", "p_keys", "p_svg",
-               "p_window", "p_tokens", "p_top", "p_equations", "p_unk", "forward", "textbook", "backward",
-               "loss_used", "prediction")
+PLAYER_TEXT = ("p_play", "p_pause", "p_speed", "p_first", "p_last", "p_prev", "p_next", "p_step", "p_keys",
+               "p_keys_inside", "p_svg", "p_window", "p_tokens", "p_top", "p_equations", "p_unk", "forward", "textbook",
+               "backward", "loss_used", "prediction")
 
 
 def b64(a: np.ndarray, dtype=np.float32) -> str:

@@ -191,7 +191,7 @@ class Player {
       this.root.appendChild(el("div", "lv-note", T.p_window.replace("{a}", d.lo).replace("{b}", d.hi - 1)
         .replace("{T}", d.T)));
     }
-    if (d.compact) this.root.appendChild(el("div", "lv-keys", T.p_keys)); // else under the diagram (buildMain)
+    if (d.compact) this.root.appendChild(el("div", "lv-keys", this.keyHint())); // else under the diagram (buildMain)
   }
 
   // on a touch screen, a horizontal swipe over the diagram steps (left: the next step, right: the one before)
@@ -232,6 +232,10 @@ class Player {
   }
 
   // the diagram with its title, legend and download, and the prediction bars
+  keyHint() { // in a notebook the keys step only the player that has the focus
+    return this.d.keysInside ? this.d.text.p_keys_inside : this.d.text.p_keys;
+  }
+
   buildMain() {
     const d = this.d;
     const T = d.text;
@@ -252,7 +256,7 @@ class Player {
     }
     if (d.diagram.note) legend.appendChild(el("div", "lv-note", d.diagram.note));
     left.appendChild(legend);
-    left.appendChild(el("div", "lv-keys", T.p_keys));
+    left.appendChild(el("div", "lv-keys", this.keyHint()));
     if (!narrow) { // the drawing as a file (a phone shows the list, not the drawing)
       const dl = el("button", "lv-btn lv-svg", T.p_svg);
       dl.type = "button";
@@ -567,15 +571,19 @@ export default function mount(component) {
     const target = ev.composedPath()[0] || ev.target; // inside the player's shadow root too
     if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey || inTextBox(target)) return;
     if (target && target.classList && target.classList.contains("lv-slider")) return; // it steps itself
+    if (data.keysInside && !ev.composedPath().includes(root)) return;
     const move = { ArrowLeft: player.t - 1, ArrowRight: player.t + 1, Home: 0, End: data.T - 1 }[ev.key];
     if (move === undefined) return;
     ev.preventDefault();
+    if (data.keysInside) ev.stopPropagation(); // the notebook's own shortcuts do not act on it too
     player.go(move);
   };
-  // in a notebook (several players, and cells that take keys) only the keys pressed inside this player, heard on
-  // the player itself: the notebook's own handlers, further up, take the arrow keys before the document hears them
-  const keys = data.keysInside ? root : document;
-  keys.addEventListener("keydown", onKey);
+  // in a notebook (several players, and cells that take keys) only the keys pressed inside this player, heard
+  // before the notebook hears them (Jupyter's shortcuts listen on the document, in its capture phase, and stop the
+  // arrow keys there); on a page, a file, the keys pressed anywhere
+  const keys = data.keysInside ? window : document;
+  const capture = Boolean(data.keysInside);
+  keys.addEventListener("keydown", onKey, capture);
   const onResize = () => moveCursors(player.t, data.colours);
   window.addEventListener("resize", onResize);
   const poll = setInterval(onResize, 1000); // charts drawn after the player get their cursor too
@@ -595,7 +603,7 @@ export default function mount(component) {
     clearTimeout(player.addrTimer);
     clearTimeout(player.liveTimer);
     cancelAnimationFrame(player.scrollFrame);
-    keys.removeEventListener("keydown", onKey);
+    keys.removeEventListener("keydown", onKey, capture);
     window.removeEventListener("resize", onResize);
     clearInterval(poll);
     if (width) width.removeEventListener("change", onWidth);
