@@ -3,15 +3,19 @@ Colab, marimo). Its ES module is the page's own player bundle (``player/dist/wid
 page's own (``stepdata.step_data`` through ``teach/panels``), so a notebook shows the numbers the page shows.
 
 ``t``, ``unit`` and ``layer`` are synced traits: Python reads where a student stepped and sets where the player
-stands; a new unit or layer sends that unit's data. Where widgets do not run (nbviewer), the output carries the
-same view as a self-contained interactive file (``teach/interactive``) in a frame.
+stands; a new unit or layer sends that unit's data. Where widgets do not run (nbviewer, GitHub), the output carries
+the same view as a self-contained interactive file (``teach/interactive``) in a frame, and a static picture of the
+step (the page's heatmaps, drawn by Kaleido) for viewers that show no frames.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import functools
 import hashlib
 import html
+import warnings
 from pathlib import Path
 
 import anywidget
@@ -19,9 +23,10 @@ import numpy as np
 import traitlets
 from torch import nn
 
+from lstm_viz.i18n import tr
 from lstm_viz.models.model import Model
 from lstm_viz.paths import PLAYER_DIST
-from lstm_viz.teach import interactive, panels
+from lstm_viz.teach import figures, interactive, panels
 from lstm_viz.teach.choice import models_for, plain_loaders
 from lstm_viz.teach.settings import DEFAULTS
 
@@ -38,6 +43,7 @@ class Player(anywidget.AnyWidget):
 
     def __init__(self, ctx: panels.Context):
         self._ctx = ctx
+        self._pictures: dict = {}  # the last static picture drawn, by (t, unit, layer)
         super().__init__(t=int(ctx.t), unit=ctx.unit, layer=ctx.layer, data=interactive.step_page_data(ctx))
 
     @traitlets.validate("t")
@@ -58,15 +64,52 @@ class Player(anywidget.AnyWidget):
         self._ctx = panels.with_settings(self._ctx, s)
         self.data = interactive.step_page_data(self._ctx)
 
+    def picture(self) -> str | None:
+        """The step shown as a static PNG (base64), for viewers where widgets do not run (GitHub, nbviewer): the
+        page's heatmaps of every gate and state of this layer over time (``panels.time_panel``), the unit outlined
+        and the step marked where the player marks it; None where Kaleido finds no Chromium to draw with."""
+        ctx = panels.with_settings(self._ctx, self._ctx.s.replace(t=self.t))
+        key = (self.t, self.unit, self.layer)
+        if key not in self._pictures and _kaleido():
+            fig = figures.at_step(panels.time_panel(ctx).heatmaps.figure(), self.t)
+            try:
+                with warnings.catch_warnings():  # Kaleido's note that its server ignores per-call options
+                    warnings.simplefilter("ignore")
+                    png = fig.to_image(format="png", width=900, height=fig.layout.height, scale=1)
+                self._pictures = {key: base64.b64encode(png).decode("ascii")}
+            except Exception:  # a Chromium that fails to draw: the picture is left out, the widget still shows
+                return None
+        return self._pictures.get(key)
+
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)
-        page = interactive.for_context(panels.with_settings(self._ctx, self._ctx.s.replace(t=self.t)))
-        fallback = (f'<iframe title="lstm_viz" style="width:100%;height:900px;border:0" '
+        ctx = panels.with_settings(self._ctx, self._ctx.s.replace(t=self.t))
+        page = interactive.for_context(ctx)
+        png = self.picture()
+        alt = tr("nb_picture", ctx.s.lang, cell=ctx.choice.cell.upper(), layer=self.layer, unit=self.unit, t=self.t)
+        # GitHub's viewer drops the frame and shows the picture; nbviewer shows both
+        img = (f'<img alt="{html.escape(alt, quote=True)}" style="max-width:100%" '
+               f'src="data:image/png;base64,{png}">') if png else ""
+        fallback = (f'{img}<iframe title="lstm_viz" style="width:100%;height:900px;border:0" '
                     f'srcdoc="{html.escape(page, quote=True)}"></iframe>')
+        extra = {"text/html": fallback, **({"image/png": png} if png else {})}
         if isinstance(bundle, tuple):
             data, meta = bundle
-            return {**data, "text/html": fallback}, meta
-        return {**(bundle or {}), "text/html": fallback}
+            return {**data, **extra}, meta
+        return {**(bundle or {}), **extra}
+
+
+@functools.cache
+def _kaleido() -> bool:
+    """Whether Kaleido can draw here: its Chromium started once per kernel (a picture then takes a fraction of a
+    second, the first one a few seconds); False where it finds no Chromium."""
+    try:
+        import kaleido
+
+        kaleido.start_sync_server(silence_warnings=True)
+        return True
+    except Exception:
+        return False
 
 
 def show(model, text=None, view: str = "step", unit: int = 0, layer: int = 0, lang: str = "en",

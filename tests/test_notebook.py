@@ -37,7 +37,31 @@ def test_the_widget_carries_the_pages_data_and_its_traits_move_it():
     data, _ = w._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in data
     frame = data["text/html"]  # where widgets do not run: the same view as a file, in a frame
-    assert frame.startswith('<iframe title="lstm_viz"') and "&lt;script" in frame and "<script" not in frame
+    assert '<iframe title="lstm_viz"' in frame and "&lt;script" in frame and "<script" not in frame
+
+
+def test_where_widgets_do_not_run_the_output_holds_a_picture_of_the_step():
+    """The output's PNG (GitHub's viewer shows no frames): the page's heatmaps of the layer with the step marked where
+    the player marks it, drawn by Kaleido; it follows the step, and the HTML carries it with words for it."""
+    from lstm_viz.notebook import _kaleido
+    from lstm_viz.teach import figures, panels
+
+    if not _kaleido():
+        if REQUIRED:
+            pytest.fail("chromium is required here (LSTM_VIZ_REQUIRE_BROWSER=1): Kaleido found none", pytrace=False)
+        pytest.skip("BROWSER TESTS SKIPPED: Kaleido found no Chromium to draw the picture")
+    w = lstm_viz.show("brackets_lstm", "f(x [a])", unit=2, t=3)
+    data, _ = w._repr_mimebundle_()
+    png = __import__("base64").b64decode(data["image/png"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == 900  # its width
+    assert f'src="data:image/png;base64,{data["image/png"]}"' in data["text/html"]
+    words = "LSTM, layer 0: every gate and state over time, unit 2 outlined, step t = 3 marked"
+    assert f'alt="{words}"' in data["text/html"]
+    drawn = figures.at_step(panels.time_panel(w._ctx).heatmaps.figure(), 3)
+    marks = [sh for sh in drawn.layout.shapes if sh.type == "line"]
+    assert marks and {sh.x0 for sh in marks} == {3.0}  # step 3's column, where the player's cursor stands
+    w.t = 5
+    assert w._repr_mimebundle_()[0]["image/png"] != data["image/png"]
 
 
 def test_modules_arrays_and_vocabularies_are_shown_and_nonsense_is_refused():

@@ -79,6 +79,20 @@ def _cursor(fig: go.Figure, lo: int = 0, bin_size: int = 1, grid: int | None = N
     fig.update_layout(meta=_cursor_meta(lo, bin_size, grid))
 
 
+def at_step(fig: go.Figure, t: int) -> go.Figure:
+    """A chart whose cursor the step player draws (``_cursor_meta``, a time axis) with the cursor drawn into it at
+    step ``t``, where the player draws it, in its colours: a static picture of the step (a notebook's PNG)."""
+    cur = fig.layout.meta["cursor"]
+    x = (t - cur["lo"]) / cur["bin"]
+    x = np.floor(x) if cur["bin"] > 1 else x
+    rows = len(fig._grid_ref) if fig._grid_ref else 1
+    for colour, width in ((colour_of("halo"), 6), (colour_of("cursor"), 3)):
+        for r in range(1, rows + 1):
+            where = {"row": r, "col": 1} if rows > 1 else {}
+            fig.add_vline(x=float(x), line=dict(color=colour, width=width), **where)
+    return fig
+
+
 def field_values(trace, name: str) -> np.ndarray:
     """[L, T, H] array of a gate ('i', 'f', ...) or state ('h', 'c', 'pre')."""
     return trace.gates[name] if name in trace.gates else getattr(trace, name)
