@@ -408,7 +408,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "p_keys": {"en": "← → Home End step anywhere on the page", "zh": "在页面任意处按 ← → Home End 切换时间步"},
     "nb_picture": {"en": "{cell}, layer {layer}: every gate and state over time, unit {unit} outlined, step t = {t} "
                          "marked",
-                   "zh": "{cell}，第 {layer} 层：各门与状态随时间的变化，单元 {unit} 已框出，标出时间步 t = {t}"},
+                   "zh": "{cell}，第 {layer} 层：各门与状态随时间的变化，隐藏单元 {unit} 已框出，标出时间步 t = {t}"},
     "p_keys_inside": {"en": "← → Home End step once the player has the focus (click a token)",
                       "zh": "点击任一词元使播放器获得焦点后，按 ← → Home End 切换时间步"},  # a notebook widget
     "p_svg": {"en": "Diagram as SVG", "zh": "下载示意图（SVG）"},
