@@ -14,7 +14,7 @@ from .checks import MAX_PARAMETERS, MAX_STEPS
 
 
 def show(*args, **kwargs):
-    """The step player in a notebook (an anywidget): see lstm_viz.notebook.show."""
+    """The step player in a notebook (an anywidget), or another view in a frame: see lstm_viz.notebook.show."""
     from lstm_viz.notebook import show as player
 
     return player(*args, **kwargs)

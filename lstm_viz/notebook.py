@@ -90,13 +90,29 @@ class Player(anywidget.AnyWidget):
         # GitHub's viewer drops the frame and shows the picture; nbviewer shows both
         img = (f'<img alt="{html.escape(alt, quote=True)}" style="max-width:100%" '
                f'src="data:image/png;base64,{png}">') if png else ""
-        fallback = (f'{img}<iframe title="lstm_viz" style="width:100%;height:900px;border:0" '
-                    f'srcdoc="{html.escape(page, quote=True)}"></iframe>')
-        extra = {"text/html": fallback, **({"image/png": png} if png else {})}
+        extra = {"text/html": img + _frame(page), **({"image/png": png} if png else {})}
         if isinstance(bundle, tuple):
             data, meta = bundle
             return {**data, **extra}, meta
         return {**(bundle or {}), **extra}
+
+
+class View:
+    """The over-time, gradient or intervention view in a notebook: the file ``export`` writes for it (its charts,
+    its knobs with their sweeps, its player, all inside), shown in a frame. Build it with ``lstm_viz.show``."""
+
+    def __init__(self, ctx: panels.Context):
+        self._ctx = ctx
+        self.html = interactive.for_context(ctx)
+
+    def _repr_html_(self) -> str:
+        return _frame(self.html)
+
+
+def _frame(page: str) -> str:
+    """An interactive file's text in a frame of the notebook's width."""
+    return (f'<iframe title="lstm_viz" style="width:100%;height:900px;border:0" '
+            f'srcdoc="{html.escape(page, quote=True)}"></iframe>')
 
 
 @functools.cache
@@ -113,20 +129,23 @@ def _kaleido() -> bool:
 
 
 def show(model, text=None, view: str = "step", unit: int = 0, layer: int = 0, lang: str = "en",
-         vocab=None, mode: str = "chars", t: int = 0) -> Player:
-    """The step player for ``model`` reading ``text``.
+         vocab=None, mode: str = "chars", t: int = 0) -> Player | View:
+    """The step player for ``model`` reading ``text`` (a widget whose ``t``, ``unit`` and ``layer`` Python reads and
+    sets), or another view of the page in a frame.
 
     ``model``: a shipped model by its file stem (``"brackets_lstm"``), a model file the loaders read (``.pt``,
     ``.safetensors``, ``.keras``, …; give its ``vocab`` as a list of tokens), an ``nn.RNN``/``nn.LSTM``/``nn.GRU``
     (with a ``vocab`` to one-hot ``text``, or ``text`` as a [T, input_size] array of features), or a ``Model``.
-    ``view``: only "step" for now. ``mode``: "chars" or "words", how ``text`` is split."""
-    if view != "step":
-        raise ValueError(f"view={view!r}: only the one-step view runs in a notebook for now")
+    ``view``: "step" (the widget), or "time", "grad" or "intervene" (the page's over-time, gradient and
+    intervention views, as the file ``export`` writes). ``mode``: "chars" or "words", how ``text`` is split."""
+    if view not in interactive.WRITTEN:
+        raise ValueError(f"view={view!r}: a notebook shows the views {', '.join(interactive.WRITTEN)}")
     m = _model_of(model, vocab, mode, text)
     typed = None if isinstance(text, np.ndarray) or text is None else str(text)
-    s = DEFAULTS.replace(source="upload", text=typed, mode=m.mode, unit=unit, layer=layer or None, lang=lang, t=t)
+    s = DEFAULTS.replace(source="upload", text=typed, mode=m.mode, unit=unit, layer=layer or None, lang=lang, t=t,
+                         view=view)
     ctx = panels.context_for(s, models_for(s, plain_loaders(), uploaded=m, upload_key=_digest(m)))
-    return Player(ctx)
+    return Player(ctx) if view == "step" else View(ctx)
 
 
 def _model_of(model, vocab, mode: str, text) -> Model:

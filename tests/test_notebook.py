@@ -64,13 +64,31 @@ def test_where_widgets_do_not_run_the_output_holds_a_picture_of_the_step():
     assert w._repr_mimebundle_()[0]["image/png"] != data["image/png"]
 
 
+def test_the_other_views_are_the_exported_files_view_in_a_frame():
+    """view="grad" (or time, intervene): the file `export` writes for that view (its knobs and the page's sweeps in
+    it), in a frame; unit and language as asked."""
+    from lstm_viz.teach import panels, sweeps
+    from page_helpers import file_payloads, file_view
+
+    v = lstm_viz.show("brackets_lstm", "f(x [a])", view="grad", lang="zh")
+    assert v.html == interactive.for_context(v._ctx) and '<html lang="zh">' in v.html
+    (knobs,) = file_payloads(file_view(v.html), "lv-knobs")
+    assert knobs["base"] == json.loads(json.dumps(sweeps.sweeps(v._ctx)[0])) and knobs["knobs"]
+    frame = v._repr_html_()
+    assert frame.startswith('<iframe title="lstm_viz"') and "<script" not in frame
+    time_view = lstm_viz.show("brackets_lstm", "f(x [a])", view="time", unit=3)
+    assert file_payloads(file_view(time_view.html), "lv-chart") == [
+        json.loads(c.figure().to_json()) for c in interactive.view_parts(time_view._ctx)[1]]
+    assert time_view._ctx.s.unit == 3 and panels.time_panel(time_view._ctx).heatmaps
+
+
 def test_modules_arrays_and_vocabularies_are_shown_and_nonsense_is_refused():
     gru = lstm_viz.show(torch.nn.GRU(3, 5), np.random.default_rng(0).normal(size=(6, 3)))
     assert (gru.data["cell"], gru.data["T"], gru.data["hidden"]) == ("gru", 6, 5)
     lstm = lstm_viz.show(torch.nn.LSTM(3, 4), "abcab", vocab=["a", "b", "c"], lang="zh")
     assert lstm.data["tokens"] == ["a", "b", "c", "a", "b"] and lstm.data["lang"] == "zh"
-    with pytest.raises(ValueError, match="only the one-step view"):
-        lstm_viz.show("brackets_lstm", "f(x)", view="grad")
+    with pytest.raises(ValueError, match="view='train': a notebook shows the views step, time, grad, intervene"):
+        lstm_viz.show("brackets_lstm", "f(x)", view="train")
     with pytest.raises(ValueError, match="not int"):
         lstm_viz.show(42, "x")
 
