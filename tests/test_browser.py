@@ -1285,6 +1285,20 @@ def test_an_exported_view_steps_offline_from_a_file_a_phone_and_a_frame(browser,
     ctx.close()
 
 
+def open_offline(browser, path, **kw):
+    """(context, page, requests refused, page errors) of the file at ``path`` opened from file:// at 1280×720 with
+    every other request refused and remembered, once its script has started."""
+    url = path.resolve().as_uri()
+    ctx, asked = offline_context(browser, url, viewport={"width": 1280, "height": 720}, **kw)
+    pg = ctx.new_page()
+    pg.set_default_timeout(30_000)
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(url)
+    pg.wait_for_selector("body[data-ready='1']")
+    return ctx, pg, asked, errors
+
+
 SHOWN_MAIN = ("() => { const d = document.querySelector('section.lv-view:not([hidden]) .lvk-main.js-plotly-plot');"
               " return d && d._fullData ? JSON.stringify(d._fullData.map(t => [t.name, Array.from(t.y)])) : null; }")
 
@@ -1303,14 +1317,7 @@ def test_an_exported_scenes_try_buttons_show_their_views_offline(browser, tmp_pa
     paths = {sid: tmp_path / f"{sid}.html" for sid in ("vanishing", "gru", "output-gate")}
     for sid, path in paths.items():
         assert cli.main(["export", "--scene", sid, "--out", str(path)]) == 0
-    url = paths["vanishing"].resolve().as_uri()
-    ctx, asked = offline_context(browser, url, viewport={"width": 1280, "height": 720})
-    pg = ctx.new_page()
-    pg.set_default_timeout(30_000)
-    errors = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(url)
-    pg.wait_for_selector("body[data-ready='1']")
+    ctx, pg, asked, errors = open_offline(browser, paths["vanishing"])
     pg.wait_for_function(f"({SHOWN_MAIN})() !== null")
     opened = pg.evaluate(SHOWN_MAIN)
     sc = lessons.by_id(scenes, "vanishing")
@@ -1331,11 +1338,7 @@ def test_an_exported_scenes_try_buttons_show_their_views_offline(browser, tmp_pa
     assert asked == [] and errors == [], (asked, errors)
     ctx.close()
 
-    url = paths["gru"].resolve().as_uri()
-    ctx, asked = offline_context(browser, url, viewport={"width": 1280, "height": 720})
-    pg = ctx.new_page()
-    pg.goto(url)
-    pg.wait_for_selector("body[data-ready='1']")
+    ctx, pg, asked, _ = open_offline(browser, paths["gru"])
     shown = "section.lv-view:not([hidden]) "
     diagram = pg.locator(shown + "svg.lv-diagram")
     assert diagram.get_attribute("aria-label").startswith("GRU")
@@ -1352,11 +1355,7 @@ def test_an_exported_scenes_try_buttons_show_their_views_offline(browser, tmp_pa
     assert asked == [], asked
     ctx.close()
 
-    url = paths["output-gate"].resolve().as_uri()  # a step scene whose try opens the over-time view: its charts drawn
-    ctx, asked = offline_context(browser, url, viewport={"width": 1280, "height": 720})
-    pg = ctx.new_page()
-    pg.goto(url)
-    pg.wait_for_selector("body[data-ready='1']")
+    ctx, pg, asked, _ = open_offline(browser, paths["output-gate"])  # a step scene whose try opens the over-time view
     assert pg.locator(shown + ".js-plotly-plot").count() == 0
     pg.get_by_role("button", name="heatmap of o").click()
     pg.wait_for_function("() => [...document.querySelectorAll('section.lv-view:not([hidden]) .js-plotly-plot')]"
@@ -1434,13 +1433,7 @@ def test_an_exported_chart_view_draws_the_pages_figures_offline(browser, tmp_pat
     assert cli.main(["export", "--scene", scene, "--out", str(path)]) == 0
     text = path.read_text(encoding="utf-8")
     url = path.resolve().as_uri()
-    ctx, asked = offline_context(browser, url, viewport={"width": 1280, "height": 720})
-    pg = ctx.new_page()
-    pg.set_default_timeout(30_000)
-    errors = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(url)
-    pg.wait_for_selector("body[data-ready='1']")
+    ctx, pg, asked, errors = open_offline(browser, path)
     opening = file_view(text)  # the view the file opens on (its try-this buttons' views are hidden till asked for)
     expected = opening.count('class="lv-chart"')
     knobs = 'class="lv-knobs"' in opening  # the gradient view: its two charts drawn by the knobs component
