@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import functools
 import hashlib
 import html
-import warnings
 from pathlib import Path
 
 import anywidget
@@ -68,17 +66,15 @@ class Player(anywidget.AnyWidget):
         """The step shown as a static PNG (base64), for viewers where widgets do not run (GitHub, nbviewer): the
         page's heatmaps of every gate and state of this layer over time (``panels.time_panel``), the unit outlined
         and the step marked where the player marks it; None where Kaleido finds no Chromium to draw with."""
-        ctx = panels.with_settings(self._ctx, self._ctx.s.replace(t=self.t))
         key = (self.t, self.unit, self.layer)
-        if key not in self._pictures and _kaleido():
+        if key not in self._pictures:
+            ctx = panels.with_settings(self._ctx, self._ctx.s.replace(t=self.t))
             fig = figures.at_step(panels.time_panel(ctx).heatmaps.figure(), self.t)
             try:
-                with warnings.catch_warnings():  # Kaleido's note that its server ignores per-call options
-                    warnings.simplefilter("ignore")
-                    png = fig.to_image(format="png", width=900, height=fig.layout.height, scale=1)
-                self._pictures = {key: base64.b64encode(png).decode("ascii")}
-            except Exception:  # a Chromium that fails to draw: the picture is left out, the widget still shows
+                png = figures.image(fig, "png", width=900, height=fig.layout.height, scale=1)
+            except Exception:  # no Chromium, or one that fails to draw: no picture, the widget still shows
                 return None
+            self._pictures = {key: base64.b64encode(png).decode("ascii")}
         return self._pictures.get(key)
 
     def _repr_mimebundle_(self, **kwargs):
@@ -113,19 +109,6 @@ def _frame(page: str) -> str:
     """An interactive file's text in a frame of the notebook's width."""
     return (f'<iframe title="lstm_viz" style="width:100%;height:900px;border:0" '
             f'srcdoc="{html.escape(page, quote=True)}"></iframe>')
-
-
-@functools.cache
-def _kaleido() -> bool:
-    """Whether Kaleido can draw here: its Chromium started once per kernel (a picture then takes a fraction of a
-    second, the first one a few seconds); False where it finds no Chromium."""
-    try:
-        import kaleido
-
-        kaleido.start_sync_server(silence_warnings=True)
-        return True
-    except Exception:
-        return False
 
 
 def show(model, text=None, view: str = "step", unit: int = 0, layer: int = 0, lang: str = "en",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import textwrap
+import warnings
 
 import numpy as np
 import plotly.graph_objects as go
@@ -77,6 +78,26 @@ def _cursor_meta(lo: int = 0, bin_size: int = 1, grid: int | None = None) -> dic
 
 def _cursor(fig: go.Figure, lo: int = 0, bin_size: int = 1, grid: int | None = None) -> None:
     fig.update_layout(meta=_cursor_meta(lo, bin_size, grid))
+
+
+def image(fig: go.Figure, fmt: str, **size) -> bytes:
+    """``fig`` as a static image ("svg" or "png") drawn by Kaleido, which drives a local Chromium: one Chromium per
+    process, started with the first picture and kept, so that each picture after it takes a fraction of a second
+    (the handout's sixteen, a notebook's picture of each step). RuntimeError where Kaleido finds no Chromium."""
+    _kaleido_server()
+    with warnings.catch_warnings():  # Kaleido's note that its kept Chromium ignores per-picture browser options
+        warnings.simplefilter("ignore")
+        return fig.to_image(format=fmt, **size)
+
+
+@functools.cache
+def _kaleido_server() -> None:
+    try:
+        import kaleido
+
+        kaleido.start_sync_server(silence_warnings=True)
+    except Exception:  # no Chromium to keep: each picture then starts its own, or says there is none
+        pass
 
 
 def at_step(fig: go.Figure, t: int) -> go.Figure:

@@ -16,7 +16,7 @@ from lstm_viz.engine.work import GRADIENT_PASSES
 from lstm_viz.i18n import LANGS, tr
 from lstm_viz.notation import colour_of
 from lstm_viz.paths import PLAYER_DIST
-from lstm_viz.teach import lessons, panels
+from lstm_viz.teach import figures, lessons, panels
 from lstm_viz.teach.choice import plain_loaders
 from lstm_viz.teach.stepdata import step_data, window_of
 
@@ -46,7 +46,7 @@ def key_figure(scene: lessons.Scene, lang: str) -> str:
     if chart is not None:
         fig = chart.figure()
         fig.update_layout(width=900, height=min(fig.layout.height or 420, 520))
-        return fig.to_image(format="svg").decode("utf-8")
+        return figures.image(fig, "svg").decode("utf-8")
     if ctx.s.view == "params":
         rows = panels.params_rows(ctx)
         head = "".join(f"<th>{html.escape(str(k))}</th>" for k in rows[0])
