@@ -141,6 +141,7 @@ def page(ctx: panels.Context, heading: str, body: str = "", tries: tuple = ()) -
         return sections.index(inner)
 
     opening = section_of(ctx)
+    opens_with_charts = "plotly" in needs
     buttons = []
     if tries:
         buttons.append(_try_button(tr("try_opening", lang), opening, pressed=True))
@@ -155,8 +156,9 @@ def page(ctx: panels.Context, heading: str, body: str = "", tries: tuple = ()) -
         scripts.append(f'<script type="text/plain" id="lv-css">{_script(_dist("player.css"))}</script>')
     if "knobs" in needs:
         scripts.append(f'<style>{_dist("knobs.css")}</style>')
-    if "plotly" in needs:
-        scripts.append(f"<script>{_script(_dist('plotly.min.js'))}</script>")
+    if "plotly" in needs:  # run at once when the opening view draws charts; else when a button's view first does
+        kind = "" if opens_with_charts else ' type="text/plain" id="lv-plotly"'
+        scripts.append(f"<script{kind}>{_script(_dist('plotly.min.js'))}</script>")
     scripts.append(f"<script>{_script(_dist('standalone.js'))}</script>")
     return _document(lang, f'<main>{heading}{group}{views}{body}</main>{"".join(scripts)}')
 

@@ -18,6 +18,16 @@ async function read(script) {
   return JSON.parse(await new Response(stream).text());
 }
 
+// Plotly, written as text when the view the file opens on has no chart: run the first time a view needs it, so
+// that a step scene opens without parsing it
+function plotlyNow() {
+  const text = document.getElementById("lv-plotly");
+  if (window.Plotly || !text) return;
+  const script = document.createElement("script");
+  script.textContent = text.textContent;
+  document.head.appendChild(script);
+}
+
 async function drawCharts(view) { // each chart once, the first time its view is shown (Plotly measures its box)
   for (const script of view.querySelectorAll("script.lv-chart")) {
     if (script.dataset.drawn) continue;
@@ -38,6 +48,7 @@ async function show(views, i) {
   stops = [];
   views.forEach((v, k) => { v.hidden = k !== i; });
   const view = views[i];
+  if (view.querySelector("script.lv-chart, script.lv-knobs")) plotlyNow();
   const knobs = view.querySelector("script.lv-knobs");
   const data = view.querySelector("script.lv-data");
   const [knobsData, stepData] = await Promise.all([knobs && read(knobs), data && read(data), drawCharts(view)]);
