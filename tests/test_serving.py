@@ -118,11 +118,25 @@ def _static(url: str, accept: str | None) -> dict:
 
 
 @needs_haproxy
+def started_class(run, replicas: int) -> tuple[int, list[int]]:
+    """(proxy port, replica pids) of a class started on free loopback ports. The replicas take consecutive ports
+    from a free one, and the one after it can be taken meanwhile by any program's outgoing connection (these
+    ports are in the system's ephemeral range): then the start is refused, nothing is left running, and it is
+    tried again on other ports."""
+    for attempt in range(5):
+        port = free_port()
+        try:
+            return port, serve_class.start(port, replicas, run, "127.0.0.1", first=free_port(), quiet=True)
+        except SystemExit as exc:
+            if "is taken" not in str(exc) or attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
 def test_two_replicas_behind_the_proxy_hold_ten_students(tmp_path):
     """10 simulated students for 20 s, all behind one address: zero errors, each session on one replica (and both
     replicas used: the cookie, not the address, decides), static files compressed, steps never reach the server."""
-    port = free_port()
-    replicas = serve_class.start(port, 2, tmp_path / "run", "127.0.0.1", first=free_port(), quiet=True)
+    port, replicas = started_class(tmp_path / "run", 2)
     try:
         workers = [p for p in load_class.with_workers(replicas) if p not in replicas]
         cmds = [Path(f"/proc/{w}/cmdline").read_bytes() for w in workers]
